@@ -1,0 +1,153 @@
+"""`dedup-gui`: no arguments opens the window; `dedup-gui scan ...` runs the engine headless.
+
+Exit codes: 0 ok, 1 error, 2 usage, 130 cancelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from dedup_gui import __version__
+from dedup_gui.cli.output import human_size, write_csv, write_json
+from dedup_gui.cli.progress_bar import ProgressBar
+from dedup_gui.core.config import ScanConfig, default_store_path, default_workers
+from dedup_gui.core.errors import DedupError
+from dedup_gui.core.progress import CancelToken
+from dedup_gui.core.types import Mode, ScanResult, ScanStatus
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+log = logging.getLogger("dedup_gui.cli")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dedup-gui",
+        description="Find duplicate and near-duplicate photos. Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"dedup-gui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    scan = sub.add_parser("scan", help="scan folders and report duplicate groups")
+    scan.add_argument("roots", nargs="+", type=Path, metavar="ROOT", help="folder to scan")
+    scan.add_argument(
+        "--reference",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="ROOT",
+        help="protected folder: scanned, never proposed for trashing (repeatable)",
+    )
+    scan.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip files or folders whose name or path matches (repeatable)",
+    )
+    scan.add_argument(
+        "--mode",
+        choices=[m.value for m in Mode],
+        default=Mode.NEAR.value,
+        help="exact: same bytes or pixels; near: also edited copies (default); similar: also other shots",
+    )
+    _add_output_args(scan)
+    scan.add_argument("--workers", type=int, default=default_workers(), help="decoding processes (default: all cores)")
+    scan.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto", help="where the CNN runs")
+    scan.add_argument("--no-embeddings", action="store_true", help="hashes only: faster, misses crops and edits")
+    scan.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
+    scan.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
+    return parser
+
+
+def _add_output_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", metavar="FILE", help="write the groups as JSON to FILE (- for standard output)")
+    p.add_argument("--csv", metavar="FILE", help="write one CSV row per group member to FILE (- for standard output)")
+    p.add_argument("--db", type=Path, default=None, help=f"store file (default: {default_store_path()})")
+
+
+def _summary(result: ScanResult) -> str:
+    files = sum(len(g.members) for g in result.groups)
+    saved = sum(g.reclaimable_bytes for g in result.groups)
+    line = (
+        f"{result.stats.files} files scanned: {len(result.groups)} groups of duplicates holding {files} files, "
+        f"{human_size(saved)} reclaimable; {len(result.problems)} files could not be read"
+    )
+    return line + (" (scan cancelled)" if result.status is ScanStatus.CANCELLED else "")
+
+
+def _emit(result: ScanResult, args: argparse.Namespace) -> None:
+    if args.json:
+        write_json(result, args.json)
+    if args.csv:
+        write_csv(result, args.csv)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from dedup_gui.core.pipeline import run_scan
+    from dedup_gui.core.store import Store
+
+    mode = Mode(args.mode)
+    config = ScanConfig(
+        roots=tuple(args.roots),
+        references=tuple(args.reference),
+        excludes=tuple(args.exclude),
+        mode=mode,
+        embeddings=not args.no_embeddings and mode is not Mode.EXACT,
+        device=args.device,
+        workers=max(1, args.workers),
+    )
+    cancel = CancelToken()
+
+    def on_sigint(signum: int, frame: object) -> None:
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        cancel.cancel()
+        print("\nCancelling at the next batch; finished work is kept (Ctrl-C again to abort)", file=sys.stderr)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    bar = ProgressBar(enabled=False if args.quiet else None)
+    store = Store(args.db or default_store_path())
+    try:
+        result = run_scan(config, store=store, sink=bar, cancel=cancel)
+    finally:
+        bar.close()
+        store.close()
+        signal.signal(signal.SIGINT, previous)
+    _emit(result, args)
+    if not args.quiet:
+        print(_summary(result), file=sys.stderr)
+    return EXIT_CANCELLED if result.status is ScanStatus.CANCELLED else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        from dedup_gui.ui.app import main as gui_main
+
+        return gui_main([])
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        from dedup_gui.ui.app import main as gui_main
+
+        return gui_main([])
+    commands = {"scan": cmd_scan}
+    try:
+        return commands[args.command](args)
+    except DedupError as exc:
+        print(f"dedup-gui: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("dedup-gui: aborted", file=sys.stderr)
+        return EXIT_CANCELLED

@@ -1,0 +1,120 @@
+"""Candidate pairs without an O(n^2) loop: multi-index Hamming search for hashes, hnswlib for embeddings.
+
+Hamming search (Norouzi et al., multi-index hashing): split the 64-bit hash into 4 chunks of 16 bits. If two
+hashes differ in at most r bits, some chunk differs in at most r // 4 bits, so probing each chunk's table with
+every key within that radius finds every true neighbour; the candidates are then checked on all 64 bits with a
+vectorised popcount. The tables are sorted arrays (one argsort per chunk), so everything stays in numpy.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+
+import numpy as np
+
+log = logging.getLogger("dedup_gui.index")
+
+_CHUNKS = 4
+_CHUNK_BITS = 16
+
+
+def _flip_masks(radius: int) -> np.ndarray:
+    """Every 16-bit mask with at most `radius` bits set."""
+    masks = [0]
+    for r in range(1, radius + 1):
+        for bits in itertools.combinations(range(_CHUNK_BITS), r):
+            masks.append(sum(1 << b for b in bits))
+    return np.array(masks, dtype=np.int64)
+
+
+def hamming_pairs(
+    queries: np.ndarray,
+    database: np.ndarray,
+    radius: int,
+    *,
+    block: int = 4096,
+    check: Callable[[], None] = lambda: None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All (query index, database index, distance) with Hamming distance <= radius.
+
+    `check` is called between blocks so a cancel is honoured within a fraction of a second.
+    """
+    queries = np.ascontiguousarray(queries, dtype=np.uint64)
+    database = np.ascontiguousarray(database, dtype=np.uint64)
+    if len(queries) == 0 or len(database) == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    sub_radius = radius // _CHUNKS
+    masks = _flip_masks(sub_radius)
+    tables = []
+    for c in range(_CHUNKS):
+        keys = ((database >> np.uint64(c * _CHUNK_BITS)) & np.uint64(0xFFFF)).astype(np.int64)
+        order = np.argsort(keys, kind="stable")
+        starts = np.zeros(1 << _CHUNK_BITS | 1, dtype=np.int64)
+        np.cumsum(np.bincount(keys, minlength=1 << _CHUNK_BITS), out=starts[1:])
+        tables.append((order, starts))
+    out_q, out_d, out_dist = [], [], []
+    for lo in range(0, len(queries), block):
+        check()
+        q = queries[lo : lo + block]
+        cand_q, cand_d = [], []
+        for c, (order, starts) in enumerate(tables):
+            qk = ((q >> np.uint64(c * _CHUNK_BITS)) & np.uint64(0xFFFF)).astype(np.int64)
+            keys = (qk[:, None] ^ masks[None, :]).ravel()
+            qidx = np.repeat(np.arange(len(q), dtype=np.int64), len(masks))
+            begin, end = starts[keys], starts[keys + 1]
+            counts = end - begin
+            nz = counts > 0
+            begin, counts, qidx = begin[nz], counts[nz], qidx[nz]
+            total = int(counts.sum())
+            if total == 0:
+                continue
+            # positions begin..end-1 of every probed bucket, flattened without a Python loop
+            offsets = np.repeat(begin - np.cumsum(counts) + counts, counts) + np.arange(total, dtype=np.int64)
+            cand_q.append(np.repeat(qidx, counts))
+            cand_d.append(order[offsets])
+        if not cand_q:
+            continue
+        cq = np.concatenate(cand_q)
+        cd = np.concatenate(cand_d)
+        dist = np.bitwise_count(q[cq] ^ database[cd]).astype(np.int64)
+        keep = dist <= radius
+        cq, cd, dist = cq[keep], cd[keep], dist[keep]
+        # a pair found through several chunks is reported once
+        key = cq * len(database) + cd
+        _, first = np.unique(key, return_index=True)
+        out_q.append(cq[first] + lo)
+        out_d.append(cd[first])
+        out_dist.append(dist[first])
+    if not out_q:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    return np.concatenate(out_q), np.concatenate(out_d), np.concatenate(out_dist)
+
+
+def dihedral_hash_pairs(
+    hashes: np.ndarray, radius: int, *, check: Callable[[], None] = lambda: None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (i < j) whose identity hash is within radius of any dihedral transform of the other.
+
+    `hashes` is (n, 8): column t is the hash of transform t of the image. Returns (i, j, transform, distance)
+    with the smallest distance per pair, the transform being the one applied to j.
+    """
+    n = len(hashes)
+    if n < 2:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty, empty
+    database = hashes.reshape(-1)  # entry k is image k // 8 under transform k % 8
+    qi, dk, dist = hamming_pairs(hashes[:, 0], database, radius, check=check)
+    dj, dt = dk // 8, dk % 8
+    keep = qi != dj
+    qi, dj, dt, dist = qi[keep], dj[keep], dt[keep], dist[keep]
+    # keep the best transform per unordered pair; a pair seen from both sides keeps the smaller distance
+    a, b = np.minimum(qi, dj), np.maximum(qi, dj)
+    order = np.lexsort((dist, b, a))
+    a, b, dt, dist = a[order], b[order], dt[order], dist[order]
+    first = np.ones(len(a), dtype=bool)
+    first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+    return a[first], b[first], dt[first], dist[first]

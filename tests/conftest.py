@@ -1,0 +1,111 @@
+"""Shared fixtures: small photo libraries generated with Pillow from scikit-image's bundled sample photos."""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+
+def photo(name: str, size: tuple[int, int] = (640, 480)) -> Image.Image:
+    """A real photograph (scikit-image sample data ships inside the package, no download)."""
+    from skimage import data
+
+    arr = getattr(data, name)()
+    img = Image.fromarray(arr).convert("RGB")
+    return img.resize(size, Image.Resampling.LANCZOS)
+
+
+def save_jpeg(img: Image.Image, path: Path, quality: int = 92, **kw: object) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    img.save(path, "JPEG", quality=quality, **kw)
+    return path
+
+
+def huge_png(path: Path, width: int = 20_000, height: int = 20_000) -> Path:
+    """A tiny file whose header claims a giant image: the decompression-bomb case, without using 400 MB here."""
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    path.write_bytes(data)
+    return path
+
+
+@dataclass
+class Library:
+    root: Path
+    orig: Path
+    same_photo: dict[str, Path]  # kind -> file that must group with orig
+    exact_copy: Path
+    others: list[Path]  # unrelated photos: never grouped with orig
+    broken: dict[str, Path]  # kind -> file that must be reported as a problem
+
+
+def build_library(root: Path) -> Library:
+    base = photo("astronaut", (800, 600))
+    orig = save_jpeg(base, root / "2020" / "IMG_0001.jpg")
+    exact = root / "backup" / "IMG_0001 copy.jpg"
+    exact.parent.mkdir(parents=True)
+    exact.write_bytes(orig.read_bytes())
+    same: dict[str, Path] = {}
+    same["reencode"] = save_jpeg(base, root / "edited" / "reencoded.jpg", quality=60)
+    same["resize"] = save_jpeg(base.resize((320, 240), Image.Resampling.LANCZOS), root / "edited" / "small.jpg")
+    # pixels stored rotated, EXIF Orientation 6 turns them back: identical to the eye
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    same["exif_orientation"] = save_jpeg(
+        base.transpose(Image.Transpose.ROTATE_90), root / "phone" / "IMG_0001_oriented.jpg", exif=exif.tobytes()
+    )
+    same["rotate"] = save_jpeg(base.transpose(Image.Transpose.ROTATE_270), root / "edited" / "rotated.jpg")
+    same["mirror"] = save_jpeg(base.transpose(Image.Transpose.FLIP_LEFT_RIGHT), root / "edited" / "mirrored.jpg")
+    same["png"] = root / "export" / "IMG_0001.png"
+    same["png"].parent.mkdir(parents=True)
+    base.save(same["png"])
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    same["heic"] = root / "phone" / "IMG_0001.heic"
+    base.save(same["heic"], quality=80)
+    others = [save_jpeg(photo(n), root / "2021" / f"{n}.jpg") for n in ("coffee", "chelsea", "rocket")]
+    # a JPEG named .png is still a photo (found by content); a copy of coffee's bytes
+    mislabelled = root / "2021" / "coffee-export.png"
+    mislabelled.write_bytes(others[0].read_bytes())
+    bad = root / "bad"
+    bad.mkdir()
+    broken = {
+        "empty": bad / "empty.jpg",
+        "not-an-image": bad / "notes.jpg",
+        "truncated": bad / "truncated.jpg",
+        "too-large": bad / "huge.png",
+    }
+    broken["empty"].write_bytes(b"")
+    broken["not-an-image"].write_text("this is a text file, not a photo\n" * 20)
+    full = io.BytesIO()
+    photo("coffee").save(full, "JPEG", quality=90)
+    broken["truncated"].write_bytes(full.getvalue()[: len(full.getvalue()) // 2])
+    huge_png(broken["too-large"])
+    # two blank images must not match through their (meaningless) hashes
+    (root / "blank").mkdir()
+    Image.new("RGB", (400, 300), (250, 250, 250)).save(root / "blank" / "white.jpg")
+    rng = np.random.default_rng(1)
+    dark = (rng.integers(0, 4, (300, 400, 3))).astype(np.uint8)
+    Image.fromarray(dark).save(root / "blank" / "dark.jpg", quality=90)
+    (root / ".hidden").mkdir()
+    save_jpeg(base, root / ".hidden" / "cached.jpg")
+    os.symlink(root / "2020", root / "2020" / "loop")  # a symlink loop: the folder links to itself
+    (root / "2020" / "IMG_0001.xmp").write_text("<x:xmpmeta/>")
+    return Library(root, orig, same, exact, others, broken)
+
+
+@pytest.fixture(scope="session")
+def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    return build_library(tmp_path_factory.mktemp("library"))

@@ -1,0 +1,163 @@
+"""run_scan end to end on a generated library: groups, problems, cache reuse, cancel and resume."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dedup_gui.core.config import ScanConfig
+from dedup_gui.core.errors import RootError
+from dedup_gui.core.pipeline import run_scan
+from dedup_gui.core.progress import CancelToken, ProgressEvent, Stage
+from dedup_gui.core.store import Store
+from dedup_gui.core.types import Mode, ScanResult, ScanStatus, Tier
+from tests.conftest import Library, build_library
+
+
+def scan(root: Path, db: Path, **kw: object) -> ScanResult:
+    store = Store(db)
+    try:
+        return run_scan(ScanConfig(roots=(root,), embeddings=False, workers=2, **kw), store=store)  # type: ignore[arg-type]
+    finally:
+        store.close()
+
+
+def group_of(result: ScanResult, path: Path) -> set[str]:
+    for g in result.groups:
+        if str(path) in g.paths:
+            return set(g.paths)
+    return set()
+
+
+@pytest.fixture(scope="module")
+def near(library: Library, tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
+    return scan(library.root, tmp_path_factory.mktemp("db") / "store.sqlite3")
+
+
+def test_copies_of_one_photo_form_one_group(library: Library, near: ScanResult) -> None:
+    group = group_of(near, library.orig)
+    expected = {str(library.orig), str(library.exact_copy), *(str(p) for p in library.same_photo.values())}
+    assert group == expected
+
+
+def test_unrelated_photos_and_blank_images_are_not_grouped(library: Library, near: ScanResult) -> None:
+    grouped = {p for g in near.groups for p in g.paths}
+    for other in library.others[1:]:
+        assert str(other) not in grouped
+    assert str(library.root / "blank" / "white.jpg") not in grouped
+    assert str(library.root / "blank" / "dark.jpg") not in grouped
+
+
+def test_mislabelled_jpeg_is_found_and_grouped_with_its_twin(library: Library, near: ScanResult) -> None:
+    assert group_of(near, library.others[0]) == {str(library.others[0]), str(library.root / "2021" / "coffee-export.png")}
+
+
+def test_each_bad_file_is_reported_once_and_never_grouped(library: Library, near: ScanResult) -> None:
+    by_path = {p.path: p for p in near.problems}
+    assert len(by_path) == len(near.problems)
+    for kind, path in library.broken.items():
+        assert by_path[str(path)].kind.value == kind, by_path[str(path)]
+        assert by_path[str(path)].message
+    grouped = {p for g in near.groups for p in g.paths}
+    assert not grouped & {str(p) for p in library.broken.values()}
+
+
+def test_hidden_folders_companions_and_symlink_loops_are_skipped(library: Library, near: ScanResult) -> None:
+    paths = {p for g in near.groups for p in g.paths} | {p.path for p in near.problems}
+    assert not any("/.hidden/" in p or p.endswith(".xmp") or "/loop/" in p for p in paths)
+
+
+def test_keeper_is_the_largest_original_and_evidence_names_the_transform(library: Library, near: ScanResult) -> None:
+    group = next(g for g in near.groups if str(library.orig) in g.paths)
+    assert group.keeper in {str(library.orig), str(library.exact_copy), str(library.same_photo["png"])}
+    assert group.tier is Tier.SAME_PHOTO
+    evidence = {m.path: m.evidence for m in group.members if m.evidence}
+    rotated = evidence[str(library.same_photo["rotate"])]
+    assert rotated is not None and rotated.transform in {"rot90", "rot270"}
+    assert evidence[str(library.same_photo["mirror"])].transform == "mirror"  # type: ignore[union-attr]
+
+
+def test_exact_mode_groups_only_identical_files(library: Library, tmp_path: Path) -> None:
+    result = scan(library.root, tmp_path / "s.sqlite3", mode=Mode.EXACT)
+    assert group_of(result, library.orig) == {str(library.orig), str(library.exact_copy)}
+    assert all(g.tier is Tier.EXACT for g in result.groups)
+
+
+def test_reference_folder_is_protected_and_its_copy_kept(library: Library, tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite3")
+    config = ScanConfig(roots=(library.root / "2020",), references=(library.root / "backup",), embeddings=False)
+    result = run_scan(config, store=store)
+    (group,) = result.groups
+    assert group.keeper == str(library.exact_copy)
+    assert group.keeper_reason == "in a protected folder"
+    assert [m.protected for m in group.members if m.path == str(library.exact_copy)] == [True]
+
+
+def test_rescan_of_unchanged_library_decodes_nothing(library: Library, tmp_path: Path) -> None:
+    first = scan(library.root, tmp_path / "s.sqlite3")
+    second = scan(library.root, tmp_path / "s.sqlite3")
+    assert first.stats.decoded > 0
+    assert second.stats.decoded == 0
+    assert [g.paths for g in second.groups] == [g.paths for g in first.groups]
+    assert second.problems == first.problems
+
+
+def test_changed_file_is_decoded_again(tmp_path: Path) -> None:
+    lib = build_library(tmp_path / "lib")
+    scan(lib.root, tmp_path / "s.sqlite3")
+    lib.others[1].write_bytes(lib.others[2].read_bytes())  # chelsea now holds rocket's bytes
+    result = scan(lib.root, tmp_path / "s.sqlite3")
+    assert result.stats.decoded == 0  # same bytes as a known file: its twin's decode is reused
+    assert group_of(result, lib.others[1]) == {str(lib.others[1]), str(lib.others[2])}
+
+
+def test_cancel_keeps_finished_work_and_the_next_run_resumes(tmp_path: Path) -> None:
+    lib = build_library(tmp_path / "lib")
+    db = tmp_path / "s.sqlite3"
+    cancel = CancelToken()
+
+    def sink(event: ProgressEvent) -> None:
+        if event.stage is Stage.DECODING and event.done >= 3:
+            cancel.cancel()
+
+    store = Store(db)
+    config = ScanConfig(roots=(lib.root,), embeddings=False, workers=1)
+    first = run_scan(config, store=store, sink=sink, cancel=cancel)
+    store.close()
+    assert first.status is ScanStatus.CANCELLED
+    assert first.groups == ()
+    second = scan(lib.root, db)
+    assert second.status is ScanStatus.COMPLETED
+    assert second.stats.from_cache >= 3
+    assert group_of(second, lib.orig)
+
+
+def test_file_vanishing_mid_scan_is_reported(tmp_path: Path) -> None:
+    lib = build_library(tmp_path / "lib")
+    victim = lib.others[2]
+
+    def sink(event: ProgressEvent) -> None:
+        if event.stage is Stage.EXACT and victim.exists():
+            victim.unlink()
+
+    store = Store(tmp_path / "s.sqlite3")
+    result = run_scan(ScanConfig(roots=(lib.root,), embeddings=False), store=store, sink=sink)
+    assert {p.path: p.kind.value for p in result.problems}[str(victim)] == "vanished"
+    assert group_of(result, lib.orig)
+
+
+def test_missing_root_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(RootError, match="not found"):
+        scan(tmp_path / "nope", tmp_path / "s.sqlite3")
+
+
+def test_copies_of_a_broken_file_are_problems_not_a_group(tmp_path: Path) -> None:
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "a.jpg").write_text("not a photo at all " * 10)
+    shutil.copy(tmp_path / "lib" / "a.jpg", tmp_path / "lib" / "b.jpg")
+    result = scan(tmp_path / "lib", tmp_path / "s.sqlite3")
+    assert result.groups == ()
+    assert {p.kind.value for p in result.problems} == {"not-an-image"}
+    assert len(result.problems) == 2
