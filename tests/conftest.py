@@ -31,11 +31,14 @@ def save_jpeg(img: Image.Image, path: Path, quality: int = 92, **kw: object) -> 
 
 def huge_png(path: Path, width: int = 20_000, height: int = 20_000) -> Path:
     """A tiny file whose header claims a giant image: the decompression-bomb case, without using 400 MB here."""
+
     def chunk(kind: bytes, payload: bytes) -> bytes:
         return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    data = (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    )
     path.write_bytes(data)
     return path
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dedup_gui import __version__
+from dedup_gui.cli import actions_cmd
 from dedup_gui.cli.output import human_size, write_csv, write_json
 from dedup_gui.cli.progress_bar import ProgressBar
 from dedup_gui.core.config import ScanConfig, default_store_path, default_workers
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--no-embeddings", action="store_true", help="hashes only: faster, misses crops and edits")
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     scan.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
+    actions_cmd.add_parsers(sub)
     return parser
 
 
@@ -142,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from dedup_gui.ui.app import main as gui_main
 
         return gui_main([])
-    commands = {"scan": cmd_scan}
+    commands = {"scan": cmd_scan, "apply": actions_cmd.cmd_apply, "undo": actions_cmd.cmd_undo}
     try:
         return commands[args.command](args)
     except DedupError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from typing import BinaryIO
 
 import xxhash
 
@@ -20,7 +21,7 @@ class ContentError(Exception):
         self.problem = problem
 
 
-def _open_checked(record: FileRecord):
+def _open_checked(record: FileRecord) -> BinaryIO:
     try:
         fh = open(record.path, "rb")  # noqa: SIM115 - closed by the caller's with
     except FileNotFoundError as exc:

@@ -17,6 +17,8 @@ import numpy as np
 log = logging.getLogger("dedup_gui.index")
 
 _CHUNKS = 4
+# Inverse of each dihedral transform, in hashing.TRANSFORMS order (rot90 <-> rot270; the rest are involutions).
+_INVERSE_TRANSFORM = np.array([0, 3, 2, 1, 4, 5, 6, 7])
 _CHUNK_BITS = 16
 
 
@@ -111,7 +113,9 @@ def dihedral_hash_pairs(
     dj, dt = dk // 8, dk % 8
     keep = qi != dj
     qi, dj, dt, dist = qi[keep], dj[keep], dt[keep], dist[keep]
-    # keep the best transform per unordered pair; a pair seen from both sides keeps the smaller distance
+    # keep the best transform per unordered pair; a pair seen from both sides keeps the smaller distance.
+    # Seen from b's side, the transform was applied to a: T(a) ~ b means T^-1(b) ~ a.
+    dt = np.where(qi < dj, dt, _INVERSE_TRANSFORM[dt])
     a, b = np.minimum(qi, dj), np.maximum(qi, dj)
     order = np.lexsort((dist, b, a))
     a, b, dt, dist = a[order], b[order], dt[order], dist[order]

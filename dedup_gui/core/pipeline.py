@@ -12,10 +12,11 @@ import signal
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -375,7 +376,7 @@ def _match(state: ScanState, contents: list[Content]) -> list[tuple[int, int, Pa
     return links
 
 
-def _compatible(contents: list[Content], linked: set[tuple[int, int]], radius: int):
+def _compatible(contents: list[Content], linked: set[tuple[int, int]], radius: int) -> Callable[[int, int], bool]:
     def compatible(i: int, j: int) -> bool:
         if (i, j) in linked or (j, i) in linked:
             return True
@@ -432,19 +433,7 @@ def build_groups(
                 if i == keeper_node:
                     ev = PairEvidence(keeper_path, p, Tier.EXACT, 1.0, "bytes", description="same bytes")
                 else:
-                    ev = evidence.get((keeper_node, i)) or evidence[(anchor, i) if i != anchor else (i, keeper_node)]
-                    if ev.a != keeper_path or ev.b != p:
-                        ev = PairEvidence(
-                            keeper_path,
-                            p,
-                            ev.tier,
-                            ev.score,
-                            ev.method,
-                            ev.hash_distance,
-                            ev.transform,
-                            ev.cosine,
-                            ev.description,
-                        )
+                    ev = _relative_to_keeper(contents, keeper_node, i, p, evidence, anchor)
                 if ev.tier.rank > tier.rank:
                     tier = ev.tier
                 final.append(Member(m.path, m.size, m.protected, m.info, ev))
@@ -452,6 +441,36 @@ def build_groups(
         groups.append(Group(tier, keeper_path, reason, tuple(final)))
     groups.sort(key=lambda g: (-g.reclaimable_bytes, g.keeper))
     return groups
+
+
+def _relative_to_keeper(
+    contents: list[Content],
+    keeper: int,
+    i: int,
+    path: str,
+    evidence: dict[tuple[int, int], PairEvidence],
+    anchor: int,
+) -> PairEvidence:
+    """Evidence that member i is a copy of the keeper, oriented keeper -> member (transform, distance, text).
+
+    The confirming link is the direct one when it exists, else the member's link to the group's anchor.
+    """
+    direct = evidence.get((keeper, i))
+    link = direct or evidence[(anchor, i) if i != anchor else (i, keeper)]
+    k, m = contents[keeper], contents[i]
+    if link.method in ("pixels", "bytes") or k.phash is None or m.phash is None:
+        return replace(link, a=k.paths[0], b=path)
+    hashed = _hash_evidence(k, m, link.tier)
+    via = "" if direct else f"; matched through {Path(contents[anchor].paths[0]).name}"
+    return replace(
+        link,
+        a=k.paths[0],
+        b=path,
+        hash_distance=hashed.hash_distance,
+        transform=hashed.transform,
+        description=(hashed.description if link.method == "hash" else f"{link.description}; {hashed.description}")
+        + via,
+    )
 
 
 def _unique_problems(problems: list[Problem]) -> list[Problem]:

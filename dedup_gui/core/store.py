@@ -360,3 +360,67 @@ class Store:
                 info = ImageInfo(w, h, fmt, taken, camera, bool(uniform)) if w is not None and pkind is None else None
                 out[path] = (size, mtime, info)
         return out
+
+    # -- user data: decisions, "not duplicates", action journal ------------------------------------------------
+
+    def decisions(self) -> dict[str, str]:
+        """Path -> 'keep' | 'trash' for every file the user decided on."""
+        return dict(self.db.execute("SELECT path, decision FROM decisions"))
+
+    def set_decisions(self, items: Iterable[tuple[str, str | None]]) -> None:
+        """Save decisions at once; None clears a decision."""
+        now = time.time()
+        with self.transaction() as db:
+            for path, decision in items:
+                if decision is None:
+                    db.execute("DELETE FROM decisions WHERE path=?", (path,))
+                else:
+                    db.execute("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?)", (path, decision, now))
+
+    def not_duplicates(self) -> set[tuple[str, str]]:
+        """Pairs of content hashes (a < b) the user said are different pictures."""
+        return {(a, b) for a, b in self.db.execute("SELECT a, b FROM not_duplicates")}
+
+    def add_not_duplicates(self, pairs: Iterable[tuple[str, str]]) -> None:
+        rows = [(min(a, b), max(a, b), time.time()) for a, b in pairs if a != b]
+        with self.transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO not_duplicates VALUES (?, ?, ?)", rows)
+
+    def next_journal_batch(self) -> int:
+        return int(self.db.execute("SELECT coalesce(max(batch), 0) + 1 FROM journal").fetchone()[0])
+
+    def journal_append(
+        self,
+        batch: int,
+        action: str,
+        path: str,
+        trash_path: str | None,
+        size: int | None,
+        mtime_ns: int | None,
+        content: str | None,
+        status: str,
+        message: str,
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO journal(batch, ts, action, path, trash_path, size, mtime_ns, content, status, message) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (batch, time.time(), action, path, trash_path, size, mtime_ns, content, status, message),
+            )
+
+    def journal_rows(self, batch: int) -> list[tuple]:
+        """(ts, action, path, trash_path, size, mtime_ns, content, status, message) of one batch, in order."""
+        return self.db.execute(
+            "SELECT ts, action, path, trash_path, size, mtime_ns, content, status, message FROM journal "
+            "WHERE batch=? ORDER BY id",
+            (batch,),
+        ).fetchall()
+
+    def last_undoable_batch(self) -> int | None:
+        """The newest batch with a trashed file that no restore has brought back yet."""
+        row = self.db.execute(
+            "SELECT max(t.batch) FROM journal t WHERE t.action='trash' AND t.status='trashed' AND NOT EXISTS "
+            "(SELECT 1 FROM journal r WHERE r.batch=t.batch AND r.path=t.path AND r.action='restore' "
+            "AND r.status='restored')"
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else None

@@ -51,7 +51,10 @@ def test_unrelated_photos_and_blank_images_are_not_grouped(library: Library, nea
 
 
 def test_mislabelled_jpeg_is_found_and_grouped_with_its_twin(library: Library, near: ScanResult) -> None:
-    assert group_of(near, library.others[0]) == {str(library.others[0]), str(library.root / "2021" / "coffee-export.png")}
+    assert group_of(near, library.others[0]) == {
+        str(library.others[0]),
+        str(library.root / "2021" / "coffee-export.png"),
+    }
 
 
 def test_each_bad_file_is_reported_once_and_never_grouped(library: Library, near: ScanResult) -> None:

@@ -1,0 +1,141 @@
+"""The command line: exit codes, JSON the scorer reads, CSV, Ctrl-C, and a real subprocess run."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dedup_gui.cli import main as cli
+from dedup_gui.core.progress import ProgressEvent, Stage
+from tests.conftest import Library, build_library
+
+
+def test_scan_writes_json_groups_details_and_problems(library: Library, tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    code = cli.main(
+        ["scan", str(library.root), "--db", str(tmp_path / "s.db"), "--json", str(out), "-q", "--no-embeddings"]
+    )
+    assert code == 0
+    data = json.loads(out.read_text())
+    assert any(str(library.orig) in g for g in data["groups"])
+    assert len(data["details"]) == len(data["groups"])
+    detail = data["details"][[str(library.orig) in g for g in data["groups"]].index(True)]
+    assert detail["tier"] == "same-photo" and detail["keeper"] in data["groups"][data["details"].index(detail)]
+    assert {m["path"] for m in detail["members"]} >= {str(library.orig), str(library.exact_copy)}
+    problems = {p["path"]: p["kind"] for p in data["problems"]}
+    assert problems[str(library.broken["truncated"])] == "truncated"
+
+
+def test_scan_writes_one_csv_row_per_member(library: Library, tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    assert (
+        cli.main(
+            ["scan", str(library.root), "--db", str(tmp_path / "s.db"), "--csv", str(out), "-q", "--no-embeddings"]
+        )
+        == 0
+    )
+    rows = list(csv.DictReader(out.open()))
+    assert {r["path"] for r in rows} >= {str(library.orig), str(library.exact_copy)}
+    assert sum(int(r["keeper"]) for r in rows) == len({r["group"] for r in rows})
+
+
+def test_exit_codes_for_usage_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["scan"]) == 2
+    assert cli.main(["scan", str(tmp_path), "--mode", "bogus"]) == 2
+    assert cli.main(["scan", str(tmp_path / "missing"), "--db", str(tmp_path / "s.db")]) == 1
+    assert "folder not found" in capsys.readouterr().err
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert cli.main(["scan", str(tmp_path), "--db", str(blocker / "s.db")]) == 1
+    assert "cannot create the cache folder" in capsys.readouterr().err
+
+
+def test_ctrl_c_cancels_keeps_work_and_exits_130(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    lib = build_library(tmp_path / "lib")
+    sent = []
+
+    def interrupting_bar(self: object, event: ProgressEvent) -> None:
+        if event.stage is Stage.DECODING and event.done >= 2 and not sent:
+            sent.append(1)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(cli.ProgressBar, "__call__", interrupting_bar)
+    db = str(tmp_path / "s.db")
+    args = ["scan", str(lib.root), "--db", db, "--no-embeddings", "--workers", "1"]
+    assert cli.main(args) == 130
+    monkeypatch.undo()
+    out = tmp_path / "out.json"
+    assert cli.main([*args, "--json", str(out), "-q"]) == 0
+    assert json.loads(out.read_text())["stats"]["from_cache"] >= 2
+
+
+def test_subprocess_version_and_scan(tmp_path: Path) -> None:
+    src = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    version = subprocess.run(
+        [sys.executable, "-m", "dedup_gui", "--version"], capture_output=True, text=True, env=env, check=True
+    )
+    assert version.stdout.startswith("dedup-gui ")
+    lib = tmp_path / "lib"
+    build_library(lib)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dedup_gui",
+            "scan",
+            str(lib),
+            "--db",
+            str(tmp_path / "s.db"),
+            "--json",
+            "-",
+            "--no-embeddings",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["groups"]
+    assert "groups of duplicates" in done.stderr
+
+
+def test_unreadable_file_and_folder_are_reported_as_problems(tmp_path: Path) -> None:
+    """Root reads everything: as root the scan runs without the capabilities that bypass file permissions."""
+    lib = build_library(tmp_path / "lib")
+    os.chmod(lib.others[1], 0)
+    os.chmod(lib.root / "backup", 0)
+    cmd = [
+        sys.executable,
+        "-m",
+        "dedup_gui",
+        "scan",
+        str(lib.root),
+        "--db",
+        str(tmp_path / "s.db"),
+        "--json",
+        "-",
+        "-q",
+        "--no-embeddings",
+    ]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv: file permissions cannot be enforced")
+        cmd = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *cmd]
+    src = Path(__file__).resolve().parents[2]
+    done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(src)}, timeout=300)
+    assert done.returncode == 0, done.stderr
+    problems = {p["path"]: p for p in json.loads(done.stdout)["problems"]}
+    assert problems[str(lib.others[1])]["kind"] == "unreadable"
+    assert "permission denied" in problems[str(lib.others[1])]["message"]
+    assert problems[str(lib.root / "backup")]["kind"] == "folder-unreadable"
+    assert any(str(lib.orig) in g for g in json.loads(done.stdout)["groups"])

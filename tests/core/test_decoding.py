@@ -1,0 +1,84 @@
+"""One decode per image: orientation applied, HEIC read, bad files turned into clear problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from dedup_gui.core.decoding import Decoded, DecodeError, decode, jpeg_pixel_key
+from dedup_gui.core.types import ProblemKind
+from tests.conftest import huge_png, photo, save_jpeg
+
+
+def run(path: Path, want_cnn: bool = False) -> Decoded:
+    return decode(str(path), path.stat().st_size, want_cnn=want_cnn)
+
+
+def test_exif_orientation_is_applied_and_sizes_are_as_displayed(tmp_path: Path) -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    exif[0x010F] = "Canon"
+    exif[0x0110] = "Canon EOS 450D"
+    p = save_jpeg(
+        photo("astronaut", (800, 600)).transpose(Image.Transpose.ROTATE_90), tmp_path / "a.jpg", exif=exif.tobytes()
+    )
+    d = run(p, want_cnn=True)
+    assert (d.info.width, d.info.height) == (800, 600)
+    assert d.info.camera == "Canon EOS 450D"
+    assert d.cnn is not None and d.cnn.shape == (224, 224, 3)
+    thumb = Image.open(__import__("io").BytesIO(d.thumb_jpeg))
+    assert thumb.size == (256, 192)
+
+
+def test_heic_is_decoded(tmp_path: Path) -> None:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    p = tmp_path / "a.heic"
+    photo("coffee", (640, 480)).save(p, quality=70)
+    d = run(p)
+    assert d.info.format == "HEIF" and (d.info.width, d.info.height) == (640, 480)
+
+
+def test_pixel_key_ignores_metadata_only_changes(tmp_path: Path) -> None:
+    p = save_jpeg(photo("rocket"), tmp_path / "a.jpg")
+    data = p.read_bytes()
+    exif = Image.Exif()
+    exif[0x010F] = "Someone"
+    with Image.open(p) as img:
+        img.save(tmp_path / "b.jpg", quality=92, exif=exif.tobytes())
+    app1 = b"\xff\xe1" + (22).to_bytes(2, "big") + b"Exif\x00\x00" + b"\x00" * 14
+    rewritten = data[:2] + app1 + data[2:]
+    assert jpeg_pixel_key(rewritten, 1) == jpeg_pixel_key(data, 1)
+    assert jpeg_pixel_key(data, 6) != jpeg_pixel_key(data, 1)  # a different orientation displays differently
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        (b"", ProblemKind.EMPTY),
+        (b"hello, this is text and not a photo at all\n" * 5, ProblemKind.NOT_AN_IMAGE),
+        (b"\xff\xd8\xff\xe0" + b"\x00" * 200, ProblemKind.CORRUPT),
+    ],
+)
+def test_bad_content_becomes_a_problem(tmp_path: Path, content: bytes, kind: ProblemKind) -> None:
+    p = tmp_path / "x.jpg"
+    p.write_bytes(content)
+    with pytest.raises(DecodeError) as err:
+        run(p)
+    assert err.value.kind is kind
+
+
+def test_decompression_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
+    with pytest.raises(DecodeError, match="too large") as err:
+        run(huge_png(tmp_path / "huge.png"))
+    assert err.value.kind is ProblemKind.TOO_LARGE
+
+
+def test_file_changed_since_the_walk_is_reported(tmp_path: Path) -> None:
+    p = save_jpeg(photo("coffee"), tmp_path / "a.jpg")
+    with pytest.raises(DecodeError) as err:
+        decode(str(p), p.stat().st_size + 1, want_cnn=False)
+    assert err.value.kind is ProblemKind.CHANGED

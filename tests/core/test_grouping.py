@@ -1,0 +1,44 @@
+"""Star grouping never chains unrelated photos; the keeper proposal follows the ranked rules."""
+
+from __future__ import annotations
+
+from dedup_gui.core.grouping import Link, propose_keeper, star_groups
+from dedup_gui.core.types import ImageInfo, Member
+
+
+def test_chain_a_b_c_does_not_put_a_and_c_together() -> None:
+    # A~B (strong) and B~C, but A and C are clearly different photos
+    links = [Link(0, 1, 0.9), Link(1, 2, 0.8)]
+    groups = star_groups(3, links, compatible=lambda i, j: {i, j} != {0, 2}, anchor_rank=lambda v: (0,))
+    assert groups == [(1, [1, 0])]
+
+
+def test_copies_that_only_match_the_original_still_join_its_group() -> None:
+    # a crop (1) and a grayscale copy (2) both match the original (0) but not each other directly
+    links = [Link(0, 1, 0.9), Link(0, 2, 0.8)]
+    groups = star_groups(3, links, compatible=lambda i, j: True, anchor_rank=lambda v: (0,))
+    assert groups == [(0, [0, 1, 2])]
+
+
+def test_two_separate_photos_give_two_groups() -> None:
+    links = [Link(0, 1, 1.0), Link(2, 3, 1.0)]
+    groups = star_groups(4, links, compatible=lambda i, j: True, anchor_rank=lambda v: (-v,))
+    assert sorted(sorted(m) for _, m in groups) == [[0, 1], [2, 3]]
+
+
+def member(
+    path: str, w: int, size: int, fmt: str = "JPEG", taken: str | None = None, protected: bool = False
+) -> Member:
+    return Member(path, size, protected, ImageInfo(w, w * 3 // 4, fmt, taken, None, False), None)
+
+
+def test_keeper_rules_in_order() -> None:
+    big, small = member("/a/big.jpg", 4000, 3_000_000), member("/a/small.jpg", 1000, 300_000)
+    assert propose_keeper([small, big]) == ("/a/big.jpg", "most pixels (4000 x 3000)")
+    protected = member("/ref/small.jpg", 1000, 300_000, protected=True)
+    assert propose_keeper([big, protected]) == ("/ref/small.jpg", "in a protected folder")
+    heic = member("/a/IMG.HEIC", 4000, 2_000_000, fmt="HEIF")
+    assert propose_keeper([big, heic])[1] == "preferred format (HEIF)"
+    old = member("/a/b/c/old.jpg", 4000, 3_000_000, taken="2010-01-01T10:00:00")
+    new = member("/a/new.jpg", 4000, 3_000_000, taken="2020-01-01T10:00:00")
+    assert propose_keeper([new, old]) == ("/a/b/c/old.jpg", "oldest date taken")

@@ -1,0 +1,68 @@
+"""Perceptual hashes (as imagehash computes them, under all 8 transforms) and the multi-index Hamming search."""
+
+from __future__ import annotations
+
+import imagehash
+import numpy as np
+import pytest
+from PIL import Image
+
+from dedup_gui.core.hashing import TRANSFORMS, hamming, image_hashes
+from dedup_gui.core.index import dihedral_hash_pairs, hamming_pairs
+from tests.conftest import photo
+
+
+def gray64(img: Image.Image) -> np.ndarray:
+    return np.asarray(img.convert("L").resize((64, 64), Image.Resampling.BILINEAR))
+
+
+def test_identity_hashes_equal_imagehash() -> None:
+    img = Image.fromarray(gray64(photo("astronaut")))
+    p, d = image_hashes(np.asarray(img))
+    assert f"{int(p[0]):016x}" == str(imagehash.phash(img))
+    assert f"{int(d[0]):016x}" == str(imagehash.dhash(img))
+
+
+@pytest.mark.parametrize(
+    ("transpose", "name"),
+    [
+        (Image.Transpose.ROTATE_90, "rot90"),
+        (Image.Transpose.ROTATE_180, "rot180"),
+        (Image.Transpose.ROTATE_270, "rot270"),
+        (Image.Transpose.FLIP_LEFT_RIGHT, "mirror"),
+        (Image.Transpose.TRANSPOSE, "mirror+rot90"),
+    ],
+)
+def test_transformed_copy_matches_exactly_under_its_transform(transpose: Image.Transpose, name: str) -> None:
+    base = gray64(photo("coffee"))
+    moved = np.asarray(Image.fromarray(base).transpose(transpose))
+    pb, _ = image_hashes(base)
+    pm, _ = image_hashes(moved)
+    assert hamming(pm[0], pb[TRANSFORMS.index(name)]) == 0
+    assert hamming(pm[0], pb[0]) > 10  # without the transform they look unrelated
+
+
+def test_hamming_search_equals_brute_force() -> None:
+    rng = np.random.default_rng(7)
+    queries = rng.integers(0, 2**63, size=300, dtype=np.uint64)
+    database = rng.integers(0, 2**63, size=2000, dtype=np.uint64)
+    flips = np.uint64(1) << rng.integers(0, 63, 300).astype(np.uint64)
+    database[:300] = queries ^ flips ^ (flips >> np.uint64(1))
+    for radius in (0, 3, 7, 10, 13):
+        qi, di, dist = hamming_pairs(queries, database, radius, block=64)
+        brute = np.bitwise_count(queries[:, None] ^ database[None, :])
+        bi, bj = np.nonzero(brute <= radius)
+        assert set(zip(qi.tolist(), di.tolist(), strict=True)) == set(zip(bi.tolist(), bj.tolist(), strict=True))
+        assert (dist == brute[qi, di]).all()
+
+
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)])
+def test_dihedral_pairs_name_the_transform_applied_to_the_second_image(order: tuple[int, int]) -> None:
+    base = gray64(photo("chelsea"))
+    rotated = np.asarray(Image.fromarray(base).transpose(Image.Transpose.ROTATE_90))
+    images = [image_hashes(base)[0], image_hashes(rotated)[0]]
+    hashes = np.stack([images[order[0]], images[order[1]]])
+    a, b, t, dist = dihedral_hash_pairs(hashes, 4)
+    assert (a.tolist(), b.tolist(), dist.tolist()) == ([0], [1], [0])
+    # transform t of image 1 looks like image 0
+    assert hamming(hashes[0, 0], hashes[1, int(t[0])]) == 0
