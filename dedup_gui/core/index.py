@@ -56,37 +56,39 @@ def hamming_pairs(
         order = np.argsort(keys, kind="stable")
         starts = np.zeros(1 << _CHUNK_BITS | 1, dtype=np.int64)
         np.cumsum(np.bincount(keys, minlength=1 << _CHUNK_BITS), out=starts[1:])
-        tables.append((order, starts))
+        # the hashes themselves in bucket order: each probe then reads one contiguous run of memory
+        tables.append((order, database[order], starts))
     out_q, out_d, out_dist = [], [], []
     for lo in range(0, len(queries), block):
         check()
         q = queries[lo : lo + block]
-        cand_q, cand_d = [], []
-        for c, (order, starts) in enumerate(tables):
+        qrep_all = np.repeat(np.arange(len(q), dtype=np.int32), len(masks))
+        found_q, found_d, found_dist = [], [], []
+        for c, (order, sorted_db, starts) in enumerate(tables):
             qk = ((q >> np.uint64(c * _CHUNK_BITS)) & np.uint64(0xFFFF)).astype(np.int64)
             keys = (qk[:, None] ^ masks[None, :]).ravel()
-            qidx = np.repeat(np.arange(len(q), dtype=np.int64), len(masks))
-            begin, end = starts[keys], starts[keys + 1]
-            counts = end - begin
+            begin = starts[keys]
+            counts = starts[keys + 1] - begin
             nz = counts > 0
-            begin, counts, qidx = begin[nz], counts[nz], qidx[nz]
+            begin, counts, qidx = begin[nz], counts[nz], qrep_all[nz]
             total = int(counts.sum())
             if total == 0:
                 continue
             # positions begin..end-1 of every probed bucket, flattened without a Python loop
             offsets = np.repeat(begin - np.cumsum(counts) + counts, counts) + np.arange(total, dtype=np.int64)
-            cand_q.append(np.repeat(qidx, counts))
-            cand_d.append(order[offsets])
-        if not cand_q:
+            cq = np.repeat(qidx, counts)
+            dist = np.bitwise_count(q[cq] ^ sorted_db[offsets])
+            keep = dist <= radius
+            found_q.append(cq[keep])
+            found_d.append(order[offsets[keep]])
+            found_dist.append(dist[keep])
+        if not found_q:
             continue
-        cq = np.concatenate(cand_q)
-        cd = np.concatenate(cand_d)
-        dist = np.bitwise_count(q[cq] ^ database[cd]).astype(np.int64)
-        keep = dist <= radius
-        cq, cd, dist = cq[keep], cd[keep], dist[keep]
+        cq = np.concatenate(found_q).astype(np.int64)
+        cd = np.concatenate(found_d)
+        dist = np.concatenate(found_dist).astype(np.int64)
         # a pair found through several chunks is reported once
-        key = cq * len(database) + cd
-        _, first = np.unique(key, return_index=True)
+        _, first = np.unique(cq * len(database) + cd, return_index=True)
         out_q.append(cq[first] + lo)
         out_d.append(cd[first])
         out_dist.append(dist[first])
