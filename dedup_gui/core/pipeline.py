@@ -11,55 +11,34 @@ import multiprocessing
 import signal
 import sys
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-
-import numpy as np
+from dataclasses import dataclass, field
 
 from dedup_gui.core import contenthash, scanning
+from dedup_gui.core.assemble import build_groups
 from dedup_gui.core.config import ScanConfig
-from dedup_gui.core.grouping import Link, keeper_key, propose_keeper, star_groups
-from dedup_gui.core.hashing import TRANSFORMS, best_transform, hamming
-from dedup_gui.core.index import dihedral_hash_pairs
+from dedup_gui.core.content import Content
+from dedup_gui.core.linking import hash_links
 from dedup_gui.core.progress import Cancelled, CancelToken, NullSink, ProgressEvent, ProgressSink, Stage, Throttle
 from dedup_gui.core.serialize import evidence_to_dict, result_to_dict
 from dedup_gui.core.store import CachedImage, Store
 from dedup_gui.core.types import (
     FileRecord,
     Group,
-    ImageInfo,
-    Member,
     PairEvidence,
     Problem,
     ProblemKind,
     ScanResult,
     ScanStats,
     ScanStatus,
-    Tier,
 )
 from dedup_gui.core.worker import ANALYSIS_VERSION, Analysed, analyse
 
 log = logging.getLogger("dedup_gui.pipeline")
 
 SAVE_EVERY = 128  # decode results per store transaction
-
-
-@dataclass
-class Content:
-    """One distinct file content: its byte-identical copies share one decode and one node in the graph."""
-
-    paths: list[str]
-    file_ids: list[int]
-    size: int
-    info: ImageInfo | None = None
-    phash: np.ndarray | None = None
-    dhash: np.ndarray | None = None
-    pixel_key: str | None = None
-    problem: Problem | None = None
 
 
 @dataclass
@@ -116,7 +95,9 @@ def run_scan(
         with state.stage(Stage.DECODING):
             _decode(state, contents)
         with state.stage(Stage.MATCHING):
-            links = _match(state, contents)
+            state.emit(ProgressEvent(Stage.MATCHING, 0, None))
+            links = hash_links(contents, config, check=state.cancel.check)
+            state.emit(ProgressEvent(Stage.MATCHING, 1, 1))
         with state.stage(Stage.GROUPING):
             groups = build_groups(contents, links, records, config)
     except Cancelled:
@@ -311,166 +292,6 @@ def _decode(state: ScanState, contents: list[Content]) -> None:
                 raise
     finally:
         flush()
-
-
-def _hash_evidence(a: Content, b: Content, tier: Tier) -> PairEvidence:
-    """Evidence that b is a copy of a by their hashes, naming the transform that turns a into b."""
-    assert a.phash is not None and b.phash is not None and a.dhash is not None and b.dhash is not None
-    t, dp, dd = best_transform(a.phash, b.phash, a.dhash, b.dhash)
-    name = _INVERSE[TRANSFORMS[t]]
-    what = "" if name == "identity" else f", {name.replace('+', ' and ').replace('rot', 'rotated ')}"
-    return PairEvidence(
-        a.paths[0],
-        b.paths[0],
-        tier,
-        score=round(max(0.0, 1.0 - dp / 32.0), 3),
-        method="hash",
-        hash_distance=dp,
-        transform=None if name == "identity" else name,
-        description=f"pHash distance {dp}/64, dHash {dd}/64{what}",
-    )
-
-
-# T(b) ~ a means b looks like T^-1(a): name the inverse so the text describes b relative to a.
-_INVERSE = {"identity": "identity", "rot90": "rot270", "rot180": "rot180", "rot270": "rot90"} | {
-    t: t for t in TRANSFORMS if t.startswith("mirror")
-}
-
-
-def _match(state: ScanState, contents: list[Content]) -> list[tuple[int, int, PairEvidence]]:
-    """Confirmed links between contents: same decoded pixels, or close perceptual hashes under some transform."""
-    thr = state.config.hashes
-    links: list[tuple[int, int, PairEvidence]] = []
-    ok = [i for i, c in enumerate(contents) if c.info is not None]
-    state.emit(ProgressEvent(Stage.MATCHING, 0, len(ok)))
-    by_key: dict[str, list[int]] = defaultdict(list)
-    for i in ok:
-        if contents[i].pixel_key:
-            by_key[contents[i].pixel_key].append(i)
-    pixel_twins: set[tuple[int, int]] = set()
-    for members in by_key.values():
-        for j in members[1:]:
-            a, b = contents[members[0]], contents[j]
-            pixel_twins.add((members[0], j))
-            links.append(
-                (
-                    members[0],
-                    j,
-                    PairEvidence(
-                        a.paths[0], b.paths[0], Tier.EXACT, 1.0, "pixels", description="same pixels, different metadata"
-                    ),
-                )
-            )
-    hashable = [i for i in ok if not contents[i].info.uniform]  # type: ignore[union-attr]
-    if len(hashable) >= 2:
-        ph = np.stack([contents[i].phash for i in hashable])  # type: ignore[misc]
-        dh = np.stack([contents[i].dhash for i in hashable])  # type: ignore[misc]
-        ia, ib, it, _ = dihedral_hash_pairs(ph, thr.phash, check=state.cancel.check)
-        dd = hamming(dh[ia, 0], dh[ib, it])
-        for x, y in zip(ia[dd <= thr.dhash].tolist(), ib[dd <= thr.dhash].tolist(), strict=True):
-            i, j = hashable[x], hashable[y]
-            if (i, j) in pixel_twins or (j, i) in pixel_twins:
-                continue
-            links.append((i, j, _hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)))
-    state.emit(ProgressEvent(Stage.MATCHING, len(ok), len(ok)))
-    return links
-
-
-def _compatible(contents: list[Content], linked: set[tuple[int, int]], radius: int) -> Callable[[int, int], bool]:
-    def compatible(i: int, j: int) -> bool:
-        if (i, j) in linked or (j, i) in linked:
-            return True
-        a, b = contents[i], contents[j]
-        if a.phash is None or b.phash is None or a.info is None or b.info is None:
-            return False
-        if a.info.uniform or b.info.uniform:
-            return False
-        return int(hamming(a.phash[0], b.phash).min()) <= radius
-
-    return compatible
-
-
-def build_groups(
-    contents: list[Content],
-    links: list[tuple[int, int, PairEvidence]],
-    records: list[FileRecord],
-    config: ScanConfig,
-) -> list[Group]:
-    """Star groups over the links the mode admits, expanded to every exact copy, with a proposed keeper."""
-    by_path = {r.path: r for r in records}
-    tiers = config.mode.tiers
-    admitted = [(a, b, ev) for a, b, ev in links if ev.tier in tiers]
-    evidence = {(a, b): ev for a, b, ev in admitted} | {(b, a): ev for a, b, ev in admitted}
-    compatible = _compatible(contents, set(evidence), config.hashes.compatible_phash)
-
-    def member(path: str, c: Content) -> Member:
-        r = by_path[path]
-        return Member(path, r.size, r.protected, c.info, None)
-
-    def anchor_rank(i: int) -> tuple:
-        c = contents[i]
-        key = min(keeper_key(member(p, c)) for p in c.paths)
-        return tuple(-x if isinstance(x, int | bool) else x for x in key[:4])
-
-    links_ = [Link(a, b, ev.score + (1.0 if ev.tier is Tier.EXACT else 0.0)) for a, b, ev in admitted]
-    stars = star_groups(len(contents), links_, compatible, anchor_rank)
-    in_star = {i for _, members in stars for i in members}
-    # byte-identical copies of a content that matched nothing else still form a group of their own
-    stars += [(i, [i]) for i, c in enumerate(contents) if len(c.paths) > 1 and c.info is not None and i not in in_star]
-    groups: list[Group] = []
-    for anchor, node_ids in stars:
-        members = [member(p, contents[i]) for i in node_ids for p in contents[i].paths]
-        keeper_path, reason = propose_keeper(members)
-        keeper_node = next(i for i in node_ids if keeper_path in contents[i].paths)
-        final: list[Member] = []
-        tier = Tier.EXACT
-        for i in node_ids:
-            for p in contents[i].paths:
-                m = member(p, contents[i])
-                if p == keeper_path:
-                    final.append(m)
-                    continue
-                if i == keeper_node:
-                    ev = PairEvidence(keeper_path, p, Tier.EXACT, 1.0, "bytes", description="same bytes")
-                else:
-                    ev = _relative_to_keeper(contents, keeper_node, i, p, evidence, anchor)
-                if ev.tier.rank > tier.rank:
-                    tier = ev.tier
-                final.append(Member(m.path, m.size, m.protected, m.info, ev))
-        final.sort(key=lambda m: (m.path != keeper_path, m.path))
-        groups.append(Group(tier, keeper_path, reason, tuple(final)))
-    groups.sort(key=lambda g: (-g.reclaimable_bytes, g.keeper))
-    return groups
-
-
-def _relative_to_keeper(
-    contents: list[Content],
-    keeper: int,
-    i: int,
-    path: str,
-    evidence: dict[tuple[int, int], PairEvidence],
-    anchor: int,
-) -> PairEvidence:
-    """Evidence that member i is a copy of the keeper, oriented keeper -> member (transform, distance, text).
-
-    The confirming link is the direct one when it exists, else the member's link to the group's anchor.
-    """
-    direct = evidence.get((keeper, i))
-    link = direct or evidence[(anchor, i) if i != anchor else (i, keeper)]
-    k, m = contents[keeper], contents[i]
-    if link.method in ("pixels", "bytes") or k.phash is None or m.phash is None:
-        return replace(link, a=k.paths[0], b=path)
-    hashed = _hash_evidence(k, m, link.tier)
-    via = "" if direct else f"; matched through {Path(contents[anchor].paths[0]).name}"
-    return replace(
-        link,
-        a=k.paths[0],
-        b=path,
-        hash_distance=hashed.hash_distance,
-        transform=hashed.transform,
-        description=(hashed.description if link.method == "hash" else f"{link.description}; {hashed.description}")
-        + via,
-    )
 
 
 def _unique_problems(problems: list[Problem]) -> list[Problem]:

@@ -1,0 +1,48 @@
+"""A distinct file content as the matching stages see it: its byte-identical copies, its decode facts, its hashes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from dedup_gui.core.hashing import TRANSFORMS, best_transform
+from dedup_gui.core.types import ImageInfo, PairEvidence, Problem, Tier
+
+
+@dataclass
+class Content:
+    """One distinct file content: its byte-identical copies share one decode and one node in the graph."""
+
+    paths: list[str]
+    file_ids: list[int]
+    size: int
+    info: ImageInfo | None = None
+    phash: np.ndarray | None = None
+    dhash: np.ndarray | None = None
+    pixel_key: str | None = None
+    problem: Problem | None = None
+
+
+def hash_evidence(a: Content, b: Content, tier: Tier) -> PairEvidence:
+    """Evidence that b is a copy of a by their hashes, naming the transform that turns a into b."""
+    assert a.phash is not None and b.phash is not None and a.dhash is not None and b.dhash is not None
+    t, dp, dd = best_transform(a.phash, b.phash, a.dhash, b.dhash)
+    name = _INVERSE[TRANSFORMS[t]]
+    what = "" if name == "identity" else f", {name.replace('+', ' and ').replace('rot', 'rotated ')}"
+    return PairEvidence(
+        a.paths[0],
+        b.paths[0],
+        tier,
+        score=round(max(0.0, 1.0 - dp / 32.0), 3),
+        method="hash",
+        hash_distance=dp,
+        transform=None if name == "identity" else name,
+        description=f"pHash distance {dp}/64, dHash {dd}/64{what}",
+    )
+
+
+# T(b) ~ a means b looks like T^-1(a): name the inverse so the text describes b relative to a.
+_INVERSE = {"identity": "identity", "rot90": "rot270", "rot180": "rot180", "rot270": "rot90"} | {
+    t: t for t in TRANSFORMS if t.startswith("mirror")
+}
