@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--no-embeddings", action="store_true", help="hashes only: faster, misses crops and edits")
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     scan.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
+    regroup = sub.add_parser("regroup", help="regroup the last scan under another mode, without rescanning")
+    regroup.add_argument("--mode", choices=[m.value for m in Mode], default=Mode.NEAR.value)
+    _add_output_args(regroup)
+    regroup.add_argument("-q", "--quiet", action="store_true", help="no summary")
     actions_cmd.add_parsers(sub)
     return parser
 
@@ -125,6 +129,21 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return EXIT_CANCELLED if result.status is ScanStatus.CANCELLED else EXIT_OK
 
 
+def cmd_regroup(args: argparse.Namespace) -> int:
+    from dedup_gui.core.regroup import regroup
+    from dedup_gui.core.store import Store
+
+    store = Store(args.db or default_store_path())
+    try:
+        result = regroup(store, Mode(args.mode))
+    finally:
+        store.close()
+    _emit(result, args)
+    if not args.quiet:
+        print(_summary(result), file=sys.stderr)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv:
@@ -144,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from dedup_gui.ui.app import main as gui_main
 
         return gui_main([])
-    commands = {"scan": cmd_scan, "apply": actions_cmd.cmd_apply, "undo": actions_cmd.cmd_undo}
+    commands = {"scan": cmd_scan, "regroup": cmd_regroup, "apply": actions_cmd.cmd_apply, "undo": actions_cmd.cmd_undo}
     try:
         return commands[args.command](args)
     except DedupError as exc:

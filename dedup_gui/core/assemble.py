@@ -12,6 +12,9 @@ from dedup_gui.core.grouping import Link, keeper_key, propose_keeper, star_group
 from dedup_gui.core.hashing import hamming
 from dedup_gui.core.types import FileRecord, Group, Member, PairEvidence, Tier
 
+# Two members of one group must not be clearly different photos: embeddings this far apart are.
+COMPATIBLE_COSINE = 0.6
+
 
 def _compatible(contents: list[Content], linked: set[tuple[int, int]], radius: int) -> Callable[[int, int], bool]:
     def compatible(i: int, j: int) -> bool:
@@ -22,6 +25,8 @@ def _compatible(contents: list[Content], linked: set[tuple[int, int]], radius: i
             return False
         if a.info.uniform or b.info.uniform:
             return False
+        if a.vector is not None and b.vector is not None and float(a.vector @ b.vector) >= COMPATIBLE_COSINE:
+            return True
         return int(hamming(a.phash[0], b.phash).min()) <= radius
 
     return compatible

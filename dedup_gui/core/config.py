@@ -24,6 +24,8 @@ class HashThresholds:
 
     phash: int = 10
     dhash: int = 14
+    # pHash within this (and dHash within twice this) is a copy without further checks: no other shot comes close.
+    identical: int = 2
     # Looser radius used only to tell whether two members of one group are compatible (anti-chaining).
     compatible_phash: int = 22
 
@@ -35,9 +37,12 @@ class ScanConfig:
     excludes: tuple[str, ...] = ()
     mode: Mode = Mode.NEAR
     embeddings: bool = True
+    rotations: bool = True  # also embed each image's 90/180/270 rotations: finds rotated copies
     device: str = "auto"
     workers: int = field(default_factory=default_workers)
     hashes: HashThresholds = field(default_factory=HashThresholds)
+    min_cosine: float = 0.75  # embedding neighbours below this are not even candidates
+    similar_cosine: float = 0.85  # a "same scene" verification becomes the similar tier above this cosine
     follow_symlinks: bool = True
     include_hidden: bool = False
 

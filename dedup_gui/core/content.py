@@ -22,6 +22,8 @@ class Content:
     dhash: np.ndarray | None = None
     pixel_key: str | None = None
     problem: Problem | None = None
+    vector: np.ndarray | None = None  # float32 (dim,) L2-normalised CNN embedding
+    rotated: np.ndarray | None = None  # float32 (3, dim): embeddings of the 90/180/270-degree rotations
 
 
 def hash_evidence(a: Content, b: Content, tier: Tier) -> PairEvidence:

@@ -1,56 +1,200 @@
-"""Candidate pairs and their confirmation: same pixels, close perceptual hashes under a transform, embeddings."""
+"""Candidate pairs and their confirmation into tiers.
+
+Candidates come from three places: identical decoded pixels (exact), perceptual hashes close under some rotation
+or mirror, and CNN embeddings close in cosine (which also catch crops, edits and, through rotated queries, rotated
+copies). Embeddings cannot tell an edited copy from another shot of the same scene, so every candidate that is
+not near-identical by its hashes is checked geometrically (verify.py): a copy aligns almost perfectly after a
+similarity transform, a different shot does not.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
+from dedup_gui.core import verify
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content, hash_evidence
 from dedup_gui.core.hashing import hamming
-from dedup_gui.core.index import dihedral_hash_pairs
+from dedup_gui.core.index import dihedral_hash_pairs, embedding_pairs
 from dedup_gui.core.types import PairEvidence, Tier
 
 log = logging.getLogger("dedup_gui.linking")
 
 Links = list[tuple[int, int, PairEvidence]]
+Thumbnails = Callable[[list[int]], dict[int, np.ndarray]]  # content indices -> RGB thumbnails
 
 
-def hash_links(contents: list[Content], config: ScanConfig, *, check: Callable[[], None] = lambda: None) -> Links:
-    """Confirmed links between contents: same decoded pixels, or close perceptual hashes under some transform."""
-    thr = config.hashes
-    links: list[tuple[int, int, PairEvidence]] = []
-    ok = [i for i, c in enumerate(contents) if c.info is not None]
+@dataclass
+class Candidate:
+    hash_close: bool = False  # within the calibrated pHash and dHash radii under some transform
+    hash_identical: bool = False  # within 2 bits: a copy, no need to look closer
+    cosine: float | None = None
+
+
+def pixel_links(contents: list[Content], ok: list[int]) -> Links:
+    """Contents whose decoded pixels are identical (JPEGs differing only in metadata)."""
     by_key: dict[str, list[int]] = defaultdict(list)
     for i in ok:
         if contents[i].pixel_key:
             by_key[contents[i].pixel_key].append(i)
-    pixel_twins: set[tuple[int, int]] = set()
+    links: Links = []
     for members in by_key.values():
+        first = contents[members[0]]
         for j in members[1:]:
-            a, b = contents[members[0]], contents[j]
-            pixel_twins.add((members[0], j))
-            links.append(
-                (
-                    members[0],
-                    j,
-                    PairEvidence(
-                        a.paths[0], b.paths[0], Tier.EXACT, 1.0, "pixels", description="same pixels, different metadata"
-                    ),
-                )
+            ev = PairEvidence(
+                first.paths[0],
+                contents[j].paths[0],
+                Tier.EXACT,
+                1.0,
+                "pixels",
+                description="same pixels, different metadata",
             )
+            links.append((members[0], j, ev))
+    return links
+
+
+def candidates(
+    contents: list[Content], config: ScanConfig, check: Callable[[], None]
+) -> dict[tuple[int, int], Candidate]:
+    """Every pair worth a look, from the hashes and (when present) the embeddings."""
+    thr = config.hashes
+    ok = [i for i, c in enumerate(contents) if c.info is not None]
+    found: dict[tuple[int, int], Candidate] = defaultdict(Candidate)
     hashable = [i for i in ok if not contents[i].info.uniform]  # type: ignore[union-attr]
     if len(hashable) >= 2:
         ph = np.stack([contents[i].phash for i in hashable])  # type: ignore[misc]
         dh = np.stack([contents[i].dhash for i in hashable])  # type: ignore[misc]
-        ia, ib, it, _ = dihedral_hash_pairs(ph, thr.phash, check=check)
+        ia, ib, it, dp = dihedral_hash_pairs(ph, thr.phash, check=check)
         dd = hamming(dh[ia, 0], dh[ib, it])
-        for x, y in zip(ia[dd <= thr.dhash].tolist(), ib[dd <= thr.dhash].tolist(), strict=True):
-            i, j = hashable[x], hashable[y]
-            if (i, j) in pixel_twins or (j, i) in pixel_twins:
-                continue
-            links.append((i, j, hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)))
+        for x, y, p, d in zip(ia.tolist(), ib.tolist(), dp.tolist(), dd.tolist(), strict=True):
+            if d <= thr.dhash:
+                cand = found[(hashable[x], hashable[y])]
+                cand.hash_close = True
+                cand.hash_identical = p <= thr.identical and d <= 2 * thr.identical
+    embedded = [i for i in ok if contents[i].vector is not None]
+    if len(embedded) >= 2:
+        vectors = np.stack([contents[i].vector for i in embedded])  # type: ignore[misc]
+        rotated = None
+        if all(contents[i].rotated is not None for i in embedded):
+            rotated = np.stack([contents[i].rotated for i in embedded], axis=1)  # type: ignore[misc]
+        ia, ib, cos = embedding_pairs(vectors, min_cosine=config.min_cosine, queries=rotated, check=check)
+        for x, y, c in zip(ia.tolist(), ib.tolist(), cos.tolist(), strict=True):
+            found[(embedded[x], embedded[y])].cosine = c
+    return dict(found)
+
+
+def confirm(
+    contents: list[Content],
+    config: ScanConfig,
+    found: dict[tuple[int, int], Candidate],
+    thumbnails: Thumbnails,
+    check: Callable[[], None],
+) -> Links:
+    """A tier for each candidate: hash-identical pairs directly, the rest by geometric verification."""
+    links: Links = []
+    to_verify = [(pair, cand) for pair, cand in found.items() if not cand.hash_identical]
+    for (i, j), cand in found.items():
+        if cand.hash_identical:
+            ev = hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)
+            links.append((i, j, _with_cosine(ev, cand.cosine)))
+    if not to_verify:
+        return links
+    needed = sorted({k for (i, j), _ in to_verify for k in (i, j)})
+    feats: dict[int, verify.Features] = {}
+    with ThreadPoolExecutor(max(1, config.workers)) as pool:
+        for lo in range(0, len(needed), 256):
+            check()
+            chunk = needed[lo : lo + 256]
+            images = thumbnails(chunk)
+            keys = [k for k in chunk if k in images]
+            feats.update(zip(keys, pool.map(verify.features, [images[k] for k in keys]), strict=True))
+        for lo in range(0, len(to_verify), 256):
+            check()
+            batch = [(p, c) for p, c in to_verify[lo : lo + 256] if p[0] in feats and p[1] in feats]
+            results = pool.map(lambda pc: verify.verify_features(feats[pc[0][0]], feats[pc[0][1]]), batch)
+            for ((i, j), cand), v in zip(batch, results, strict=True):
+                link = _tier(contents, i, j, cand, v, config)
+                if link is not None:
+                    links.append((i, j, link))
     return links
+
+
+def _tier(
+    contents: list[Content], i: int, j: int, cand: Candidate, v: verify.Verification, config: ScanConfig
+) -> PairEvidence | None:
+    """The verification decides; close hashes are trusted when the thumbnails are too plain to verify."""
+    a, b = contents[i], contents[j]
+    cos = f", cosine {cand.cosine:.2f}" if cand.cosine is not None else ""
+    if v.verdict == "same-photo":
+        text = (v.description or "same photo") + cos
+        return PairEvidence(
+            a.paths[0],
+            b.paths[0],
+            Tier.SAME_PHOTO,
+            round(v.score, 3),
+            "geometry",
+            cosine=cand.cosine,
+            transform=_transform(v),
+            description=text,
+        )
+    if v.verdict == "similar":
+        if cand.hash_close or (cand.cosine or 0.0) >= config.similar_cosine:
+            return PairEvidence(
+                a.paths[0],
+                b.paths[0],
+                Tier.SIMILAR,
+                round(v.score, 3),
+                "geometry",
+                cosine=cand.cosine,
+                description=f"another shot of the same scene{cos}",
+            )
+        return None
+    if cand.hash_close:
+        return _with_cosine(hash_evidence(a, b, Tier.SAME_PHOTO), cand.cosine)
+    return None
+
+
+def _transform(v: verify.Verification) -> str | None:
+    if v.rotation == 0:
+        return "mirror" if v.mirrored else None
+    return ("mirror+" if v.mirrored else "") + f"rot{v.rotation}"
+
+
+def _with_cosine(ev: PairEvidence, cosine: float | None) -> PairEvidence:
+    if cosine is None:
+        return ev
+    return PairEvidence(
+        ev.a,
+        ev.b,
+        ev.tier,
+        ev.score,
+        ev.method,
+        ev.hash_distance,
+        ev.transform,
+        cosine,
+        f"{ev.description}, cosine {cosine:.2f}",
+    )
+
+
+def find_links(
+    contents: list[Content], config: ScanConfig, thumbnails: Thumbnails, *, check: Callable[[], None] = lambda: None
+) -> Links:
+    """Every confirmed link between contents, each with its tier and evidence."""
+    ok = [i for i, c in enumerate(contents) if c.info is not None]
+    links = pixel_links(contents, ok)
+    twins = {(min(i, j), max(i, j)) for i, j, _ in links}
+    found = {p: c for p, c in candidates(contents, config, check).items() if p not in twins}
+    if not config.embeddings:
+        # hashes alone: close hashes are the evidence, nothing is verified
+        return links + [
+            (i, j, hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO))
+            for (i, j), c in found.items()
+            if c.hash_close
+        ]
+    return links + confirm(contents, config, found, thumbnails, check)

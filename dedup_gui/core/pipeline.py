@@ -6,27 +6,34 @@ computed there too) -> candidate pairs (dihedral hash search, embeddings) -> con
 
 from __future__ import annotations
 
+import io
 import logging
 import multiprocessing
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
 
 from dedup_gui.core import contenthash, scanning
 from dedup_gui.core.assemble import build_groups
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content
-from dedup_gui.core.linking import hash_links
+from dedup_gui.core.embedding import MODEL_ID
+from dedup_gui.core.embedding_runner import ROTATIONS_ID, EmbeddingRunner
+from dedup_gui.core.linking import find_links
 from dedup_gui.core.progress import Cancelled, CancelToken, NullSink, ProgressEvent, ProgressSink, Stage, Throttle
 from dedup_gui.core.serialize import evidence_to_dict, result_to_dict
 from dedup_gui.core.store import CachedImage, Store
 from dedup_gui.core.types import (
     FileRecord,
     Group,
+    Mode,
     PairEvidence,
     Problem,
     ProblemKind,
@@ -38,6 +45,8 @@ from dedup_gui.core.worker import ANALYSIS_VERSION, Analysed, analyse
 
 log = logging.getLogger("dedup_gui.pipeline")
 
+# Stored beside the links so regrouping knows which files are byte-identical copies of one content.
+COPY_EVIDENCE = {"tier": "exact", "method": "bytes", "score": 1.0, "description": "same bytes"}
 SAVE_EVERY = 128  # decode results per store transaction
 
 
@@ -51,6 +60,8 @@ class ScanState:
     seconds: dict[str, float] = field(default_factory=dict)
     decoded: int = 0
     from_cache: int = 0
+    embedded: int = 0
+    from_cache_vectors: int = 0
 
     @contextmanager
     def stage(self, stage: Stage) -> Iterator[None]:
@@ -96,7 +107,7 @@ def run_scan(
             _decode(state, contents)
         with state.stage(Stage.MATCHING):
             state.emit(ProgressEvent(Stage.MATCHING, 0, None))
-            links = hash_links(contents, config, check=state.cancel.check)
+            links = find_links(contents, config, _thumbnail_loader(store, contents), check=state.cancel.check)
             state.emit(ProgressEvent(Stage.MATCHING, 1, 1))
         with state.stage(Stage.GROUPING):
             groups = build_groups(contents, links, records, config)
@@ -111,6 +122,7 @@ def run_scan(
         bytes=sum(r.size for r in records),
         decoded=state.decoded,
         from_cache=state.from_cache,
+        embedded=state.embedded,
         candidate_pairs=len(links),
         seconds=dict(state.seconds),
     )
@@ -118,6 +130,7 @@ def run_scan(
     with state.stage(Stage.SAVING):
         state.emit(ProgressEvent(Stage.SAVING, 0, 1))
         pairs = [(contents[a].paths[0], contents[b].paths[0], evidence_to_dict(ev)) for a, b, ev in links]
+        pairs += [(c.paths[0], copy, COPY_EVIDENCE) for c in contents if c.info is not None for copy in c.paths[1:]]
         store.finish_scan(scan_id, status.value, result_to_dict(result), pairs)
         state.emit(ProgressEvent(Stage.SAVING, 1, 1))
     return result
@@ -218,33 +231,37 @@ def _apply(content: Content, value: CachedImage | Analysed | Problem) -> None:
 
 
 def _decode(state: ScanState, contents: list[Content]) -> None:
-    """Decode each content not in the cache, on all cores; results are saved in chunks as they arrive."""
-    store = state.store
+    """Decode each content not in the cache on all cores, embedding on a thread alongside; saved in chunks."""
+    store, config = state.store, state.config
     cached = store.cached_images([fid for c in contents for fid in c.file_ids], ANALYSIS_VERSION)
-    todo: list[Content] = []
     for c in contents:
         if c.size == 0:
             c.problem = Problem(c.paths[0], ProblemKind.EMPTY, "empty file (0 bytes)")
             continue
         hit = next((cached[fid] for fid in c.file_ids if fid in cached), None)
-        if hit is None:
-            todo.append(c)
-        else:
+        if hit is not None:
             _apply(c, hit)
             state.from_cache += len(c.paths)
+    embed = config.embeddings and config.mode is not Mode.EXACT
+    need_embed = _load_vectors(state, contents) if embed else set()
+    todo = [i for i, c in enumerate(contents) if c.size and ((c.info is None and c.problem is None) or i in need_embed)]
     total = len(contents)
     done = total - len(todo)
     state.emit(ProgressEvent(Stage.DECODING, done, total))
     if not todo:
         return
+    runner = EmbeddingRunner(config.device, None, state.cancel, rotations=config.rotations) if need_embed else None
     pending_rows: list[tuple] = []
 
     def flush() -> None:
         if pending_rows:
             store.save_images(pending_rows, ANALYSIS_VERSION)
             pending_rows.clear()
+        if runner is not None:
+            _save_vectors(state, contents, runner.take())
 
-    def collect(content: Content, value: Analysed | Problem) -> None:
+    def collect(i: int, value: Analysed | Problem) -> None:
+        content = contents[i]
         _apply(content, value)
         for fid in content.file_ids:
             if isinstance(value, Problem):
@@ -252,46 +269,136 @@ def _decode(state: ScanState, contents: list[Content]) -> None:
             else:
                 d = value.decoded
                 pending_rows.append((fid, d.info, None, value.phash, value.dhash, d.pixel_key, d.thumb_jpeg))
+        if runner is not None and isinstance(value, Analysed) and value.decoded.cnn is not None:
+            runner.put(i, value.decoded.cnn)
         state.decoded += 1
 
-    jobs = iter(todo)
-    workers = max(1, min(state.config.workers, len(todo)))
-    in_flight: dict[Future, Content] = {}
+    def job(i: int) -> tuple[str, int, bool]:
+        return contents[i].paths[0], contents[i].size, i in need_embed
+
+    workers = max(1, min(config.workers, len(todo)))
     try:
         if workers == 1 or len(todo) < 4:
-            for c in jobs:
+            for i in todo:
                 state.cancel.check()
-                collect(c, analyse((c.paths[0], c.size, False)))
+                collect(i, analyse(job(i)))
                 done += 1
-                state.emit(ProgressEvent(Stage.DECODING, done, total, detail=c.paths[0]))
+                state.emit(ProgressEvent(Stage.DECODING, done, total, detail=contents[i].paths[0]))
                 if len(pending_rows) >= SAVE_EVERY:
                     flush()
-            return
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_ignore_sigint) as pool:
-            try:
-                while True:
-                    while len(in_flight) < workers * 4:
-                        c = next(jobs, None)
-                        if c is None:
-                            break
-                        in_flight[pool.submit(analyse, (c.paths[0], c.size, False))] = c
-                    if not in_flight:
-                        break
-                    finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                    for fut in finished:
-                        c = in_flight.pop(fut)
-                        collect(c, fut.result())
-                        done += 1
-                        state.emit(ProgressEvent(Stage.DECODING, done, total, detail=c.paths[0]))
-                    if len(pending_rows) >= SAVE_EVERY:
-                        flush()
-                    state.cancel.check()
-            except Cancelled:
-                for fut in in_flight:
-                    fut.cancel()
-                raise
+        else:
+            _decode_in_pool(state, todo, job, collect, flush, workers, done, total)
+        if runner is not None:
+            _wait_for_embeddings(state, runner, len(need_embed))
     finally:
+        if runner is not None:
+            runner.finish()
         flush()
+
+
+def _decode_in_pool(
+    state: ScanState,
+    todo: list[int],
+    job: Callable[[int], tuple[str, int, bool]],
+    collect: Callable[[int, Analysed | Problem], None],
+    flush: Callable[[], None],
+    workers: int,
+    done: int,
+    total: int,
+) -> None:
+    """Keep a few jobs per worker in flight (bounded memory), handle results as they finish, stop on cancel."""
+    jobs = iter(todo)
+    in_flight: dict[Future, int] = {}
+    unsaved = 0
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_ignore_sigint) as pool:
+        try:
+            while True:
+                while len(in_flight) < workers * 4:
+                    i = next(jobs, None)
+                    if i is None:
+                        break
+                    in_flight[pool.submit(analyse, job(i))] = i
+                if not in_flight:
+                    break
+                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    i = in_flight.pop(fut)
+                    collect(i, fut.result())
+                    done += 1
+                    unsaved += 1
+                    state.emit(ProgressEvent(Stage.DECODING, done, total))
+                if unsaved >= SAVE_EVERY:
+                    flush()
+                    unsaved = 0
+                state.cancel.check()
+        except Cancelled:
+            for fut in in_flight:
+                fut.cancel()
+            raise
+
+
+def _wait_for_embeddings(state: ScanState, runner: EmbeddingRunner, total: int) -> None:
+    """After the last decode the model may still be working through its queue: report it, honour cancel."""
+    while runner.count < total and runner.alive:
+        state.emit(ProgressEvent(Stage.EMBEDDING, runner.count, total))
+        state.cancel.check()
+        runner.wait(0.15)
+    state.emit(ProgressEvent(Stage.EMBEDDING, total, total))
+
+
+def _load_vectors(state: ScanState, contents: list[Content]) -> set[int]:
+    """Attach cached embeddings; return the indices of decodable contents that still need one."""
+    ids = [fid for c in contents for fid in c.file_ids]
+    vectors = state.store.embeddings(ids, MODEL_ID)
+    rotated = state.store.embeddings(ids, ROTATIONS_ID) if state.config.rotations else {}
+    need: set[int] = set()
+    for i, c in enumerate(contents):
+        if c.problem is not None or c.size == 0:
+            continue
+        v = next((vectors[f] for f in c.file_ids if f in vectors), None)
+        r = next((rotated[f] for f in c.file_ids if f in rotated), None)
+        if v is None or (state.config.rotations and r is None):
+            need.add(i)
+            continue
+        c.vector = v.astype(np.float32)
+        c.rotated = None if r is None else r.astype(np.float32).reshape(3, -1)
+        state.from_cache_vectors += 1
+    return need
+
+
+def _save_vectors(
+    state: ScanState, contents: list[Content], done: list[tuple[int, np.ndarray, np.ndarray | None]]
+) -> None:
+    if not done:
+        return
+    rows, rot_rows = [], []
+    for i, vector, rotated in done:
+        c = contents[i]
+        c.vector = np.asarray(vector, dtype=np.float32)
+        c.rotated = None if rotated is None else np.asarray(rotated, dtype=np.float32)
+        rows += [(fid, vector) for fid in c.file_ids]
+        if rotated is not None:
+            rot_rows += [(fid, np.asarray(rotated).reshape(-1)) for fid in c.file_ids]
+    state.store.save_embeddings(rows, MODEL_ID)
+    if rot_rows:
+        state.store.save_embeddings(rot_rows, ROTATIONS_ID)
+    state.embedded += len(done)
+
+
+def _thumbnail_loader(store: Store, contents: list[Content]) -> Callable[[list[int]], dict[int, np.ndarray]]:
+    """Thumbnails made by the scan's one decode, read back from the store for verification."""
+
+    def load(indices: list[int]) -> dict[int, np.ndarray]:
+        blobs = store.thumbnails([contents[i].file_ids[0] for i in indices])
+        out = {}
+        for i in indices:
+            blob = blobs.get(contents[i].file_ids[0])
+            if blob is not None:
+                with Image.open(io.BytesIO(blob)) as img:
+                    out[i] = np.asarray(img.convert("RGB"))
+        return out
+
+    return load
 
 
 def _unique_problems(problems: list[Problem]) -> list[Problem]:

@@ -1,39 +1,36 @@
-"""Starts the Qt application and the main window."""
+"""Starts the Qt application and the main window with the saved settings and the store."""
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+from PySide6.QtWidgets import QApplication, QMessageBox
 
+from dedup_gui.core import settings as settings_io
+from dedup_gui.core.config import default_store_path
+from dedup_gui.core.errors import ConfigError
 
-class MainWindow(QMainWindow):
-    """A minimal drop target until the review window lands."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setWindowTitle("dedup-gui")
-        self.setAcceptDrops(True)
-        self.folders: list[str] = []
-        self.label = QLabel("Drop folders here to find duplicate photos")
-        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setCentralWidget(self.label)
-        self.resize(900, 600)
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        self.folders += [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        self.label.setText("\n".join(self.folders))
+log = logging.getLogger("dedup_gui.ui")
 
 
 def main(argv: Sequence[str]) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
-    window = MainWindow()
+    app.setApplicationName("dedup-gui")
+    app.setOrganizationName("dedup-gui")
+    try:
+        settings = settings_io.load()
+    except ConfigError as exc:
+        QMessageBox.warning(None, "dedup-gui", f"{exc}\nStarting with the default settings.")
+        settings = settings_io.Settings()
+    from dedup_gui.ui.main_window import MainWindow
+
+    store = Path(settings.store_path) if settings.store_path else default_store_path()
+    window = MainWindow(settings, store)
     window.show()
+    for path in argv:
+        if not path.startswith("-"):
+            window.add_folders([path])
     return app.exec()

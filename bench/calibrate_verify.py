@@ -1,0 +1,191 @@
+"""Calibrate dedup_gui.core.verify on a ground-truth evaluation set: per-kind verdicts, measurement spreads, timing."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import json
+import logging
+import random
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import pillow_heif
+from PIL import Image, ImageOps
+
+from dedup_gui.core import verify
+
+log = logging.getLogger("dedup_gui.bench.calibrate_verify")
+SIDE = 256
+MEASURES = ("ncc", "changed", "protrusion", "residual", "inliers")
+
+
+def load_thumb(path: Path) -> np.ndarray:
+    """Decode like the pipeline does: EXIF orientation applied, RGB, long side 256 (never upscaled)."""
+    with Image.open(path) as raw:
+        raw.draft("RGB", (SIDE, SIDE))
+        im = ImageOps.exif_transpose(raw).convert("RGB")
+    im.thumbnail((SIDE, SIDE), Image.Resampling.LANCZOS)
+    return np.asarray(im)
+
+
+def build_pairs(truth: dict, n_random: int, seed: int, variant_pairs: bool) -> list[tuple[str, str, str]]:
+    """(kind, a, b): original-variant pairs per kind, similar shots, hard negatives and random negatives."""
+    pairs = []
+    for g in truth["groups"]:
+        orig = g["original"]
+        pairs += [(k, orig, f) for f, k in g["kinds"].items() if k != "original"]
+        if variant_pairs:
+            others = [f for f, k in g["kinds"].items() if k not in ("original", "similar")]
+            pairs += [("variant-variant", a, b) for a, b in itertools.combinations(others, 2)]
+    for hn in truth["hard_negatives"]:
+        pairs += [(f"neg:{hn['id']}", a, b) for a, b in itertools.combinations(hn["files"], 2)]
+    rng = random.Random(seed)
+    pools = [g["files"] for g in truth["groups"]] + [[s] for s in truth["singletons"]]
+    seen: set[tuple[str, str]] = set()
+    tries = 0
+    while len(seen) < n_random and tries < 100 * n_random:
+        tries += 1
+        i, j = rng.sample(range(len(pools)), 2)
+        a, b = rng.choice(pools[i]), rng.choice(pools[j])
+        if (a, b) not in seen:
+            seen.add((a, b))
+            pairs.append(("neg:random", a, b))
+    return pairs
+
+
+def quantiles(values: list[float]) -> str:
+    if not values:
+        return "-"
+    q = np.percentile(np.asarray(values, float), [0, 10, 50, 90, 100])
+    return " ".join(f"{v:7.3f}" for v in q)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("root", nargs="?", default="/work/shared/evaldata/dev", help="folder holding truth.json")
+    ap.add_argument("--random", type=int, default=300, help="random cross-group / singleton negative pairs")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--variant-pairs", action="store_true", help="also verify variant-variant pairs in a group")
+    ap.add_argument("--measures", action="store_true", help="print min/p10/median/p90/max of each measurement")
+    ap.add_argument("--list", default="", help="comma-separated kinds whose pairs are printed one by one")
+    ap.add_argument("--dump", type=Path, help="write every pair's measurements to this JSON file")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    pillow_heif.register_heif_opener()
+
+    root = args.root if isinstance(args.root, Path) else Path(args.root)
+    truth = json.loads((root / "truth.json").read_text())
+    broken = set(truth.get("broken", []))
+    pairs = [
+        p
+        for p in build_pairs(truth, args.random, args.seed, args.variant_pairs)
+        if p[1] not in broken and p[2] not in broken
+    ]
+
+    thumbs: dict[str, np.ndarray] = {}
+    feats: dict[str, verify.Features] = {}
+    t_load = t_feat = 0.0
+    for name in sorted({f for _, a, b in pairs for f in (a, b)}):
+        t0 = time.perf_counter()
+        try:
+            thumbs[name] = load_thumb(root / name)
+        except (OSError, ValueError, SyntaxError) as exc:  # unreadable files are skipped, as the scan does
+            log.warning("skip %s: %s", name, exc)
+            continue
+        t1 = time.perf_counter()
+        feats[name] = verify.features(thumbs[name])
+        t_load += t1 - t0
+        t_feat += time.perf_counter() - t1
+
+    th = verify.DEFAULT_THRESHOLDS
+    rows = []
+    t_pair = 0.0
+    for kind, a, b in pairs:
+        if a not in feats or b not in feats:
+            continue
+        t0 = time.perf_counter()
+        m = verify.measure(feats[a], feats[b], th)
+        v = verify.classify(m, feats[a], feats[b], th)
+        t_pair += time.perf_counter() - t0
+        rows.append((kind, a, b, m, v))
+
+    by_kind: dict[str, list] = defaultdict(list)
+    for r in rows:
+        by_kind[r[0]].append(r)
+    order = sorted(by_kind, key=lambda k: (k.startswith("neg:"), k == "similar", k))
+    print(f"\nthresholds: {th}\n")
+    print(f"{'kind':18s} {'n':>4s} {'same':>5s} {'simil':>5s} {'diff':>5s} {'same%':>6s}   score min/p10/med/p90/max")
+    for kind in order:
+        rs = by_kind[kind]
+        c = defaultdict(int)
+        for r in rs:
+            c[r[4].verdict] += 1
+        rate = c["same-photo"] / len(rs)
+        flag = ""
+        if kind.startswith("neg:") and c["same-photo"]:
+            flag = "  <-- negatives judged same-photo"
+        elif kind == "similar" and rate > 0.1:
+            flag = "  <-- similar leak above 10 %"
+        elif not kind.startswith("neg:") and kind != "similar" and rate < 0.9:
+            flag = "  <-- below 90 %"
+        print(
+            f"{kind:18s} {len(rs):4d} {c['same-photo']:5d} {c['similar']:5d} {c['different']:5d} {100 * rate:5.0f}%"
+            f"   {quantiles([r[4].score for r in rs])}{flag}"
+        )
+    if args.measures:
+        for name in MEASURES:
+            print(f"\n{name} (min/p10/med/p90/max over pairs with a transform)")
+            for kind in order:
+                vals = [float(getattr(r[3], name)) for r in by_kind[kind] if r[3].matrix is not None]
+                print(f"  {kind:18s} {len(vals):4d}  {quantiles(vals)}")
+    listed = set(args.list.split(",")) - {""}
+    for kind, a, b, m, v in rows:
+        wrong = (
+            (kind.startswith("neg:") and v.verdict != "different")
+            or (kind == "similar" and v.verdict == "same-photo")
+            or (
+                not kind.startswith("neg:") and kind not in ("similar", "variant-variant") and v.verdict != "same-photo"
+            )
+        )
+        if kind in listed or wrong:
+            print(
+                f"{'WRONG ' if wrong else ''}{kind}: {a} | {b}\n    {v.verdict} score={v.score:.3f} "
+                f"inl={m.inliers}/{m.matches} ncc={m.ncc:.4f} changed={m.changed:.3f} tex={m.texture} "
+                f"prot={m.protrusion:.4f} res={m.residual:.3f} angle={m.angle:.2f} "
+                f"scale={m.scale:.3f} | {v.description}"
+            )
+    n_img = len(feats)
+    print(
+        f"\nimages {n_img}: decode {1000 * t_load / max(n_img, 1):.1f} ms, features "
+        f"{1000 * t_feat / max(n_img, 1):.1f} ms per image; pairs {len(rows)}: verify "
+        f"{1000 * t_pair / max(len(rows), 1):.2f} ms per pair"
+    )
+    if args.dump:
+        out = [
+            {
+                "kind": k,
+                "a": a,
+                "b": b,
+                "verdict": v.verdict,
+                "score": v.score,
+                **{
+                    f.name: (
+                        getattr(m, f.name).tolist()
+                        if f.name == "matrix" and m.matrix is not None
+                        else getattr(m, f.name)
+                    )
+                    for f in dataclasses.fields(m)
+                },
+            }
+            for k, a, b, m, v in rows
+        ]
+        args.dump.write_text(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

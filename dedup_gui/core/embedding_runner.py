@@ -1,0 +1,119 @@
+"""Runs the CNN on a thread beside the decode pool, so inference overlaps decoding instead of waiting for it.
+
+The decode loop hands over each image's 224-px CNN input as it arrives; the thread embeds them in batches (the
+model releases the GIL) and also embeds the 90/180/270-degree rotations when asked, so a pixel-rotated copy is
+found by a rotated query. The pipeline thread collects the vectors and saves them; SQLite stays on its thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from dedup_gui.core.embedding import MODEL_ID, Embedder, load_embedder
+from dedup_gui.core.progress import CancelToken
+
+log = logging.getLogger("dedup_gui.embedding")
+
+ROTATIONS_ID = MODEL_ID + "/rot90-180-270"  # store key of the three rotated-query vectors
+_STOP = object()
+
+
+class EmbeddingRunner:
+    """A producer/consumer around one Embedder; `put` never blocks long, `finish` waits for the last batch."""
+
+    def __init__(
+        self, device: str, cache_dir: Path | None, cancel: CancelToken, *, rotations: bool, batch: int = 32
+    ) -> None:
+        self._device = device
+        self._cache_dir = cache_dir
+        self._cancel = cancel
+        self._rotations = rotations
+        self._batch = batch
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=batch * 8)
+        self._lock = threading.Lock()
+        self._done: list[tuple[int, np.ndarray, np.ndarray | None]] = []
+        self._error: BaseException | None = None
+        self.embedder: Embedder | None = None
+        self.count = 0
+        self._thread = threading.Thread(target=self._run, name="embedding", daemon=True)
+        self._thread.start()
+
+    def put(self, key: int, image: np.ndarray) -> None:
+        """Queue one (224, 224, 3) uint8 image; blocks only while the model is a full queue behind."""
+        if self._error is not None:
+            raise self._error
+        self._queue.put((key, image))
+
+    def take(self) -> list[tuple[int, np.ndarray, np.ndarray | None]]:
+        """Vectors finished so far: (key, vector, rotated vectors (3, dim) or None)."""
+        with self._lock:
+            done, self._done = self._done, []
+        return done
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def wait(self, timeout: float) -> None:
+        """Block up to timeout for the model thread, so the caller can report progress in between."""
+        if self._queue.empty():
+            self._queue.put(_STOP)
+        self._thread.join(timeout)
+
+    def finish(self) -> None:
+        """Wait for everything queued; re-raise a failure of the model thread here, on the pipeline's thread."""
+        self._queue.put(_STOP)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        try:
+            self.embedder = load_embedder(self._device, self._cache_dir)
+            log.info("embedding with %s", self.embedder.backend)
+            stopping = False
+            while not stopping:
+                item = self._queue.get()
+                if item is _STOP:
+                    break
+                items = [item]
+                while len(items) < self._batch:
+                    try:
+                        nxt = self._queue.get(timeout=0.05)
+                    except queue.Empty:
+                        break
+                    if nxt is _STOP:
+                        stopping = True
+                        break
+                    items.append(nxt)
+                if self._cancel.cancelled:
+                    continue  # drain without working: the pipeline is winding down
+                self._embed(items)  # type: ignore[arg-type]
+        except BaseException as exc:  # handed to the pipeline thread, which re-raises it
+            log.exception("embedding failed")
+            self._error = exc
+            while True:  # unblock a producer waiting on a full queue
+                try:
+                    if self._queue.get_nowait() is _STOP:
+                        break
+                except queue.Empty:
+                    break
+
+    def _embed(self, items: list[tuple[int, np.ndarray]]) -> None:
+        assert self.embedder is not None
+        keys = [k for k, _ in items]
+        images = np.stack([img for _, img in items])
+        vectors = self.embedder.embed(images)
+        rotated: np.ndarray | None = None
+        if self._rotations:
+            turned = np.concatenate([np.rot90(images, r, axes=(1, 2)) for r in (1, 2, 3)])
+            rotated = self.embedder.embed(np.ascontiguousarray(turned)).reshape(3, len(items), -1)
+        with self._lock:
+            for n, key in enumerate(keys):
+                self._done.append((key, vectors[n], None if rotated is None else rotated[:, n]))
+            self.count += len(items)

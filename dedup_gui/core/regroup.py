@@ -1,0 +1,71 @@
+"""Regroup the last scan under another mode without reading a single image: pairs and facts come from the store."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+import numpy as np
+
+from dedup_gui.core.assemble import build_groups
+from dedup_gui.core.config import ScanConfig
+from dedup_gui.core.content import Content
+from dedup_gui.core.embedding import MODEL_ID
+from dedup_gui.core.errors import DedupError
+from dedup_gui.core.serialize import evidence_from_dict, result_from_dict
+from dedup_gui.core.store import CachedImage, Store
+from dedup_gui.core.types import FileRecord, Mode, PairEvidence, ScanResult
+from dedup_gui.core.worker import ANALYSIS_VERSION
+
+
+def regroup(store: Store, mode: Mode, base: ScanConfig | None = None) -> ScanResult:
+    """The last scan's result with groups rebuilt from its stored pairs for `mode` (and base's thresholds)."""
+    last = store.last_scan()
+    if last is None:
+        raise DedupError("nothing to regroup: run a scan first")
+    scan_id, config_dict, result_dict = last
+    references = tuple(config_dict.get("references", ()))
+    config = replace(base or ScanConfig(roots=()), mode=mode)
+    pairs = store.scan_pairs(scan_id)
+    copies: dict[str, list[str]] = {}
+    links_by_path: list[tuple[str, str, PairEvidence]] = []
+    for a, b, ev in pairs:
+        if ev.get("method") == "bytes":
+            copies.setdefault(a, [a]).append(b)
+        else:
+            links_by_path.append((a, b, evidence_from_dict({"a": a, "b": b, **ev} if "a" not in ev else ev)))
+    reps = sorted({p for a, b, _ in links_by_path for p in (a, b)} | set(copies))
+    ids = dict(store.db.execute("SELECT path, id FROM files"))
+    cached = store.cached_images([ids[p] for p in reps if p in ids], ANALYSIS_VERSION)
+    vectors = store.embeddings([ids[p] for p in reps if p in ids], MODEL_ID)
+    facts = store.image_facts([p for rep in reps for p in copies.get(rep, [rep])])
+    contents: list[Content] = []
+    index: dict[str, int] = {}
+    records: list[FileRecord] = []
+    for rep in reps:
+        paths = copies.get(rep, [rep])
+        hit = cached.get(ids.get(rep, -1))
+        if not isinstance(hit, CachedImage) or any(p not in facts for p in paths):
+            continue  # forgotten since the scan
+        vec = vectors.get(ids[rep])
+        index[rep] = len(contents)
+        contents.append(
+            Content(
+                paths,
+                [ids[p] for p in paths],
+                facts[rep][0],
+                hit.info,
+                hit.phash,
+                hit.dhash,
+                hit.pixel_key,
+                vector=None if vec is None else vec.astype(np.float32),
+            )
+        )
+        for p in paths:
+            size, mtime, _ = facts[p]
+            protected = any(p == r or p.startswith(r.rstrip(os.sep) + os.sep) for r in references)
+            records.append(FileRecord(p, size, mtime, 0, protected))
+    links = [(index[a], index[b], ev) for a, b, ev in links_by_path if a in index and b in index]
+    groups = build_groups(contents, links, records, config)
+    previous = result_from_dict(result_dict, scan_id)
+    return replace(previous, groups=tuple(groups))

@@ -1,0 +1,96 @@
+"""GroupsPanel: the summary line, the filter box and the groups tree over GroupsModel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
+
+from dedup_gui.core.types import Group, Member
+from dedup_gui.ui.groups_model import GroupsModel
+from dedup_gui.ui.signals import emit
+
+KEY_COMMANDS = {
+    Qt.Key.Key_K: "keep",
+    Qt.Key.Key_T: "trash",
+    Qt.Key.Key_N: "not-duplicates",
+    Qt.Key.Key_Space: "flip",
+    Qt.Key.Key_Return: "compare",
+    Qt.Key.Key_Enter: "compare",
+}
+
+
+class GroupsPanel(QWidget):
+    current_changed = Signal(object, object)  # Group | None, Member | None
+    key_command = Signal(str)  # the review keys pressed in the list: keep, trash, not-duplicates, flip, compare
+
+    def __init__(self, model: GroupsModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.summary = QLabel(model.summary())
+        self.summary.setStyleSheet("font-weight: 600;")
+        model.summary_changed.connect(self.summary.setText)
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter by file or folder name…")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(model.set_filter)
+        self.tree = QTreeView()
+        self.tree.setModel(model)
+        self.tree.setUniformRowHeights(True)  # constant-time layout for 10,000 groups
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setAlternatingRowColors(True)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((1, 110), (2, 100), (3, 180), (4, 110)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, width)
+        self.tree.selectionModel().currentChanged.connect(self._on_current)
+        self.tree.installEventFilter(self)
+        model.modelReset.connect(self._after_reset)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.tree, 1)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # the review keys act on the list's current row; an event filter (not QShortcut) so they work whenever the
+        # list has focus, and Space/Enter do not fall through to the view's own selection handling
+        if watched is self.tree and event.type() == QEvent.Type.KeyPress:
+            key_event = QKeyEvent(event)  # type: ignore[call-overload]
+            command = KEY_COMMANDS.get(Qt.Key(key_event.key()))
+            if command and not key_event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+                emit(self.key_command, command)
+                return True
+        return super().eventFilter(watched, event)
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        emit(self.current_changed, self.model.group_at(current), self.model.member_at(current))
+
+    def _after_reset(self) -> None:
+        if self.model.rowCount() <= 500:  # expanding 10,000 groups would cost seconds; large lists start closed
+            self.tree.expandAll()
+        if self.model.rowCount():
+            self.tree.setCurrentIndex(self.model.index(0, 0))
+        else:
+            emit(self.current_changed, None, None)
+
+    def current(self) -> tuple[Group | None, Member | None]:
+        index = self.tree.currentIndex()
+        return self.model.group_at(index), self.model.member_at(index)
+
+    def select_path(self, path: str) -> None:
+        """Make the member row of `path` current (in the current group)."""
+        group_index = self.tree.currentIndex()
+        if group_index.parent().isValid():
+            group_index = group_index.parent()
+        for r in range(self.model.rowCount(group_index)):
+            index = self.model.index(r, 0, group_index)
+            member = self.model.member_at(index)
+            if member is not None and member.path == path:
+                self.tree.setCurrentIndex(index)
+                return
+
+    def focus_tree(self) -> None:
+        self.tree.setFocus(Qt.FocusReason.OtherFocusReason)

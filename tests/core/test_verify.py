@@ -1,0 +1,161 @@
+"""Geometric verification tells transformed copies from other shots of a scene, on generated images only."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageEnhance
+
+from dedup_gui.core.verify import (
+    DEFAULT_THRESHOLDS,
+    VerifyThresholds,
+    features,
+    verify_features,
+    verify_pair,
+)
+
+
+@functools.cache
+def sample(name: str) -> np.ndarray:
+    """A real photograph bundled with scikit-image (no download)."""
+    from skimage import data
+
+    return np.ascontiguousarray(getattr(data, name)()[..., :3])
+
+
+def thumb(img: np.ndarray, side: int = 256) -> np.ndarray:
+    """What the pipeline hands to verify: RGB, long side `side`, aspect kept."""
+    im = Image.fromarray(img)
+    im.thumbnail((side, side), Image.Resampling.LANCZOS)
+    return np.asarray(im)
+
+
+def test_crop_is_same_photo_with_its_crop_fraction() -> None:
+    full = sample("coffee")
+    w = full.shape[1]
+    cropped = full[:, int(0.12 * w) : int(0.92 * w)]  # 20 % of the width (and area) removed
+    v = verify_pair(thumb(full), thumb(cropped))
+    assert v.verdict == "same-photo"
+    assert v.crop_fraction == pytest.approx(0.20, abs=0.03)
+    assert "cropped 20 %" in v.description
+    assert not v.mirrored and v.rotation == 0
+    assert v.score >= 0.5
+
+
+def test_mirror_is_same_photo_and_reported_mirrored() -> None:
+    a = thumb(sample("chelsea"))
+    v = verify_pair(a, np.ascontiguousarray(a[:, ::-1]))
+    assert v.verdict == "same-photo"
+    assert v.mirrored
+    assert v.rotation == 0
+    assert "mirrored" in v.description
+
+
+@pytest.mark.parametrize(("turns", "rotation"), [(1, 90), (2, 180), (3, 270)])
+def test_rotation_is_same_photo_with_clockwise_angle_that_maps_b_onto_a(turns: int, rotation: int) -> None:
+    # np.rot90 turns counter-clockwise, so b must turn clockwise by 90 * turns to look like a again
+    a = thumb(sample("astronaut"))
+    v = verify_pair(a, np.ascontiguousarray(np.rot90(a, turns)))
+    assert v.verdict == "same-photo"
+    assert v.rotation == rotation
+    assert not v.mirrored
+    assert f"rotated {rotation}°" in v.description
+
+
+@pytest.mark.parametrize("flip", [False, True])
+@pytest.mark.parametrize("turns", [0, 1, 2, 3])
+def test_every_mirror_and_rotation_is_undone_by_flipping_then_turning_b(flip: bool, turns: int) -> None:
+    a = thumb(sample("coffee"))
+    b = np.ascontiguousarray(np.rot90(a[:, ::-1] if flip else a, turns))
+    v = verify_pair(a, b)
+    assert v.verdict == "same-photo"
+    assert v.mirrored == flip
+    back = np.rot90(b[:, ::-1] if v.mirrored else b, -v.rotation // 90)  # the documented convention
+    assert np.array_equal(back, a)
+
+
+def test_colour_and_exposure_edit_is_same_photo() -> None:
+    a = thumb(sample("rocket"))
+    im = Image.fromarray(a)
+    im = ImageEnhance.Brightness(im).enhance(1.25)
+    im = ImageEnhance.Contrast(im).enhance(0.8)
+    im = ImageEnhance.Color(im).enhance(0.3)
+    v = verify_pair(a, np.asarray(im))
+    assert v.verdict == "same-photo"
+    assert v.overlap_ncc > 0.95
+
+
+def test_small_thumbnail_of_a_thumbnail_is_same_photo() -> None:
+    full = sample("chelsea")
+    tiny = thumb(full, 160)  # a 160-px "thumbnail" copy is upscaled internally, not rejected
+    v = verify_pair(thumb(full), tiny)
+    assert v.verdict == "same-photo"
+    assert v.scale == pytest.approx(256 / 160, rel=0.03)  # a's content is 1.6x larger in the pixels passed in
+
+
+def test_burst_frame_with_shifted_window_and_moved_object_is_not_same_photo() -> None:
+    full = sample("astronaut")
+    h, w = full.shape[:2]
+    hh, ww = int(0.85 * h), int(0.85 * w)
+    y0, x0 = int(0.05 * h), int(0.05 * w)
+    shot_a = full[y0 : y0 + hh, x0 : x0 + ww]
+    dy, dx = int(0.02 * h), int(0.04 * w)  # the camera moved a little between the frames
+    shot_b = full[y0 + dy : y0 + dy + hh, x0 + dx : x0 + dx + ww].copy()
+    ph, pw = hh // 5, ww // 5  # and something in the scene moved
+    shot_b[hh // 10 : hh // 10 + ph, ww // 10 : ww // 10 + pw] = shot_b[hh // 2 : hh // 2 + ph, ww // 2 : ww // 2 + pw]
+    v = verify_pair(thumb(shot_a), thumb(shot_b))
+    assert v.verdict == "similar"
+    assert v.score < 0.5
+
+
+def test_small_perspective_change_is_not_same_photo() -> None:
+    a = thumb(sample("chelsea"))
+    h, w = a.shape[:2]
+    p = 0.03  # a few percent of keystone: the camera, not an editor, moved
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[p * w, p * h], [w * (1 - p), 0], [w, h], [0, h * (1 - p)]])
+    b = cv2.warpPerspective(a, cv2.getPerspectiveTransform(src, dst), (w, h), borderMode=cv2.BORDER_REFLECT)
+    v = verify_pair(a, b)
+    assert v.verdict == "similar"
+
+
+def test_unrelated_photo_is_different() -> None:
+    v = verify_pair(thumb(sample("astronaut")), thumb(sample("coffee")))
+    assert v.verdict == "different"
+    assert v.score < 0.1
+
+
+def test_cached_features_give_the_same_answer_as_verify_pair() -> None:
+    a = thumb(sample("coffee"))
+    b = np.ascontiguousarray(a[::-1, ::-1])
+    fa, fb = features(a), features(b)
+    assert verify_features(fa, fb) == verify_pair(a, b)
+    assert verify_features(fa, fb).rotation == 180
+
+
+@pytest.mark.parametrize(
+    "other",
+    [np.zeros((1, 1, 3), np.uint8), np.full((50, 300, 3), 128, np.uint8), np.zeros((300, 2), np.uint8)],
+    ids=["1px", "flat", "sliver"],
+)
+def test_degenerate_images_are_different_not_errors(other: np.ndarray) -> None:
+    v = verify_pair(thumb(sample("rocket")), other)
+    assert v.verdict == "different"
+    assert v.inliers < DEFAULT_THRESHOLDS.min_inliers
+
+
+def test_empty_image_is_rejected() -> None:
+    with pytest.raises(ValueError):
+        features(np.zeros((0, 0, 3), np.uint8))
+
+
+def test_thresholds_are_frozen_and_used() -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        DEFAULT_THRESHOLDS.same_ncc = 0.5  # type: ignore[misc]
+    a = thumb(sample("astronaut"))
+    strict = VerifyThresholds(same_ncc=1.01)  # no real pair can reach it
+    assert verify_pair(a, a, strict).verdict == "similar"

@@ -1,0 +1,138 @@
+"""Review flows in the real window: drop folders, scan, decide, reopen, apply and undo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QMessageBox
+
+from dedup_gui.core.settings import Settings
+from dedup_gui.core.store import Store
+from dedup_gui.ui.compare_dialog import CompareDialog
+from dedup_gui.ui.main_window import EMPTY, RESULTS, MainWindow
+from tests.ui.conftest import make_library
+
+# the offscreen platform says so whenever a dialog opens; harmless
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+def open_window(qtbot, sandbox: Path, **settings) -> MainWindow:
+    window = MainWindow(Settings(embeddings=False, **settings), sandbox / "store.sqlite3", sandbox / "settings.toml")
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.service.idle)  # the start-up load of the last results
+    return window
+
+
+def scan(qtbot, window: MainWindow) -> None:
+    with qtbot.waitSignal(window.model.modelReset, timeout=60_000):
+        qtbot.mouseClick(window.folders.scan_button, Qt.MouseButton.LeftButton)
+    assert window.stack.currentIndex() == RESULTS
+
+
+@pytest.fixture
+def scanned_window(qtbot, sandbox: Path):
+    lib = make_library(sandbox / "lib")
+    window = open_window(qtbot, sandbox, folders=(f"scan:{lib}",))
+    scan(qtbot, window)
+    yield window, lib
+    window.close()
+
+
+def test_empty_state_says_what_to_do_and_a_drop_adds_folders(qtbot, sandbox: Path) -> None:
+    window = open_window(qtbot, sandbox)
+    assert window.stack.currentIndex() == EMPTY
+    assert "Drop folders here" in window.empty_text.text()
+    assert not window.folders.scan_button.isEnabled()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(sandbox / "a")), QUrl.fromLocalFile(str(sandbox / "b"))])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    window.dropEvent(event)
+    assert window.folders.paths() == [str(sandbox / "a"), str(sandbox / "b")]
+    assert window.folders.scan_button.isEnabled()
+    assert "Ready to scan" in window.empty_text.text()
+    window.close()
+
+
+def test_scan_shows_groups_problems_and_compare(qtbot, scanned_window) -> None:
+    window, _ = scanned_window
+    assert window.model.rowCount() == 2  # the astronaut copies and the coffee copies
+    assert "2 groups" in window.groups.summary.text()
+    assert any(
+        "broken.jpg" in window.problems.topLevelItem(i).text(0) for i in range(window.problems.topLevelItemCount())
+    )
+    group = window.compare.group
+    assert group is not None and group.keeper_reason in window.compare.header.text()
+    qtbot.waitUntil(lambda: all(window.images.pixmap("thumb", m.path) is not None for m in group.members))
+
+
+def test_decisions_persist_across_a_reopen(qtbot, scanned_window, sandbox: Path) -> None:
+    window, _ = scanned_window
+    group = window.compare.group
+    window.groups.focus_tree()
+    qtbot.mouseClick(window.compare.auto, Qt.MouseButton.LeftButton)
+    member = window.model.index(1, 0, window.model.index(0, 0))
+    window.groups.tree.setCurrentIndex(member)
+    qtbot.keyClick(window.groups.tree, Qt.Key.Key_K)  # keyboard: keep this copy after all
+    qtbot.waitUntil(lambda: window.service.idle)
+    expected = {m.path: "trash" for m in group.members if m.path != group.keeper} | {group.keeper: "keep"}
+    expected[group.members[1].path] = "keep"
+    store = Store(sandbox / "store.sqlite3")
+    assert store.decisions() == expected
+    store.close()
+    window.close()
+    again = open_window(qtbot, sandbox)
+    assert again.model.rowCount() == 2
+    assert again.decisions.marks == expected
+    assert "trash" in again.model.index(0, 4).data()
+    again.close()
+
+
+def test_apply_from_the_window_then_undo(qtbot, scanned_window, monkeypatch) -> None:
+    window, _ = scanned_window
+    group = window.compare.group
+    window.auto_select()
+    victims = [m.path for m in group.members if m.path != group.keeper]
+    window.apply_decisions()
+    box = window.confirm_box
+    assert f"Move {len(victims)} files" in box.text()
+    with qtbot.waitSignal(window.model.modelReset, timeout=20_000):
+        box.button(QMessageBox.StandardButton.Cancel).setFocus()
+        box.accept()
+    qtbot.waitUntil(lambda: window.service.idle)
+    assert not any(Path(p).exists() for p in victims)
+    assert window.model.rowCount() == 1
+    with qtbot.waitSignal(window.model.modelReset, timeout=20_000):
+        window.undo_last()
+    assert all(Path(p).exists() for p in victims)
+    assert window.model.rowCount() == 2
+
+
+def test_not_duplicates_hides_a_member(qtbot, scanned_window) -> None:
+    window, lib = scanned_window
+    rotated = str(lib / "photos" / "IMG_0001_rotated.jpg")
+    window.groups.select_path(rotated)
+    with qtbot.waitSignal(window.model.modelReset, timeout=10_000):
+        qtbot.keyClick(window.groups.tree, Qt.Key.Key_N)
+    assert all(rotated not in g.paths for g in window.model.groups())
+
+
+def test_large_compare_view_zooms_flips_and_overlays(qtbot, scanned_window) -> None:
+    window, _ = scanned_window
+    window.open_large_compare()
+    dialog = window.compare_dialog
+    assert isinstance(dialog, CompareDialog)
+    qtbot.waitUntil(lambda: all(window.images.pixmap("full", p.path) is not None for p in dialog.panes))
+    qtbot.keyClick(dialog, Qt.Key.Key_Plus)
+    assert dialog.state.zoom > 1 and all(p.state is dialog.state for p in dialog.panes)
+    qtbot.keyClick(dialog, Qt.Key.Key_Space)
+    assert dialog.flip_mode and dialog.panes[0].path == dialog.a
+    qtbot.keyClick(dialog, Qt.Key.Key_Space)
+    assert dialog.panes[0].path == dialog.b
+    qtbot.keyClick(dialog, Qt.Key.Key_D)
+    assert dialog.panes[0].overlay == dialog.a
+    dialog.grab()
+    dialog.close()
