@@ -41,7 +41,7 @@ class ScanConfig:
     device: str = "auto"
     workers: int = field(default_factory=default_workers)
     hashes: HashThresholds = field(default_factory=HashThresholds)
-    min_cosine: float = 0.75  # embedding neighbours below this are not even candidates
+    min_cosine: float = 0.6  # embedding neighbours below this are not even candidates (verification decides)
     similar_cosine: float = 0.85  # a "same scene" verification becomes the similar tier above this cosine
     follow_symlinks: bool = True
     include_hidden: bool = False

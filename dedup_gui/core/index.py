@@ -18,6 +18,7 @@ log = logging.getLogger("dedup_gui.index")
 
 _CHUNKS = 4
 _PROJECTION_SLACK = 0.15  # cosine a pair may lose in the PCA projection and still be re-scored
+_PCA_FROM = 20_000  # below this many vectors the full-dimensional search is fast enough and exact
 # Inverse of each dihedral transform, in hashing.TRANSFORMS order (rot90 <-> rot270; the rest are involutions).
 _INVERSE_TRANSFORM = np.array([0, 3, 2, 1, 4, 5, 6, 7])
 _CHUNK_BITS = 16
@@ -133,7 +134,7 @@ def _projector(vectors: np.ndarray, dims: int, seed: int = 0) -> Callable[[np.nd
     Neighbour search in 1280 dimensions costs 10x more than in 128 for nearly the same neighbour lists; the
     candidates are re-scored with the full vectors afterwards, so the projection only decides who is compared.
     """
-    if vectors.shape[1] <= dims or len(vectors) <= dims:
+    if vectors.shape[1] <= dims or len(vectors) <= _PCA_FROM:
         return lambda v: np.ascontiguousarray(v, dtype=np.float32)
     rng = np.random.default_rng(seed)
     sample = np.asarray(vectors[rng.choice(len(vectors), min(len(vectors), 4_000), replace=False)], np.float32)
