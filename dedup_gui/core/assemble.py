@@ -16,9 +16,16 @@ from dedup_gui.core.types import FileRecord, Group, Member, PairEvidence, Tier
 COMPATIBLE_COSINE = 0.6
 
 
-def _compatible(contents: list[Content], linked: set[tuple[int, int]], radius: int) -> Callable[[int, int], bool]:
+def _compatible(
+    contents: list[Content], linked: set[tuple[int, int]], rejected: set[tuple[int, int]], radius: int
+) -> Callable[[int, int], bool]:
+    """May i and j share a group? Not when verified as a weaker tier than the mode admits (another shot of the
+    scene in near mode), nor when clearly different by hashes and embeddings; yes when directly confirmed."""
+
     def compatible(i: int, j: int) -> bool:
-        if (i, j) in linked or (j, i) in linked:
+        if (i, j) in rejected:
+            return False
+        if (i, j) in linked:
             return True
         a, b = contents[i], contents[j]
         if a.phash is None or b.phash is None or a.info is None or b.info is None:
@@ -43,7 +50,8 @@ def build_groups(
     tiers = config.mode.tiers
     admitted = [(a, b, ev) for a, b, ev in links if ev.tier in tiers]
     evidence = {(a, b): ev for a, b, ev in admitted} | {(b, a): ev for a, b, ev in admitted}
-    compatible = _compatible(contents, set(evidence), config.hashes.compatible_phash)
+    rejected = {p for a, b, ev in links if ev.tier not in tiers for p in ((a, b), (b, a))}
+    compatible = _compatible(contents, set(evidence), rejected, config.hashes.compatible_phash)
 
     def member(path: str, c: Content) -> Member:
         r = by_path[path]
