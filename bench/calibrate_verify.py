@@ -64,9 +64,63 @@ def quantiles(values: list[float]) -> str:
     return " ".join(f"{v:7.3f}" for v in q)
 
 
+Row = tuple[str, str, str, verify.Measurements, verify.Verification]
+
+
+def share(rows: list[Row], verdict: str) -> float:
+    return sum(r[4].verdict == verdict for r in rows) / max(len(rows), 1)
+
+
+def is_copy_kind(kind: str) -> bool:
+    return not kind.startswith("neg:") and kind not in ("similar", "variant-variant")
+
+
+def is_wrong(kind: str, verdict: str) -> bool:
+    """Copies must be same-photo, similar shots must not be, negatives must be different."""
+    if kind.startswith("neg:"):
+        return verdict != "different"
+    if kind == "similar":
+        return verdict == "same-photo"
+    return kind != "variant-variant" and verdict != "same-photo"
+
+
+def load_features(root: Path, names: set[str]) -> tuple[dict[str, verify.Features], float, float]:
+    """Features per readable file, plus total decode and feature seconds; unreadable files are skipped."""
+    feats: dict[str, verify.Features] = {}
+    t_load = t_feat = 0.0
+    for name in sorted(names):
+        t0 = time.perf_counter()
+        try:
+            thumb = load_thumb(root / name)
+        except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
+            log.warning("skip %s: %s", name, exc)
+            continue
+        t1 = time.perf_counter()
+        feats[name] = verify.features(thumb)
+        t_load += t1 - t0
+        t_feat += time.perf_counter() - t1
+    return feats, t_load, t_feat
+
+
+def print_table(by_kind: dict[str, list[Row]], order: list[str]) -> None:
+    print(f"{'kind':18s} {'n':>4s} {'same':>5s} {'simil':>5s} {'diff':>5s} {'same%':>6s}   score min/p10/med/p90/max")
+    for kind in order:
+        rs = by_kind[kind]
+        same = share(rs, "same-photo")
+        flag = ""
+        if kind.startswith("neg:") and same:
+            flag = "  <-- negatives judged same-photo"
+        elif kind == "similar" and same > 0.1:
+            flag = "  <-- similar leak above 10 %"
+        elif is_copy_kind(kind) and same < 0.9:
+            flag = "  <-- below 90 %"
+        counts = " ".join(f"{sum(r[4].verdict == v for r in rs):5d}" for v in ("same-photo", "similar", "different"))
+        print(f"{kind:18s} {len(rs):4d} {counts} {100 * same:5.0f}%   {quantiles([r[4].score for r in rs])}{flag}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("root", nargs="?", default="/work/shared/evaldata/dev", help="folder holding truth.json")
+    ap.add_argument("root", nargs="?", type=Path, default=Path("/work/shared/evaldata/dev"), help="has truth.json")
     ap.add_argument("--random", type=int, default=300, help="random cross-group / singleton negative pairs")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--variant-pairs", action="store_true", help="also verify variant-variant pairs in a group")
@@ -77,65 +131,34 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     pillow_heif.register_heif_opener()
 
-    root = args.root if isinstance(args.root, Path) else Path(args.root)
-    truth = json.loads((root / "truth.json").read_text())
+    truth = json.loads((args.root / "truth.json").read_text())
     broken = set(truth.get("broken", []))
     pairs = [
         p
         for p in build_pairs(truth, args.random, args.seed, args.variant_pairs)
         if p[1] not in broken and p[2] not in broken
     ]
-
-    thumbs: dict[str, np.ndarray] = {}
-    feats: dict[str, verify.Features] = {}
-    t_load = t_feat = 0.0
-    for name in sorted({f for _, a, b in pairs for f in (a, b)}):
-        t0 = time.perf_counter()
-        try:
-            thumbs[name] = load_thumb(root / name)
-        except (OSError, ValueError, SyntaxError) as exc:  # unreadable files are skipped, as the scan does
-            log.warning("skip %s: %s", name, exc)
-            continue
-        t1 = time.perf_counter()
-        feats[name] = verify.features(thumbs[name])
-        t_load += t1 - t0
-        t_feat += time.perf_counter() - t1
+    feats, t_load, t_feat = load_features(args.root, {f for _, a, b in pairs for f in (a, b)})
 
     th = verify.DEFAULT_THRESHOLDS
-    rows = []
-    t_pair = 0.0
+    rows: list[Row] = []
+    t_pair = c_pair = 0.0
     for kind, a, b in pairs:
         if a not in feats or b not in feats:
             continue
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         m = verify.measure(feats[a], feats[b], th)
         v = verify.classify(m, feats[a], feats[b], th)
         t_pair += time.perf_counter() - t0
+        c_pair += time.process_time() - c0
         rows.append((kind, a, b, m, v))
 
-    by_kind: dict[str, list] = defaultdict(list)
+    by_kind: dict[str, list[Row]] = defaultdict(list)
     for r in rows:
         by_kind[r[0]].append(r)
     order = sorted(by_kind, key=lambda k: (k.startswith("neg:"), k == "similar", k))
     print(f"\nthresholds: {th}\n")
-    print(f"{'kind':18s} {'n':>4s} {'same':>5s} {'simil':>5s} {'diff':>5s} {'same%':>6s}   score min/p10/med/p90/max")
-    for kind in order:
-        rs = by_kind[kind]
-        c = defaultdict(int)
-        for r in rs:
-            c[r[4].verdict] += 1
-        rate = c["same-photo"] / len(rs)
-        flag = ""
-        if kind.startswith("neg:") and c["same-photo"]:
-            flag = "  <-- negatives judged same-photo"
-        elif kind == "similar" and rate > 0.1:
-            flag = "  <-- similar leak above 10 %"
-        elif not kind.startswith("neg:") and kind != "similar" and rate < 0.9:
-            flag = "  <-- below 90 %"
-        print(
-            f"{kind:18s} {len(rs):4d} {c['same-photo']:5d} {c['similar']:5d} {c['different']:5d} {100 * rate:5.0f}%"
-            f"   {quantiles([r[4].score for r in rs])}{flag}"
-        )
+    print_table(by_kind, order)
     if args.measures:
         for name in MEASURES:
             print(f"\n{name} (min/p10/med/p90/max over pairs with a transform)")
@@ -144,43 +167,38 @@ def main() -> int:
                 print(f"  {kind:18s} {len(vals):4d}  {quantiles(vals)}")
     listed = set(args.list.split(",")) - {""}
     for kind, a, b, m, v in rows:
-        wrong = (
-            (kind.startswith("neg:") and v.verdict != "different")
-            or (kind == "similar" and v.verdict == "same-photo")
-            or (
-                not kind.startswith("neg:") and kind not in ("similar", "variant-variant") and v.verdict != "same-photo"
-            )
-        )
+        wrong = is_wrong(kind, v.verdict)
         if kind in listed or wrong:
             print(
                 f"{'WRONG ' if wrong else ''}{kind}: {a} | {b}\n    {v.verdict} score={v.score:.3f} "
                 f"inl={m.inliers}/{m.matches} ncc={m.ncc:.4f} changed={m.changed:.3f} tex={m.texture} "
-                f"prot={m.protrusion:.4f} res={m.residual:.3f} angle={m.angle:.2f} "
-                f"scale={m.scale:.3f} | {v.description}"
+                f"prot={m.protrusion:.4f} res={m.residual:.3f} angle={m.angle:.2f} scale={m.scale:.3f} "
+                f"| {v.description}"
             )
-    n_img = len(feats)
+
+    copies = [k for k in order if is_copy_kind(k)]
+    low = [f"{k} {100 * share(by_kind[k], 'same-photo'):.0f}%" for k in copies if share(by_kind[k], "same-photo") < 0.9]
+    negs = [r for k in order if k.startswith("neg:") for r in by_kind[k]]
+    print(f"\ncopy kinds below 90 % same-photo: {', '.join(low) or 'none'}")
+    if by_kind.get("similar"):
+        print(
+            f"similar shots judged same-photo: {100 * share(by_kind['similar'], 'same-photo'):.0f} % (target <= 10 %)"
+        )
     print(
-        f"\nimages {n_img}: decode {1000 * t_load / max(n_img, 1):.1f} ms, features "
-        f"{1000 * t_feat / max(n_img, 1):.1f} ms per image; pairs {len(rows)}: verify "
-        f"{1000 * t_pair / max(len(rows), 1):.2f} ms per pair"
+        f"negatives: {len(negs)} pairs, {sum(r[4].verdict == 'same-photo' for r in negs)} same-photo, "
+        f"{sum(r[4].verdict == 'similar' for r in negs)} similar"
+    )
+    n_img, n_pair = max(len(feats), 1), max(len(rows), 1)
+    print(
+        f"images {len(feats)}: decode {1000 * t_load / n_img:.1f} ms, features {1000 * t_feat / n_img:.1f} ms "
+        f"per image; pairs {len(rows)}: verify {1000 * t_pair / n_pair:.2f} ms wall, "
+        f"{1000 * c_pair / n_pair:.2f} ms CPU per pair"
     )
     if args.dump:
         out = [
-            {
-                "kind": k,
-                "a": a,
-                "b": b,
-                "verdict": v.verdict,
-                "score": v.score,
-                **{
-                    f.name: (
-                        getattr(m, f.name).tolist()
-                        if f.name == "matrix" and m.matrix is not None
-                        else getattr(m, f.name)
-                    )
-                    for f in dataclasses.fields(m)
-                },
-            }
+            {"kind": k, "a": a, "b": b, "verdict": v.verdict, "score": v.score}
+            | {f.name: getattr(m, f.name) for f in dataclasses.fields(m) if f.name != "matrix"}
+            | {"matrix": None if m.matrix is None else m.matrix.tolist()}
             for k, a, b, m, v in rows
         ]
         args.dump.write_text(json.dumps(out, indent=1))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
@@ -148,9 +149,20 @@ def test_degenerate_images_are_different_not_errors(other: np.ndarray) -> None:
     assert v.inliers < DEFAULT_THRESHOLDS.min_inliers
 
 
-def test_empty_image_is_rejected() -> None:
+def test_empty_or_non_uint8_image_is_rejected() -> None:
     with pytest.raises(ValueError):
         features(np.zeros((0, 0, 3), np.uint8))
+    with pytest.raises(ValueError):
+        features(np.zeros((64, 64, 3), np.float32))
+
+
+def test_worker_threads_get_the_same_answers_as_one_thread() -> None:
+    # the pipeline verifies pairs from a thread pool: per-thread detectors, no shared mutable state
+    a = thumb(sample("astronaut"))
+    others = [np.ascontiguousarray(a[:, ::-1]), np.ascontiguousarray(np.rot90(a)), thumb(sample("coffee"))] * 2
+    serial = [verify_pair(a, b) for b in others]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert list(pool.map(lambda b: verify_pair(a, b), others)) == serial
 
 
 def test_thresholds_are_frozen_and_used() -> None:
