@@ -34,12 +34,13 @@ def main() -> None:
     noise /= np.linalg.norm(noise, axis=1, keepdims=True)
     vectors[dst] = 0.9 * vectors[src] + 0.436 * noise
     vectors[dst] /= np.linalg.norm(vectors[dst], axis=1, keepdims=True)
-    queries = None
+    extra = None
     if args.rotations:
-        queries = np.stack([np.roll(vectors, s, axis=1) for s in (1, 2, 3)])
+        turned = np.concatenate([np.roll(vectors, s, axis=1) for s in (1, 2, 3)])
+        extra = (np.tile(np.arange(args.n), 3), turned)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
-    a, b, _ = embedding_pairs(vectors, k=12, min_cosine=0.8, queries=queries)
+    a, b, _ = embedding_pairs(vectors, k=12, min_cosine=0.8, extra=extra)
     seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     found = set(zip(a.tolist(), b.tolist(), strict=True))

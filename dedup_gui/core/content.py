@@ -23,7 +23,7 @@ class Content:
     pixel_key: str | None = None
     problem: Problem | None = None
     vector: np.ndarray | None = None  # float32 (dim,) L2-normalised CNN embedding
-    rotated: np.ndarray | None = None  # float32 (3, dim): embeddings of the 90/180/270-degree rotations
+    queries: np.ndarray | None = None  # float32 (m, dim): extra queries (rotations, the picture inside a frame)
 
 
 def hash_evidence(a: Content, b: Content, tier: Tier) -> PairEvidence:

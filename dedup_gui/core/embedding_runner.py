@@ -19,7 +19,7 @@ from dedup_gui.core.progress import CancelToken
 
 log = logging.getLogger("dedup_gui.embedding")
 
-ROTATIONS_ID = MODEL_ID + "/rot90-180-270"  # store key of the three rotated-query vectors
+QUERIES_ID = MODEL_ID + "/queries-v1"  # store key of the extra query vectors (rotations, framed picture)
 _STOP = object()
 
 
@@ -43,14 +43,15 @@ class EmbeddingRunner:
         self._thread = threading.Thread(target=self._run, name="embedding", daemon=True)
         self._thread.start()
 
-    def put(self, key: int, image: np.ndarray) -> None:
-        """Queue one (224, 224, 3) uint8 image; blocks only while the model is a full queue behind."""
+    def put(self, key: int, image: np.ndarray, inner: np.ndarray | None = None) -> None:
+        """Queue one (224, 224, 3) uint8 image (and the picture inside its frame, if any); blocks only while the
+        model is a full queue behind."""
         if self._error is not None:
             raise self._error
-        self._queue.put((key, image))
+        self._queue.put((key, image, inner))
 
     def take(self) -> list[tuple[int, np.ndarray, np.ndarray | None]]:
-        """Vectors finished so far: (key, vector, rotated vectors (3, dim) or None)."""
+        """Vectors finished so far: (key, vector, extra query vectors (m, dim) or None)."""
         with self._lock:
             done, self._done = self._done, []
         return done
@@ -104,16 +105,25 @@ class EmbeddingRunner:
                 except queue.Empty:
                     break
 
-    def _embed(self, items: list[tuple[int, np.ndarray]]) -> None:
+    def _embed(self, items: list[tuple[int, np.ndarray, np.ndarray | None]]) -> None:
+        """One model call for the batch, its rotations and framed pictures; the vectors are sorted out after."""
         assert self.embedder is not None
-        keys = [k for k, _ in items]
-        images = np.stack([img for _, img in items])
-        vectors = self.embedder.embed(images)
-        rotated: np.ndarray | None = None
+        images = np.stack([img for _, img, _ in items])
+        parts = [images]
         if self._rotations:
-            turned = np.concatenate([np.rot90(images, r, axes=(1, 2)) for r in (1, 2, 3)])
-            rotated = self.embedder.embed(np.ascontiguousarray(turned)).reshape(3, len(items), -1)
+            parts += [np.ascontiguousarray(np.rot90(images, r, axes=(1, 2))) for r in (1, 2, 3)]
+        inner_of = [n for n, (_, _, inner) in enumerate(items) if inner is not None]
+        if inner_of:
+            parts.append(np.stack([items[n][2] for n in inner_of]))  # type: ignore[misc]
+        out = self.embedder.embed(np.concatenate(parts))
+        count = len(items)
+        vectors = out[:count]
+        rotated = out[count : count * 4].reshape(3, count, -1) if self._rotations else None
+        inner_vectors = dict(zip(inner_of, out[count * (4 if self._rotations else 1) :], strict=True))
         with self._lock:
-            for n, key in enumerate(keys):
-                self._done.append((key, vectors[n], None if rotated is None else rotated[:, n]))
-            self.count += len(items)
+            for n, (key, _, _) in enumerate(items):
+                extra = [] if rotated is None else list(rotated[:, n])
+                if n in inner_vectors:
+                    extra.append(inner_vectors[n])
+                self._done.append((key, vectors[n], np.stack(extra) if extra else None))
+            self.count += count

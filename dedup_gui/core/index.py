@@ -164,15 +164,16 @@ def embedding_pairs(
     *,
     k: int = 12,
     min_cosine: float = 0.8,
-    queries: np.ndarray | None = None,
+    extra: tuple[np.ndarray, np.ndarray] | None = None,
     dims: int = 128,
     threads: int = 0,
     check: Callable[[], None] = lambda: None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (i < j) among L2-normalised vectors whose cosine is at least min_cosine, via hnswlib.
 
-    `queries`, if given, is (m, n, d): extra query vectors per item (e.g. the embeddings of its rotations); item i's
-    extra queries find neighbours j as well. Returns (i, j, best cosine) with the exact cosine of the full vectors.
+    `extra`, if given, is (owners, query vectors): more queries on behalf of an item (the embeddings of its
+    rotations, of the photo inside a screenshot); what they find is paired with their owner. Returns (i, j, best
+    cosine), the cosine computed exactly with the full vectors.
     """
     import hnswlib
 
@@ -192,26 +193,27 @@ def embedding_pairs(
         index.add_items(search[lo : lo + step], np.arange(lo, min(n, lo + step)))
     kk = min(k + 1, n)
     index.set_ef(max(48, kk * 2))
-    found_i, found_j = [], []
-    query_sets = [vectors] + ([] if queries is None else list(queries))
-    for qv in query_sets:
-        qs = search if qv is vectors else project(qv)
-        for lo in range(0, n, step):
-            check()
-            labels, distances = index.knn_query(qs[lo : lo + step], k=kk)
-            # the projection loses a little: keep what could reach min_cosine with the full vectors
-            near = (1.0 - distances) >= min_cosine - _PROJECTION_SLACK
-            rows = np.repeat(np.arange(lo, lo + len(labels)), kk).reshape(labels.shape)
-            found_i.append(rows[near])
-            found_j.append(labels[near].astype(np.int64))
-    i = np.concatenate(found_i)
+    owners = np.arange(n)
+    queries = vectors
+    if extra is not None and len(extra[0]):
+        owners = np.concatenate([owners, np.asarray(extra[0], dtype=np.int64)])
+        queries = np.concatenate([vectors, np.asarray(extra[1], dtype=np.float32)])
+    searched = np.concatenate([search, project(queries[n:])]) if len(queries) > n else search
+    found_q, found_j = [], []
+    for lo in range(0, len(queries), step):
+        check()
+        labels, distances = index.knn_query(searched[lo : lo + step], k=kk)
+        # the projection loses a little: keep what could reach min_cosine with the full vectors
+        near = (1.0 - distances) >= min_cosine - _PROJECTION_SLACK
+        rows = np.repeat(np.arange(lo, lo + len(labels)), kk).reshape(labels.shape)
+        found_q.append(rows[near])
+        found_j.append(labels[near].astype(np.int64))
+    q = np.concatenate(found_q)
     j = np.concatenate(found_j)
+    i = owners[q]
     keep = i != j
-    i, j = i[keep], j[keep]
-    # exact cosine with the full vectors, best over the query sets
-    cos = np.einsum("ij,ij->i", vectors[j], vectors[i])
-    for qv in [] if queries is None else queries:
-        cos = np.maximum(cos, np.einsum("ij,ij->i", vectors[j], np.asarray(qv, dtype=np.float32)[i]))
+    q, i, j = q[keep], i[keep], j[keep]
+    cos = np.einsum("ij,ij->i", vectors[j], queries[q])
     a, b = np.minimum(i, j), np.maximum(i, j)
     keep = cos >= min_cosine
     a, b, cos = a[keep], b[keep], cos[keep]

@@ -80,13 +80,19 @@ def candidates(
     embedded = [i for i in ok if contents[i].vector is not None]
     if len(embedded) >= 2:
         vectors = np.stack([contents[i].vector for i in embedded])  # type: ignore[misc]
-        rotated = None
-        if all(contents[i].rotated is not None for i in embedded):
-            rotated = np.stack([contents[i].rotated for i in embedded], axis=1)  # type: ignore[misc]
-        ia, ib, cos = embedding_pairs(vectors, min_cosine=config.min_cosine, queries=rotated, check=check)
+        owners = [n for n, i in enumerate(embedded) for _ in range(_count(contents[i].queries))]
+        extra = None
+        if owners:
+            queries = np.concatenate([contents[i].queries for i in embedded if contents[i].queries is not None])
+            extra = (np.array(owners), queries)
+        ia, ib, cos = embedding_pairs(vectors, min_cosine=config.min_cosine, extra=extra, check=check)
         for x, y, c in zip(ia.tolist(), ib.tolist(), cos.tolist(), strict=True):
             found[(embedded[x], embedded[y])].cosine = c
     return dict(found)
+
+
+def _count(queries: np.ndarray | None) -> int:
+    return 0 if queries is None else len(queries)
 
 
 def confirm(

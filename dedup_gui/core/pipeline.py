@@ -25,7 +25,7 @@ from dedup_gui.core.assemble import build_groups
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content
 from dedup_gui.core.embedding import MODEL_ID
-from dedup_gui.core.embedding_runner import ROTATIONS_ID, EmbeddingRunner
+from dedup_gui.core.embedding_runner import QUERIES_ID, EmbeddingRunner
 from dedup_gui.core.linking import find_links
 from dedup_gui.core.progress import Cancelled, CancelToken, NullSink, ProgressEvent, ProgressSink, Stage, Throttle
 from dedup_gui.core.serialize import evidence_to_dict, result_to_dict
@@ -270,7 +270,7 @@ def _decode(state: ScanState, contents: list[Content]) -> None:
                 d = value.decoded
                 pending_rows.append((fid, d.info, None, value.phash, value.dhash, d.pixel_key, d.thumb_jpeg))
         if runner is not None and isinstance(value, Analysed) and value.decoded.cnn is not None:
-            runner.put(i, value.decoded.cnn)
+            runner.put(i, value.decoded.cnn, value.decoded.cnn_inner)
         state.decoded += 1
 
     def job(i: int) -> tuple[str, int, bool]:
@@ -350,18 +350,18 @@ def _load_vectors(state: ScanState, contents: list[Content]) -> set[int]:
     """Attach cached embeddings; return the indices of decodable contents that still need one."""
     ids = [fid for c in contents for fid in c.file_ids]
     vectors = state.store.embeddings(ids, MODEL_ID)
-    rotated = state.store.embeddings(ids, ROTATIONS_ID) if state.config.rotations else {}
+    extra = state.store.embeddings(ids, QUERIES_ID)
     need: set[int] = set()
     for i, c in enumerate(contents):
         if c.problem is not None or c.size == 0:
             continue
         v = next((vectors[f] for f in c.file_ids if f in vectors), None)
-        r = next((rotated[f] for f in c.file_ids if f in rotated), None)
-        if v is None or (state.config.rotations and r is None):
+        if v is None:
             need.add(i)
             continue
         c.vector = v.astype(np.float32)
-        c.rotated = None if r is None else r.astype(np.float32).reshape(3, -1)
+        q = next((extra[f] for f in c.file_ids if f in extra), None)
+        c.queries = None if q is None else q.astype(np.float32).reshape(-1, len(c.vector))
         state.from_cache_vectors += 1
     return need
 
@@ -372,16 +372,16 @@ def _save_vectors(
     if not done:
         return
     rows, rot_rows = [], []
-    for i, vector, rotated in done:
+    for i, vector, queries in done:
         c = contents[i]
         c.vector = np.asarray(vector, dtype=np.float32)
-        c.rotated = None if rotated is None else np.asarray(rotated, dtype=np.float32)
+        c.queries = None if queries is None else np.asarray(queries, dtype=np.float32)
         rows += [(fid, vector) for fid in c.file_ids]
-        if rotated is not None:
-            rot_rows += [(fid, np.asarray(rotated).reshape(-1)) for fid in c.file_ids]
+        if queries is not None:
+            rot_rows += [(fid, np.asarray(queries).reshape(-1)) for fid in c.file_ids]
     state.store.save_embeddings(rows, MODEL_ID)
     if rot_rows:
-        state.store.save_embeddings(rot_rows, ROTATIONS_ID)
+        state.store.save_embeddings(rot_rows, QUERIES_ID)
     state.embedded += len(done)
 
 
