@@ -12,8 +12,19 @@ from dedup_gui.core.grouping import Link, keeper_key, propose_keeper, star_group
 from dedup_gui.core.hashing import hamming
 from dedup_gui.core.types import FileRecord, Group, Member, PairEvidence, Tier
 
-# Two members of one group must not be clearly different photos: embeddings this far apart are.
-COMPATIBLE_COSINE = 0.6
+# Two members of one group must not be clearly different photos: embeddings this far apart are. Each member is
+# already confirmed against the group's anchor, so this only has to catch the clearly unrelated.
+COMPATIBLE_COSINE = 0.5
+
+
+def _best_cosine(a: Content, b: Content) -> float:
+    """Cosine of two contents, over their extra queries too (a rotated copy is close only to a rotated query)."""
+    assert a.vector is not None and b.vector is not None
+    best = float(a.vector @ b.vector)
+    for q, v in ((a.queries, b.vector), (b.queries, a.vector)):
+        if q is not None:
+            best = max(best, float((q @ v).max()))
+    return best
 
 
 def _compatible(
@@ -32,7 +43,7 @@ def _compatible(
             return False
         if a.info.uniform or b.info.uniform:
             return False
-        if a.vector is not None and b.vector is not None and float(a.vector @ b.vector) >= COMPATIBLE_COSINE:
+        if a.vector is not None and b.vector is not None and _best_cosine(a, b) >= COMPATIBLE_COSINE:
             return True
         return int(hamming(a.phash[0], b.phash).min()) <= radius
 

@@ -1,0 +1,105 @@
+"""End to end with the real CNN and verification: each kind of copy lands in the right tier, a burst never joins
+the same-photo group, and a rotated-and-cropped copy (invisible to the hashes) is found by a rotated query."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageEnhance
+
+from dedup_gui.core.config import ScanConfig
+from dedup_gui.core.pipeline import run_scan
+from dedup_gui.core.store import Store
+from dedup_gui.core.types import Mode, ScanResult, Tier
+
+
+def sample(name: str) -> Image.Image:
+    from skimage import data
+
+    return Image.fromarray(np.ascontiguousarray(getattr(data, name)()[..., :3]))
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory, monkeypatch_module: pytest.MonkeyPatch) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("tiers")
+    monkeypatch_module.setenv("XDG_CACHE_HOME", str(root / "cache"))  # the exported model goes there
+    lib = root / "photos"
+    lib.mkdir()
+    full = sample("astronaut").resize((1000, 1000), Image.Resampling.LANCZOS)
+    orig = full.crop((50, 50, 900, 900))
+    files: dict[str, Image.Image] = {
+        "orig": orig,
+        "crop": orig.crop((0, 0, 850, 680)),  # 20 % removed
+        "mirror": orig.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+        "colour": ImageEnhance.Color(ImageEnhance.Brightness(orig).enhance(1.25)).enhance(0.5),
+        "rot_crop": orig.crop((200, 0, 850, 850)).transpose(Image.Transpose.ROTATE_90),  # turned and trimmed
+        "unrelated": sample("coffee"),
+    }
+    # another shot: the camera moved a little and something in the scene moved
+    burst = np.array(full.crop((80, 66, 930, 916)))
+    burst[80:250, 80:250] = burst[420:590, 420:590]
+    files["burst"] = Image.fromarray(burst)
+    paths = {}
+    for name, img in files.items():
+        paths[name] = lib / f"{name}.jpg"
+        img.save(paths[name], quality=95 if name == "orig" else 85)  # the original is the largest file
+    paths["exact"] = lib / "exact.jpg"
+    paths["exact"].write_bytes(paths["orig"].read_bytes())
+    return paths
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> pytest.MonkeyPatch:
+    mp = pytest.MonkeyPatch()
+    yield mp  # type: ignore[misc]
+    mp.undo()
+
+
+def scan(shots: dict[str, Path], mode: Mode, db: Path) -> ScanResult:
+    store = Store(db)
+    try:
+        return run_scan(ScanConfig(roots=(shots["orig"].parent,), mode=mode, workers=2), store=store)
+    finally:
+        store.close()
+
+
+def tiers_of(result: ScanResult, shots: dict[str, Path]) -> dict[str, Tier | None]:
+    """Tier of each file's link to the group holding the original (None: not in that group)."""
+    group = next(g for g in result.groups if str(shots["orig"]) in g.paths)
+    by_path = {m.path: m for m in group.members}
+    out: dict[str, Tier | None] = {}
+    for name, path in shots.items():
+        m = by_path.get(str(path))
+        out[name] = None if m is None else (m.evidence.tier if m.evidence else Tier.EXACT)
+    return out
+
+
+def test_near_mode_groups_copies_and_keeps_the_burst_out(shots: dict[str, Path], tmp_path: Path) -> None:
+    tiers = tiers_of(scan(shots, Mode.NEAR, tmp_path / "s.db"), shots)
+    assert {tiers["exact"], tiers["orig"]} == {Tier.EXACT}  # the keeper and its byte copy
+    for name in ("crop", "mirror", "colour", "rot_crop"):
+        assert tiers[name] is Tier.SAME_PHOTO, (name, tiers)
+    assert tiers["burst"] is None
+    assert tiers["unrelated"] is None
+
+
+def test_similar_mode_adds_the_burst_as_similar(shots: dict[str, Path], tmp_path: Path) -> None:
+    result = scan(shots, Mode.SIMILAR, tmp_path / "s.db")
+    tiers = tiers_of(result, shots)
+    assert tiers["burst"] is Tier.SIMILAR
+    assert tiers["unrelated"] is None
+    group = next(g for g in result.groups if str(shots["orig"]) in g.paths)
+    assert group.tier is Tier.SIMILAR
+
+
+def test_rotated_crop_is_found_through_rotated_queries(shots: dict[str, Path], tmp_path: Path) -> None:
+    """Without rotated queries the plain embedding must come within the loosest candidate cosine to be seen."""
+    config = ScanConfig(roots=(shots["orig"].parent,), min_cosine=0.8)
+    tiers = tiers_of(run_scan(config, store=Store(tmp_path / "a.db")), shots)
+    assert tiers["rot_crop"] is Tier.SAME_PHOTO
+    config = ScanConfig(roots=(shots["orig"].parent,), min_cosine=0.8, rotations=False)
+    tiers = tiers_of(run_scan(config, store=Store(tmp_path / "b.db")), shots)
+    assert tiers["rot_crop"] is None  # neither its hashes nor its plain embedding (cosine 0.69) find it
+    assert tiers["crop"] is Tier.SAME_PHOTO
