@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from dedup_gui.core.progress import CancelToken
 from dedup_gui.core.types import Mode, ScanResult, ScanStatus
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+COMMAND_NAMES = ("scan", "regroup", "apply", "undo")
 log = logging.getLogger("dedup_gui.cli")
 
 
@@ -59,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--workers", type=int, default=default_workers(), help="decoding processes (default: all cores)")
     scan.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto", help="where the CNN runs")
     scan.add_argument("--no-embeddings", action="store_true", help="hashes only: faster, misses crops and edits")
+    scan.add_argument(
+        "--rotations",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also query with each image's rotations: finds rotated and edited copies (default: on GPU)",
+    )
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     scan.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
     regroup = sub.add_parser("regroup", help="regroup the last scan under another mode, without rescanning")
@@ -105,6 +113,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
         embeddings=not args.no_embeddings and mode is not Mode.EXACT,
         device=args.device,
         workers=max(1, args.workers),
+        rotations=args.rotations,
     )
     cancel = CancelToken()
 
@@ -144,12 +153,17 @@ def cmd_regroup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _only_folders(argv: list[str]) -> bool:
+    """Every argument an existing folder, and the first one not a command name (`scan` wins over a folder)."""
+    return argv[0] not in COMMAND_NAMES and all(os.path.isdir(a) for a in argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv:
+    if not argv or _only_folders(argv):  # `dedup-gui FOLDER...` (the .desktop file's %F) opens them in the window
         from dedup_gui.ui.app import main as gui_main
 
-        return gui_main([])
+        return gui_main([os.path.abspath(a) for a in argv])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

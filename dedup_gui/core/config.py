@@ -37,7 +37,9 @@ class ScanConfig:
     excludes: tuple[str, ...] = ()
     mode: Mode = Mode.NEAR
     embeddings: bool = True
-    rotations: bool = True  # also embed each image's 90/180/270 rotations: finds rotated copies
+    # Also embed each image's 90/180/270-degree rotations, so rotated *and* edited copies are found (plain rotated
+    # copies are found by the dihedral hashes anyway). None: on with a GPU, off on the CPU where it costs 4x.
+    rotations: bool | None = None
     device: str = "auto"
     workers: int = field(default_factory=default_workers)
     hashes: HashThresholds = field(default_factory=HashThresholds)

@@ -19,7 +19,21 @@ from dedup_gui.core.progress import CancelToken
 
 log = logging.getLogger("dedup_gui.embedding")
 
-QUERIES_ID = MODEL_ID + "/queries-v1"  # store key of the extra query vectors (rotations, framed picture)
+
+def queries_id(rotations: bool) -> str:
+    """Store key of the extra query vectors (framed picture, and rotations when on): one key per setting."""
+    return MODEL_ID + ("/queries-rot-v1" if rotations else "/queries-v1")
+
+
+def want_rotations(setting: bool | None, device: str) -> bool:
+    """Rotated queries by default only where the model is cheap to run: on a GPU."""
+    if setting is not None:
+        return setting
+    from dedup_gui.core.embedding import _cuda_available
+
+    return device != "cpu" and _cuda_available()
+
+
 _STOP = object()
 
 

@@ -25,7 +25,7 @@ from dedup_gui.core.assemble import build_groups
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content
 from dedup_gui.core.embedding import MODEL_ID
-from dedup_gui.core.embedding_runner import QUERIES_ID, EmbeddingRunner
+from dedup_gui.core.embedding_runner import EmbeddingRunner, queries_id, want_rotations
 from dedup_gui.core.linking import find_links
 from dedup_gui.core.progress import Cancelled, CancelToken, NullSink, ProgressEvent, ProgressSink, Stage, Throttle
 from dedup_gui.core.serialize import evidence_to_dict, result_to_dict
@@ -62,6 +62,7 @@ class ScanState:
     from_cache: int = 0
     embedded: int = 0
     from_cache_vectors: int = 0
+    rotations: bool = False
 
     @contextmanager
     def stage(self, stage: Stage) -> Iterator[None]:
@@ -243,6 +244,7 @@ def _decode(state: ScanState, contents: list[Content]) -> None:
             _apply(c, hit)
             state.from_cache += len(c.paths)
     embed = config.embeddings and config.mode is not Mode.EXACT
+    state.rotations = embed and want_rotations(config.rotations, config.device)
     need_embed = _load_vectors(state, contents) if embed else set()
     todo = [i for i, c in enumerate(contents) if c.size and ((c.info is None and c.problem is None) or i in need_embed)]
     total = len(contents)
@@ -250,7 +252,8 @@ def _decode(state: ScanState, contents: list[Content]) -> None:
     state.emit(ProgressEvent(Stage.DECODING, done, total))
     if not todo:
         return
-    runner = EmbeddingRunner(config.device, None, state.cancel, rotations=config.rotations) if need_embed else None
+    rotations = state.rotations
+    runner = EmbeddingRunner(config.device, None, state.cancel, rotations=rotations) if need_embed else None
     pending_rows: list[tuple] = []
 
     def flush() -> None:
@@ -350,7 +353,7 @@ def _load_vectors(state: ScanState, contents: list[Content]) -> set[int]:
     """Attach cached embeddings; return the indices of decodable contents that still need one."""
     ids = [fid for c in contents for fid in c.file_ids]
     vectors = state.store.embeddings(ids, MODEL_ID)
-    extra = state.store.embeddings(ids, QUERIES_ID)
+    extra = state.store.embeddings(ids, queries_id(state.rotations))
     need: set[int] = set()
     for i, c in enumerate(contents):
         if c.problem is not None or c.size == 0:
@@ -381,7 +384,7 @@ def _save_vectors(
             rot_rows += [(fid, np.asarray(queries).reshape(-1)) for fid in c.file_ids]
     state.store.save_embeddings(rows, MODEL_ID)
     if rot_rows:
-        state.store.save_embeddings(rot_rows, QUERIES_ID)
+        state.store.save_embeddings(rot_rows, queries_id(state.rotations))
     state.embedded += len(done)
 
 

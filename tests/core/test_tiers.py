@@ -96,7 +96,7 @@ def test_similar_mode_adds_the_burst_as_similar(shots: dict[str, Path], tmp_path
 
 def test_rotated_crop_is_found_through_rotated_queries(shots: dict[str, Path], tmp_path: Path) -> None:
     """Without rotated queries the plain embedding must come within the loosest candidate cosine to be seen."""
-    config = ScanConfig(roots=(shots["orig"].parent,), min_cosine=0.8)
+    config = ScanConfig(roots=(shots["orig"].parent,), min_cosine=0.8, rotations=True)
     tiers = tiers_of(run_scan(config, store=Store(tmp_path / "a.db")), shots)
     assert tiers["rot_crop"] is Tier.SAME_PHOTO
     config = ScanConfig(roots=(shots["orig"].parent,), min_cosine=0.8, rotations=False)

@@ -79,8 +79,14 @@ def _cuda_available() -> bool:
 def load_backend(name: str, cache_dir: Path | None = None) -> Embedder:
     """Build one named backend (BACKENDS or EXPERIMENTAL_BACKENDS), for tests and benchmarks that compare them."""
     if name == "onnx-cpu":
-        from .onnx_backend import load_onnx_embedder
+        from .onnx_backend import OnnxEmbedder, load_onnx_embedder
 
+        if cache_dir is None:
+            from .bundled import bundled_onnx_path
+
+            shipped = bundled_onnx_path()  # a packaged app ships the exported graph: no torch, no export
+            if shipped is not None:
+                return OnnxEmbedder(shipped)
         return load_onnx_embedder(cache_dir if cache_dir is not None else default_cache_dir())
     if name in BACKENDS or name in EXPERIMENTAL_BACKENDS:
         from .torch_backend import make_torch_embedder
