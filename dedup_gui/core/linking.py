@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -28,6 +29,22 @@ log = logging.getLogger("dedup_gui.linking")
 
 Links = list[tuple[int, int, PairEvidence]]
 Thumbnails = Callable[[list[int]], dict[int, np.ndarray]]  # content indices -> RGB thumbnails
+
+
+class VerdictCache(Protocol):
+    """Verification results kept between scans, keyed by content-index pairs of this scan."""
+
+    def get(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], verify.Verification]: ...
+
+    def put(self, results: list[tuple[int, int, verify.Verification]]) -> None: ...
+
+
+class NoVerdictCache:
+    def get(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], verify.Verification]:
+        return {}
+
+    def put(self, results: list[tuple[int, int, verify.Verification]]) -> None:
+        return None
 
 
 @dataclass
@@ -101,14 +118,22 @@ def confirm(
     found: dict[tuple[int, int], Candidate],
     thumbnails: Thumbnails,
     check: Callable[[], None],
+    cache: VerdictCache,
 ) -> Links:
-    """A tier for each candidate: hash-identical pairs directly, the rest by geometric verification."""
+    """A tier for each candidate: hash-identical pairs directly, the rest by geometric verification (cached)."""
     links: Links = []
     to_verify = [(pair, cand) for pair, cand in found.items() if not cand.hash_identical]
     for (i, j), cand in found.items():
         if cand.hash_identical:
             ev = hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)
             links.append((i, j, _with_cosine(ev, cand.cosine)))
+    known = cache.get([pair for pair, _ in to_verify])
+    for (i, j), cand in to_verify:
+        if (i, j) in known:
+            link = _tier(contents, i, j, cand, known[(i, j)], config)
+            if link is not None:
+                links.append((i, j, link))
+    to_verify = [(pair, cand) for pair, cand in to_verify if pair not in known]
     if not to_verify:
         return links
     needed = sorted({k for (i, j), _ in to_verify for k in (i, j)})
@@ -123,11 +148,12 @@ def confirm(
         for lo in range(0, len(to_verify), 256):
             check()
             batch = [(p, c) for p, c in to_verify[lo : lo + 256] if p[0] in feats and p[1] in feats]
-            results = pool.map(lambda pc: verify.verify_features(feats[pc[0][0]], feats[pc[0][1]]), batch)
+            results = list(pool.map(lambda pc: verify.verify_features(feats[pc[0][0]], feats[pc[0][1]]), batch))
             for ((i, j), cand), v in zip(batch, results, strict=True):
                 link = _tier(contents, i, j, cand, v, config)
                 if link is not None:
                     links.append((i, j, link))
+            cache.put([(i, j, v) for ((i, j), _), v in zip(batch, results, strict=True)])
     return links
 
 
@@ -189,7 +215,12 @@ def _with_cosine(ev: PairEvidence, cosine: float | None) -> PairEvidence:
 
 
 def find_links(
-    contents: list[Content], config: ScanConfig, thumbnails: Thumbnails, *, check: Callable[[], None] = lambda: None
+    contents: list[Content],
+    config: ScanConfig,
+    thumbnails: Thumbnails,
+    *,
+    check: Callable[[], None] = lambda: None,
+    cache: VerdictCache | None = None,
 ) -> Links:
     """Every confirmed link between contents, each with its tier and evidence."""
     ok = [i for i, c in enumerate(contents) if c.info is not None]
@@ -203,4 +234,4 @@ def find_links(
             for (i, j), c in found.items()
             if c.hash_close
         ]
-    return links + confirm(contents, config, found, thumbnails, check)
+    return links + confirm(contents, config, found, thumbnails, check, cache or NoVerdictCache())

@@ -6,6 +6,8 @@ computed there too) -> candidate pairs (dihedral hash search, embeddings) -> con
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import io
 import logging
 import multiprocessing
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-from dedup_gui.core import contenthash, scanning
+from dedup_gui.core import contenthash, scanning, verify
 from dedup_gui.core.assemble import build_groups
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content
@@ -63,6 +65,7 @@ class ScanState:
     embedded: int = 0
     from_cache_vectors: int = 0
     rotations: bool = False
+    verified: int = 0
 
     @contextmanager
     def stage(self, stage: Stage) -> Iterator[None]:
@@ -108,7 +111,11 @@ def run_scan(
             _decode(state, contents)
         with state.stage(Stage.MATCHING):
             state.emit(ProgressEvent(Stage.MATCHING, 0, None))
-            links = find_links(contents, config, _thumbnail_loader(store, contents), check=state.cancel.check)
+            cache = StoredVerdicts(store, contents)
+            links = find_links(
+                contents, config, _thumbnail_loader(store, contents), check=state.cancel.check, cache=cache
+            )
+            state.verified = cache.verified
             state.emit(ProgressEvent(Stage.MATCHING, 1, 1))
         with state.stage(Stage.GROUPING):
             groups = build_groups(contents, links, records, config)
@@ -124,6 +131,7 @@ def run_scan(
         decoded=state.decoded,
         from_cache=state.from_cache,
         embedded=state.embedded,
+        verified=state.verified,
         candidate_pairs=len(links),
         seconds=dict(state.seconds),
     )
@@ -386,6 +394,30 @@ def _save_vectors(
     if rot_rows:
         state.store.save_embeddings(rot_rows, queries_id(state.rotations))
     state.embedded += len(done)
+
+
+class StoredVerdicts:
+    """Verification results in the store, keyed by the files' ids; dropped when either file changes."""
+
+    def __init__(self, store: Store, contents: list[Content]) -> None:
+        self._store = store
+        self._contents = contents
+        thresholds = hashlib.sha1(repr(verify.DEFAULT_THRESHOLDS).encode()).hexdigest()[:12]
+        self._version = f"{verify.VERSION}:{thresholds}"
+        self.verified = 0
+
+    def _ids(self, i: int, j: int) -> tuple[int, int]:
+        return self._contents[i].file_ids[0], self._contents[j].file_ids[0]
+
+    def get(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], verify.Verification]:
+        by_ids = {self._ids(i, j): (i, j) for i, j in pairs}
+        stored = self._store.verdicts(by_ids, self._version)
+        return {by_ids[k]: verify.Verification(**v) for k, v in stored.items()}
+
+    def put(self, results: list[tuple[int, int, verify.Verification]]) -> None:
+        rows = [(*self._ids(i, j), dataclasses.asdict(v)) for i, j, v in results]
+        self.verified += len(rows)
+        self._store.save_verdicts(rows, self._version)
 
 
 def _thumbnail_loader(store: Store, contents: list[Content]) -> Callable[[list[int]], dict[int, np.ndarray]]:

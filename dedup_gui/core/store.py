@@ -96,6 +96,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX journal_batch ON journal(batch);
     """,
+    # 3: cached geometric verdicts, so an unchanged library is not verified again
+    """
+    CREATE TABLE verdicts (
+        a INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        b INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        version TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        PRIMARY KEY (a, b)
+    );
+    CREATE INDEX verdicts_b ON verdicts(b);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -205,6 +216,7 @@ class Store:
                     )
                     db.execute("DELETE FROM images WHERE file_id=?", (fid,))
                     db.execute("DELETE FROM embeddings WHERE file_id=?", (fid,))
+                    db.execute("DELETE FROM verdicts WHERE a=? OR b=?", (fid, fid))
         return ids
 
     def content_hashes(self, hash_version: int) -> dict[str, tuple[str | None, str | None]]:
@@ -307,6 +319,21 @@ class Store:
             db.executemany(
                 "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
                 [(fid, model_id, np.asarray(v, dtype=np.float16).tobytes()) for fid, v in rows],
+            )
+
+    # -- verdicts -------------------------------------------------------------------------------------------
+
+    def verdicts(self, pairs: Iterable[tuple[int, int]], version: str) -> dict[tuple[int, int], dict]:
+        """Stored verification results of file-id pairs (a, b), as written by save_verdicts."""
+        wanted = set(pairs)
+        rows = self.db.execute("SELECT a, b, verdict FROM verdicts WHERE version=?", (version,))
+        return {(a, b): json.loads(v) for a, b, v in rows if (a, b) in wanted}
+
+    def save_verdicts(self, rows: Iterable[tuple[int, int, dict]], version: str) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?)",
+                [(a, b, version, json.dumps(v)) for a, b, v in rows],
             )
 
     # -- scans and results ----------------------------------------------------------------------------------

@@ -148,6 +148,7 @@ class ScanStats:
     decoded: int = 0
     from_cache: int = 0
     embedded: int = 0
+    verified: int = 0  # pairs checked geometrically in this scan (not taken from the cache)
     candidate_pairs: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 

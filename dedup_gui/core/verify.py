@@ -50,6 +50,7 @@ class VerifyThresholds:
 
 
 DEFAULT_THRESHOLDS = VerifyThresholds()
+VERSION = 1  # bump when the method changes: stored verdicts made by another version are ignored
 
 
 @dataclass(frozen=True, slots=True)

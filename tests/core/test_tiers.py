@@ -103,3 +103,11 @@ def test_rotated_crop_is_found_through_rotated_queries(shots: dict[str, Path], t
     tiers = tiers_of(run_scan(config, store=Store(tmp_path / "b.db")), shots)
     assert tiers["rot_crop"] is None  # neither its hashes nor its plain embedding (cosine 0.69) find it
     assert tiers["crop"] is Tier.SAME_PHOTO
+
+
+def test_rescan_reuses_decodes_embeddings_and_verdicts(shots: dict[str, Path], tmp_path: Path) -> None:
+    first = scan(shots, Mode.NEAR, tmp_path / "s.db")
+    again = scan(shots, Mode.NEAR, tmp_path / "s.db")
+    assert first.stats.embedded > 0 and first.stats.verified > 0
+    assert (again.stats.decoded, again.stats.embedded, again.stats.verified) == (0, 0, 0)
+    assert [g.paths for g in again.groups] == [g.paths for g in first.groups]
