@@ -28,3 +28,13 @@ bench: $(BIN)/dedup-gui
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The one-folder app bundle, dist/dedup-gui/ (see packaging/ and the README). Not part of `make test`: the build
+# takes minutes. packaging/smoke_test.sh builds it and checks it runs headless with no torch inside.
+.PHONY: package
+package: $(BIN)/dedup-gui
+	$(BIN)/pip install --quiet 'pyinstaller>=6.10'
+	$(BIN)/python packaging/export_model.py build/model
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN --distpath dist --workpath build/pyinstaller \
+		packaging/dedup-gui.spec
+	du -sh dist/dedup-gui

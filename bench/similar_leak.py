@@ -16,9 +16,11 @@ def main() -> None:
     ap.add_argument("truth")
     ap.add_argument("pred")
     args = ap.parse_args()
-    truth = json.load(open(args.truth, encoding="utf-8"))
+    with open(args.truth, encoding="utf-8") as fh:
+        truth = json.load(fh)
     root = os.path.dirname(os.path.abspath(args.truth))
-    pred = json.load(open(args.pred, encoding="utf-8"))["groups"]
+    with open(args.pred, encoding="utf-8") as fh:
+        pred = json.load(fh)["groups"]
     group_of = {}
     for n, g in enumerate(pred):
         for p in g:

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from dedup_gui import __version__
 from dedup_gui.core import settings as settings_io
 from dedup_gui.core.config import default_store_path
 from dedup_gui.core.errors import ConfigError
+from dedup_gui.ui.about import APP_ID, app_icon
 
 log = logging.getLogger("dedup_gui.ui")
 
@@ -20,6 +22,9 @@ def main(argv: Sequence[str]) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     app.setApplicationName("dedup-gui")
     app.setOrganizationName("dedup-gui")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)  # Wayland matches the window to the installed .desktop file by this id
+    app.setWindowIcon(app_icon())
     try:
         settings = settings_io.load()
     except ConfigError as exc:

@@ -29,6 +29,7 @@ from dedup_gui.core.actions import Report, Status
 from dedup_gui.core.settings import Settings
 from dedup_gui.core.types import Group, Member, ScanResult
 from dedup_gui.ui import jobs, scan_worker
+from dedup_gui.ui.about import AboutDialog
 from dedup_gui.ui.compare_dialog import CompareDialog
 from dedup_gui.ui.compare_view import CompareView
 from dedup_gui.ui.decisions import Decisions
@@ -143,6 +144,10 @@ class MainWindow(QMainWindow):
         self.problems_action.setText("Problems")
         for action in (self.apply_action, self.undo_action, self.problems_action, settings_action):
             bar.addAction(action)
+        about_action = QAction("&About dedup-gui", self)
+        about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        about_action.triggered.connect(self.show_about)
+        self.menuBar().addMenu("&Help").addAction(about_action)
 
     def _on_key_command(self, command: str) -> None:
         if command in ("keep", "trash"):
@@ -352,6 +357,11 @@ class MainWindow(QMainWindow):
             self.settings = dialog.settings()
             self.folders.set_mode(self.settings.mode)
             self._save_settings()
+
+    def show_about(self) -> None:
+        dialog = AboutDialog(self.store_path, self.settings_path, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def _save_settings(self) -> None:
         folders = tuple(f"{role}:{path}" for role, path in self.folders.roles())

@@ -1,0 +1,51 @@
+"""Copy three screenshots from `bench/screenshots.py OUT_DIR` into resources/screenshots/, each under 200 KB.
+
+    .venv/bin/python bench/screenshots.py /tmp/shots && .venv/bin/python packaging/pick_screenshots.py /tmp/shots
+
+The README and the AppStream metainfo refer to these names. Photos in the UI make plain PNGs large, so each is
+reduced to a 256-colour palette (dithered), and scaled down only if that is not enough.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+PICKS = {
+    "1-empty-state.png": "start.png",
+    "3-results-group-selected.png": "review.png",
+    "4-compare-view.png": "compare.png",
+}
+BUDGET = 200_000
+OUT = Path(__file__).resolve().parent.parent / "resources" / "screenshots"
+
+
+def encode(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.FLOYDSTEINBERG).save(
+        buf, "PNG", optimize=True
+    )
+    return buf.getvalue()
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print(__doc__, file=sys.stderr)
+        return 2
+    OUT.mkdir(parents=True, exist_ok=True)
+    for src, name in PICKS.items():
+        img = Image.open(Path(argv[0]) / src).convert("RGB")
+        data = encode(img)
+        while len(data) > BUDGET:
+            img = img.resize((img.width * 9 // 10, img.height * 9 // 10), Image.Resampling.LANCZOS)
+            data = encode(img)
+        (OUT / name).write_bytes(data)
+        print(f"{name}: {img.width}x{img.height}, {len(data) // 1000} KB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
