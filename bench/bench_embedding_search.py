@@ -25,9 +25,12 @@ def main() -> None:
     rng = np.random.default_rng(0)
     # clustered like real embeddings: a low-rank part shared by all plus noise
     basis = rng.standard_normal((64, args.dim)).astype(np.float32)
-    vectors = rng.standard_normal((args.n, 64)).astype(np.float32) @ basis
-    vectors += 2.0 * rng.standard_normal((args.n, args.dim)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = np.empty((args.n, args.dim), dtype=np.float32)
+    for lo in range(0, args.n, 10_000):  # in chunks, so the set-up does not set the memory peak
+        hi = min(args.n, lo + 10_000)
+        chunk = rng.standard_normal((hi - lo, 64), dtype=np.float32) @ basis
+        chunk += 2.0 * rng.standard_normal((hi - lo, args.dim), dtype=np.float32)
+        vectors[lo:hi] = chunk / np.linalg.norm(chunk, axis=1, keepdims=True)
     src = rng.choice(args.n // 2, args.planted, replace=False)
     dst = src + args.n // 2
     noise = rng.standard_normal((args.planted, args.dim)).astype(np.float32)
