@@ -1,0 +1,82 @@
+"""Longest stall of the window's event loop while it scans a folder: a 5 ms timer's largest gap.
+
+    python bench/bench_ui_stall.py FOLDER [--no-embeddings]
+
+The real MainWindow runs the real scan on its worker thread (offscreen Qt unless DISPLAY is set); gaps over 50 ms
+are listed with the scan stage at the time, to find what holds the UI thread up. Store, settings and model cache
+live in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--no-embeddings", action="store_true")
+    ap.add_argument("--fresh-cache", action="store_true", help="export the ONNX model again, as on a first run")
+    args = ap.parse_args()
+    if not os.environ.get("DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    tmp = Path(tempfile.mkdtemp(prefix="dedup-stall-"))
+    os.environ.update(XDG_CONFIG_HOME=str(tmp / "config"), XDG_DATA_HOME=str(tmp / "data"))
+    if args.fresh_cache:  # the first scan after installing: the model is exported (torch imported) on the way
+        os.environ["XDG_CACHE_HOME"] = str(tmp / "cache")
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from dedup_gui.core.settings import Settings
+    from dedup_gui.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow(Settings(embeddings=not args.no_embeddings), tmp / "store.sqlite3", tmp / "settings.toml")
+    window.resize(1300, 850)
+    window.show()
+    stage = {"now": "starting"}
+    gaps: list[tuple[float, str]] = []
+    last = [time.perf_counter()]
+    started = [0.0]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append((now - last[0], stage["now"]))
+        last[0] = now
+        if started[0] and window.scan_thread is None and now - started[0] > 0.5:
+            app.quit()
+
+    def begin() -> None:
+        window.add_folders([str(args.folder.resolve())])
+        window.start_scan()
+        window.worker.progressed.connect(lambda e: stage.update(now=e.stage.value))
+        started[0] = time.perf_counter()
+        last[0] = started[0]
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    QTimer.singleShot(500, begin)
+    QTimer.singleShot(500, timer.start)
+    app.exec()
+    total = time.perf_counter() - started[0]
+    scan_gaps = gaps[1:]
+    worst = max(scan_gaps, key=lambda g: g[0])
+    slow = [g for g in scan_gaps if g[0] > 0.05]
+    print(
+        f"scan took {total:.1f} s; longest UI-thread stall {worst[0] * 1000:.0f} ms (during {worst[1]}); "
+        f"{len(slow)} stalls over 50 ms"
+    )
+    for gap, where in slow[:15]:
+        print(f"  {gap * 1000:6.0f} ms during {where}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
