@@ -31,7 +31,7 @@ def hash_evidence(a: Content, b: Content, tier: Tier) -> PairEvidence:
     assert a.phash is not None and b.phash is not None and a.dhash is not None and b.dhash is not None
     t, dp, dd = best_transform(a.phash, b.phash, a.dhash, b.dhash)
     name = _INVERSE[TRANSFORMS[t]]
-    what = "" if name == "identity" else f", {name.replace('+', ' and ').replace('rot', 'rotated ')}"
+    what = "" if name == "identity" else f", {_WORDS[name]}"
     return PairEvidence(
         a.paths[0],
         b.paths[0],
@@ -40,11 +40,22 @@ def hash_evidence(a: Content, b: Content, tier: Tier) -> PairEvidence:
         method="hash",
         hash_distance=dp,
         transform=None if name == "identity" else name,
-        description=f"pHash distance {dp}/64, dHash {dd}/64{what}",
+        description=f"looks the same{what} (perceptual hashes {dp} and {dd} bits apart of 64)",
     )
 
 
 # T(b) ~ a means b looks like T^-1(a): name the inverse so the text describes b relative to a.
 _INVERSE = {"identity": "identity", "rot90": "rot270", "rot180": "rot180", "rot270": "rot90"} | {
     t: t for t in TRANSFORMS if t.startswith("mirror")
+}
+
+# How b differs from a, in words (np.rot90 turns counter-clockwise).
+_WORDS = {
+    "rot90": "turned 90° left",
+    "rot180": "upside down",
+    "rot270": "turned 90° right",
+    "mirror": "mirrored",
+    "mirror+rot90": "mirrored and turned 90° left",
+    "mirror+rot180": "flipped upside down",
+    "mirror+rot270": "mirrored and turned 90° right",
 }
