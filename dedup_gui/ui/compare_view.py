@@ -25,7 +25,7 @@ from dedup_gui.ui.images import ImageLoader
 from dedup_gui.ui.signals import emit
 from dedup_gui.ui.text import human_size, short_path
 
-THUMB = 200
+THUMB = 170
 BEST_STYLE = "background: rgba(46, 160, 67, 0.18); border-radius: 3px; font-weight: 600;"
 LOSSLESS = {"PNG": 3, "TIFF": 3, "HEIF": 2, "WEBP": 1, "JPEG": 1}
 
@@ -176,9 +176,10 @@ class CompareView(QWidget):
             widgets.append(cell)
         match = QLabel(_evidence(m, keeper))
         match.setWordWrap(True)
+        match.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         match.setMaximumWidth(THUMB)
         match.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        self.grid.addWidget(match, len(facts) + 2, c)
+        self.grid.addWidget(match, len(facts) + 2, c, Qt.AlignmentFlag.AlignTop)
         keep, trash = QPushButton("Keep (K)"), QPushButton("Trash (T)")
         group = QButtonGroup(self)
         for b, value in ((keep, "keep"), (trash, "trash")):

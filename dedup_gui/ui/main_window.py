@@ -108,7 +108,7 @@ class MainWindow(QMainWindow):
         results = QSplitter(Qt.Orientation.Vertical)
         results.addWidget(self.groups)
         results.addWidget(self.compare)
-        results.setSizes([300, 460])
+        results.setSizes([250, 560])
 
         self.stack = QStackedWidget()
         for page in (empty, self.progress, results):
