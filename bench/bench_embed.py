@@ -14,7 +14,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dedup_gui.core.embedding import INPUT_SIZE, Embedder, load_backend
 
-DEFAULT_BACKENDS = ("torch-cpu", "torch-cpu-bf16", "onnx-cpu")
+DEFAULT_BACKENDS = ("torch-cpu-nchw", "torch-cpu", "torch-cpu-bf16", "onnx-cpu")
+
+
+def build(name: str, cache_dir: Path | None) -> Embedder:
+    """A named backend; "torch-cpu-nchw" is bench-only, to show what channels_last buys the torch fallback."""
+    if name == "torch-cpu-nchw":
+        from dedup_gui.core.embedding.torch_backend import TorchEmbedder
+
+        embedder = TorchEmbedder("cpu", channels_last=False)
+        embedder.backend = "torch-cpu-nchw"
+        return embedder
+    return load_backend(name, cache_dir)
 
 
 def measure(embedder: Embedder, batch: np.ndarray, seconds: float, rounds: int) -> list[float]:
@@ -40,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         "--backends",
         nargs="+",
         default=list(DEFAULT_BACKENDS),
-        help="onnx-cpu, torch-cpu, torch-cpu-bf16, torch-cuda (default: the three CPU ones)",
+        help="onnx-cpu, torch-cpu (fp32 channels_last), torch-cpu-nchw, torch-cpu-bf16, torch-cuda (default: CPU ones)",
     )
     parser.add_argument("--batch-sizes", nargs="+", type=int, default=[16, 32, 64])
     parser.add_argument("--seconds", type=float, default=2.0, help="length of one timed round")
@@ -54,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.backends:
         start = time.perf_counter()
         try:
-            embedder = load_backend(name, args.cache_dir)
+            embedder = build(name, args.cache_dir)
         except (ImportError, RuntimeError, ValueError) as exc:
             print(f"{name:<16} unavailable: {exc}")
             continue

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content, hash_evidence
-from dedup_gui.core.grouping import Link, keeper_key, propose_keeper, star_groups
+from dedup_gui.core.grouping import DEFAULT_KEEPER_RULES, Link, keeper_key, propose_keeper, star_groups
 from dedup_gui.core.hashing import hamming
 from dedup_gui.core.types import FileRecord, Group, Member, PairEvidence, Tier
 
@@ -59,6 +59,7 @@ def build_groups(
     """Star groups over the links the mode admits, expanded to every exact copy, with a proposed keeper."""
     by_path = {r.path: r for r in records}
     tiers = config.mode.tiers
+    rules = config.keeper_rules or DEFAULT_KEEPER_RULES
     admitted = [(a, b, ev) for a, b, ev in links if ev.tier in tiers]
     evidence = {(a, b): ev for a, b, ev in admitted} | {(b, a): ev for a, b, ev in admitted}
     rejected = {p for a, b, ev in links if ev.tier not in tiers for p in ((a, b), (b, a))}
@@ -68,10 +69,13 @@ def build_groups(
         r = by_path[path]
         return Member(path, r.size, r.protected, c.info, None)
 
+    linked = sorted({i for a, b, _ in admitted for i in (a, b)})
+    best_first = sorted(linked, key=lambda i: min(keeper_key(member(p, contents[i]), rules) for p in contents[i].paths))
+    keeper_rank = {i: -n for n, i in enumerate(best_first)}
+
     def anchor_rank(i: int) -> tuple:
-        c = contents[i]
-        key = min(keeper_key(member(p, c)) for p in c.paths)
-        return tuple(-x if isinstance(x, int | bool) else x for x in key[:4])
+        """Among equally connected candidates, the anchor is the one the keeper rules prefer."""
+        return (keeper_rank.get(i, -len(best_first)),)
 
     links_ = [Link(a, b, ev.score + (1.0 if ev.tier is Tier.EXACT else 0.0)) for a, b, ev in admitted]
     stars = star_groups(len(contents), links_, compatible, anchor_rank)
@@ -81,7 +85,7 @@ def build_groups(
     groups: list[Group] = []
     for anchor, node_ids in stars:
         members = [member(p, contents[i]) for i in node_ids for p in contents[i].paths]
-        keeper_path, reason = propose_keeper(members)
+        keeper_path, reason = propose_keeper(members, rules)
         keeper_node = next(i for i in node_ids if keeper_path in contents[i].paths)
         final: list[Member] = []
         tier = Tier.EXACT

@@ -14,6 +14,10 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+# Keeper rules by name, in their default priority (implemented in grouping.KEEPER_RULES).
+KEEPER_RULE_NAMES = ("reference-folder", "resolution", "format", "file-size", "date", "path")
+
+
 @dataclass(frozen=True, slots=True)
 class HashThresholds:
     """Hamming distances (out of 64 bits) under which two images count as the same photo by their hashes alone.
@@ -45,6 +49,8 @@ class ScanConfig:
     hashes: HashThresholds = field(default_factory=HashThresholds)
     min_cosine: float = 0.6  # embedding neighbours below this are not even candidates (verification decides)
     similar_cosine: float = 0.85  # a "same scene" verification becomes the similar tier above this cosine
+    # keeper rule names in priority order (see grouping.KEEPER_RULES); empty: the default order
+    keeper_rules: tuple[str, ...] = ()
     follow_symlinks: bool = True
     include_hidden: bool = False
 

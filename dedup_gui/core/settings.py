@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from dedup_gui.core.config import APP_NAME, HashThresholds, ScanConfig
+from dedup_gui.core.config import APP_NAME, KEEPER_RULE_NAMES, HashThresholds, ScanConfig
 from dedup_gui.core.errors import ConfigError
 from dedup_gui.core.types import Mode
 
@@ -21,7 +21,7 @@ log = logging.getLogger("dedup_gui.settings")
 
 SETTINGS_VERSION = 1
 DEVICES = ("auto", "cpu", "gpu")
-KEEPER_RULES = ("resolution", "file-size", "format", "date", "reference-folder", "path")
+KEEPER_RULES = KEEPER_RULE_NAMES
 FOLDER_ROLES = ("scan", "protected", "excluded")
 
 
@@ -72,6 +72,7 @@ class Settings:
             embeddings=self.embeddings and self.mode != Mode.EXACT.value,
             device=self.device,
             hashes=replace(HashThresholds(), phash=self.phash_threshold, dhash=self.dhash_threshold),
+            keeper_rules=self.keeper_rules,
         )
 
 

@@ -6,8 +6,8 @@ import io
 import logging
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pytest
@@ -69,6 +69,17 @@ def test_weights_classify_the_cat(photos: np.ndarray) -> None:
     assert logits.shape == (1, 1000)
     top3 = [categories[i] for i in np.argsort(logits[0])[::-1][:3]]
     assert any("cat" in name for name in top3), top3
+
+
+def test_batchnorm_folding_keeps_the_features(photos: np.ndarray) -> None:
+    import torch
+
+    from dedup_gui.core.embedding.lite0_net import load_lite0, preprocess_nhwc_uint8
+
+    x = preprocess_nhwc_uint8(torch.from_numpy(photos[:2].copy()))
+    with torch.inference_mode():
+        plain, folded = (load_lite0(fold_bn=fold).embed(x).numpy() for fold in (False, True))
+    np.testing.assert_allclose(folded, plain, rtol=1e-4, atol=1e-4)
 
 
 def test_default_cpu_backend_is_onnx(embedder: Embedder, cache_dir: Path) -> None:
@@ -167,7 +178,7 @@ def test_falls_back_to_torch_when_onnx_fails(
 ) -> None:
     from dedup_gui.core.embedding import onnx_backend
 
-    def broken(cache_dir: Path, threads: int | None = None, spin: bool = True) -> Iterator[None]:
+    def broken(*args: object, **kwargs: object) -> NoReturn:
         raise onnx_backend.ExportError("simulated")
 
     monkeypatch.setattr(onnx_backend, "load_onnx_embedder", broken)
@@ -175,3 +186,36 @@ def test_falls_back_to_torch_when_onnx_fails(
         fallback = load_embedder(device="cpu", cache_dir=tmp_path)
     assert fallback.backend == "torch-cpu"
     assert "simulated" in caplog.text
+
+
+def test_gpu_request_without_cuda_warns_and_uses_cpu(cache_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with caplog.at_level(logging.WARNING, logger="dedup_gui.embedding"):
+        assert load_embedder(device="gpu", cache_dir=cache_dir).backend == "onnx-cpu"
+    assert "CUDA is not available" in caplog.text
+    with pytest.raises(ValueError):
+        load_embedder(device="tpu", cache_dir=cache_dir)
+
+
+def test_bundled_graph_is_used_without_exporting(
+    cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dedup_gui.core.embedding import bundled, onnx_backend
+
+    (cached,) = cache_dir.glob("*.onnx")
+    shipped = tmp_path / "models" / cached.name
+    shipped.parent.mkdir()
+    shipped.write_bytes(cached.read_bytes())
+    bundled.write_manifest(shipped, onnx_backend.EXPORT_FORMAT, "test")
+    monkeypatch.setattr(bundled, "bundle_models_dir", lambda: shipped.parent)
+
+    def no_export(path: Path) -> NoReturn:
+        raise AssertionError(f"exported to {path} although a bundled graph exists")
+
+    monkeypatch.setattr(onnx_backend, "export_onnx", no_export)
+    embedder = load_embedder(device="cpu", cache_dir=tmp_path / "empty-cache")
+    assert embedder.backend == "onnx-cpu"
+    assert getattr(embedder, "model_path", None) == shipped

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dedup_gui.core.grouping import Link, propose_keeper, star_groups
+from dedup_gui.core.config import KEEPER_RULE_NAMES
+from dedup_gui.core.grouping import KEEPER_RULES, Link, propose_keeper, star_groups
 from dedup_gui.core.types import ImageInfo, Member
 
 
@@ -42,3 +43,11 @@ def test_keeper_rules_in_order() -> None:
     old = member("/a/b/c/old.jpg", 4000, 3_000_000, taken="2010-01-01T10:00:00")
     new = member("/a/new.jpg", 4000, 3_000_000, taken="2020-01-01T10:00:00")
     assert propose_keeper([new, old]) == ("/a/b/c/old.jpg", "oldest date taken")
+
+
+def test_keeper_rules_follow_the_configured_order() -> None:
+    assert tuple(KEEPER_RULES) == KEEPER_RULE_NAMES
+    big, heavy = member("/a/big.jpg", 4000, 1_000_000), member("/a/heavy.png", 2000, 5_000_000, fmt="PNG")
+    assert propose_keeper([big, heavy])[0] == "/a/big.jpg"
+    rules = ("file-size", "resolution", "reference-folder", "format", "date", "path")
+    assert propose_keeper([big, heavy], rules) == ("/a/heavy.png", "largest file")

@@ -113,9 +113,9 @@ def load_embedder(device: str = "auto", cache_dir: Path | None = None) -> Embedd
     try:
         return load_backend("onnx-cpu", cache_dir)
     except ImportError as exc:
-        log.warning("onnxruntime/onnx unavailable (%s); embedding with torch on CPU, about 5x slower", exc)
+        log.warning("onnxruntime/onnx unavailable (%s); embedding with torch on CPU, about 3x slower", exc)
     except (RuntimeError, OSError, ValueError) as exc:
-        log.warning("ONNX export or load failed (%s); embedding with torch on CPU, about 5x slower", exc)
+        log.warning("ONNX export or load failed (%s); embedding with torch on CPU, about 3x slower", exc)
     return load_backend("torch-cpu")
 
 

@@ -175,8 +175,9 @@ def load_lite0(path: Path | None = None, fold_bn: bool = True) -> EfficientNetLi
 
 
 def preprocess_nhwc_uint8(x: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """uint8 NHWC pixels to the network's normalised NCHW input (x / 127.5 - 1)."""
-    return (x.to(dtype) * PIXEL_SCALE + PIXEL_OFFSET).permute(0, 3, 1, 2)
+    """uint8 NHWC pixels to the network's normalised NCHW input (x / 127.5 - 1), scaled in fp32 before any downcast."""
+    x = x.to(torch.float32) * PIXEL_SCALE + PIXEL_OFFSET
+    return (x if dtype == torch.float32 else x.to(dtype)).permute(0, 3, 1, 2)
 
 
 class PixelsToEmbedding(nn.Module):
