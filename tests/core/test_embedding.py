@@ -164,7 +164,7 @@ def test_cached_export_is_reused_and_a_corrupt_one_rebuilt(
         path.write_bytes(saved)
         return 0.0
 
-    monkeypatch.setattr(onnx_backend, "export_onnx", fake_export)
+    monkeypatch.setattr(onnx_backend, "export_in_subprocess", fake_export)
     load_backend("onnx-cpu", cache_dir)
     assert exports == []
     good.write_bytes(b"not an onnx file")
@@ -215,7 +215,7 @@ def test_bundled_graph_is_used_without_exporting(
     def no_export(path: Path) -> NoReturn:
         raise AssertionError(f"exported to {path} although a bundled graph exists")
 
-    monkeypatch.setattr(onnx_backend, "export_onnx", no_export)
+    monkeypatch.setattr(onnx_backend, "export_in_subprocess", no_export)
     embedder = load_embedder(device="cpu", cache_dir=tmp_path / "empty-cache")
     assert embedder.backend == "onnx-cpu"
     assert getattr(embedder, "model_path", None) == shipped

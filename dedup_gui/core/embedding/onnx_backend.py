@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import subprocess
+import sys
 import tempfile
 import time
 import warnings
@@ -224,12 +226,35 @@ def load_onnx_embedder(cache_dir: Path, threads: int | None = None, spin: bool =
             log.warning("bundled ONNX model is unusable (%s); using the cached export", exc)
     path = cache_dir / onnx_file_name()
     if not path.exists():
-        export_onnx(path)
+        export_in_subprocess(path)
         return OnnxEmbedder(path, threads, spin)
     try:
         return OnnxEmbedder(path, threads, spin)
     except OnnxLoadError as exc:
         log.warning("cached ONNX model %s is unreadable (%s); exporting it again", path, exc)
         path.unlink(missing_ok=True)
-        export_onnx(path)
+        export_in_subprocess(path)
         return OnnxEmbedder(path, threads, spin)
+
+
+def export_in_subprocess(path: Path, timeout: float = 600) -> None:
+    """Export in a child process: importing torch and tracing hold the GIL for seconds (a frozen window) and
+    leave about a gigabyte of torch in the process for good. A frozen app cannot start a child interpreter, but
+    it ships its graph, so it never gets here unless that graph is broken."""
+    if getattr(sys, "frozen", False):
+        export_onnx(path)
+        return
+    code = (
+        "import sys, pathlib; from dedup_gui.core.embedding.onnx_backend import export_onnx; "
+        "export_onnx(pathlib.Path(sys.argv[1]))"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ExportError(f"ONNX export could not run: {exc}") from exc
+    if done.returncode != 0 or not path.exists():
+        tail = (done.stderr or "").strip().splitlines()[-3:]
+        raise ExportError(f"ONNX export failed (exit {done.returncode}): {' | '.join(tail)}")
+    log.info("exported %s to %s in a child process", MODEL_ID, path)
