@@ -106,7 +106,7 @@ class CompareDialog(QDialog):
         self.showing_b = False
         self.panes: list[Pane] = []
         self.captions: list[QLabel] = []
-        row = QHBoxLayout()
+        row = self.row = QHBoxLayout()
         for m in group.members:
             path = m.path
             col = QVBoxLayout()
@@ -168,9 +168,10 @@ class CompareDialog(QDialog):
             self.showing_b = not self.showing_b
         first = self.panes[0]
         first.path = self.b if self.showing_b else self.a
-        for pane, cap in zip(self.panes[1:], self.captions[1:], strict=True):
+        for n, (pane, cap) in enumerate(zip(self.panes[1:], self.captions[1:], strict=True), start=1):
             pane.setVisible(False)
             cap.setVisible(False)
+            self.row.setStretch(n, 0)  # the one pane left takes the whole width
         self.captions[0].setText(self._caption(first.path))
         self.flip.setText(f"Showing {'B' if self.showing_b else 'A'}: Space flips")
         self._update_overlay()
