@@ -11,6 +11,7 @@ from dedup_gui.core.assemble import build_groups
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content
 from dedup_gui.core.embedding import MODEL_ID
+from dedup_gui.core.embedding_runner import queries_id
 from dedup_gui.core.errors import DedupError
 from dedup_gui.core.serialize import evidence_from_dict, result_from_dict
 from dedup_gui.core.store import CachedImage, Store
@@ -37,7 +38,10 @@ def regroup(store: Store, mode: Mode, base: ScanConfig | None = None) -> ScanRes
     reps = sorted({p for a, b, _ in links_by_path for p in (a, b)} | set(copies))
     ids = dict(store.db.execute("SELECT path, id FROM files"))
     cached = store.cached_images([ids[p] for p in reps if p in ids], ANALYSIS_VERSION)
-    vectors = store.embeddings([ids[p] for p in reps if p in ids], MODEL_ID)
+    rep_ids = [ids[p] for p in reps if p in ids]
+    vectors = store.embeddings(rep_ids, MODEL_ID)
+    # extra queries (framed picture, rotations) as the scan stored them, under whichever rotation setting it had
+    queries = store.embeddings(rep_ids, queries_id(False)) | store.embeddings(rep_ids, queries_id(True))
     facts = store.image_facts([p for rep in reps for p in copies.get(rep, [rep])])
     contents: list[Content] = []
     index: dict[str, int] = {}
@@ -48,19 +52,13 @@ def regroup(store: Store, mode: Mode, base: ScanConfig | None = None) -> ScanRes
         if not isinstance(hit, CachedImage) or any(p not in facts for p in paths):
             continue  # forgotten since the scan
         vec = vectors.get(ids[rep])
+        extra = queries.get(ids[rep])
         index[rep] = len(contents)
-        contents.append(
-            Content(
-                paths,
-                [ids[p] for p in paths],
-                facts[rep][0],
-                hit.info,
-                hit.phash,
-                hit.dhash,
-                hit.pixel_key,
-                vector=None if vec is None else vec.astype(np.float32),
-            )
-        )
+        content = Content(paths, [ids[p] for p in paths], facts[rep][0], hit.info, hit.phash, hit.dhash, hit.pixel_key)
+        if vec is not None:
+            content.vector = vec.astype(np.float32)
+            content.queries = None if extra is None else extra.astype(np.float32).reshape(-1, len(vec))
+        contents.append(content)
         for p in paths:
             size, mtime, _ = facts[p]
             protected = any(p == r or p.startswith(r.rstrip(os.sep) + os.sep) for r in references)
