@@ -44,7 +44,29 @@ def star_groups(
         best = max(link.strength, adj[link.a].get(link.b, float("-inf")))
         adj[link.a][link.b] = best
         adj[link.b][link.a] = best
-    free = set(adj)
+    groups: list[tuple[int, list[int]]] = []
+    seen: set[int] = set()
+    for start in sorted(adj):  # one connected component at a time: the greedy choice never looks further
+        if start in seen:
+            continue
+        component, todo = {start}, [start]
+        while todo:
+            for u in adj[todo.pop()]:
+                if u not in component:
+                    component.add(u)
+                    todo.append(u)
+        seen |= component
+        groups += _stars_in(component, adj, compatible, anchor_rank)
+    return groups
+
+
+def _stars_in(
+    free: set[int],
+    adj: dict[int, dict[int, float]],
+    compatible: Callable[[int, int], bool],
+    anchor_rank: Callable[[int], tuple],
+) -> list[tuple[int, list[int]]]:
+    """Stars of one connected component: take the best-connected anchor, its compatible neighbours, repeat."""
     groups: list[tuple[int, list[int]]] = []
     while free:
         anchor = max(free, key=lambda v: (sum(1 for u in adj[v] if u in free), anchor_rank(v), -v))
