@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from dedup_gui.core.embedding import MODEL_ID, Embedder, load_embedder
+from dedup_gui.core.errors import DedupError
 from dedup_gui.core.progress import CancelToken
 
 log = logging.getLogger("dedup_gui.embedding")
@@ -60,8 +61,7 @@ class EmbeddingRunner:
     def put(self, key: int, image: np.ndarray, inner: np.ndarray | None = None) -> None:
         """Queue one (224, 224, 3) uint8 image (and the picture inside its frame, if any); blocks only while the
         model is a full queue behind."""
-        if self._error is not None:
-            raise self._error
+        self._raise()
         self._queue.put((key, image, inner))
 
     def take(self) -> list[tuple[int, np.ndarray, np.ndarray | None]]:
@@ -84,8 +84,12 @@ class EmbeddingRunner:
         """Wait for everything queued; re-raise a failure of the model thread here, on the pipeline's thread."""
         self._queue.put(_STOP)
         self._thread.join()
+        self._raise()
+
+    def _raise(self) -> None:
+        """A model that cannot run is an environment problem the user must see, not a traceback."""
         if self._error is not None:
-            raise self._error
+            raise DedupError(f"the image model could not run: {type(self._error).__name__}: {self._error}")
 
     def _run(self) -> None:
         try:

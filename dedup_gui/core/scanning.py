@@ -53,6 +53,15 @@ def check_roots(roots: tuple[Path, ...]) -> None:
             raise RootError(f"folder cannot be read (permission denied): {root}")
 
 
+def _encodable(path: str) -> bool:
+    """File names that are not valid UTF-8 (undecodable bytes) cannot be stored, shown or passed on safely."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _is_under(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
@@ -99,6 +108,15 @@ def walk(options: WalkOptions, problems: list[Problem]) -> Iterator[FileRecord]:
                 continue
             path = entry.path
             if options.excludes and _excluded(path, name, options.excludes):
+                continue
+            if not _encodable(path):
+                problems.append(
+                    Problem(
+                        path.encode("utf-8", "replace").decode(),
+                        ProblemKind.UNREADABLE,
+                        "the file name is not valid UTF-8 text; rename it to include it",
+                    )
+                )
                 continue
             try:
                 is_link = entry.is_symlink()

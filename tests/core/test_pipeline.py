@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -164,3 +165,18 @@ def test_copies_of_a_broken_file_are_problems_not_a_group(tmp_path: Path) -> Non
     assert result.groups == ()
     assert {p.kind.value for p in result.problems} == {"not-an-image"}
     assert len(result.problems) == 2
+
+
+def test_file_name_that_is_not_utf8_is_reported_not_fatal(tmp_path: Path) -> None:
+    root = tmp_path / "lib"
+    root.mkdir()
+    good = root / "a.jpg"
+    photo_bytes = (Path(__file__).parent / "test_pipeline.py").read_bytes()  # any bytes: only the name matters
+    good.write_bytes(photo_bytes)
+    bad = os.fsencode(root) + b"/caf\xe9.jpg"  # Latin-1 name on a UTF-8 system
+    with open(bad, "wb") as fh:
+        fh.write(photo_bytes)
+    result = scan(root, tmp_path / "s.sqlite3")
+    kinds = {p.kind.value for p in result.problems}
+    assert "unreadable" in kinds and "not-an-image" in kinds
+    assert any("not valid UTF-8" in p.message for p in result.problems)
