@@ -18,6 +18,7 @@ lint: $(BIN)/dedup-gui
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check dedup_gui
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q

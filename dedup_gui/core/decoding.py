@@ -151,7 +151,7 @@ def decode(path: str, size: int, *, want_cnn: bool) -> Decoded:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            img = Image.open(io.BytesIO(data))
+            img: Image.Image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError as exc:
         if looks_like_image(head):
             raise DecodeError(ProblemKind.CORRUPT, "damaged image: its format cannot be recognised") from exc

@@ -58,8 +58,9 @@ def pixel_links(contents: list[Content], ok: list[int]) -> Links:
     """Contents whose decoded pixels are identical (JPEGs differing only in metadata)."""
     by_key: dict[str, list[int]] = defaultdict(list)
     for i in ok:
-        if contents[i].pixel_key:
-            by_key[contents[i].pixel_key].append(i)
+        key = contents[i].pixel_key
+        if key:
+            by_key[key].append(i)
     links: Links = []
     for members in by_key.values():
         first = contents[members[0]]

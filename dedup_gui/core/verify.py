@@ -102,7 +102,7 @@ def _sift() -> cv2.SIFT:
     """Per-thread detector: OpenCV algorithm objects are not safe to share between threads."""
     sift = getattr(_local, "sift", None)
     if sift is None:
-        sift = _local.sift = cv2.SIFT_create(nfeatures=MAX_FEATURES)
+        sift = _local.sift = cv2.SIFT_create(nfeatures=MAX_FEATURES)  # type: ignore[attr-defined]
     return sift
 
 
@@ -128,7 +128,7 @@ def features(img: np.ndarray) -> Features:
         raise ValueError("empty image")
     gray = _to_gray(img, SIDE)
     kps, desc = _sift().detectAndCompute(gray, None)
-    pts = np.float32([k.pt for k in kps]).reshape(-1, 2) - _SIFT_OFFSET
+    pts = np.array([k.pt for k in kps], dtype=np.float32).reshape(-1, 2) - _SIFT_OFFSET
     desc = np.zeros((0, 128), np.uint8) if desc is None else np.clip(desc, 0, 255).astype(np.uint8)
     return Features(gray, pts, desc, SIDE / max(img.shape[:2]))
 
@@ -159,7 +159,7 @@ def _fit(pa: np.ndarray, pb: np.ndarray, th: VerifyThresholds) -> tuple[np.ndarr
 
 
 def _corners(h: int, w: int) -> np.ndarray:
-    return np.float32([[-0.5, -0.5], [w - 0.5, -0.5], [w - 0.5, h - 0.5], [-0.5, h - 0.5]])
+    return np.array([[-0.5, -0.5], [w - 0.5, -0.5], [w - 0.5, h - 0.5], [-0.5, h - 0.5]], dtype=np.float32)
 
 
 def _apply(m: np.ndarray, pts: np.ndarray) -> np.ndarray:

@@ -139,6 +139,7 @@ class EfficientNetLite0(nn.Module):
 
 def _fold(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> None:
     """Fold an eval-mode batch norm into the preceding conv's weight and a new bias."""
+    assert bn.running_var is not None and bn.running_mean is not None  # eval-mode statistics from the weights
     scale = bn.weight.detach() / torch.sqrt(bn.running_var + bn.eps)
     conv.weight.data.mul_(scale.reshape(-1, 1, 1, 1))
     bias = bn.bias.detach() - bn.running_mean * scale
