@@ -50,19 +50,38 @@ def _compatible(
     return compatible
 
 
+def apart_pairs(
+    contents: list[Content], full_hashes: dict[int, str], not_dups: set[tuple[str, str]]
+) -> set[tuple[int, int]]:
+    """Content index pairs the user marked "not duplicates", found by content hash (so moves and rescans keep it)."""
+    if not not_dups:
+        return set()
+    by_hash: dict[str, list[int]] = {}
+    for i, c in enumerate(contents):
+        h = next((full_hashes[f] for f in c.file_ids if f in full_hashes), None)
+        if h is not None:
+            by_hash.setdefault(h, []).append(i)
+    return {(i, j) for a, b in not_dups for i in by_hash.get(a, ()) for j in by_hash.get(b, ())}
+
+
 def build_groups(
     contents: list[Content],
     links: list[tuple[int, int, PairEvidence]],
     records: list[FileRecord],
     config: ScanConfig,
+    apart: set[tuple[int, int]] | None = None,
 ) -> list[Group]:
-    """Star groups over the links the mode admits, expanded to every exact copy, with a proposed keeper."""
+    """Star groups over the links the mode admits, expanded to every exact copy, with a proposed keeper.
+
+    `apart` holds content pairs the user said are not duplicates: they are never linked nor grouped together.
+    """
     by_path = {r.path: r for r in records}
     tiers = config.mode.tiers
     rules = config.keeper_rules or DEFAULT_KEEPER_RULES
-    admitted = [(a, b, ev) for a, b, ev in links if ev.tier in tiers]
+    apart = {p for a, b in apart or () for p in ((a, b), (b, a))}
+    admitted = [(a, b, ev) for a, b, ev in links if ev.tier in tiers and (a, b) not in apart]
     evidence = {(a, b): ev for a, b, ev in admitted} | {(b, a): ev for a, b, ev in admitted}
-    rejected = {p for a, b, ev in links if ev.tier not in tiers for p in ((a, b), (b, a))}
+    rejected = {p for a, b, ev in links if ev.tier not in tiers for p in ((a, b), (b, a))} | apart
     compatible = _compatible(contents, set(evidence), rejected, config.hashes.compatible_phash)
 
     def member(path: str, c: Content) -> Member:

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from dedup_gui.core import contenthash, scanning, verify
-from dedup_gui.core.assemble import build_groups
+from dedup_gui.core.assemble import apart_pairs, build_groups
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content
 from dedup_gui.core.embedding import MODEL_ID
@@ -118,7 +118,8 @@ def run_scan(
             state.verified = cache.verified
             state.emit(ProgressEvent(Stage.MATCHING, 1, 1))
         with state.stage(Stage.GROUPING):
-            groups = build_groups(contents, links, records, config)
+            apart = apart_pairs(contents, store.full_hashes(), store.not_duplicates())
+            groups = build_groups(contents, links, records, config, apart)
     except Cancelled:
         status = ScanStatus.CANCELLED
         groups = []

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from dedup_gui.core.assemble import build_groups
+from dedup_gui.core.assemble import apart_pairs, build_groups
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content
 from dedup_gui.core.embedding import MODEL_ID
@@ -64,6 +64,7 @@ def regroup(store: Store, mode: Mode, base: ScanConfig | None = None) -> ScanRes
             protected = any(p == r or p.startswith(r.rstrip(os.sep) + os.sep) for r in references)
             records.append(FileRecord(p, size, mtime, 0, protected))
     links = [(index[a], index[b], ev) for a, b, ev in links_by_path if a in index and b in index]
-    groups = build_groups(contents, links, records, config)
+    apart = apart_pairs(contents, store.full_hashes(), store.not_duplicates())
+    groups = build_groups(contents, links, records, config, apart)
     previous = result_from_dict(result_dict, scan_id)
     return replace(previous, groups=tuple(groups))

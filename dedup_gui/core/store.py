@@ -235,6 +235,10 @@ class Store:
                 [(part, full, hash_version, path) for path, part, full in rows],
             )
 
+    def full_hashes(self) -> dict[int, str]:
+        """File id -> full content hash, for the files whose hash is known."""
+        return dict(self.db.execute("SELECT id, full_hash FROM files WHERE full_hash IS NOT NULL"))
+
     def full_hash_of(self, path: str) -> str | None:
         row = self.db.execute("SELECT full_hash FROM files WHERE path=?", (path,)).fetchone()
         return row[0] if row else None

@@ -23,3 +23,26 @@ def test_regroup_matches_a_fresh_scan_in_each_mode(library: Library, tmp_path: P
     assert groups(regroup(store, Mode.EXACT)) == groups(exact)
     assert groups(regroup(store, Mode.NEAR)) == groups(near)
     assert groups(exact) != groups(near)
+
+
+def test_pairs_marked_not_duplicates_stay_apart_in_scans_and_regroups(library: Library, tmp_path: Path) -> None:
+    from dedup_gui.core.contenthash import HASH_VERSION
+    from dedup_gui.core.contenthash import full_hash as content_hash
+    from dedup_gui.core.types import FileRecord
+
+    store = Store(tmp_path / "s.sqlite3")
+    config = ScanConfig(roots=(library.root,), embeddings=False)
+    before = run_scan(config, store=store)
+    mirrored = str(library.same_photo["mirror"])
+    assert any(mirrored in g.paths and str(library.orig) in g.paths for g in before.groups)
+    # what the review does on "Not duplicates": remember the pair by content hash
+    hashes = {}
+    for p in (library.orig, library.same_photo["mirror"]):
+        st = p.stat()
+        hashes[p] = content_hash(FileRecord(str(p), st.st_size, st.st_mtime_ns, st.st_ino))
+        store.save_content_hashes([(str(p), None, hashes[p])], HASH_VERSION)
+    store.add_not_duplicates([(hashes[library.orig], hashes[library.same_photo["mirror"]])])
+    for result in (regroup(store, Mode.NEAR), run_scan(config, store=store)):
+        group = next(g for g in result.groups if str(library.orig) in g.paths)
+        assert mirrored not in group.paths
+        assert str(library.same_photo["resize"]) in group.paths  # the rest of the group is untouched
