@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
@@ -202,17 +202,7 @@ def _transform(v: verify.Verification) -> str | None:
 def _with_cosine(ev: PairEvidence, cosine: float | None) -> PairEvidence:
     if cosine is None:
         return ev
-    return PairEvidence(
-        ev.a,
-        ev.b,
-        ev.tier,
-        ev.score,
-        ev.method,
-        ev.hash_distance,
-        ev.transform,
-        cosine,
-        f"{ev.description}, cosine {cosine:.2f}",
-    )
+    return replace(ev, cosine=cosine, description=f"{ev.description}, cosine {cosine:.2f}")
 
 
 def find_links(

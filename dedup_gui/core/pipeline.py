@@ -63,7 +63,6 @@ class ScanState:
     decoded: int = 0
     from_cache: int = 0
     embedded: int = 0
-    from_cache_vectors: int = 0
     rotations: bool = False
     verified: int = 0
 
@@ -123,8 +122,7 @@ def run_scan(
     except Cancelled:
         status = ScanStatus.CANCELLED
         groups = []
-    problems = _unique_problems(state.problems + [c.problem for c in contents if c.problem for _ in c.paths])
-    problems = _expand_copy_problems(problems, contents)
+    problems = _problems(state.problems, contents)
     stats = ScanStats(
         files=len(records),
         images=sum(len(c.paths) for c in contents if c.info is not None),
@@ -374,7 +372,6 @@ def _load_vectors(state: ScanState, contents: list[Content]) -> set[int]:
         c.vector = v.astype(np.float32)
         q = next((extra[f] for f in c.file_ids if f in extra), None)
         c.queries = None if q is None else q.astype(np.float32).reshape(-1, len(c.vector))
-        state.from_cache_vectors += 1
     return need
 
 
@@ -437,16 +434,11 @@ def _thumbnail_loader(store: Store, contents: list[Content]) -> Callable[[list[i
     return load
 
 
-def _unique_problems(problems: list[Problem]) -> list[Problem]:
-    seen: dict[str, Problem] = {}
-    for p in problems:
-        seen.setdefault(p.path, p)
-    return sorted(seen.values(), key=lambda p: p.path)
-
-
-def _expand_copy_problems(problems: list[Problem], contents: list[Content]) -> list[Problem]:
-    """A broken file's byte-identical copies are broken too: each is reported, none is grouped."""
-    out = {p.path: p for p in problems}
+def _problems(found: list[Problem], contents: list[Content]) -> list[Problem]:
+    """Each problem once per path, sorted; a broken file's byte-identical copies are broken too and listed."""
+    out: dict[str, Problem] = {}
+    for p in found:
+        out.setdefault(p.path, p)
     for c in contents:
         if c.problem is not None:
             for path in c.paths:
