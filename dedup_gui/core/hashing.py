@@ -53,11 +53,24 @@ def dhash_stack(stack98: np.ndarray) -> np.ndarray:
     return _pack((stack98[:, :, 1:] > stack98[:, :, :-1]).reshape(len(stack98), 64))
 
 
+def _resized_transforms(square: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The 8 dihedral transforms of `square`, each resized to `size` (w, h) with LANCZOS, in TRANSFORMS order.
+
+    Pillow's resize commutes exactly with flips, so only the image and its transpose are resized; the rest are
+    flipped views of those two (4x fewer resizes than resizing all 8 transforms, the same pixels).
+    """
+
+    def resize(a: np.ndarray) -> np.ndarray:
+        return np.asarray(Image.fromarray(np.ascontiguousarray(a)).resize(size, Image.Resampling.LANCZOS))
+
+    r, t = resize(square), resize(square.T)
+    return np.stack([r, t[::-1], r[::-1, ::-1], t[:, ::-1], r[:, ::-1], t, r[::-1], t[::-1, ::-1]])
+
+
 def image_hashes(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """pHash and dHash (uint64 arrays of 8, one per transform) from the decode's square grey image."""
-    stack = dihedral(gray)
-    p32 = np.stack([np.asarray(Image.fromarray(t).resize((32, 32), Image.Resampling.LANCZOS)) for t in stack])
-    d98 = np.stack([np.asarray(Image.fromarray(t).resize((9, 8), Image.Resampling.LANCZOS)) for t in stack])
+    p32 = _resized_transforms(gray, (32, 32))
+    d98 = _resized_transforms(gray, (9, 8))
     return phash_stack(p32.astype(np.float64)), dhash_stack(d98.astype(np.int16))
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dedup_gui.core.hashing import TRANSFORMS, hamming, image_hashes
+from dedup_gui.core.hashing import TRANSFORMS, dhash_stack, dihedral, hamming, image_hashes, phash_stack
 from dedup_gui.core.index import dihedral_hash_pairs, hamming_pairs
 from tests.conftest import photo
 
@@ -21,6 +21,19 @@ def test_identity_hashes_equal_imagehash() -> None:
     p, d = image_hashes(np.asarray(img))
     assert f"{int(p[0]):016x}" == str(imagehash.phash(img))
     assert f"{int(d[0]):016x}" == str(imagehash.dhash(img))
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea", "rocket"])
+def test_hashes_are_bit_for_bit_those_of_each_transform_resized_on_its_own(name: str) -> None:
+    """Only the image and its transpose are resized; the other six must come out exactly as if resized too."""
+    gray = gray64(photo(name, (500, 333)))
+
+    def resized(size: tuple[int, int]) -> np.ndarray:
+        return np.stack([np.asarray(Image.fromarray(t).resize(size, Image.Resampling.LANCZOS)) for t in dihedral(gray)])
+
+    p, d = image_hashes(gray)
+    assert (p == phash_stack(resized((32, 32)).astype(np.float64))).all()
+    assert (d == dhash_stack(resized((9, 8)).astype(np.int16))).all()
 
 
 @pytest.mark.parametrize(
