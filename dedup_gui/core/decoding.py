@@ -22,7 +22,7 @@ from dedup_gui.core.types import ImageInfo, Problem, ProblemKind
 
 log = logging.getLogger("dedup_gui.decoding")
 
-DECODE_VERSION = 2  # bump when anything below changes the decoded output
+DECODE_VERSION = 3  # bump when anything below changes the decoded output
 MAX_PIXELS = 1 << 28  # 268 MP: above any camera; a 20,000 x 20,000 image is refused before decoding
 THUMB_SIDE = 256  # long side of the stored colour thumbnail
 CNN_SIDE = 224
@@ -181,23 +181,42 @@ def decode(path: str, size: int, *, want_cnn: bool) -> Decoded:
         raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {exc}") from exc
     if orientation in (5, 6, 7, 8) and fmt != "HEIF":
         w, h = h, w
-    gray = np.asarray(rgb.convert("L").resize((GRAY_SIDE, GRAY_SIDE), Image.Resampling.BILINEAR), dtype=np.uint8)
+    work = working_image(rgb)
+    thumb = work.resize(fit_within(rgb.size, THUMB_SIDE), Image.Resampling.BILINEAR)
+    gray = np.asarray(thumb.convert("L").resize((GRAY_SIDE, GRAY_SIDE), Image.Resampling.BILINEAR), dtype=np.uint8)
     uniform = float(gray.std()) < UNIFORM_STD
-    thumb = rgb.copy()
-    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.BILINEAR)
     buf = io.BytesIO()
     thumb.save(buf, "JPEG", quality=88)
     cnn = cnn_inner = None
     if want_cnn:
-        cnn = np.asarray(rgb.resize((CNN_SIDE, CNN_SIDE), Image.Resampling.BILINEAR), dtype=np.uint8)
+        cnn = np.asarray(work.resize((CNN_SIDE, CNN_SIDE), Image.Resampling.BILINEAR), dtype=np.uint8)
         box = framed_content_box(np.asarray(thumb.convert("L"), dtype=np.float32))
         if box is not None:
-            sx, sy = rgb.width / thumb.width, rgb.height / thumb.height
-            inner = rgb.crop((int(box[0] * sx), int(box[1] * sy), int(box[2] * sx), int(box[3] * sy)))
+            sx, sy = work.width / thumb.width, work.height / thumb.height
+            inner = work.crop((int(box[0] * sx), int(box[1] * sy), int(box[2] * sx), int(box[3] * sy)))
             cnn_inner = np.asarray(inner.resize((CNN_SIDE, CNN_SIDE), Image.Resampling.BILINEAR), dtype=np.uint8)
     pixel_key = jpeg_pixel_key(data, orientation) if fmt == "JPEG" else None
     info = ImageInfo(width=w, height=h, format=fmt, taken=taken, camera=camera, uniform=uniform)
     return Decoded(path, info, gray, buf.getvalue(), cnn, cnn_inner, pixel_key)
+
+
+def fit_within(size: tuple[int, int], side: int) -> tuple[int, int]:
+    """Size scaled down (never up) so the long side is at most `side`, aspect kept."""
+    w, h = size
+    f = min(1.0, side / max(w, h))
+    return max(1, round(w * f)), max(1, round(h * f))
+
+
+def working_image(rgb: Image.Image) -> Image.Image:
+    """A box-reduced copy still at least twice the size of every small image made from it (or rgb itself).
+
+    Resampling a full-size PNG, HEIC or WebP three times cost more than decoding it; one integer reduce() first
+    makes the later resizes cheap while the 2x margin keeps their antialiasing as good as from the original.
+    """
+    need_long, need_short = 2 * THUMB_SIDE, 2 * CNN_SIDE
+    long, short = max(rgb.size), min(rgb.size)
+    factor = min(long // need_long, short // need_short)
+    return rgb.reduce(factor) if factor >= 2 else rgb
 
 
 def _longest_run(mask: np.ndarray) -> tuple[int, int]:

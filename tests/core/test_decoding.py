@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
 from dedup_gui.core.decoding import Decoded, DecodeError, decode, jpeg_pixel_key
+from dedup_gui.core.hashing import hamming, image_hashes
 from dedup_gui.core.types import ProblemKind
 from tests.conftest import huge_png, photo, save_jpeg
 
@@ -82,3 +85,18 @@ def test_file_changed_since_the_walk_is_reported(tmp_path: Path) -> None:
     with pytest.raises(DecodeError) as err:
         decode(str(p), p.stat().st_size + 1, want_cnn=False)
     assert err.value.kind is ProblemKind.CHANGED
+
+
+def test_a_large_png_gives_the_same_small_images_as_a_small_copy(tmp_path: Path) -> None:
+    """Full-size non-JPEG images are box-reduced before resampling; what comes out must not depend on it."""
+    big = photo("astronaut", (4000, 3000))
+    big.save(tmp_path / "big.png")
+    save_jpeg(big.resize((800, 600), Image.Resampling.LANCZOS), tmp_path / "small.jpg", quality=95)
+    a, b = run(tmp_path / "big.png", want_cnn=True), run(tmp_path / "small.jpg", want_cnn=True)
+    assert (a.info.width, a.info.height) == (4000, 3000)
+    assert Image.open(io.BytesIO(a.thumb_jpeg)).size == Image.open(io.BytesIO(b.thumb_jpeg)).size == (256, 192)
+    assert a.cnn is not None and b.cnn is not None
+    assert np.abs(a.cnn.astype(int) - b.cnn.astype(int)).mean() < 3  # grey levels, out of 255
+    pa, _ = image_hashes(a.gray)
+    pb, _ = image_hashes(b.gray)
+    assert hamming(pa[0], pb[0]) <= 2
