@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dedup_gui.core.embedding import MODEL_ID, Embedder, load_embedder
+from dedup_gui.core.embedding import MODEL_ID, Embedder, load_embedder, replicas
+from dedup_gui.core.embedding.onnx_backend import cpu_threads
 from dedup_gui.core.errors import DedupError
 from dedup_gui.core.progress import CancelToken
 
@@ -35,21 +36,31 @@ def want_rotations(setting: bool | None, device: str) -> bool:
     return device != "cpu" and _cuda_available()
 
 
-_STOP = object()
-
-
 class EmbeddingRunner:
-    """A producer/consumer around one Embedder; `put` never blocks long, `finish` waits for the last batch."""
+    """A producer/consumer around the model; `put` never blocks long, `finish` waits for the last batch.
+
+    On the CPU several single-threaded model replicas each take batches from one queue (see `replicas`); a GPU
+    or the torch fallback has one worker.
+    """
 
     def __init__(
-        self, device: str, cache_dir: Path | None, cancel: CancelToken, *, rotations: bool, batch: int = 32
+        self,
+        device: str,
+        cache_dir: Path | None,
+        cancel: CancelToken,
+        *,
+        rotations: bool,
+        batch: int = 16,
+        workers: int | None = None,
     ) -> None:
         self._device = device
         self._cache_dir = cache_dir
         self._cancel = cancel
         self._rotations = rotations
         self._batch = batch
-        self._queue: queue.Queue[object] = queue.Queue(maxsize=batch * 8)
+        self._workers = workers or cpu_threads()
+        self._queue: queue.Queue[tuple[int, np.ndarray, np.ndarray | None]] = queue.Queue(maxsize=batch * 8)
+        self._closing = threading.Event()
         self._lock = threading.Lock()
         self._done: list[tuple[int, np.ndarray, np.ndarray | None]] = []
         self._error: BaseException | None = None
@@ -61,8 +72,13 @@ class EmbeddingRunner:
     def put(self, key: int, image: np.ndarray, inner: np.ndarray | None = None) -> None:
         """Queue one (224, 224, 3) uint8 image (and the picture inside its frame, if any); blocks only while the
         model is a full queue behind."""
-        self._raise()
-        self._queue.put((key, image, inner))
+        while True:
+            self._raise()
+            try:
+                self._queue.put((key, image, inner), timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
     def take(self) -> list[tuple[int, np.ndarray, np.ndarray | None]]:
         """Vectors finished so far: (key, vector, extra query vectors (m, dim) or None)."""
@@ -75,14 +91,13 @@ class EmbeddingRunner:
         return self._thread.is_alive()
 
     def wait(self, timeout: float) -> None:
-        """Block up to timeout for the model thread, so the caller can report progress in between."""
-        if self._queue.empty():
-            self._queue.put(_STOP)
+        """Nothing more will be put: block up to timeout for the workers, so the caller can report progress."""
+        self._closing.set()
         self._thread.join(timeout)
 
     def finish(self) -> None:
-        """Wait for everything queued; re-raise a failure of the model thread here, on the pipeline's thread."""
-        self._queue.put(_STOP)
+        """Wait for everything queued; re-raise a failure of a model worker here, on the pipeline's thread."""
+        self._closing.set()
         self._thread.join()
         self._raise()
 
@@ -92,40 +107,59 @@ class EmbeddingRunner:
             raise DedupError(f"the image model could not run: {type(self._error).__name__}: {self._error}")
 
     def _run(self) -> None:
+        """Load the model, then work as the first of the workers and wait for the others."""
         try:
             self.embedder = load_embedder(self._device, self._cache_dir)
             log.info("embedding with %s", self.embedder.backend)
-            stopping = False
-            while not stopping:
-                item = self._queue.get()
-                if item is _STOP:
-                    break
-                items = [item]
-                while len(items) < self._batch:
-                    try:
-                        nxt = self._queue.get(timeout=0.05)
-                    except queue.Empty:
-                        break
-                    if nxt is _STOP:
-                        stopping = True
-                        break
-                    items.append(nxt)
-                if self._cancel.cancelled:
-                    continue  # drain without working: the pipeline is winding down
-                self._embed(items)  # type: ignore[arg-type]
+            models = replicas(self.embedder, self._workers)
         except BaseException as exc:  # handed to the pipeline thread, which re-raises it
-            log.exception("embedding failed")
-            self._error = exc
-            while True:  # unblock a producer waiting on a full queue
-                try:
-                    if self._queue.get_nowait() is _STOP:
-                        break
-                except queue.Empty:
-                    break
+            log.exception("the image model could not be loaded")
+            self._fail(exc)
+            return
+        others = [threading.Thread(target=self._work, args=(m,), name="embedding", daemon=True) for m in models[1:]]
+        for t in others:
+            t.start()
+        self._work(models[0])
+        for t in others:
+            t.join()
 
-    def _embed(self, items: list[tuple[int, np.ndarray, np.ndarray | None]]) -> None:
+    def _fail(self, exc: BaseException) -> None:
+        """Remember the error and drain the queue, so a producer blocked on a full queue wakes up and sees it."""
+        self._error = exc
+        self._closing.set()
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+
+    def _next_batch(self) -> list[tuple[int, np.ndarray, np.ndarray | None]] | None:
+        """Up to `batch` queued images, waiting briefly for more; None once closed and empty (or failed)."""
+        items: list[tuple[int, np.ndarray, np.ndarray | None]] = []
+        limit = self._batch
+        if self._closing.is_set():  # the last images: share them out so no worker idles while one finishes
+            limit = max(1, min(limit, -(-self._queue.qsize() // self._workers)))
+        while len(items) < limit and self._error is None:
+            try:
+                items.append(self._queue.get(timeout=0.05))
+            except queue.Empty:
+                if items or self._closing.is_set():
+                    break
+        if self._error is not None:
+            return None
+        return items or None
+
+    def _work(self, embedder: Embedder) -> None:
+        try:
+            while (items := self._next_batch()) is not None:
+                if not self._cancel.cancelled:  # else drain without working: the pipeline is winding down
+                    self._embed(embedder, items)
+        except BaseException as exc:
+            log.exception("embedding failed")
+            self._fail(exc)
+
+    def _embed(self, embedder: Embedder, items: list[tuple[int, np.ndarray, np.ndarray | None]]) -> None:
         """One model call for the batch, its rotations and framed pictures; the vectors are sorted out after."""
-        assert self.embedder is not None
         images = np.stack([img for _, img, _ in items])
         parts = [images]
         if self._rotations:
@@ -133,7 +167,7 @@ class EmbeddingRunner:
         inner_of = [n for n, (_, _, inner) in enumerate(items) if inner is not None]
         if inner_of:
             parts.append(np.stack([items[n][2] for n in inner_of]))  # type: ignore[misc]
-        out = self.embedder.embed(np.concatenate(parts))
+        out = embedder.embed(np.concatenate(parts))
         count = len(items)
         vectors = out[:count]
         rotated = out[count : count * 4].reshape(3, count, -1) if self._rotations else None

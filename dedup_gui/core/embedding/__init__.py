@@ -27,6 +27,7 @@ __all__ = [
     "default_cache_dir",
     "load_backend",
     "load_embedder",
+    "replicas",
 ]
 
 log = logging.getLogger("dedup_gui.embedding")
@@ -117,6 +118,20 @@ def load_embedder(device: str = "auto", cache_dir: Path | None = None) -> Embedd
     except (RuntimeError, OSError, ValueError) as exc:
         log.warning("ONNX export or load failed (%s); embedding with torch on CPU, about 3x slower", exc)
     return load_backend("torch-cpu")
+
+
+def replicas(embedder: Embedder, count: int) -> list[Embedder]:
+    """`count` embedders sharing the cores, for as many worker threads; the GPU and torch keep their one.
+
+    ONNX Runtime's thread pool synchronises every layer across its threads, so while the scan's decoders also
+    run, a descheduled thread stalls the others; single-threaded sessions on their own threads do not wait on
+    each other. Same model file, same vectors.
+    """
+    from .onnx_backend import OnnxEmbedder
+
+    if count <= 1 or not isinstance(embedder, OnnxEmbedder):
+        return [embedder]
+    return [OnnxEmbedder(embedder.model_path, threads=1) for _ in range(count)]
 
 
 def classify(batch: np.ndarray) -> np.ndarray:
