@@ -81,6 +81,42 @@ def read_bytes(path: str, expected_size: int) -> bytes:
     return data
 
 
+# Bytes that may follow 0xFF inside a JPEG's entropy-coded data (up to its end-of-image marker): stuffing, fill,
+# restart markers, and the tables and headers a progressive or multi-scan file has between its scans.
+_SCAN_MARKERS = np.zeros(256, dtype=bool)
+_SCAN_MARKERS[[0x00, 0xFF, 0xC4, 0xCC, 0xDA, 0xDB, 0xDC, 0xDD, 0xFE, *range(0xD0, 0xD8), *range(0xE0, 0xF0)]] = True
+
+
+def jpeg_damage_offset(data: bytes) -> int | None:
+    """Where a JPEG's compressed data holds a marker that cannot be there, or None.
+
+    Overwritten or spliced data shows up as such markers; libjpeg only warns about them and Pillow decodes the
+    picture with garbage from there on, so without this check a damaged photo looks like a good one.
+    """
+    pos, n = 2, len(data)
+    while pos + 4 <= n:
+        if data[pos] != 0xFF:
+            return pos
+        marker = data[pos + 1]
+        if marker == 0xFF:
+            pos += 1
+            continue
+        if marker == 0xDA:
+            break
+        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
+        pos += 2 + length
+    else:
+        return None
+    body = np.frombuffer(data, dtype=np.uint8, offset=pos + 2)
+    ff = np.flatnonzero(body[:-1] == 0xFF)
+    after = body[ff + 1]
+    end = np.flatnonzero(after == 0xD9)  # end of image: anything after it (camera extras) is not ours to judge
+    if len(end):
+        after = after[: end[0]]
+    bad = np.flatnonzero(~_SCAN_MARKERS[after])
+    return int(pos + 2 + ff[bad[0]]) if len(bad) else None
+
+
 def jpeg_pixel_key(data: bytes, orientation: int) -> str | None:
     """Hash of a JPEG without its APPn/COM segments: equal for copies that differ only in metadata."""
     if not data.startswith(b"\xff\xd8"):
@@ -164,6 +200,11 @@ def decode(path: str, size: int, *, want_cnn: bool) -> Decoded:
     if w * h > MAX_PIXELS:
         raise DecodeError(ProblemKind.TOO_LARGE, f"image too large to check safely ({w} x {h} pixels)")
     fmt = img.format or "unknown"
+    if fmt == "JPEG" and (at := jpeg_damage_offset(data)) is not None:
+        raise DecodeError(
+            ProblemKind.CORRUPT,
+            f"damaged image: corrupt picture data from byte {at} on (part of it would show as garbage)",
+        )
     orientation, taken, camera = _exif_facts(img)
     if fmt == "JPEG":
         img.draft("RGB", (THUMB_SIDE, CNN_SIDE) if w >= h else (CNN_SIDE, THUMB_SIDE))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dedup_gui.core.decoding import Decoded, DecodeError, decode, jpeg_pixel_key
+from dedup_gui.core.decoding import Decoded, DecodeError, decode, jpeg_damage_offset, jpeg_pixel_key
 from dedup_gui.core.hashing import hamming, image_hashes
 from dedup_gui.core.types import ProblemKind
 from tests.conftest import huge_png, photo, save_jpeg
@@ -100,3 +100,30 @@ def test_a_large_png_gives_the_same_small_images_as_a_small_copy(tmp_path: Path)
     pa, _ = image_hashes(a.gray)
     pb, _ = image_hashes(b.gray)
     assert hamming(pa[0], pb[0]) <= 2
+
+
+def test_overwritten_jpeg_data_is_reported_as_damaged(tmp_path: Path) -> None:
+    """A few kB of a JPEG overwritten (a bad sector, a broken copy): Pillow decodes garbage without a word."""
+    good = save_jpeg(photo("coffee", (800, 600)), tmp_path / "good.jpg")
+    data = bytearray(good.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 4096] = np.random.default_rng(3).integers(0, 256, 4096, dtype=np.uint8).tobytes()
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(DecodeError) as err:
+        run(bad)
+    assert err.value.kind is ProblemKind.CORRUPT and "corrupt" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"progressive": True}, {"restart_marker_blocks": 4}, {"progressive": True, "restart_marker_rows": 1}],
+)
+def test_valid_jpeg_structures_are_not_mistaken_for_damage(tmp_path: Path, options: dict) -> None:
+    """Progressive scans, restart markers, an EXIF thumbnail and data after the end of the image are all normal."""
+    exif = Image.Exif()
+    exif[0x010F] = "Canon"
+    p = save_jpeg(photo("chelsea", (640, 480)), tmp_path / "a.jpg", exif=exif.tobytes(), **options)
+    p.write_bytes(p.read_bytes() + b"\xff\xd8\xff\x01 trailing camera data \xff\x42")
+    assert jpeg_damage_offset(p.read_bytes()) is None
+    assert run(p).info.width == 640
