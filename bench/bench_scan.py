@@ -4,6 +4,9 @@ The decode floor is the cost of decoding every file once at the same reduced siz
 orientation, RGB) with the same number of processes and nothing else: no hashing, no thumbnails, no store. A scan
 cannot be faster than that, so scan/floor is the overhead that is ours to remove.
 
+With --embeddings it also prints the CPU budget: the floor's and the CNN's CPU seconds measured on one core, which
+says how far the 2x target is reachable on this processor at all.
+
 Usage: python bench/bench_scan.py FOLDER [--workers N] [--embeddings] [--runs 3]
 """
 
@@ -58,6 +61,34 @@ def decode_floor(files: list[str], workers: int) -> float:
     return time.perf_counter() - t0
 
 
+def cpu_budget(files: list[str], embedded: int, floor_wall: float, workers: int) -> None:
+    """What 2x the floor allows in CPU seconds, against the single-core cost of the decodes and of the CNN."""
+    import numpy as np
+
+    from dedup_gui.core.embedding import load_embedder, replicas
+
+    _init()
+    t0 = time.process_time()
+    for f in files:
+        floor_decode(f)
+    floor_cpu = time.process_time() - t0
+    one_core = replicas(load_embedder("cpu"), 2)[0]  # a single-threaded session, as each scan worker has
+    batch = np.random.default_rng(0).integers(0, 256, (16, 224, 224, 3), dtype=np.uint8)
+    one_core.embed(batch)
+    t0 = time.perf_counter()
+    for _ in range(4):
+        one_core.embed(batch)
+    per_image = (time.perf_counter() - t0) / 64
+    cnn_cpu = per_image * embedded
+    budget = 2 * floor_wall * min(workers, os.cpu_count() or 1)
+    print(
+        f"cpu budget   2x the floor on {workers} cores = {budget:.2f} core-s; decoding alone "
+        f"{floor_cpu:.2f} ({1000 * floor_cpu / len(files):.1f} ms/file), CNN alone {cnn_cpu:.2f} "
+        f"({1000 * per_image:.1f} ms/image x {embedded}): {budget - floor_cpu - cnn_cpu:+.2f} core-s left for "
+        "hashes, thumbnails, verification and the store"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("folder", type=Path)
@@ -101,6 +132,8 @@ def main() -> None:
     print(f"{'first scan':<12} {first:8.3f} {n / first:9.0f}   = {first / floor:.2f} x the decode floor")
     print(f"{'rescan':<12} {rescan:8.3f}            = {100 * rescan / first:.1f} % of the first scan")
     print(f"cpu count {os.cpu_count()}")
+    if args.embeddings:
+        cpu_budget(files, result.stats.embedded, floor, args.workers)
 
 
 if __name__ == "__main__":
