@@ -10,6 +10,7 @@ import io
 import logging
 import struct
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -87,34 +88,51 @@ _SCAN_MARKERS = np.zeros(256, dtype=bool)
 _SCAN_MARKERS[[0x00, 0xFF, 0xC4, 0xCC, 0xDA, 0xDB, 0xDC, 0xDD, 0xFE, *range(0xD0, 0xD8), *range(0xE0, 0xF0)]] = True
 
 
+def _jpeg_segments(data: bytes) -> Iterator[tuple[int, int, int]]:
+    """(offset, marker, end) of each JPEG header segment after the start-of-image marker, fill bytes skipped.
+
+    Stops after the start of scan (marker 0xDA, end = its offset: the rest is entropy-coded data) or at a byte
+    where a marker must be and is not (marker -1).
+    """
+    pos, n = 2, len(data)
+    while pos + 4 <= n:
+        if data[pos] != 0xFF:
+            yield pos, -1, pos
+            return
+        marker = data[pos + 1]
+        if marker == 0xFF:
+            pos += 1
+            continue
+        if marker == 0xDA:
+            yield pos, marker, pos
+            return
+        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
+        yield pos, marker, pos + 2 + length
+        pos += 2 + length
+
+
 def jpeg_damage_offset(data: bytes) -> int | None:
     """Where a JPEG's compressed data holds a marker that cannot be there, or None.
 
     Overwritten or spliced data shows up as such markers; libjpeg only warns about them and Pillow decodes the
     picture with garbage from there on, so without this check a damaged photo looks like a good one.
     """
-    pos, n = 2, len(data)
-    while pos + 4 <= n:
-        if data[pos] != 0xFF:
+    scan = None
+    for pos, marker, _ in _jpeg_segments(data):
+        if marker < 0:
             return pos
-        marker = data[pos + 1]
-        if marker == 0xFF:
-            pos += 1
-            continue
         if marker == 0xDA:
-            break
-        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
-        pos += 2 + length
-    else:
+            scan = pos
+    if scan is None:
         return None
-    body = np.frombuffer(data, dtype=np.uint8, offset=pos + 2)
+    body = np.frombuffer(data, dtype=np.uint8, offset=scan + 2)
     ff = np.flatnonzero(body[:-1] == 0xFF)
     after = body[ff + 1]
     end = np.flatnonzero(after == 0xD9)  # end of image: anything after it (camera extras) is not ours to judge
     if len(end):
         after = after[: end[0]]
     bad = np.flatnonzero(~_SCAN_MARKERS[after])
-    return int(pos + 2 + ff[bad[0]]) if len(bad) else None
+    return int(scan + 2 + ff[bad[0]]) if len(bad) else None
 
 
 def jpeg_pixel_key(data: bytes, orientation: int) -> str | None:
@@ -122,19 +140,15 @@ def jpeg_pixel_key(data: bytes, orientation: int) -> str | None:
     if not data.startswith(b"\xff\xd8"):
         return None
     h = xxhash.xxh3_128()
-    pos, n = 2, len(data)
-    while pos + 4 <= n:
-        if data[pos] != 0xFF:
+    for pos, marker, end in _jpeg_segments(data):
+        if marker < 0:
             return None
-        marker = data[pos + 1]
         if marker == 0xDA:  # start of scan: the rest is entropy-coded data
             h.update(data[pos:])
             h.update(struct.pack("<B", orientation))
             return h.hexdigest()
-        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
         if not (0xE0 <= marker <= 0xEF or marker == 0xFE):
-            h.update(data[pos : pos + 2 + length])
-        pos += 2 + length
+            h.update(data[pos:end])
     return None
 
 
