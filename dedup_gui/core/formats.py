@@ -5,6 +5,14 @@ from __future__ import annotations
 IMAGE_EXTENSIONS = frozenset(
     ".jpg .jpeg .jpe .jfif .png .gif .bmp .dib .tif .tiff .webp .heic .heif .hif .avif .jp2 .ppm .pgm .pbm .tga".split()
 )
+# Camera RAW files: the originals a photographer keeps; never proposed for the trash in favour of a rendering.
+RAW_EXTENSIONS = frozenset(
+    ".dng .nef .nrw .cr2 .cr3 .crw .arw .srf .sr2 .raf .orf .rw2 .rwl .pef .srw .x3f .3fr .iiq .erf .kdc .mrw".split()
+)
+# Format names the decoder gives RAW files (ImageInfo.format).
+RAW_FORMATS = frozenset(
+    "DNG NEF NRW CR2 CR3 CRW ARW SRF SR2 RAF ORF RW2 RWL PEF SRW X3F 3FR IIQ ERF KDC MRW RAW".split()
+)
 # Companions and media we never sniff: opening them would cost an open() each for nothing.
 NEVER_IMAGES = frozenset(
     (

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -90,46 +92,97 @@ def _read_info(info: Path, topdir: Path) -> tuple[str, float] | None:
     return original, deleted
 
 
+def _candidate_names(name: str) -> Iterator[str]:
+    """The names send2trash gives a file in the trash, in the order it tries them: `a.jpg`, `a 1.jpg`, `a 2.jpg`..."""
+    stem, ext = os.path.splitext(name)
+    yield name
+    n = 1
+    while True:
+        yield f"{stem} {n}{ext}"
+        n += 1
+
+
+def _free_name(trash: Path, name: str) -> str:
+    """The name send2trash will choose in this trash folder (its first name free in both files/ and info/)."""
+    for candidate in _candidate_names(name):
+        if not (trash / "files" / candidate).exists() and not (trash / "info" / f"{candidate}.trashinfo").exists():
+            return candidate
+    raise AssertionError("unreachable")
+
+
+def _entry(trash: Path, topdir: Path, name: str, original: str, deleted_after: float) -> TrashEntry | None:
+    """The entry `name` of a trash folder when it holds `original`, trashed at or after the given time."""
+    info = trash / "info" / f"{name}.trashinfo"
+    files_path = trash / "files" / name
+    if not (files_path.exists() or files_path.is_symlink()):
+        return None
+    read = _read_info(info, topdir)
+    if read is None or read[0] != original or read[1] < int(deleted_after) - 1:
+        return None
+    return TrashEntry(files_path, info, original, read[1])
+
+
 def find_entries(original: str, *, deleted_after: float = 0.0) -> list[TrashEntry]:
-    """Trashed copies of `original` deleted at or after the given time, newest first."""
+    """Trashed copies of `original` deleted at or after the given time, newest first.
+
+    Only the entries named like the file are read (`a.jpg`, `a 1.jpg`, ...: the names send2trash gives), found
+    with one listing per trash folder, so a trash holding thousands of items costs no more than an empty one.
+    """
+    name = os.path.basename(original)
+    stem, ext = os.path.splitext(name)
+    pattern = re.compile(re.escape(stem) + r"(?: \d+)?" + re.escape(ext) + r"\.trashinfo")
     found: list[TrashEntry] = []
     for trash, topdir in trash_dirs(original):
-        info_dir = trash / "info"
-        if not info_dir.is_dir():
+        try:
+            names = [e.name for e in os.scandir(trash / "info") if pattern.fullmatch(e.name)]
+        except OSError:
             continue
-        for info in info_dir.glob("*.trashinfo"):
-            read = _read_info(info, topdir)
-            if read is None or read[0] != original or read[1] < int(deleted_after) - 1:
-                continue
-            files_path = trash / "files" / info.name.removesuffix(".trashinfo")
-            if files_path.exists() or files_path.is_symlink():
-                found.append(TrashEntry(files_path, info, original, read[1]))
+        for info_name in names:
+            entry = _entry(trash, topdir, info_name.removesuffix(".trashinfo"), original, deleted_after)
+            if entry is not None:
+                found.append(entry)
     found.sort(key=lambda e: (e.deleted, e.info_path.stat().st_mtime_ns), reverse=True)
     return found
 
 
 def send_to_trash(path: str) -> Path | None:
-    """Move one file to the trash; return where it lies there (None when the platform does not say)."""
+    """Move one file to the trash; return where it lies there (None when the platform does not say).
+
+    The name it will get is worked out before the move, the way send2trash chooses it, and checked after: no
+    search of the trash is needed.
+    """
     started = time.time()
     _sync_send2trash_home()
+    predicted = []
+    if sys.platform.startswith("linux"):
+        for trash, topdir in trash_dirs(path):
+            predicted.append((trash, topdir, _free_name(trash, os.path.basename(path))))
     try:
         send2trash.send2trash(path)
     except OSError as exc:
         raise TrashError(f"cannot move to the trash: {exc.strerror or exc}") from exc
     except send2trash.TrashPermissionError as exc:
         raise TrashError(f"no trash folder can be written on this volume: {exc}") from exc
-    entries = find_entries(path, deleted_after=started)
+    for trash, topdir, name in predicted:
+        entry = _entry(trash, topdir, name, os.path.abspath(path), started)
+        if entry is not None:
+            return entry.files_path
+    entries = find_entries(os.path.abspath(path), deleted_after=started)
     return entries[0].files_path if entries else None
 
 
 def entry_for(original: str, trash_path: str | None, deleted_after: float) -> TrashEntry | None:
-    """The trash entry of a journaled file: the recorded one when it is still there, else the newest match."""
-    entries = find_entries(original, deleted_after=deleted_after)
+    """The trash entry of a journaled file: the recorded one when it is still there, else the oldest match after
+    the journal time (the one this apply made)."""
     if trash_path:
-        for e in entries:
-            if str(e.files_path) == trash_path:
-                return e
-    return entries[-1] if entries else None  # the oldest match after the journal time is the one we made
+        recorded = Path(trash_path)
+        for trash, topdir in trash_dirs(original):
+            if recorded.parent == trash / "files":
+                entry = _entry(trash, topdir, recorded.name, original, deleted_after)
+                if entry is not None:
+                    return entry
+    entries = find_entries(original, deleted_after=deleted_after)
+    return entries[-1] if entries else None
 
 
 def restore(entry: TrashEntry) -> None:

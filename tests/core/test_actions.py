@@ -132,7 +132,7 @@ def test_apply_refuses_a_file_changed_after_the_scan(scanned: Scanned) -> None:
     assert "changed" in refused[0].message
     assert Path(victim).exists()
     rows = scanned.store.journal_rows(report.batch)
-    assert {r[7] for r in rows} == {"trashed", "refused"}
+    assert {r.status for r in rows} == {"trashed", "refused"}
 
 
 def test_undo_says_when_the_trash_was_emptied_or_the_path_is_taken(scanned: Scanned) -> None:

@@ -1,4 +1,4 @@
-"""The SQLite store: migrations keep user data, caches follow file changes, errors are clear."""
+"""The SQLite store: migrations keep user data, caches follow file changes, damaged files never cost a decision."""
 
 from __future__ import annotations
 
@@ -8,31 +8,66 @@ from pathlib import Path
 import pytest
 
 from dedup_gui.core.errors import StoreError
-from dedup_gui.core.store import MIGRATIONS, SCHEMA_VERSION, Store
+from dedup_gui.core.store import Store, user_data_path
+from dedup_gui.core.store.cache import _SQL_MIGRATIONS
 from dedup_gui.core.types import FileRecord
+
+
+def _old_store(db: Path, version: int) -> None:
+    """A single-file store as dedup-gui wrote it before the user data had its own file."""
+    con = sqlite3.connect(db)
+    for step in _SQL_MIGRATIONS[:version]:
+        con.executescript(step)
+    con.execute(f"PRAGMA user_version={version}")
+    con.commit()
+    con.close()
 
 
 def test_migration_from_schema_1_keeps_cached_data(tmp_path: Path) -> None:
     db = tmp_path / "old.sqlite3"
+    _old_store(db, 1)
     con = sqlite3.connect(db)
-    con.executescript(MIGRATIONS[0])
     con.execute(
         "INSERT INTO files(path, size, mtime_ns, inode, full_hash, hash_version) VALUES ('/p/a.jpg', 5, 1, 2, 'h', 1)"
     )
-    con.execute("PRAGMA user_version=1")
     con.commit()
     con.close()
     store = Store(db)
-    assert store.version == SCHEMA_VERSION
+    assert store.version == len(_SQL_MIGRATIONS) + 1
     assert store.full_hash_of("/p/a.jpg") == "h"
-    store.db.execute("INSERT INTO decisions VALUES ('/p/a.jpg', 'keep', 0)")  # the new table exists
+    store.set_decisions([("/p/a.jpg", "keep")])
+    assert store.decisions() == {"/p/a.jpg": "keep"}
+
+
+def test_schema_3_store_moves_decisions_dismissals_and_journal_to_their_own_file(tmp_path: Path) -> None:
+    db = tmp_path / "old.sqlite3"
+    _old_store(db, 3)
+    con = sqlite3.connect(db)
+    con.execute("INSERT INTO decisions VALUES ('/p/a.jpg', 'trash', 1.0)")
+    con.execute("INSERT INTO not_duplicates VALUES ('h1', 'h2', 2.0)")
+    con.execute(
+        "INSERT INTO journal(batch, ts, action, path, trash_path, size, mtime_ns, content, status, message) "
+        "VALUES (4, 3.0, 'trash', '/p/b.jpg', '/t/b.jpg', 9, 1, 'c', 'trashed', '')"
+    )
+    con.commit()
+    con.close()
+    store = Store(db)
+    assert store.decisions() == {"/p/a.jpg": "trash"}
+    assert store.not_duplicates() == {("h1", "h2")}
+    assert [d.label for d in store.dismissals()] == ["marked not duplicates before this version"]
+    assert [(r.path, r.status) for r in store.journal_rows(4)] == [("/p/b.jpg", "trashed")]
+    assert store.undoable_batches() == [4]
+    tables = {n for (n,) in store.db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert not tables & {"decisions", "not_duplicates", "journal"}  # the cache holds no user data any more
+    store.close()
+    assert user_data_path(db).exists()
 
 
 def test_newer_schema_is_refused_with_a_clear_message(tmp_path: Path) -> None:
     db = tmp_path / "new.sqlite3"
     Store(db).close()
     con = sqlite3.connect(db)
-    con.execute(f"PRAGMA user_version={SCHEMA_VERSION + 1}")
+    con.execute("PRAGMA user_version=99")
     con.close()
     with pytest.raises(StoreError, match="newer dedup-gui"):
         Store(db)
@@ -65,3 +100,72 @@ def test_wal_mode_lets_a_second_connection_read_while_one_writes(tmp_path: Path)
         db.execute("INSERT INTO files(path, size, mtime_ns, inode) VALUES ('/x', 1, 1, 1)")
         assert b.db.execute("SELECT count(*) FROM files").fetchone()[0] == 0
     assert b.db.execute("SELECT count(*) FROM files").fetchone()[0] == 1
+
+
+def _fill(store: Store, n: int) -> None:
+    store.sync_files([FileRecord(f"/p/{i:05}.jpg", i + 1, i, i) for i in range(n)])
+    store.set_decisions([(f"/p/{i:05}.jpg", "trash" if i % 2 else "keep") for i in range(n)])
+    store.add_dismissal("a and b are not duplicates", ["/p/a", "/p/b"], [("h1", "h2")])
+    batch = store.begin_batch("apply")
+    store.journal_add(batch, "trash", "/p/00001.jpg", "trashed", trash_path="/t/00001.jpg", content="c")
+
+
+def _scribble(path: Path, offset: int, length: int) -> None:
+    with open(path, "r+b") as fh:
+        fh.seek(offset)
+        fh.write(b"\xa5" * length)
+
+
+def test_a_cache_that_is_not_a_database_is_set_aside_and_rebuilt_keeping_every_decision(tmp_path: Path) -> None:
+    db = tmp_path / "s.sqlite3"
+    store = Store(db)
+    _fill(store, 300)
+    store.close()
+    _scribble(db, 0, 100)  # the header: "file is not a database"
+    store = Store(db)
+    assert len(store.notices) == 1 and "cache" in store.notices[0] and "set aside" in store.notices[0]
+    assert store.content_hashes(1) == {}  # an empty cache: the next scan refills it
+    assert len(store.decisions()) == 300 and store.not_duplicates() == {("h1", "h2")}
+    assert [p.name for p in tmp_path.glob("s.sqlite3.damaged-*")]
+
+
+def test_a_damaged_user_file_is_salvaged_and_kept_aside(tmp_path: Path) -> None:
+    db = tmp_path / "s.sqlite3"
+    store = Store(db)
+    _fill(store, 3000)
+    store.close()
+    user = user_data_path(db)
+    _scribble(user, 0, 100)  # unreadable header: nothing can be salvaged through SQLite
+    store = Store(db)
+    assert any("decisions file" in n and "set aside" in n for n in store.notices)
+    assert store.decisions() == {}  # a fresh file: the damaged one is beside it for the user or a repair tool
+    assert list(tmp_path.glob("s-user.sqlite3.damaged-*"))
+    store.set_decisions([("/p/x.jpg", "keep")])  # and the new one works
+    assert store.decisions() == {"/p/x.jpg": "keep"}
+
+
+def test_a_user_file_with_a_damaged_page_keeps_the_rows_it_can(tmp_path: Path) -> None:
+    db = tmp_path / "s.sqlite3"
+    store = Store(db)
+    _fill(store, 3000)
+    page_size = store.udb.execute("PRAGMA page_size").fetchone()[0]
+    leaves = [p for (p,) in store.udb.execute("SELECT pageno FROM dbstat WHERE name='decisions' AND pagetype='leaf'")]
+    store.close()
+    user = user_data_path(db)
+    _scribble(user, (leaves[len(leaves) // 2] - 1) * page_size, page_size)  # one page in the middle of the table
+    store = Store(db)
+    with pytest.raises(StoreError, match=r"decisions file .* is damaged"):
+        store.decisions()
+    store.close()
+    store = Store(db)  # the damage was remembered: this start sets the file aside and salvages it
+    kept = store.decisions()
+    assert 3000 - 200 < len(kept) < 3000  # one page of rows lost, every other row kept
+    assert store.not_duplicates() == {("h1", "h2")} and store.undoable_batches()
+    assert any(f"recovered {len(kept)} decisions" in n for n in store.notices)
+
+
+def test_sqlite_errors_become_clear_store_errors(tmp_path: Path) -> None:
+    store = Store(tmp_path / "s.sqlite3")
+    store.db.execute("DROP TABLE files")  # something no user can cause, but every query path must stay wrapped
+    with pytest.raises(StoreError, match="store error"):
+        store.file_ids()

@@ -1,29 +1,25 @@
-"""The one SQLite file: disposable caches (hashes, decodes, embeddings) and precious user data (decisions, journal).
+"""The disposable half of the store: file facts, decodes, embeddings, verdicts, scans and their pairs.
 
-Caches are keyed by (path, size, mtime_ns) plus the version of the algorithm that made them, so a changed file or
-a changed algorithm is recomputed and nothing else is. The schema is versioned with PRAGMA user_version and
-upgraded by ordered migrations; user data is migrated, never dropped.
+Caches are keyed by (path, size, mtime_ns) plus the version of the algorithm that made them, so a changed file or a
+changed algorithm is recomputed and nothing else is. Losing this file costs a rescan, never a decision.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from dedup_gui.core.errors import StoreError
+from dedup_gui.core.store.userdata import copy_user_tables
 from dedup_gui.core.types import FileRecord, ImageInfo, Problem, ProblemKind
 
-log = logging.getLogger("dedup_gui.store")
-
-MIGRATIONS: tuple[str, ...] = (
+_SQL_MIGRATIONS: tuple[str, ...] = (
     # 1: caches, scans and results
     """
     CREATE TABLE files (
@@ -108,7 +104,6 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX verdicts_b ON verdicts(b);
     """,
 )
-SCHEMA_VERSION = len(MIGRATIONS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,71 +117,24 @@ class CachedImage:
     pixel_key: str | None
 
 
-def _sqlite_error(exc: sqlite3.Error, path: Path) -> StoreError:
-    msg = str(exc)
-    if "disk is full" in msg or "disk I/O" in msg:
-        return StoreError(f"cannot write the cache at {path}: the disk is full or failing ({msg})")
-    if "readonly" in msg or "unable to open" in msg or "read-only" in msg:
-        return StoreError(f"cannot write the cache at {path}: the folder is read-only or not writable ({msg})")
-    if "locked" in msg:
-        return StoreError(f"the cache at {path} is locked by another dedup-gui process ({msg})")
-    return StoreError(f"cache error at {path}: {msg}")
+def cache_migrations(user_path: Path) -> tuple[str | Callable[[sqlite3.Connection], None], ...]:
+    """The cache file's migrations; schema 4 moves the user's data out of it into `user_path`."""
+
+    def move_user_data(db: sqlite3.Connection) -> None:
+        copy_user_tables(db, user_path)
+        for table in ("decisions", "not_duplicates", "journal"):
+            db.execute(f"DROP TABLE IF EXISTS {table}")
+
+    return (*_SQL_MIGRATIONS, move_user_data)
 
 
-class Store:
-    """One connection to the store; a connection belongs to the thread that opened it (open one per worker)."""
+class CacheTables:
+    """Queries on the cache file; mixed into Store, which provides `db` and `transaction()`."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create the cache folder {self.path.parent}: {exc.strerror}") from exc
-        try:
-            self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
-        except sqlite3.Error as exc:
-            raise _sqlite_error(exc, self.path) from exc
+    db: sqlite3.Connection
 
-    # -- schema ---------------------------------------------------------------------------------------------
-
-    @property
-    def version(self) -> int:
-        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
-
-    def _migrate(self, target: int = SCHEMA_VERSION) -> None:
-        current = self.version
-        if current > SCHEMA_VERSION:
-            raise StoreError(
-                f"the cache at {self.path} was written by a newer dedup-gui (schema {current}); update the app"
-            )
-        for version in range(current, target):
-            log.info("migrating store %s to schema %d", self.path, version + 1)
-            with self.transaction():
-                for statement in MIGRATIONS[version].split(";"):
-                    if statement.strip():
-                        self.db.execute(statement)
-                self.db.execute(f"PRAGMA user_version={version + 1}")
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; an SQLite failure becomes a StoreError the user can act on."""
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            raise _sqlite_error(exc, self.path) from exc
-
-    def close(self) -> None:
-        self.db.close()
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
 
     # -- files ----------------------------------------------------------------------------------------------
 
@@ -238,6 +186,17 @@ class Store:
     def full_hashes(self) -> dict[int, str]:
         """File id -> full content hash, for the files whose hash is known."""
         return dict(self.db.execute("SELECT id, full_hash FROM files WHERE full_hash IS NOT NULL"))
+
+    def full_hashes_of(self, paths: Iterable[str]) -> dict[str, str]:
+        """Path -> full content hash, for those of these files whose hash is known."""
+        wanted = list(paths)
+        out: dict[str, str] = {}
+        for lo in range(0, len(wanted), 500):
+            chunk = wanted[lo : lo + 500]
+            marks = ",".join("?" * len(chunk))
+            q = f"SELECT path, full_hash FROM files WHERE full_hash IS NOT NULL AND path IN ({marks})"
+            out.update(self.db.execute(q, chunk))
+        return out
 
     def full_hash_of(self, path: str) -> str | None:
         row = self.db.execute("SELECT full_hash FROM files WHERE path=?", (path,)).fetchone()
@@ -362,14 +321,19 @@ class Store:
             )
             db.execute("DELETE FROM scans WHERE id NOT IN (SELECT id FROM scans ORDER BY id DESC LIMIT 5)")
 
-    def last_scan(self) -> tuple[int, dict, dict] | None:
-        """(scan id, config, result) of the newest finished scan, for reopening results at start-up."""
+    def last_scan(self, *, completed: bool = False) -> tuple[int, dict, dict] | None:
+        """(scan id, config, result) of the newest finished scan (or the newest one that ran to its end)."""
+        where = "status='completed'" if completed else "result IS NOT NULL"
         row = self.db.execute(
-            "SELECT id, config, result FROM scans WHERE result IS NOT NULL ORDER BY id DESC LIMIT 1"
+            f"SELECT id, config, result FROM scans WHERE {where} AND result IS NOT NULL ORDER BY id DESC LIMIT 1"
         ).fetchone()
         if row is None:
             return None
         return int(row[0]), json.loads(row[1]), json.loads(row[2])
+
+    def file_ids(self) -> dict[str, int]:
+        """Path -> file id of every file the store knows."""
+        return dict(self.db.execute("SELECT path, id FROM files"))
 
     def scan_pairs(self, scan_id: int) -> list[tuple[str, str, dict]]:
         rows = self.db.execute("SELECT a, b, evidence FROM pairs WHERE scan_id=?", (scan_id,))
@@ -391,67 +355,3 @@ class Store:
                 info = ImageInfo(w, h, fmt, taken, camera, bool(uniform)) if w is not None and pkind is None else None
                 out[path] = (size, mtime, info)
         return out
-
-    # -- user data: decisions, "not duplicates", action journal ------------------------------------------------
-
-    def decisions(self) -> dict[str, str]:
-        """Path -> 'keep' | 'trash' for every file the user decided on."""
-        return dict(self.db.execute("SELECT path, decision FROM decisions"))
-
-    def set_decisions(self, items: Iterable[tuple[str, str | None]]) -> None:
-        """Save decisions at once; None clears a decision."""
-        now = time.time()
-        with self.transaction() as db:
-            for path, decision in items:
-                if decision is None:
-                    db.execute("DELETE FROM decisions WHERE path=?", (path,))
-                else:
-                    db.execute("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?)", (path, decision, now))
-
-    def not_duplicates(self) -> set[tuple[str, str]]:
-        """Pairs of content hashes (a < b) the user said are different pictures."""
-        return {(a, b) for a, b in self.db.execute("SELECT a, b FROM not_duplicates")}
-
-    def add_not_duplicates(self, pairs: Iterable[tuple[str, str]]) -> None:
-        rows = [(min(a, b), max(a, b), time.time()) for a, b in pairs if a != b]
-        with self.transaction() as db:
-            db.executemany("INSERT OR IGNORE INTO not_duplicates VALUES (?, ?, ?)", rows)
-
-    def next_journal_batch(self) -> int:
-        return int(self.db.execute("SELECT coalesce(max(batch), 0) + 1 FROM journal").fetchone()[0])
-
-    def journal_append(
-        self,
-        batch: int,
-        action: str,
-        path: str,
-        trash_path: str | None,
-        size: int | None,
-        mtime_ns: int | None,
-        content: str | None,
-        status: str,
-        message: str,
-    ) -> None:
-        with self.transaction() as db:
-            db.execute(
-                "INSERT INTO journal(batch, ts, action, path, trash_path, size, mtime_ns, content, status, message) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (batch, time.time(), action, path, trash_path, size, mtime_ns, content, status, message),
-            )
-
-    def journal_rows(self, batch: int) -> list[tuple]:
-        """(ts, action, path, trash_path, size, mtime_ns, content, status, message) of one batch, in order."""
-        return self.db.execute(
-            "SELECT ts, action, path, trash_path, size, mtime_ns, content, status, message FROM journal "
-            "WHERE batch=? ORDER BY id",
-            (batch,),
-        ).fetchall()
-
-    def last_undoable_batch(self) -> int | None:
-        """The newest batch with a trashed file that no restore has brought back yet."""
-        row = self.db.execute(
-            "SELECT max(t.batch) FROM journal t WHERE t.action='trash' AND t.status='trashed' AND NOT EXISTS "
-            "(SELECT 1 FROM journal r WHERE r.batch=t.batch AND r.path=t.path AND r.action='restore' "
-            "AND r.status='restored')"
-        ).fetchone()
-        return int(row[0]) if row and row[0] is not None else None

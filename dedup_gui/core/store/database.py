@@ -1,0 +1,208 @@
+"""One SQLite file: opening, versioned migrations, write transactions and every SQLite error in plain words.
+
+A damaged file is never a traceback. A damaged cache is set aside and rebuilt (it only costs a rescan); a damaged
+user-data file is salvaged table by table into a new file and the damaged one is kept beside it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from dedup_gui.core.errors import StoreError
+
+log = logging.getLogger("dedup_gui.store")
+
+# SQLite's primary result codes that mean "the file is not a sound database".
+_DAMAGED = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+
+
+def is_damage(exc: sqlite3.Error) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is not None and code & 0xFF in _DAMAGED:
+        return True
+    msg = str(exc)
+    return "malformed" in msg or "not a database" in msg
+
+
+def describe_error(exc: sqlite3.Error, path: Path, what: str) -> StoreError:
+    """A StoreError that says what happened to which file and what the user can do about it."""
+    msg = str(exc)
+    code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+    if code == 13 or "disk is full" in msg:  # SQLITE_FULL
+        return StoreError(f"cannot write the {what} at {path}: the disk is full; free some space and try again")
+    if code == 10 or "disk I/O" in msg:  # SQLITE_IOERR
+        return StoreError(f"cannot read or write the {what} at {path}: the disk reported an error ({msg})")
+    if code == 8 or "readonly" in msg or "read-only" in msg:  # SQLITE_READONLY
+        return StoreError(f"cannot write the {what} at {path}: the file or its folder is read-only")
+    if code == 14 or "unable to open" in msg:  # SQLITE_CANTOPEN
+        return StoreError(f"cannot open the {what} at {path}: the folder is missing or not writable")
+    if code in (5, 6) or "locked" in msg:  # SQLITE_BUSY, SQLITE_LOCKED
+        return StoreError(f"the {what} at {path} is busy: another dedup-gui is writing it; try again when it is done")
+    if is_damage(exc):
+        return StoreError(
+            f"the {what} at {path} is damaged ({msg}); it will be set aside and rebuilt the next time dedup-gui starts"
+        )
+    return StoreError(f"{what} error at {path}: {msg}")
+
+
+def damaged_marker(path: Path) -> Path:
+    """A file beside a database that says: this one was found damaged while in use, set it aside at next open."""
+    return path.with_name(path.name + ".damaged")
+
+
+def set_aside(path: Path) -> Path:
+    """Move a damaged database (and its -wal/-shm) out of the way; returns where the main file went."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    os.replace(path, target)
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            os.replace(side, target.with_name(target.name + suffix))
+    damaged_marker(path).unlink(missing_ok=True)
+    return target
+
+
+class Database:
+    """A connection to one SQLite file with its own ordered migrations (PRAGMA user_version)."""
+
+    def __init__(self, path: Path, migrations: tuple[str | Callable[[sqlite3.Connection], None], ...], what: str):
+        self.path = path
+        self.what = what  # "cache" or "decisions file": used in messages
+        self.migrations = migrations
+        self.db = self._connect()
+        try:
+            self.migrate()
+        except BaseException:
+            self.db.close()
+            raise
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=True)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the header and the schema
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    @property
+    def version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        current, target = self.version, len(self.migrations)
+        if current > target:
+            raise StoreError(
+                f"the {self.what} at {self.path} was written by a newer dedup-gui (schema {current}); update the app"
+            )
+        for version in range(current, target):
+            log.info("migrating %s %s to schema %d", self.what, self.path, version + 1)
+            step = self.migrations[version]
+            with self.transaction() as db:
+                if callable(step):
+                    step(db)
+                else:
+                    for statement in step.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                db.execute(f"PRAGMA user_version={version + 1}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE: fails at once, not half-way, when the file cannot be written).
+
+        SQLite rolls some failed transactions back by itself (a full disk); rolling back again would hide the
+        real error behind "cannot rollback - no transaction is active", so only an open transaction is rolled back.
+        """
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            if self.db.in_transaction:
+                try:
+                    self.db.execute("ROLLBACK")
+                except sqlite3.Error as exc:
+                    log.warning("rollback failed after an error: %s", exc)
+            raise
+        try:
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                try:
+                    self.db.execute("ROLLBACK")
+                except sqlite3.Error as exc:
+                    log.warning("rollback failed after a failed commit: %s", exc)
+            raise
+
+    def writable(self) -> None:
+        """Raise now when nothing can be written (read-only file or folder, full disk), before anything is done."""
+        with self.transaction() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS write_probe(x)")
+            db.execute("INSERT INTO write_probe VALUES (1)")
+            db.execute("DELETE FROM write_probe")
+
+    def healthy(self) -> bool:
+        """A quick structural check, only used after an error to tell a damaged file from another failure."""
+        try:
+            row = self.db.execute("PRAGMA quick_check(1)").fetchone()
+        except sqlite3.Error:
+            return False
+        return bool(row) and row[0] == "ok"
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_database(
+    path: Path,
+    migrations: tuple[str | Callable[[sqlite3.Connection], None], ...],
+    what: str,
+    notices: list[str],
+    salvage: Callable[[Path, Path], str] | None = None,
+) -> Database:
+    """Open (creating or migrating) a database; a damaged one is set aside and replaced, with a notice.
+
+    `salvage(damaged, fresh)` copies what can still be read from the damaged file into the fresh one and says what
+    it kept; without it (a cache) the fresh file starts empty.
+    """
+    marker = damaged_marker(path)
+    if marker.exists() and path.exists():
+        return _replace_damaged(path, migrations, what, notices, salvage, "found damaged while in use")
+    try:
+        return Database(path, migrations, what)
+    except sqlite3.Error as exc:
+        if not is_damage(exc):
+            raise describe_error(exc, path, what) from exc
+        return _replace_damaged(path, migrations, what, notices, salvage, str(exc))
+
+
+def _replace_damaged(
+    path: Path,
+    migrations: tuple[str | Callable[[sqlite3.Connection], None], ...],
+    what: str,
+    notices: list[str],
+    salvage: Callable[[Path, Path], str] | None,
+    why: str,
+) -> Database:
+    try:
+        aside = set_aside(path)
+        fresh = Database(path, migrations, what)
+    except OSError as exc:
+        raise StoreError(f"the {what} at {path} is damaged ({why}) and cannot be replaced: {exc.strerror}") from exc
+    except sqlite3.Error as exc:
+        raise describe_error(exc, path, what) from exc
+    kept = salvage(aside, path) if salvage else "it will be rebuilt by the next scan"
+    message = f"The {what} at {path} was damaged ({why}). It was set aside as {aside.name}; {kept}."
+    log.warning(message)
+    notices.append(message)
+    return fresh

@@ -1,0 +1,322 @@
+"""The precious half of the store, in its own file: keep/trash decisions, dismissed groups and the action journal.
+
+Nothing here can be recomputed, so it lives apart from the caches: a damaged cache costs a rescan, never a decision
+or the record of what went to the trash. A damaged file is salvaged row by row into a new one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Iterable
+from contextlib import AbstractContextManager, closing
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger("dedup_gui.store")
+
+USER_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE decisions (
+        path TEXT PRIMARY KEY,
+        decision TEXT NOT NULL CHECK (decision IN ('keep', 'trash')),
+        updated REAL NOT NULL
+    );
+    CREATE TABLE dismissals (
+        id INTEGER PRIMARY KEY,
+        created REAL NOT NULL,
+        label TEXT NOT NULL,
+        paths TEXT NOT NULL
+    );
+    CREATE TABLE not_duplicates (
+        a TEXT NOT NULL,
+        b TEXT NOT NULL,
+        created REAL NOT NULL,
+        dismissal INTEGER NOT NULL REFERENCES dismissals(id) ON DELETE CASCADE,
+        PRIMARY KEY (a, b, dismissal),
+        CHECK (a < b)
+    );
+    CREATE TABLE batches (
+        id INTEGER PRIMARY KEY,
+        started REAL NOT NULL,
+        kind TEXT NOT NULL
+    );
+    CREATE TABLE journal (
+        id INTEGER PRIMARY KEY,
+        batch INTEGER NOT NULL,
+        ts REAL NOT NULL,
+        action TEXT NOT NULL,
+        path TEXT NOT NULL,
+        trash_path TEXT,
+        size INTEGER,
+        mtime_ns INTEGER,
+        content TEXT,
+        status TEXT NOT NULL,
+        message TEXT,
+        companion_of TEXT
+    );
+    CREATE INDEX journal_batch ON journal(batch);
+    CREATE INDEX journal_path ON journal(path)
+    """,
+)
+
+# Journal statuses of a restore row after which its file needs no more work from Undo.
+RESTORE_DONE = ("restored", "never-moved", "gone")
+# Statuses of a trash row whose file may be in the trash: "pending" is a move that was started and never confirmed.
+MAYBE_TRASHED = ("trashed", "pending")
+
+
+@dataclass(frozen=True, slots=True)
+class JournalRow:
+    id: int
+    batch: int
+    ts: float
+    action: str  # "trash" | "restore"
+    path: str
+    trash_path: str | None
+    size: int | None
+    mtime_ns: int | None
+    content: str | None  # full content hash when the file was checked
+    status: str
+    message: str
+    companion_of: str | None  # the photo a sidecar travelled with
+
+
+@dataclass(frozen=True, slots=True)
+class Dismissal:
+    """One "not duplicates" decision, listed so it can be seen and undone."""
+
+    id: int
+    created: float
+    label: str
+    paths: tuple[str, ...]
+    pairs: int
+
+
+_JOURNAL_COLUMNS = "id, batch, ts, action, path, trash_path, size, mtime_ns, content, status, message, companion_of"
+
+
+class UserTables:
+    """Queries on the user-data file; mixed into Store, which provides `udb` and `user_transaction()`."""
+
+    udb: sqlite3.Connection
+
+    def user_transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError
+
+    # -- decisions -------------------------------------------------------------------------------------------
+
+    def decisions(self) -> dict[str, str]:
+        """Path -> 'keep' | 'trash' for every file the user decided on."""
+        return dict(self.udb.execute("SELECT path, decision FROM decisions"))
+
+    def set_decisions(self, items: Iterable[tuple[str, str | None]]) -> None:
+        """Save decisions at once; None clears a decision."""
+        now = time.time()
+        with self.user_transaction() as db:
+            for path, decision in items:
+                if decision is None:
+                    db.execute("DELETE FROM decisions WHERE path=?", (path,))
+                else:
+                    db.execute("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?)", (path, decision, now))
+
+    # -- "not duplicates" --------------------------------------------------------------------------------------
+
+    def not_duplicates(self) -> set[tuple[str, str]]:
+        """Pairs of content hashes (a < b) the user said are different pictures."""
+        return {(a, b) for a, b in self.udb.execute("SELECT DISTINCT a, b FROM not_duplicates")}
+
+    def add_dismissal(self, label: str, paths: Iterable[str], pairs: Iterable[tuple[str, str]]) -> int:
+        """Record one dismissal and the content-hash pairs it separates; returns its id (for undo)."""
+        now = time.time()
+        rows = {(min(a, b), max(a, b)) for a, b in pairs if a != b}
+        with self.user_transaction() as db:
+            cur = db.execute(
+                "INSERT INTO dismissals(created, label, paths) VALUES (?, ?, ?)", (now, label, json.dumps(list(paths)))
+            )
+            did = int(cur.lastrowid or 0)
+            db.executemany(
+                "INSERT OR IGNORE INTO not_duplicates VALUES (?, ?, ?, ?)", [(a, b, now, did) for a, b in rows]
+            )
+        return did
+
+    def add_not_duplicates(self, pairs: Iterable[tuple[str, str]]) -> int:
+        """Content-hash pairs as one unnamed dismissal (kept for scripts and tests)."""
+        return self.add_dismissal("marked not duplicates", (), pairs)
+
+    def dismissals(self) -> list[Dismissal]:
+        rows = self.udb.execute(
+            "SELECT d.id, d.created, d.label, d.paths, count(n.a) FROM dismissals d "
+            "LEFT JOIN not_duplicates n ON n.dismissal = d.id GROUP BY d.id ORDER BY d.id DESC"
+        )
+        return [Dismissal(i, c, label, tuple(json.loads(p)), n) for i, c, label, p, n in rows]
+
+    def remove_dismissal(self, dismissal_id: int) -> None:
+        with self.user_transaction() as db:
+            db.execute("DELETE FROM not_duplicates WHERE dismissal=?", (dismissal_id,))
+            db.execute("DELETE FROM dismissals WHERE id=?", (dismissal_id,))
+
+    # -- the journal ---------------------------------------------------------------------------------------------
+
+    def begin_batch(self, kind: str) -> int:
+        """A new apply or undo batch. Being a write, it proves the file is writable before any photo moves."""
+        with self.user_transaction() as db:
+            return int(
+                db.execute("INSERT INTO batches(started, kind) VALUES (?, ?)", (time.time(), kind)).lastrowid or 0
+            )
+
+    def journal_add(
+        self,
+        batch: int,
+        action: str,
+        path: str,
+        status: str,
+        *,
+        trash_path: str | None = None,
+        size: int | None = None,
+        mtime_ns: int | None = None,
+        content: str | None = None,
+        message: str = "",
+        companion_of: str | None = None,
+    ) -> int:
+        """Append one row, committed before this returns (a move is recorded before it happens); returns its id."""
+        with self.user_transaction() as db:
+            cur = db.execute(
+                f"INSERT INTO journal({_JOURNAL_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (batch, time.time(), action, path, trash_path, size, mtime_ns, content, status, message, companion_of),
+            )
+            return int(cur.lastrowid or 0)
+
+    def journal_update(self, row_id: int, status: str, *, trash_path: str | None = None, message: str = "") -> None:
+        """Confirm (or fail) a row written before its action."""
+        with self.user_transaction() as db:
+            db.execute(
+                "UPDATE journal SET status=?, trash_path=coalesce(?, trash_path), message=? WHERE id=?",
+                (status, trash_path, message, row_id),
+            )
+
+    def journal_rows(self, batch: int) -> list[JournalRow]:
+        rows = self.udb.execute(f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE batch=? ORDER BY id", (batch,))
+        return [JournalRow(*r) for r in rows]
+
+    def undoable_batches(self) -> list[int]:
+        """Batches, newest first, with a file that may be in the trash and that no restore has finished with."""
+        marks = ",".join("?" * len(MAYBE_TRASHED))
+        done = ",".join("?" * len(RESTORE_DONE))
+        rows = self.udb.execute(
+            f"SELECT DISTINCT t.batch FROM journal t WHERE t.action='trash' AND t.status IN ({marks}) AND NOT EXISTS "
+            "(SELECT 1 FROM journal r WHERE r.action='restore' AND r.path=t.path AND r.ts >= t.ts "
+            f"AND r.status IN ({done})) ORDER BY t.batch DESC",
+            (*MAYBE_TRASHED, *RESTORE_DONE),
+        )
+        return [int(b) for (b,) in rows]
+
+
+# -- moving and salvaging --------------------------------------------------------------------------------------
+
+
+def copy_user_tables(source: sqlite3.Connection, user_path: Path) -> None:
+    """Copy decisions, "not duplicates" and the journal of an older single-file store into the user-data file.
+
+    Runs inside the cache's migration transaction; the user file is written and committed first, so a crash between
+    the two leaves the rows in both and the next start copies them again (INSERT OR IGNORE: nothing twice).
+    """
+    tables = {name for (name,) in source.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    with closing(sqlite3.connect(user_path, timeout=30)) as dest, dest:
+        if "decisions" in tables:
+            dest.executemany(
+                "INSERT OR IGNORE INTO decisions VALUES (?, ?, ?)",
+                source.execute("SELECT path, decision, updated FROM decisions"),
+            )
+        if "not_duplicates" in tables:
+            pairs = source.execute("SELECT a, b, created FROM not_duplicates").fetchall()
+            if pairs:
+                cur = dest.execute(
+                    "INSERT INTO dismissals(created, label, paths) VALUES (?, ?, '[]')",
+                    (min(c for _, _, c in pairs), "marked not duplicates before this version"),
+                )
+                dest.executemany(
+                    "INSERT OR IGNORE INTO not_duplicates VALUES (?, ?, ?, ?)",
+                    [(a, b, c, cur.lastrowid) for a, b, c in pairs],
+                )
+        if "journal" in tables:
+            rows = source.execute(
+                "SELECT id, batch, ts, action, path, trash_path, size, mtime_ns, content, status, message FROM journal"
+            ).fetchall()
+            dest.executemany(
+                f"INSERT OR IGNORE INTO journal({_JOURNAL_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL)", rows
+            )
+            batches = {(r[1], r[2]) for r in rows}
+            dest.executemany("INSERT OR IGNORE INTO batches VALUES (?, ?, 'apply')", sorted(batches))
+    log.info("moved the user's decisions and journal into %s", user_path)
+
+
+def salvage_user_data(damaged: Path, fresh: Path) -> str:
+    """Copy every row that can still be read from a damaged user-data file; say what was kept."""
+    kept: dict[str, int] = {}
+    try:
+        src = sqlite3.connect(f"file:{damaged}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error as exc:
+        return f"nothing could be read from it ({exc}); your decisions start afresh"
+    with closing(src), closing(sqlite3.connect(fresh, timeout=30)) as dest:
+        try:
+            src.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            return f"nothing could be read from it ({exc}); your decisions start afresh"
+        for table in ("dismissals", "not_duplicates", "decisions", "batches", "journal"):
+            kept[table] = _salvage_table(src, dest, table)
+        dest.commit()
+    return (
+        f"recovered {kept['decisions']} decisions, {kept['dismissals']} dismissed groups and "
+        f"{kept['journal']} journal rows from it"
+    )
+
+
+def _top_rowid(src: sqlite3.Connection, table: str) -> int | None:
+    """The largest rowid to look for: from the table, else from its index; None when neither can be read."""
+    for query in (
+        f"SELECT max(rowid) FROM {table}",
+        f"SELECT max(rowid) FROM {table} INDEXED BY sqlite_autoindex_{table}_1",
+    ):
+        try:
+            return int(src.execute(query).fetchone()[0] or 0)
+        except sqlite3.Error:
+            continue
+    return None
+
+
+def _rows(src: sqlite3.Connection, table: str, lo: int, hi: int) -> list[tuple]:
+    """Rows with rowid in [lo, hi]; one by one when the range crosses a damaged page."""
+    try:
+        return src.execute(f"SELECT * FROM {table} WHERE rowid BETWEEN ? AND ?", (lo, hi)).fetchall()
+    except sqlite3.Error:
+        rows = []
+        for rowid in range(lo, hi + 1):
+            try:
+                rows += src.execute(f"SELECT * FROM {table} WHERE rowid=?", (rowid,)).fetchall()
+            except sqlite3.Error:
+                continue
+        return rows
+
+
+def _salvage_table(src: sqlite3.Connection, dest: sqlite3.Connection, table: str) -> int:
+    """Rows of one table, read by rowid ranges so one bad page loses only the rows on it.
+
+    When the largest rowid cannot be read, ranges are read upwards until 16 in a row come back empty.
+    """
+    top = _top_rowid(src, table)
+    count, empty, lo = 0, 0, 0
+    while (lo <= top) if top is not None else (empty < 16):
+        rows = _rows(src, table, lo, lo + 255)
+        empty = 0 if rows else empty + 1
+        for row in rows:
+            marks = ",".join("?" * len(row))
+            try:
+                dest.execute(f"INSERT OR IGNORE INTO {table} VALUES ({marks})", row)
+                count += 1
+            except sqlite3.Error as exc:
+                log.warning("salvage: row of %s not kept: %s", table, exc)
+        lo += 256
+    return count
