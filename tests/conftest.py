@@ -14,6 +14,12 @@ import pytest
 from PIL import Image
 
 
+@pytest.fixture(autouse=True)
+def _own_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test reads and writes its own settings file, never the developer's."""
+    monkeypatch.setenv("DEDUP_GUI_SETTINGS", str(tmp_path_factory.mktemp("settings") / "settings.toml"))
+
+
 def photo(name: str, size: tuple[int, int] = (640, 480)) -> Image.Image:
     """A real photograph (scikit-image sample data ships inside the package, no download)."""
     from skimage import data

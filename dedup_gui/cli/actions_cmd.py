@@ -1,17 +1,17 @@
-"""`dedup-gui apply` and `dedup-gui undo`: act on the decisions stored by the window (or by hand) from a shell."""
+"""`dedup-gui apply` and `dedup-gui undo`: act on the decisions stored by the window (or by hand) from a shell.
+
+The plan comes from the engine's review rules, exactly as the window builds it: only groups the window would show,
+"not duplicates" honoured, protected folders by real path, never the last copy of a group.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from dedup_gui.cli.common import add_db_arg, load_settings, open_store, printable
 from dedup_gui.cli.output import human_size
-from dedup_gui.core import actions
-from dedup_gui.core.config import default_store_path
-from dedup_gui.core.errors import DedupError
-from dedup_gui.core.serialize import result_from_dict
-from dedup_gui.core.store import Store
+from dedup_gui.core import actions, review
 
 EXIT_OK, EXIT_ERROR = 0, 1
 
@@ -19,34 +19,32 @@ EXIT_OK, EXIT_ERROR = 0, 1
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     apply = sub.add_parser("apply", help="send every file marked 'trash' in the last scan's decisions to the trash")
     apply.add_argument("--dry-run", action="store_true", help="check each file and print what would happen")
-    apply.add_argument("--db", type=Path, default=None, help=f"store file (default: {default_store_path()})")
+    add_db_arg(apply)
     undo = sub.add_parser("undo", help="bring back the files the last apply sent to the trash")
-    undo.add_argument("--db", type=Path, default=None, help=f"store file (default: {default_store_path()})")
+    add_db_arg(undo)
 
 
 def _print_outcomes(report: actions.Report) -> None:
     for o in report.outcomes:
-        line = f"{o.status.value:11} {o.path}"
+        line = f"{o.status.value:11} {printable(o.path)}"
+        if o.companion_of:
+            line += f"  (travels with {printable(o.companion_of)})"
         if o.message:
-            line += f"  ({o.message})"
+            line += f"  ({printable(o.message)})"
         print(line)
 
 
-def build_plan(store: Store) -> actions.Plan:
-    last = store.last_scan()
-    if last is None:
-        raise DedupError("no scan results in the store: run `dedup-gui scan` first")
-    scan_id, config, result = last
-    groups = result_from_dict(result, scan_id).groups
-    return actions.plan(groups, store.decisions(), protected_roots=config.get("references", []))
-
-
 def cmd_apply(args: argparse.Namespace) -> int:
-    store = Store(args.db or default_store_path())
+    settings = load_settings()
+    store = open_store(args, settings)
     try:
-        the_plan = build_plan(store)
+        shown = review.load(store, settings.keeper_rules)
+        if shown is None:
+            print("no scan results in the store: run `dedup-gui scan` first", file=sys.stderr)
+            return EXIT_ERROR
+        the_plan = review.build_plan(store, shown)
         if not the_plan.items:
-            print("nothing is marked 'trash' in the last scan's decisions", file=sys.stderr)
+            print("nothing is marked 'trash' in the groups of the last scan", file=sys.stderr)
             return EXIT_OK
         report = actions.apply(the_plan, store, dry_run=args.dry_run)
     finally:
@@ -59,11 +57,13 @@ def cmd_apply(args: argparse.Namespace) -> int:
         f"{len(report.failures)} refused or failed",
         file=sys.stderr,
     )
-    return EXIT_ERROR if report.failures else EXIT_OK
+    if report.stopped:
+        print(f"dedup-gui: error: stopped early: {printable(report.stopped)}", file=sys.stderr)
+    return EXIT_ERROR if report.failures or report.stopped else EXIT_OK
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
-    store = Store(args.db or default_store_path())
+    store = open_store(args, load_settings())
     try:
         report = actions.undo_last(store)
     finally:

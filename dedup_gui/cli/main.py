@@ -11,15 +11,18 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from dedup_gui import __version__
 from dedup_gui.cli import actions_cmd
+from dedup_gui.cli.common import UsageError, add_db_arg, load_settings, open_store, printable
 from dedup_gui.cli.output import human_size, write_csv, write_json
 from dedup_gui.cli.progress_bar import ProgressBar
-from dedup_gui.core.config import ScanConfig, default_store_path, default_workers
+from dedup_gui.core.config import ScanConfig, default_workers
 from dedup_gui.core.errors import DedupError
 from dedup_gui.core.progress import CancelToken
+from dedup_gui.core.settings import Settings
 from dedup_gui.core.types import Mode, ScanResult, ScanStatus
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
@@ -35,7 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dedup-gui {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     scan = sub.add_parser("scan", help="scan folders and report duplicate groups")
-    scan.add_argument("roots", nargs="+", type=Path, metavar="ROOT", help="folder to scan")
+    scan.add_argument(
+        "roots", nargs="*", type=Path, metavar="ROOT", help="folder to scan (default: the window's folder list)"
+    )
     scan.add_argument(
         "--reference",
         action="append",
@@ -54,12 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument(
         "--mode",
         choices=[m.value for m in Mode],
-        default=Mode.NEAR.value,
-        help="exact: same bytes or pixels; near: also edited copies (default); similar: also other shots",
+        default=None,
+        help="exact: same bytes or pixels; near: also edited copies; similar: also other shots (default: settings)",
     )
     _add_output_args(scan)
     scan.add_argument("--workers", type=int, default=default_workers(), help="decoding processes (default: all cores)")
-    scan.add_argument("--device", choices=["auto", "cpu", "gpu"], default="auto", help="where the CNN runs")
+    scan.add_argument("--device", choices=["auto", "cpu", "gpu"], default=None, help="where the CNN runs")
     scan.add_argument("--no-embeddings", action="store_true", help="hashes only: faster, misses crops and edits")
     scan.add_argument(
         "--rotations",
@@ -70,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     scan.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
     regroup = sub.add_parser("regroup", help="regroup the last scan under another mode, without rescanning")
-    regroup.add_argument("--mode", choices=[m.value for m in Mode], default=Mode.NEAR.value)
+    regroup.add_argument("--mode", choices=[m.value for m in Mode], default=None)
     _add_output_args(regroup)
     regroup.add_argument("-q", "--quiet", action="store_true", help="no summary")
     actions_cmd.add_parsers(sub)
@@ -80,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_output_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", metavar="FILE", help="write the groups as JSON to FILE (- for standard output)")
     p.add_argument("--csv", metavar="FILE", help="write one CSV row per group member to FILE (- for standard output)")
-    p.add_argument("--db", type=Path, default=None, help=f"store file (default: {default_store_path()})")
+    add_db_arg(p)
 
 
 def _summary(result: ScanResult) -> str:
@@ -100,21 +105,31 @@ def _emit(result: ScanResult, args: argparse.Namespace) -> None:
         write_csv(result, args.csv)
 
 
+def scan_config(args: argparse.Namespace, settings: Settings) -> ScanConfig:
+    """The settings file's scan (folders, keeper rules, thresholds, excludes), with the arguments laid over it."""
+    base = settings.scan_config()
+    mode = Mode(args.mode or settings.mode)
+    overrides: dict = {"mode": mode, "workers": max(1, args.workers), "rotations": args.rotations}
+    if args.roots:
+        overrides |= {"roots": tuple(args.roots), "references": tuple(args.reference)}
+    elif args.reference:
+        overrides["references"] = (*base.references, *args.reference)
+    if args.exclude:
+        overrides["excludes"] = (*settings.exclude_patterns, *args.exclude)
+    if args.device:
+        overrides["device"] = args.device
+    overrides["embeddings"] = settings.embeddings and not args.no_embeddings and mode is not Mode.EXACT
+    config = replace(base, **overrides)
+    if not config.roots:
+        raise UsageError("no folder to scan: name one (dedup-gui scan FOLDER) or add folders in the window")
+    return config
+
+
 def cmd_scan(args: argparse.Namespace) -> int:
     from dedup_gui.core.pipeline import run_scan
-    from dedup_gui.core.store import Store
 
-    mode = Mode(args.mode)
-    config = ScanConfig(
-        roots=tuple(args.roots),
-        references=tuple(args.reference),
-        excludes=tuple(args.exclude),
-        mode=mode,
-        embeddings=not args.no_embeddings and mode is not Mode.EXACT,
-        device=args.device,
-        workers=max(1, args.workers),
-        rotations=args.rotations,
-    )
+    settings = load_settings()
+    config = scan_config(args, settings)
     cancel = CancelToken()
 
     def on_sigint(signum: int, frame: object) -> None:
@@ -125,12 +140,14 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     bar = ProgressBar(enabled=False if args.quiet else None)
-    store = Store(args.db or default_store_path())
     try:
-        result = run_scan(config, store=store, sink=bar, cancel=cancel)
+        store = open_store(args, settings)
+        try:
+            result = run_scan(config, store=store, sink=bar, cancel=cancel)
+        finally:
+            bar.close()
+            store.close()
     finally:
-        bar.close()
-        store.close()
         signal.signal(signal.SIGINT, previous)
     _emit(result, args)
     if not args.quiet:
@@ -140,11 +157,11 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 def cmd_regroup(args: argparse.Namespace) -> int:
     from dedup_gui.core.regroup import regroup
-    from dedup_gui.core.store import Store
 
-    store = Store(args.db or default_store_path())
+    settings = load_settings()
+    store = open_store(args, settings)
     try:
-        result = regroup(store, Mode(args.mode))
+        result = regroup(store, Mode(args.mode or settings.mode), settings.scan_config())
     finally:
         store.close()
     _emit(result, args)
@@ -180,8 +197,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = {"scan": cmd_scan, "regroup": cmd_regroup, "apply": actions_cmd.cmd_apply, "undo": actions_cmd.cmd_undo}
     try:
         return commands[args.command](args)
+    except UsageError as exc:
+        print(f"dedup-gui: {printable(str(exc))}", file=sys.stderr)
+        return EXIT_USAGE
     except DedupError as exc:
-        print(f"dedup-gui: error: {exc}", file=sys.stderr)
+        print(f"dedup-gui: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("dedup-gui: aborted", file=sys.stderr)

@@ -11,6 +11,7 @@ import hashlib
 import io
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 import time
@@ -76,9 +77,10 @@ class ScanState:
 
 
 def _config_dict(config: ScanConfig) -> dict:
+    """The scan's settings as stored with its result; folders by real path (links and relative paths resolved)."""
     return {
-        "roots": [str(p) for p in config.roots],
-        "references": [str(p) for p in config.references],
+        "roots": [os.path.realpath(p) for p in config.roots],
+        "references": [os.path.realpath(p) for p in config.references],
         "excludes": list(config.excludes),
         "mode": config.mode.value,
         "embeddings": config.embeddings,
@@ -94,13 +96,15 @@ def run_scan(
     Problems in the result. On cancel, finished work is saved first and a CANCELLED result is returned.
     """
     state = ScanState(config, store, Throttle(sink or NullSink()), cancel or CancelToken())
-    records = _enumerate(state)
+    scanning.check_roots(config.roots + config.references)
     scan_id = store.begin_scan(_config_dict(config))
+    records: list[FileRecord] = []
     groups: list[Group] = []
     links: list[tuple[int, int, PairEvidence]] = []
     contents: list[Content] = []
     status = ScanStatus.COMPLETED
     try:
+        records = _enumerate(state)
         state.cancel.check()
         with state.stage(Stage.EXACT):
             ids = store.sync_files(records)
@@ -119,6 +123,7 @@ def run_scan(
         with state.stage(Stage.GROUPING):
             apart = apart_pairs(contents, store.full_hashes(), store.not_duplicates())
             groups = build_groups(contents, links, records, config, apart)
+            _hash_members(state, groups)
     except Cancelled:
         status = ScanStatus.CANCELLED
         groups = []
@@ -153,7 +158,7 @@ def _enumerate(state: ScanState) -> list[FileRecord]:
     records: list[FileRecord] = []
     with state.stage(Stage.ENUMERATING):
         state.emit(ProgressEvent(Stage.ENUMERATING, 0, None))
-        for record in scanning.walk(options, state.problems):
+        for record in scanning.walk(options, state.problems, check=state.cancel.check):
             records.append(record)
             if len(records) % 256 == 0:
                 state.cancel.check()
@@ -209,6 +214,24 @@ def _contents(records: list[FileRecord], ids: dict[str, int], twins: dict[str, s
         if h is not None:
             by_hash[h] = c
     return contents
+
+
+def _hash_members(state: ScanState, groups: list[Group]) -> None:
+    """A full content hash for every grouped file: apply refuses a file whose contents it cannot compare with the
+    scan's (a file changed later with the same size and date would otherwise pass as unchanged)."""
+    sizes = {m.path: m.size for g in groups for m in g.members}
+    known = state.store.full_hashes_of(sizes)
+    rows = []
+    for path, size in sizes.items():
+        if path in known:
+            continue
+        state.cancel.check()
+        try:
+            rows.append((path, None, contenthash.full_hash(FileRecord(path, size, 0, 0))))
+        except contenthash.ContentError as exc:  # changed or gone since the walk: apply will refuse it
+            log.warning("cannot hash %s: %s", path, exc.problem.message)
+    if rows:
+        state.store.save_content_hashes(rows, contenthash.HASH_VERSION)
 
 
 def _ignore_sigint() -> None:

@@ -21,11 +21,11 @@ from dedup_gui.core.worker import ANALYSIS_VERSION
 
 def regroup(store: Store, mode: Mode, base: ScanConfig | None = None) -> ScanResult:
     """The last scan's result with groups rebuilt from its stored pairs for `mode` (and base's thresholds)."""
-    last = store.last_scan()
+    last = store.last_scan(completed=True)
     if last is None:
         raise DedupError("nothing to regroup: run a scan first")
     scan_id, config_dict, result_dict = last
-    references = tuple(config_dict.get("references", ()))
+    references = tuple(os.path.realpath(r) for r in config_dict.get("references", ()))
     config = replace(base or ScanConfig(roots=()), mode=mode)
     pairs = store.scan_pairs(scan_id)
     copies: dict[str, list[str]] = {}
@@ -36,7 +36,7 @@ def regroup(store: Store, mode: Mode, base: ScanConfig | None = None) -> ScanRes
         else:
             links_by_path.append((a, b, evidence_from_dict({"a": a, "b": b, **ev} if "a" not in ev else ev)))
     reps = sorted({p for a, b, _ in links_by_path for p in (a, b)} | set(copies))
-    ids = dict(store.db.execute("SELECT path, id FROM files"))
+    ids = store.file_ids()
     cached = store.cached_images([ids[p] for p in reps if p in ids], ANALYSIS_VERSION)
     rep_ids = [ids[p] for p in reps if p in ids]
     vectors = store.embeddings(rep_ids, MODEL_ID)
@@ -61,7 +61,8 @@ def regroup(store: Store, mode: Mode, base: ScanConfig | None = None) -> ScanRes
         contents.append(content)
         for p in paths:
             size, mtime, _ = facts[p]
-            protected = any(p == r or p.startswith(r.rstrip(os.sep) + os.sep) for r in references)
+            real = os.path.realpath(p)
+            protected = any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in references)
             records.append(FileRecord(p, size, mtime, 0, protected))
     links = [(index[a], index[b], ev) for a, b, ev in links_by_path if a in index and b in index]
     apart = apart_pairs(contents, store.full_hashes(), store.not_duplicates())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,14 +70,18 @@ def _excluded(path: str, name: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(path, p) for p in patterns)
 
 
-def walk(options: WalkOptions, problems: list[Problem]) -> Iterator[FileRecord]:
+def walk(
+    options: WalkOptions, problems: list[Problem], check: Callable[[], None] = lambda: None
+) -> Iterator[FileRecord]:
     """Yield each image file once (hard links and files reached twice through links included).
 
     Folders are identified by (device, inode) so a symlink loop is seen and skipped; files likewise, so a
-    photo reachable through two links is not reported as its own duplicate.
+    photo reachable through two links is not reported as its own duplicate. A file is protected when its real
+    path lies in a protected folder's real path, however either was reached. `check` runs once per folder, so
+    a cancel is honoured even in folders that hold no photos.
     """
     check_roots(options.roots + options.references)
-    refs = [os.path.abspath(r) for r in options.references]
+    refs = [os.path.realpath(r) for r in options.references]
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[tuple[int, int]] = set()
     stack = [os.path.abspath(r) for r in (*options.roots, *options.references)]
@@ -95,6 +99,9 @@ def walk(options: WalkOptions, problems: list[Problem]) -> Iterator[FileRecord]:
                 log.debug("skipping %s: already visited (symlink loop or duplicate link)", folder)
             continue
         seen_dirs.add(key)
+        check()
+        real_folder = os.path.realpath(folder)
+        folder_protected = any(_is_under(real_folder, r) for r in refs)
         try:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
@@ -128,7 +135,10 @@ def walk(options: WalkOptions, problems: list[Problem]) -> Iterator[FileRecord]:
                     continue
                 if not entry.is_file(follow_symlinks=True):
                     continue
-                found = _file_record(entry, path, refs)
+                protected = folder_protected
+                if is_link and refs:
+                    protected = any(_is_under(os.path.realpath(path), r) for r in refs)
+                found = _file_record(entry, path, protected)
             except FileNotFoundError:
                 if entry.is_symlink():
                     continue  # a dangling link is not a photo
@@ -150,7 +160,7 @@ def walk(options: WalkOptions, problems: list[Problem]) -> Iterator[FileRecord]:
         stack.extend(reversed(subdirs))
 
 
-def _file_record(entry: os.DirEntry[str], path: str, refs: list[str]) -> tuple[FileRecord, tuple[int, int]] | None:
+def _file_record(entry: os.DirEntry[str], path: str, protected: bool) -> tuple[FileRecord, tuple[int, int]] | None:
     """The record of an image file (by extension, else by its first bytes), with its (device, inode) identity."""
     ext = os.path.splitext(entry.name)[1].lower()
     if ext in NEVER_IMAGES or entry.name.lower() in ("thumbs.db", "desktop.ini"):
@@ -166,6 +176,5 @@ def _file_record(entry: os.DirEntry[str], path: str, refs: list[str]) -> tuple[F
             return None  # not ours to report: we do not know it is a photo
         if not looks_like_image(head):
             return None
-    protected = any(_is_under(path, r) for r in refs)
     record = FileRecord(path=path, size=st.st_size, mtime_ns=st.st_mtime_ns, inode=st.st_ino, protected=protected)
     return record, (st.st_dev, st.st_ino)

@@ -1,17 +1,21 @@
 """The user's settings: one typed record with defaults, stored as TOML in the platformdirs config folder.
 
-Shared by the CLI and the GUI, so it needs no Qt. Read with tomllib; written by the tiny writer below (flat
-keys, strings, numbers, booleans and lists of strings are all this record needs).
+Shared by the CLI and the GUI, so it needs no Qt. Read with tomllib, written with tomli_w (any string, control
+characters included, survives the round trip). A file that cannot be read is never overwritten: it is set aside
+beside itself and the defaults are used, with a notice.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 import tomllib
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
+
+import tomli_w
 
 from dedup_gui.core.config import APP_NAME, KEEPER_RULE_NAMES, HashThresholds, ScanConfig
 from dedup_gui.core.errors import ConfigError
@@ -85,23 +89,9 @@ def default_settings_path() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "settings.toml"
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t")
-        return f'"{escaped}"'
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} as TOML")
-
-
 def dumps(settings: Settings) -> str:
-    lines = ["# dedup-gui settings; edit while the app is closed", ""]
-    lines += [f"{k} = {_toml_value(v)}" for k, v in asdict(settings).items()]
-    return "\n".join(lines) + "\n"
+    data = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(settings).items()}
+    return "# dedup-gui settings; edit while the app is closed\n\n" + tomli_w.dumps(data)
 
 
 def loads(text: str) -> Settings:
@@ -123,15 +113,33 @@ def loads(text: str) -> Settings:
 
 
 def load(path: Path | None = None) -> Settings:
-    """The saved settings, or the defaults when there is no file yet."""
+    """The saved settings, or the defaults when there is no file yet; raises ConfigError when it cannot be used."""
     path = path or default_settings_path()
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return Settings()
-    except OSError as exc:
-        raise ConfigError(f"cannot read the settings at {path}: {exc.strerror}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the settings at {path}: {getattr(exc, 'strerror', None) or exc}") from exc
     return loads(text)
+
+
+def load_or_default(path: Path | None = None) -> tuple[Settings, str | None]:
+    """(settings, notice): a file that cannot be used is moved aside (never overwritten) and the defaults are used.
+
+    The notice says where the old file went, so the user can repair it; the next save writes a fresh file.
+    """
+    path = path or default_settings_path()
+    try:
+        return load(path), None
+    except ConfigError as exc:
+        aside = path.with_name(f"{path.name}.unreadable-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            os.replace(path, aside)
+        except OSError as move_exc:
+            return Settings(), f"{exc}. Using the defaults; the file was left as it is ({move_exc.strerror})."
+        log.warning("settings at %s set aside as %s: %s", path, aside, exc)
+        return Settings(), f"{exc}. Using the defaults; your file was kept as {aside}."
 
 
 def save(settings: Settings, path: Path | None = None) -> None:

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from dedup_gui import __version__
 from dedup_gui.core import settings as settings_io
 from dedup_gui.core.config import default_store_path
-from dedup_gui.core.errors import ConfigError
 from dedup_gui.ui.about import APP_ID, app_icon
 
 log = logging.getLogger("dedup_gui.ui")
@@ -25,11 +24,9 @@ def main(argv: Sequence[str]) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)  # Wayland matches the window to the installed .desktop file by this id
     app.setWindowIcon(app_icon())
-    try:
-        settings = settings_io.load()
-    except ConfigError as exc:
-        QMessageBox.warning(None, "dedup-gui", f"{exc}\nStarting with the default settings.")
-        settings = settings_io.Settings()
+    settings, notice = settings_io.load_or_default()
+    if notice:
+        QMessageBox.warning(None, "dedup-gui", notice)
     from dedup_gui.ui.main_window import MainWindow
 
     store = Path(settings.store_path) if settings.store_path else default_store_path()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from dedup_gui.core import review
 from dedup_gui.core.types import Group
 from dedup_gui.ui import jobs
 from dedup_gui.ui.signals import emit
@@ -41,8 +42,8 @@ class Decisions(QObject):
         self.set([(path, decision)])
 
     def auto_select(self, group: Group) -> None:
-        """Keep the proposed keeper, trash the rest (protected copies are always kept)."""
-        self.set([(m.path, "keep" if m.path == group.keeper or m.protected else "trash") for m in group.members])
+        """The engine's proposal: keep the keeper, trash the copies, never a protected file or a RAW original."""
+        self.set(review.auto_select([group]))
 
     def trash_count(self, groups: list[Group]) -> tuple[int, int]:
         paths = [(m.path, m.size) for g in groups for m in g.members if self.marks.get(m.path) == "trash"]

@@ -67,7 +67,7 @@ class MainWindow(QMainWindow):
             self.folders.add_folder(path, role)
         self.folders.set_mode(settings.mode)
         self.statusBar().showMessage("Opening the last results…")
-        self.service.call(jobs.load_last, self._on_loaded, self._on_store_failed)
+        self.service.call(jobs.load_last(self.settings.keeper_rules), self._on_loaded, self._on_store_failed)
 
     # -- layout -------------------------------------------------------------------------------------------------
 
@@ -230,17 +230,13 @@ class MainWindow(QMainWindow):
         group, member = self.groups.current()
         if group is None:
             return
-        others = [m.path for m in group.members if m.path != group.keeper]
-        if member is not None and member.path != group.keeper:
-            others = [member.path]
-        self.service.call(jobs.mark_not_duplicates(group.keeper, others), self._on_not_duplicates)
+        path = member.path if member is not None else None
+        job = jobs.not_duplicates(group, path, self.settings.keeper_rules)
+        self.service.call(job, self._on_not_duplicates, self._on_store_failed)
 
-    def _on_not_duplicates(self, hidden: list[str]) -> None:
-        for path in hidden:
-            self.decisions.marks.pop(path, None)
-        self.model.remove_members(hidden)
-        msg = f"{len(hidden)} files hidden as not duplicates" if hidden else "Byte-identical copies stay grouped"
-        self.statusBar().showMessage(msg, 8000)
+    def _on_not_duplicates(self, loaded: jobs.Loaded | None) -> None:
+        self._on_loaded(loaded)
+        self.statusBar().showMessage("Marked as not duplicates: identical copies stay together", 8000)
 
     def open_large_compare(self, flip: bool = False) -> None:
         group = self.compare.group
@@ -296,9 +292,8 @@ class MainWindow(QMainWindow):
             self.worker.cancel()
 
     def _on_scan_done(self, result: ScanResult) -> None:
-        refs = self.references
         self.statusBar().showMessage("Loading results…")
-        self.service.call(lambda store: jobs.from_result(result, store, refs), self._on_loaded, self._on_store_failed)
+        self.service.call(jobs.load_last(self.settings.keeper_rules), self._on_loaded, self._on_store_failed)
 
     def _on_scan_failed(self, message: str) -> None:
         self.stack.setCurrentIndex(RESULTS if self.model.rowCount() else EMPTY)
@@ -326,7 +321,7 @@ class MainWindow(QMainWindow):
     def _run_apply(self, groups: list[Group]) -> None:
         self.apply_action.setEnabled(False)
         self.statusBar().showMessage("Moving files to the trash…")
-        self.service.call(jobs.apply_decisions(groups, self.references), self._on_applied, self._on_store_failed)
+        self.service.call(jobs.apply_decisions(self.settings.keeper_rules), self._on_applied, self._on_store_failed)
 
     def _on_applied(self, report: Report) -> None:
         self.apply_action.setEnabled(True)
@@ -347,7 +342,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{restored} files restored from the trash", 15000)
         if report.failures:
             ReportDialog("Undo: some files could not come back", report, self).open()
-        self.service.call(jobs.load_last, self._on_loaded, self._on_store_failed)
+        self.service.call(jobs.load_last(self.settings.keeper_rules), self._on_loaded, self._on_store_failed)
 
     # -- settings and lifetime ----------------------------------------------------------------------------------
 

@@ -1,0 +1,244 @@
+"""Every rule about what the user decided, in one place the window and the CLI both call.
+
+Which groups are shown (members still on disk, "not duplicates" honoured), what a dismissal separates and how it is
+undone, what auto-select proposes (never a protected file, never a RAW original in favour of a rendering of it,
+a RAW+JPEG pair kept whole), and which files an apply may try (only decisions inside groups that are still shown).
+No front end can skip a rule, because no front end has its own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from dedup_gui.core import actions
+from dedup_gui.core.contenthash import HASH_VERSION
+from dedup_gui.core.formats import RAW_EXTENSIONS, RAW_FORMATS
+from dedup_gui.core.grouping import DEFAULT_KEEPER_RULES, propose_keeper
+from dedup_gui.core.serialize import result_from_dict
+from dedup_gui.core.store import Dismissal, Store
+from dedup_gui.core.types import Group, Member, PairEvidence, Problem, Tier
+
+KEEP, TRASH = actions.KEEP, actions.TRASH
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """What the review shows: the last completed scan's groups as the user's decisions leave them."""
+
+    groups: tuple[Group, ...]
+    problems: tuple[Problem, ...]
+    decisions: dict[str, str]
+    references: tuple[str, ...]  # protected folders, real paths
+    scan_id: int | None = None
+    cancelled: bool = False  # the newest scan was stopped: these are the results of the one before
+    dismissed: tuple[Dismissal, ...] = ()
+
+
+# -- loading --------------------------------------------------------------------------------------------------------
+
+
+def load(store: Store, rules: Sequence[str] = DEFAULT_KEEPER_RULES) -> Review | None:
+    """The review of the newest scan that ran to its end (None before the first one)."""
+    last = store.last_scan(completed=True)
+    newest = store.last_scan()
+    if last is None:
+        if newest is None:
+            return None
+        return Review((), (), store.decisions(), (), newest[0], True, tuple(store.dismissals()))
+    scan_id, config, data = last
+    result = result_from_dict(data, scan_id)
+    references = tuple(str(r) for r in actions.real_roots(config.get("references", ())))
+    cancelled = newest is not None and newest[0] != scan_id
+    groups = visible_groups(result.groups, store, rules)
+    return Review(
+        tuple(groups), result.problems, store.decisions(), references, scan_id, cancelled, tuple(store.dismissals())
+    )
+
+
+def visible_groups(groups: Iterable[Group], store: Store, rules: Sequence[str] = DEFAULT_KEEPER_RULES) -> list[Group]:
+    """Groups minus members gone from disk, split where the user said "not duplicates".
+
+    Members are taken apart by content: a member and its byte-identical copies (and copies identical to the keeper
+    by their pixels) always stay together, so a dismissal never separates real copies from each other.
+    """
+    apart = store.not_duplicates()
+    groups = list(groups)
+    hashes = store.full_hashes_of(m.path for g in groups for m in g.members) if apart else {}
+    out: list[Group] = []
+    for g in groups:
+        members = [m for m in g.members if os.path.exists(m.path)]
+        for part in _split(g, members, hashes, apart) if apart else [members]:
+            if len(part) >= 2:
+                out.append(_regrouped(g, part, hashes, rules))
+    return out
+
+
+def _classes(group: Group, members: list[Member], hashes: dict[str, str]) -> list[list[Member]]:
+    """Members in classes of identical copies: same content hash, or identical to the keeper ("exact" evidence)."""
+    by_key: dict[str, list[Member]] = {}
+    keeper_hash = hashes.get(group.keeper)
+    for m in members:
+        exact = m.path == group.keeper or (m.evidence is not None and m.evidence.tier is Tier.EXACT)
+        key = keeper_hash if exact and keeper_hash else hashes.get(m.path) or f"path:{m.path}"
+        by_key.setdefault(key, []).append(m)
+    return list(by_key.values())
+
+
+def _split(group: Group, members: list[Member], hashes: dict[str, str], apart: set[tuple[str, str]]) -> list:
+    """The part that stays with the keeper, then each class of identical copies the user separated from it."""
+    classes = _classes(group, members, hashes)
+
+    def class_hashes(c: list[Member]) -> set[str]:
+        return {hashes[m.path] for m in c if m.path in hashes}
+
+    def separated(x: list[Member], y: list[Member]) -> bool:
+        return any((min(a, b), max(a, b)) in apart for a in class_hashes(x) for b in class_hashes(y))
+
+    home = next((c for c in classes if any(m.path == group.keeper for m in c)), classes[0] if classes else [])
+    staying = [m for c in classes if c is home or not separated(c, home) for m in c]
+    gone = [c for c in classes if c is not home and separated(c, home)]
+    return [staying, *gone]
+
+
+def _regrouped(group: Group, members: list[Member], hashes: dict[str, str], rules: Sequence[str]) -> Group:
+    """The group with only these members; the keeper proposed again when the old one is not among them."""
+    if len(members) == len(group.members):
+        return group
+    if any(m.path == group.keeper for m in members):
+        return replace(group, members=tuple(members))
+    keeper, reason = propose_keeper(members, rules)
+    keeper_hash = hashes.get(keeper)
+    fresh = []
+    for m in members:
+        if m.path == keeper:
+            fresh.append(replace(m, evidence=None))
+        elif keeper_hash and hashes.get(m.path) == keeper_hash:
+            same = PairEvidence(keeper, m.path, Tier.EXACT, 1.0, "bytes", description="same bytes")
+            fresh.append(replace(m, evidence=same))
+        else:
+            fresh.append(m)  # its evidence still describes how it matched the group
+    fresh.sort(key=lambda m: (m.path != keeper, m.path))
+    tier = Tier.EXACT if all(m.evidence is None or m.evidence.tier is Tier.EXACT for m in fresh) else group.tier
+    return Group(tier, keeper, reason, tuple(fresh))
+
+
+# -- "not duplicates" -------------------------------------------------------------------------------------------------
+
+
+def hash_of(store: Store, path: str) -> str:
+    """The store's full content hash of a file, computed and saved when the scan never needed it."""
+    known = store.full_hash_of(path)
+    if known:
+        return known
+    digest = actions.content_hash(path)
+    store.save_content_hashes([(path, None, digest)], HASH_VERSION)
+    return digest
+
+
+def _dismiss(store: Store, group: Group, separate: list[list[Member]], label: str) -> int:
+    """Record that each class in `separate` is a different picture from every other class of the group."""
+    members = [m for m in group.members if os.path.exists(m.path)]
+    hashes = {m.path: hash_of(store, m.path) for m in members}
+    classes = _classes(group, members, hashes)
+    chosen = {m.path for c in separate for m in c}
+    pairs = set()
+    for c in classes:
+        if not any(m.path in chosen for m in c):
+            continue
+        for other in classes:
+            if other is c:
+                continue
+            pairs |= {(hashes[a.path], hashes[b.path]) for a in c for b in other}
+    did = store.add_dismissal(label, [m.path for m in members], pairs)
+    store.set_decisions([(m.path, None) for m in group.members])  # the group changed: its decisions no longer hold
+    return did
+
+
+def dismiss_member(store: Store, group: Group, path: str) -> int:
+    """Split one file, with its identical copies, off the group; returns the dismissal's id (for undo)."""
+    member = next(m for m in group.members if m.path == path)
+    members = [m for m in group.members if os.path.exists(m.path)]
+    hashes = {m.path: hash_of(store, m.path) for m in members}
+    mine = next(c for c in _classes(group, members, hashes) if member in c)
+    label = f"{os.path.basename(path)} is not a copy of {os.path.basename(group.keeper)}"
+    return _dismiss(store, group, [mine], label)
+
+
+def dismiss_group(store: Store, group: Group) -> int:
+    """The whole group is not duplicates; identical copies inside it stay together. Returns the dismissal's id."""
+    members = [m for m in group.members if os.path.exists(m.path)]
+    hashes = {m.path: hash_of(store, m.path) for m in members}
+    classes = _classes(group, members, hashes)
+    label = f"{os.path.basename(group.keeper)} and {len(group.members) - 1} others are not duplicates"
+    return _dismiss(store, group, classes, label)
+
+
+def undo_dismissal(store: Store, dismissal_id: int) -> None:
+    store.remove_dismissal(dismissal_id)
+
+
+# -- decisions --------------------------------------------------------------------------------------------------------
+
+
+def is_raw(member: Member) -> bool:
+    """A camera RAW file, by its decoded format or, failing that, its extension."""
+    if member.info is not None and member.info.format.upper() in RAW_FORMATS:
+        return True
+    return os.path.splitext(member.path)[1].lower() in RAW_EXTENSIONS
+
+
+def _shot(path: str) -> tuple[str, str]:
+    """Folder and file stem: a camera writes the RAW and the JPEG of one shot side by side under one name."""
+    folder, name = os.path.split(path)
+    return folder, os.path.splitext(name)[0].lower()
+
+
+def proposal(group: Group, *, exact_only: bool = False) -> dict[str, str]:
+    """What auto-select marks in one group: keep the keeper, trash the copies, except what must never be proposed.
+
+    Kept whatever the keeper rules say: protected files; a RAW original unless the keeper is a RAW it is an
+    identical copy of; the JPEG of a kept RAW taken in the same shot (a RAW+JPEG pair is one photo's two files).
+    With `exact_only`, only identical copies of the keeper are proposed for the trash; the rest is left undecided.
+    """
+    keeper = next(m for m in group.members if m.path == group.keeper)
+    kept_raw_shots = {_shot(m.path) for m in group.members if is_raw(m) and _keeps_raw(m, keeper)}
+    out: dict[str, str] = {}
+    for m in group.members:
+        if (
+            m.path == keeper.path
+            or m.protected
+            or (is_raw(m) and _keeps_raw(m, keeper))
+            or _shot(m.path) in kept_raw_shots
+        ):
+            out[m.path] = KEEP
+        elif exact_only and (m.evidence is None or m.evidence.tier is not Tier.EXACT):
+            continue
+        else:
+            out[m.path] = TRASH
+    return out
+
+
+def _keeps_raw(raw: Member, keeper: Member) -> bool:
+    """A RAW stays unless it is an identical copy of a RAW keeper (two copies of one RAW file)."""
+    if raw.path == keeper.path:
+        return True
+    identical = raw.evidence is not None and raw.evidence.tier is Tier.EXACT
+    return not (is_raw(keeper) and identical)
+
+
+def auto_select(groups: Iterable[Group], *, exact_only: bool = False) -> list[tuple[str, str]]:
+    """Decisions for every member of these groups by `proposal` (the window passes all, the filtered or one)."""
+    return [item for g in groups for item in proposal(g, exact_only=exact_only).items()]
+
+
+# -- apply --------------------------------------------------------------------------------------------------------
+
+
+def build_plan(store: Store, review: Review | None = None) -> actions.Plan:
+    """The files an apply may try: members marked trash inside the groups the review shows, nothing else."""
+    review = review if review is not None else load(store)
+    if review is None:
+        return actions.Plan((), ())
+    return actions.plan(review.groups, review.decisions, protected_roots=review.references)
