@@ -18,9 +18,9 @@ from pathlib import Path
 import xxhash
 
 from dedup_gui.core import trash
-from dedup_gui.core.companions import companions_of_all
+from dedup_gui.core.companions import Listing, companions
 from dedup_gui.core.errors import StoreError
-from dedup_gui.core.store import JournalRow, Store
+from dedup_gui.core.store import JournalRow, NewRow, Store
 from dedup_gui.core.types import Group
 
 log = logging.getLogger("dedup_gui.actions")
@@ -151,31 +151,17 @@ def _check(item: PlannedTrash, store: Store, facts: dict, roots: Sequence[Path])
     return _Checked(None, st.st_size, st.st_mtime_ns, digest)
 
 
-class _Stop(Exception):
-    """The journal cannot be written: nothing more may move."""
+CHUNK = 64  # files journaled per transaction: the journal is fsynced, so one commit per file would dominate
 
 
-def _move(store: Store, batch: int, path: str, checked: _Checked, companion_of: str | None = None) -> Outcome:
-    """Journal, move, confirm. A journal that cannot be written stops the batch before (or right after) a move."""
-    try:
-        row = store.journal_add(
-            batch, "trash", path, "pending", size=checked.size, mtime_ns=checked.mtime_ns,
-            content=checked.digest or None, companion_of=companion_of,
-        )  # fmt: skip
-    except StoreError as exc:
-        raise _Stop(str(exc)) from exc
-    try:
-        where = trash.send_to_trash(path)
-    except trash.TrashError as exc:
-        outcome = Outcome(path, Status.FAILED, str(exc), None, checked.size, companion_of)
-    else:
-        outcome = Outcome(path, Status.TRASHED, "", str(where) if where else None, checked.size, companion_of)
-    try:
-        store.journal_update(row, outcome.status.value, trash_path=outcome.trash_path, message=outcome.message)
-    except StoreError as exc:  # the move is recorded as started: Undo finds it in the trash
-        raise _Stop(str(exc)) from exc
-    log.info("%s %s %s", outcome.status, path, outcome.message)
-    return outcome
+@dataclass(frozen=True, slots=True)
+class _Going:
+    """A file about to move: a planned photo, or a sidecar travelling with one."""
+
+    path: str
+    checked: _Checked
+    item: PlannedTrash | None  # None for a sidecar
+    companion_of: str | None = None
 
 
 def _companion_facts(path: str) -> _Checked:
@@ -192,10 +178,14 @@ def apply(
     *,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    chunk_size: int = CHUNK,
 ) -> Report:
     """Trash the planned files after the checks, journaling each one; a dry run checks and journals nothing.
 
-    Raises StoreError before anything moves when the journal cannot be written.
+    Files go in chunks: each file of a chunk is checked, then every move of the chunk is written to the journal as
+    "pending" in one durable transaction, then the files move, then one transaction confirms them. A crash at any
+    point leaves every moved file with its row. Raises StoreError before anything moves when the journal cannot be
+    written; a journal that fails later stops the batch (`Report.stopped`).
     """
     planned = {i.path for i in the_plan.items}
     # copies that stay: members not planned for trash that are still on disk (a vanished "keeper" keeps nothing)
@@ -205,74 +195,114 @@ def apply(
     if not dry_run:
         store.check_writable()
         batch = store.begin_batch("apply")
+    trash.forget_mounts()
     outcomes: list[Outcome] = []
     stopped = ""
     moved: set[str] = set()
-
-    def stays(path: str) -> bool:
-        """A file that will still be on disk after this batch, as far as is known now (planned ones may be refused)."""
-        return path not in moved and os.path.exists(path)
-
-    for n, item in enumerate(the_plan.items):
-        checked = _check(item, store, facts, the_plan.protected_roots)
-        refusal = checked.refusal
-        if refusal is None and not survivors[item.group]:
-            refusal = "the last copy of its group: keep at least one"
+    listings: dict[str, Listing] = {}  # one listing per folder for the companion search
+    items = list(the_plan.items)
+    for lo in range(0, len(items), chunk_size):
+        chunk = items[lo : lo + chunk_size]
         if stopped:
-            outcomes.append(Outcome(item.path, Status.FAILED, f"not moved: {stopped}", None, item.size))
+            outcomes += [Outcome(i.path, Status.FAILED, f"not moved: {stopped}", None, i.size) for i in chunk]
             continue
-        if refusal is not None:
-            outcomes.append(Outcome(item.path, Status.REFUSED, refusal, None, item.size))
-            if os.path.exists(item.path):
-                survivors[item.group].add(item.path)  # a refused file stays, so it counts as a copy kept
-            if batch is not None:
-                _journal_refusal(store, batch, item.path, checked, refusal)
-        elif dry_run or batch is None:
-            outcomes.append(Outcome(item.path, Status.WOULD_TRASH, "", None, checked.size))
-        else:
+        going: list[_Going] = []
+        refusals: list[NewRow] = []
+        for item in chunk:
+            checked = _check(item, store, facts, the_plan.protected_roots)
+            refusal = checked.refusal
+            if refusal is None and not survivors[item.group]:
+                refusal = "the last copy of its group: keep at least one"
+            if refusal is not None:
+                outcomes.append(Outcome(item.path, Status.REFUSED, refusal, None, item.size))
+                if os.path.exists(item.path):
+                    survivors[item.group].add(item.path)  # a refused file stays, so it counts as a copy kept
+                refusals.append(NewRow("trash", item.path, Status.REFUSED.value, size=checked.size, message=refusal))
+            elif dry_run:
+                outcomes.append(Outcome(item.path, Status.WOULD_TRASH, "", None, checked.size))
+            else:
+                going.append(_Going(item.path, checked, item))
+        if batch is not None:
+            going += _sidecars(going, moved, listings)
             try:
-                outcome = _move(store, batch, item.path, checked)
+                outcomes += _move_chunk(store, batch, going, refusals, survivors, moved)
             except _Stop as exc:
                 stopped = f"the journal cannot be written ({exc})"
-                outcome = _after_stop(item, stopped)
-            outcomes.append(outcome)
-            if outcome.status is Status.TRASHED:
-                moved.add(item.path)
-                if not stopped:
-                    try:
-                        outcomes += _move_companions(store, batch, item.path, stays)
-                    except _Stop as exc:
-                        stopped = f"the journal cannot be written ({exc})"
-            else:
-                survivors[item.group].add(item.path)
+                outcomes += [_after_stop(g, stopped) for g in going]
         if progress:
-            progress(n + 1, len(the_plan.items))
+            progress(min(lo + chunk_size, len(items)), len(items))
     return Report(batch, tuple(outcomes), stopped)
 
 
-def _after_stop(item: PlannedTrash, why: str) -> Outcome:
-    """The outcome of the file being moved when the journal failed: moved (its row says "pending") or not moved."""
-    if os.path.lexists(item.path):
-        return Outcome(item.path, Status.FAILED, f"not moved: {why}", None, item.size)
-    return Outcome(item.path, Status.TRASHED, "moved; the journal could not confirm it (Undo still finds it)")
+class _Stop(Exception):
+    """The journal cannot be written: nothing more may move."""
 
 
-def _journal_refusal(store: Store, batch: int, path: str, checked: _Checked, why: str) -> None:
-    try:
-        store.journal_add(batch, "trash", path, Status.REFUSED.value, size=checked.size, message=why)
-    except StoreError as exc:  # a refusal moved nothing: losing its row loses no photo
-        log.warning("could not journal a refusal of %s: %s", path, exc)
+def _sidecars(going: list[_Going], moved: set[str], listings: dict[str, Listing]) -> list[_Going]:
+    """Sidecars that travel with the photos of this chunk (a shared one only when no image of its shot stays)."""
+    leaving = {g.path for g in going}
 
+    def stays(path: str) -> bool:
+        return path not in moved and path not in leaving and os.path.exists(path)
 
-def _move_companions(store: Store, batch: int, photo: str, stays: Callable[[str], bool]) -> list[Outcome]:
     out = []
-    for side in companions_of_all([photo], stays)[photo]:
-        checked = _companion_facts(side)
-        if checked.refusal is not None:
-            out.append(Outcome(side, Status.FAILED, checked.refusal, None, 0, photo))
-            continue
-        out.append(_move(store, batch, side, checked, companion_of=photo))
+    for g in list(going):
+        for side in companions(g.path, stays, listings):
+            if side not in leaving and os.path.lexists(side):
+                leaving.add(side)
+                out.append(_Going(side, _companion_facts(side), None, g.path))
     return out
+
+
+def _move_chunk(
+    store: Store,
+    batch: int,
+    going: list[_Going],
+    refusals: list[NewRow],
+    survivors: list[set[str]],
+    moved: set[str],
+) -> list[Outcome]:
+    """Journal the chunk as pending (durably), move its files, confirm them."""
+    ready = [g for g in going if g.checked.refusal is None]
+    skipped = [g for g in going if g.checked.refusal is not None]  # a sidecar that cannot be read stays
+    pending = [
+        NewRow("trash", g.path, "pending", None, g.checked.size, g.checked.mtime_ns, g.checked.digest or None, "",
+               g.companion_of)
+        for g in ready
+    ]  # fmt: skip
+    try:
+        ids = store.journal_add_many(batch, [*refusals, *pending])[len(refusals) :]
+    except StoreError as exc:
+        raise _Stop(str(exc)) from exc
+    outcomes = [Outcome(g.path, Status.FAILED, str(g.checked.refusal), None, 0, g.companion_of) for g in skipped]
+    updates = []
+    for g, rid in zip(ready, ids, strict=True):
+        try:
+            where = trash.send_to_trash(g.path)
+        except trash.TrashError as exc:
+            outcome = Outcome(g.path, Status.FAILED, str(exc), None, g.checked.size, g.companion_of)
+            if g.item is not None:
+                survivors[g.item.group].add(g.path)
+        else:
+            outcome = Outcome(g.path, Status.TRASHED, "", str(where) if where else None, g.checked.size, g.companion_of)
+            moved.add(g.path)
+        log.info("%s %s %s", outcome.status, g.path, outcome.message)
+        outcomes.append(outcome)
+        updates.append((rid, outcome.status.value, outcome.trash_path, outcome.message))
+    try:
+        store.journal_update_many(updates)
+    except StoreError as exc:  # the moves are recorded as started: Undo finds them in the trash
+        raise _Stop(str(exc)) from exc
+    return outcomes
+
+
+def _after_stop(g: _Going, why: str) -> Outcome:
+    """The outcome of a file of the chunk that was being moved when the journal failed."""
+    size = g.checked.size
+    if os.path.lexists(g.path):
+        return Outcome(g.path, Status.FAILED, f"not moved: {why}", None, size, g.companion_of)
+    return Outcome(g.path, Status.TRASHED, "moved; the journal could not confirm it (Undo still finds it)", None,
+                   size, g.companion_of)  # fmt: skip
 
 
 # -- undo ---------------------------------------------------------------------------------------------------------
@@ -292,15 +322,20 @@ def undo_last(store: Store) -> Report:
     restored = {r.path for r in rows if r.action == "restore" and r.status in ("restored", "never-moved", "gone")}
     todo = [r for r in rows if r.action == "trash" and r.status in ("trashed", "pending") and r.path not in restored]
     outcomes: list[Outcome] = []
-    for row in todo:
-        pending = store.journal_add(
-            batch, "restore", row.path, "pending", trash_path=row.trash_path, size=row.size, mtime_ns=row.mtime_ns,
-            content=row.content, companion_of=row.companion_of,
-        )  # fmt: skip
-        outcome, status = _restore_row(row)
-        store.journal_update(pending, status, trash_path=outcome.trash_path, message=outcome.message)
-        if status != "never-moved":
-            outcomes.append(outcome)
+    for lo in range(0, len(todo), CHUNK):
+        chunk = todo[lo : lo + CHUNK]
+        pending = [
+            NewRow("restore", r.path, "pending", r.trash_path, r.size, r.mtime_ns, r.content, "", r.companion_of)
+            for r in chunk
+        ]
+        ids = store.journal_add_many(batch, pending)
+        updates = []
+        for row, rid in zip(chunk, ids, strict=True):
+            outcome, status = _restore_row(row)
+            updates.append((rid, status, outcome.trash_path, outcome.message))
+            if status != "never-moved":
+                outcomes.append(outcome)
+        store.journal_update_many(updates)
     return Report(batch, tuple(outcomes))
 
 

@@ -19,18 +19,27 @@ NAME_COMPANIONS = frozenset({".xmp", ".json", ".pp3", ".dop"})
 _PICTURES = IMAGE_EXTENSIONS | RAW_EXTENSIONS
 
 
-def _listing(folder: str, cache: dict[str, list[str]]) -> list[str]:
-    names = cache.get(folder)
-    if names is None:
+Listing = dict[str, list[tuple[str, str]]]  # file stem -> (file name, lower-case extension) in one folder
+
+
+def _listing(folder: str, cache: dict[str, Listing]) -> Listing:
+    """The folder's files by stem, read once per folder for a whole batch."""
+    index = cache.get(folder)
+    if index is None:
+        index = {}
         try:
-            names = [e.name for e in os.scandir(folder) if e.is_file(follow_symlinks=False)]
+            with os.scandir(folder) as it:
+                for e in it:
+                    if e.is_file(follow_symlinks=False):
+                        stem, ext = os.path.splitext(e.name)
+                        index.setdefault(stem, []).append((e.name, ext.lower()))
         except OSError:
-            names = []
-        cache[folder] = names
-    return names
+            pass
+        cache[folder] = index
+    return index
 
 
-def companions(photo: str, stays: Callable[[str], bool], cache: dict[str, list[str]] | None = None) -> list[str]:
+def companions(photo: str, stays: Callable[[str], bool], cache: dict[str, Listing] | None = None) -> list[str]:
     """Companion files of `photo` that should go to the trash with it.
 
     `stays(path)` says whether another file will remain on disk after this apply; a shared sidecar stays when any
@@ -38,20 +47,15 @@ def companions(photo: str, stays: Callable[[str], bool], cache: dict[str, list[s
     """
     folder, name = os.path.split(photo)
     stem, _ = os.path.splitext(name)
-    names = _listing(folder, {} if cache is None else cache)
-    out: list[str] = []
-    shared: list[str] = []
-    siblings: list[str] = []
-    for other in names:
+    index = _listing(folder, {} if cache is None else cache)
+    out = [os.path.join(folder, n) for n, ext in index.get(name, ()) if ext in NAME_COMPANIONS]
+    shared, siblings = [], []
+    for other, ext in index.get(stem, ()):
         if other == name:
             continue
-        o_stem, o_ext = os.path.splitext(other)
-        ext = o_ext.lower()
-        if o_stem == name and ext in NAME_COMPANIONS:
-            out.append(os.path.join(folder, other))
-        elif o_stem == stem and ext in STEM_COMPANIONS:
+        if ext in STEM_COMPANIONS:
             shared.append(os.path.join(folder, other))
-        elif o_stem == stem and ext in _PICTURES:
+        elif ext in _PICTURES:
             siblings.append(os.path.join(folder, other))
     if shared and not any(stays(s) for s in siblings):
         out += shared
@@ -60,5 +64,5 @@ def companions(photo: str, stays: Callable[[str], bool], cache: dict[str, list[s
 
 def companions_of_all(photos: Iterable[str], stays: Callable[[str], bool]) -> dict[str, list[str]]:
     """Companions of each photo, with one folder listing per folder."""
-    cache: dict[str, list[str]] = {}
+    cache: dict[str, Listing] = {}
     return {p: companions(p, stays, cache) for p in photos}

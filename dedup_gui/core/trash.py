@@ -7,6 +7,7 @@ It does not say where the file went, so we find it afterwards by matching those 
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -41,11 +42,18 @@ def home_trash() -> Path:
     return Path(data) / "Trash"
 
 
+@functools.lru_cache(maxsize=4096)
 def _mount_point(path: Path) -> Path:
+    """The mount point holding a folder (cached: an apply asks once per folder, not once per file)."""
     p = Path(os.path.realpath(path))
     while not os.path.ismount(p) and p != p.parent:
         p = p.parent
     return p
+
+
+def forget_mounts() -> None:
+    """Drop cached mount points (a disk may have been mounted elsewhere since the last batch)."""
+    _mount_point.cache_clear()
 
 
 def trash_dirs(path: str) -> list[tuple[Path, Path]]:

@@ -18,9 +18,16 @@ from typing import Any, TypeVar
 from dedup_gui.core.errors import StoreError
 from dedup_gui.core.store.cache import CachedImage, CacheTables, cache_migrations
 from dedup_gui.core.store.database import damaged_marker, describe_error, is_damage, open_database
-from dedup_gui.core.store.userdata import USER_MIGRATIONS, Dismissal, JournalRow, UserTables, salvage_user_data
+from dedup_gui.core.store.userdata import (
+    USER_MIGRATIONS,
+    Dismissal,
+    JournalRow,
+    NewRow,
+    UserTables,
+    salvage_user_data,
+)
 
-__all__ = ["CachedImage", "Dismissal", "JournalRow", "Store", "StoreError", "user_data_path"]
+__all__ = ["CachedImage", "Dismissal", "JournalRow", "NewRow", "Store", "StoreError", "user_data_path"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,7 +61,9 @@ class Store(CacheTables, UserTables):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create the cache folder {self.path.parent}: {exc.strerror}") from exc
-        self._user = open_database(self.user_path, USER_MIGRATIONS, "decisions file", self.notices, salvage_user_data)
+        self._user = open_database(
+            self.user_path, USER_MIGRATIONS, "decisions file", self.notices, salvage_user_data, durable=True
+        )
         try:
             self._cache = open_database(self.path, cache_migrations(self.user_path), "cache", self.notices)
         except BaseException:

@@ -34,6 +34,8 @@ def describe_error(exc: sqlite3.Error, path: Path, what: str) -> StoreError:
     """A StoreError that says what happened to which file and what the user can do about it."""
     msg = str(exc)
     code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+    if code in (8, 14) and _read_only_disk(path):
+        return StoreError(f"cannot write the {what} at {path}: the disk holding it is read-only")
     if code == 13 or "disk is full" in msg:  # SQLITE_FULL
         return StoreError(f"cannot write the {what} at {path}: the disk is full; free some space and try again")
     if code == 10 or "disk I/O" in msg:  # SQLITE_IOERR
@@ -49,6 +51,13 @@ def describe_error(exc: sqlite3.Error, path: Path, what: str) -> StoreError:
             f"the {what} at {path} is damaged ({msg}); it will be set aside and rebuilt the next time dedup-gui starts"
         )
     return StoreError(f"{what} error at {path}: {msg}")
+
+
+def _read_only_disk(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 def damaged_marker(path: Path) -> Path:
@@ -72,8 +81,16 @@ def set_aside(path: Path) -> Path:
 class Database:
     """A connection to one SQLite file with its own ordered migrations (PRAGMA user_version)."""
 
-    def __init__(self, path: Path, migrations: tuple[str | Callable[[sqlite3.Connection], None], ...], what: str):
+    def __init__(
+        self,
+        path: Path,
+        migrations: tuple[str | Callable[[sqlite3.Connection], None], ...],
+        what: str,
+        *,
+        durable: bool = False,
+    ):
         self.path = path
+        self.durable = durable  # every commit on disk before it returns (the journal), not only in the OS cache
         self.what = what  # "cache" or "decisions file": used in messages
         self.migrations = migrations
         self.db = self._connect()
@@ -87,7 +104,7 @@ class Database:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=True)
         try:
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
             db.execute("PRAGMA foreign_keys=ON")
             db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the header and the schema
         except BaseException:
@@ -169,6 +186,8 @@ def open_database(
     what: str,
     notices: list[str],
     salvage: Callable[[Path, Path], str] | None = None,
+    *,
+    durable: bool = False,
 ) -> Database:
     """Open (creating or migrating) a database; a damaged one is set aside and replaced, with a notice.
 
@@ -177,13 +196,13 @@ def open_database(
     """
     marker = damaged_marker(path)
     if marker.exists() and path.exists():
-        return _replace_damaged(path, migrations, what, notices, salvage, "found damaged while in use")
+        return _replace_damaged(path, migrations, what, notices, salvage, "found damaged while in use", durable)
     try:
-        return Database(path, migrations, what)
+        return Database(path, migrations, what, durable=durable)
     except sqlite3.Error as exc:
         if not is_damage(exc):
             raise describe_error(exc, path, what) from exc
-        return _replace_damaged(path, migrations, what, notices, salvage, str(exc))
+        return _replace_damaged(path, migrations, what, notices, salvage, str(exc), durable)
 
 
 def _replace_damaged(
@@ -193,10 +212,11 @@ def _replace_damaged(
     notices: list[str],
     salvage: Callable[[Path, Path], str] | None,
     why: str,
+    durable: bool,
 ) -> Database:
     try:
         aside = set_aside(path)
-        fresh = Database(path, migrations, what)
+        fresh = Database(path, migrations, what, durable=durable)
     except OSError as exc:
         raise StoreError(f"the {what} at {path} is damaged ({why}) and cannot be replaced: {exc.strerror}") from exc
     except sqlite3.Error as exc:

@@ -95,6 +95,21 @@ class Dismissal:
     pairs: int
 
 
+@dataclass(frozen=True, slots=True)
+class NewRow:
+    """A journal row about to be written."""
+
+    action: str
+    path: str
+    status: str
+    trash_path: str | None = None
+    size: int | None = None
+    mtime_ns: int | None = None
+    content: str | None = None
+    message: str = ""
+    companion_of: str | None = None
+
+
 _JOURNAL_COLUMNS = "id, batch, ts, action, path, trash_path, size, mtime_ns, content, status, message, companion_of"
 
 
@@ -182,19 +197,33 @@ class UserTables:
         companion_of: str | None = None,
     ) -> int:
         """Append one row, committed before this returns (a move is recorded before it happens); returns its id."""
+        row = NewRow(action, path, status, trash_path, size, mtime_ns, content, message, companion_of)
+        return self.journal_add_many(batch, [row])[0]
+
+    def journal_add_many(self, batch: int, rows: Iterable[NewRow]) -> list[int]:
+        """Append rows in one transaction, on disk when this returns; their ids in order."""
+        now = time.time()
+        ids = []
         with self.user_transaction() as db:
-            cur = db.execute(
-                f"INSERT INTO journal({_JOURNAL_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (batch, time.time(), action, path, trash_path, size, mtime_ns, content, status, message, companion_of),
-            )
-            return int(cur.lastrowid or 0)
+            for r in rows:
+                cur = db.execute(
+                    f"INSERT INTO journal({_JOURNAL_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (batch, now, r.action, r.path, r.trash_path, r.size, r.mtime_ns, r.content, r.status, r.message,
+                     r.companion_of),
+                )  # fmt: skip
+                ids.append(int(cur.lastrowid or 0))
+        return ids
 
     def journal_update(self, row_id: int, status: str, *, trash_path: str | None = None, message: str = "") -> None:
         """Confirm (or fail) a row written before its action."""
+        self.journal_update_many([(row_id, status, trash_path, message)])
+
+    def journal_update_many(self, updates: Iterable[tuple[int, str, str | None, str]]) -> None:
+        """(row id, status, trash path, message) for rows written before their action, in one transaction."""
         with self.user_transaction() as db:
-            db.execute(
+            db.executemany(
                 "UPDATE journal SET status=?, trash_path=coalesce(?, trash_path), message=? WHERE id=?",
-                (status, trash_path, message, row_id),
+                [(status, where, message, rid) for rid, status, where, message in updates],
             )
 
     def journal_rows(self, batch: int) -> list[JournalRow]:

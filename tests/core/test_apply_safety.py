@@ -1,0 +1,175 @@
+"""Apply and undo under the faults a photo owner meets: a file changed behind our back, sidecars, an interrupted
+batch, a journal that cannot be written, a disk that fills up mid-apply. Nothing may be lost or left unjournaled."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from dedup_gui.core import actions, review, trash
+from dedup_gui.core.config import ScanConfig
+from dedup_gui.core.pipeline import run_scan
+from dedup_gui.core.store import Store
+from tests.conftest import photo, save_jpeg
+from tests.faults import fill, remount, small_disk
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    data = tmp_path / "home" / ".local" / "share"
+    data.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(data))
+    return data / "Trash"
+
+
+def _library(root: Path, n: int = 1) -> list[Path]:
+    """n photos, each with a smaller copy (a file of unique size: the exact-copy stage never hashes it)."""
+    out = []
+    for i, name in enumerate(("astronaut", "coffee", "chelsea", "rocket", "camera")[:n]):
+        base = photo(name, (400, 300))
+        save_jpeg(base, root / f"p{i}.jpg")
+        out.append(save_jpeg(base.resize((200, 150), Image.Resampling.LANCZOS), root / f"p{i} small.jpg"))
+    return out
+
+
+def _scan_and_mark(root: Path, store: Store) -> review.Review:
+    run_scan(ScanConfig(roots=(root,), embeddings=False, workers=1), store=store)
+    shown = review.load(store)
+    store.set_decisions(review.auto_select(shown.groups))
+    return review.load(store)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_copy_changed_after_the_scan_with_the_same_size_and_date_is_refused(tmp_path: Path, home: Path) -> None:
+    (small,) = _library(tmp_path / "lib")
+    store = Store(tmp_path / "s.sqlite3")
+    shown = _scan_and_mark(tmp_path / "lib", store)
+    assert review.build_plan(store, shown).items[0].path == str(small)
+    st = small.stat()
+    data = bytearray(small.read_bytes())
+    data[len(data) // 2] ^= 0x55  # same size, same date: only the content hash can tell
+    small.write_bytes(bytes(data))
+    os.utime(small, ns=(st.st_atime_ns, st.st_mtime_ns))
+    report = actions.apply(review.build_plan(store, shown), store)
+    assert [(o.path, o.status) for o in report.outcomes] == [(str(small), actions.Status.REFUSED)]
+    assert "contents changed" in report.outcomes[0].message and small.exists()
+
+
+def test_sidecars_travel_with_their_photo_and_come_back(tmp_path: Path, home: Path) -> None:
+    lib = tmp_path / "lib"
+    (small,) = _library(lib)
+    sidecars = [lib / "p0 small.xmp", lib / "p0 small.AAE", lib / "p0 small.MOV", lib / "p0 small.jpg.json"]
+    for s in sidecars:
+        s.write_text(f"sidecar of {small.name}")
+    shared = lib / "p0.xmp"  # belongs to p0.jpg, which stays
+    shared.write_text("keeper's sidecar")
+    store = Store(tmp_path / "s.sqlite3")
+    shown = _scan_and_mark(lib, store)
+    report = actions.apply(review.build_plan(store, shown), store)
+    trashed = {Path(o.path) for o in report.with_status(actions.Status.TRASHED)}
+    assert trashed == {small, *sidecars}
+    assert all(o.companion_of == str(small) for o in report.outcomes if Path(o.path) in sidecars)
+    assert shared.exists()
+    undone = actions.undo_last(store)
+    assert not undone.failures and all(p.exists() for p in (small, *sidecars))
+    assert not list((home / "files").iterdir())
+
+
+def test_a_shared_sidecar_stays_while_the_raw_of_that_shot_stays(tmp_path: Path, home: Path) -> None:
+    lib = tmp_path / "lib"
+    (small,) = _library(lib)
+    (lib / "p0 small.NEF").write_bytes(b"a RAW file of the same shot")
+    side = lib / "p0 small.xmp"
+    side.write_text("edits shared by the RAW and the JPEG")
+    store = Store(tmp_path / "s.sqlite3")
+    shown = _scan_and_mark(lib, store)
+    report = actions.apply(review.build_plan(store, shown), store)
+    assert {Path(o.path) for o in report.with_status(actions.Status.TRASHED)} == {small}
+    assert side.exists()
+
+
+def test_undo_finishes_a_batch_interrupted_between_the_move_and_its_confirmation(tmp_path: Path, home: Path) -> None:
+    """What kill -9 at the worst moment leaves: a row that says 'pending' and the file in the trash."""
+    smalls = _library(tmp_path / "lib", 3)
+    before = {p: _sha(p) for p in smalls}
+    store = Store(tmp_path / "s.sqlite3")
+    _scan_and_mark(tmp_path / "lib", store)
+    batch = store.begin_batch("apply")
+    for p in smalls:
+        store.journal_add(
+            batch, "trash", str(p), "pending", size=p.stat().st_size, content=actions.content_hash(str(p))
+        )
+    trash.send_to_trash(str(smalls[0]))  # moved, never confirmed; smalls[1:] were never moved
+    undone = actions.undo_last(store)
+    assert [(o.path, o.status) for o in undone.outcomes] == [(str(smalls[0]), actions.Status.RESTORED)]
+    assert {p: _sha(p) for p in smalls} == before
+    assert actions.undo_last(store).batch is None  # a second undo has nothing left to do, and says so
+
+
+def test_a_second_undo_after_an_interrupted_one_reports_no_failures(tmp_path: Path, home: Path) -> None:
+    smalls = _library(tmp_path / "lib", 2)
+    store = Store(tmp_path / "s.sqlite3")
+    shown = _scan_and_mark(tmp_path / "lib", store)
+    report = actions.apply(review.build_plan(store, shown), store)
+    assert len(report.with_status(actions.Status.TRASHED)) == 2
+    first = trash.entry_for(str(smalls[0]), report.outcomes[0].trash_path, 0)
+    trash.restore(first)  # an undo that brought one file back and was killed before its journal row
+    undone = actions.undo_last(store)
+    assert not undone.failures and {o.path for o in undone.outcomes} == {str(p) for p in smalls}
+    assert all(p.exists() for p in smalls)
+
+
+def test_a_store_on_a_read_only_disk_is_a_clear_error_and_moves_nothing(
+    tmp_path: Path, home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dedup_gui.cli.main import main
+
+    smalls = _library(tmp_path / "lib", 2)
+    with small_disk(tmp_path / "disk", 16384) as disk:
+        store = Store(disk / "s.sqlite3")
+        _scan_and_mark(tmp_path / "lib", store)
+        store.close()
+        remount(disk, read_only=True)
+        try:
+            assert main(["apply", "--db", str(disk / "s.sqlite3")]) == 1
+        finally:
+            remount(disk, read_only=False)
+    err = capsys.readouterr().err
+    assert "read-only" in err or "cannot open" in err, err
+    assert "Traceback" not in err
+    assert all(p.exists() for p in smalls)
+    assert not (home / "files").exists() or not list((home / "files").iterdir())
+
+
+def test_a_disk_that_fills_mid_apply_leaves_every_moved_file_journaled(tmp_path: Path, home: Path) -> None:
+    smalls = _library(tmp_path / "lib", 5)
+    before = {p: _sha(p) for p in smalls}
+    with small_disk(tmp_path / "disk", 16384) as disk:
+        store = Store(disk / "s.sqlite3")
+        shown = _scan_and_mark(tmp_path / "lib", store)
+        filled = []
+
+        def fill_after_first(done: int, total: int) -> None:
+            if done == 1 and not filled:
+                filled.append(fill(disk))
+
+        report = actions.apply(review.build_plan(store, shown), store, progress=fill_after_first, chunk_size=1)
+        gone = [p for p in smalls if not p.exists()]
+        # here the journal could not grow after the first file: the batch stops with the reason, nothing unjournaled
+        assert "disk is full" in report.stopped and len(gone) == 1
+        journaled = {r.path for r in store.journal_rows(report.batch) if r.status in ("trashed", "pending")}
+        assert {str(p) for p in gone} <= journaled  # nothing in the trash without its row
+        assert len(gone) >= 1
+        (disk / "filler").unlink()
+        undone = actions.undo_last(store)
+        store.close()
+    assert not undone.failures
+    assert {p: _sha(p) for p in smalls} == before
