@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import sys
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
@@ -43,8 +43,10 @@ def new_pool(workers: int, budget: int) -> ProcessPoolExecutor:
     )
 
 
-def decode_all(jobs: Iterable[tuple[K, Job]], workers: int) -> Generator[tuple[K, Analysed | Problem], None, None]:
-    """(key, result) for every job, in the order they finish; a job whose file crashes the decoder gets a Problem.
+def decode_all(
+    jobs: Iterable[tuple[K, Job]], workers: int, work: Callable[[Job], Analysed | Problem] = analyse
+) -> Generator[tuple[K, Analysed | Problem], None, None]:
+    """(key, work(job)) for every job, in the order they finish; a job whose file kills the worker gets a Problem.
 
     Stop iterating (or close the generator) to cancel: queued jobs are dropped, running ones finish first.
     """
@@ -58,7 +60,7 @@ def decode_all(jobs: Iterable[tuple[K, Job]], workers: int) -> Generator[tuple[K
             while todo or in_flight:
                 while todo and len(in_flight) < workers * JOBS_PER_WORKER:
                     key, job = todo.popleft()
-                    in_flight[pool.submit(analyse, job)] = (key, job)
+                    in_flight[pool.submit(work, job)] = (key, job)
                 finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 if any(isinstance(fut.exception(), BrokenProcessPool) for fut in finished):
                     for fut, (key, job) in list(in_flight.items()):
@@ -76,10 +78,12 @@ def decode_all(jobs: Iterable[tuple[K, Job]], workers: int) -> Generator[tuple[K
             for fut in in_flight:
                 fut.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
-        yield from _one_by_one(suspects, budget)
+        yield from _one_by_one(suspects, budget, work)
 
 
-def _one_by_one(suspects: list[tuple[K, Job]], budget: int) -> Iterator[tuple[K, Analysed | Problem]]:
+def _one_by_one(
+    suspects: list[tuple[K, Job]], budget: int, work: Callable[[Job], Analysed | Problem]
+) -> Iterator[tuple[K, Analysed | Problem]]:
     """Each suspect alone in a single-worker pool; one that breaks the pool is the culprit."""
     pool: ProcessPoolExecutor | None = None
     try:
@@ -87,7 +91,7 @@ def _one_by_one(suspects: list[tuple[K, Job]], budget: int) -> Iterator[tuple[K,
             if pool is None:
                 pool = new_pool(1, budget)
             try:
-                result: Analysed | Problem = pool.submit(analyse, job).result()
+                result: Analysed | Problem = pool.submit(work, job).result()
             except BrokenProcessPool:
                 log.warning("the decoder crashed on %s", job[0])
                 result = Problem(job[0], ProblemKind.DECODER_CRASHED, CRASH_MESSAGE)
