@@ -58,11 +58,16 @@ def decode_all(
         pool = new_pool(workers, budget)
         try:
             while todo or in_flight:
-                while todo and len(in_flight) < workers * JOBS_PER_WORKER:
-                    key, job = todo.popleft()
-                    in_flight[pool.submit(work, job)] = (key, job)
-                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                if any(isinstance(fut.exception(), BrokenProcessPool) for fut in finished):
+                broken = False
+                try:
+                    while todo and len(in_flight) < workers * JOBS_PER_WORKER:
+                        in_flight[pool.submit(work, todo[0][1])] = todo[0]
+                        todo.popleft()
+                    finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    broken = any(isinstance(fut.exception(), BrokenProcessPool) for fut in finished)
+                except BrokenProcessPool:  # submit() to a pool that broke since the last wait
+                    broken = True
+                if broken:
                     for fut, (key, job) in list(in_flight.items()):
                         if fut.done() and fut.exception() is None:
                             yield key, fut.result()
