@@ -7,8 +7,9 @@ RAW_EXTENSIONS = frozenset(
     ".dng .nef .nrw .cr2 .cr3 .crw .arw .srf .sr2 .raf .orf .rw2 .pef .srw .x3f .3fr .fff .iiq .rwl .erf .kdc .dcr "
     ".mrw .mef .mos".split()
 )
-# ImageInfo.format of a RAW original: the extension's name in capitals ("NEF", "DNG", "CR3", ...).
-RAW_FORMATS = frozenset(ext[1:].upper() for ext in RAW_EXTENSIONS)
+# ImageInfo.format of a RAW original: the extension's name in capitals ("NEF", "DNG", "CR3", ...), or "RAW" for a
+# sensor image of unknown make found by content.
+RAW_FORMATS = frozenset(ext[1:].upper() for ext in RAW_EXTENSIONS) | {"RAW"}
 IMAGE_EXTENSIONS = (
     frozenset(
         ".jpg .jpeg .jpe .jfif .png .gif .bmp .dib .tif .tiff .webp .heic .heif .hif .avif .jp2 .ppm .pgm .pbm "

@@ -75,7 +75,7 @@ def test_raw_is_recognised_by_content_whatever_its_name(tmp_path: Path) -> None:
     # a NEF's structure: a CFA image in a SubIFD, no DNGVersion; found by content under any name
     without_dng_version = nef.replace(struct.pack("<HHI", 50706, 1, 4), struct.pack("<HHI", 50999, 1, 4), 1)
     assert rawfiles.raw_format(without_dng_version, ".tif") == "NEF"
-    assert {"DNG", "NEF", "CR2", "CR3", "ARW", "RAF", "ORF", "RW2", "PEF"} <= RAW_FORMATS
+    assert {"DNG", "NEF", "CR2", "CR3", "ARW", "RAF", "ORF", "RW2", "PEF", "RAW"} <= RAW_FORMATS
     assert is_raw_format("NEF") and not is_raw_format("JPEG") and not is_raw_format(None)
 
 
