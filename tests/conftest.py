@@ -35,18 +35,41 @@ def save_jpeg(img: Image.Image, path: Path, quality: int = 92, **kw: object) -> 
     return path
 
 
-def huge_png(path: Path, width: int = 20_000, height: int = 20_000) -> Path:
-    """A tiny file whose header claims a giant image: the decompression-bomb case, without using 400 MB here."""
+def huge_png(path: Path, width: int = 20_000, height: int = 20_000, color_type: int | None = None) -> Path:
+    """A tiny file whose header claims a giant image: the decompression-bomb case, without using 400 MB here.
+
+    With a `color_type` (6: RGBA) the rows are really there, compressed zeros: a valid PNG of 1000:1.
+    """
 
     def chunk(kind: bytes, payload: bytes) -> bytes:
         return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
 
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    data = (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
-    )
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, color_type or 0, 0, 0, 0)
+    if color_type is None:
+        idat = zlib.compress(b"\x00" * 64)
+    else:
+        idat = _zero_rows_zlib(1 + width * {0: 1, 2: 3, 4: 2, 6: 4}[color_type], height)
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
     path.write_bytes(data)
     return path
+
+
+def _zero_rows_zlib(row: int, rows: int, per_block: int = 256) -> bytes:
+    """zlib stream of rows x row zero bytes: one block of rows compressed once and repeated (a full flush makes
+    each block's output independent of the ones before), then the checksum of the whole; 1 GB in a second."""
+    per_block = min(per_block, rows)
+    block = bytes(row * per_block)
+    packer = zlib.compressobj(9)
+    head = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
+    again = packer.compress(block) + packer.flush(zlib.Z_FULL_FLUSH)
+    full, rest = divmod(rows, per_block)
+    tail = packer.compress(bytes(row * rest)) + packer.flush(zlib.Z_FULL_FLUSH) if rest else b""
+    checksum = 1
+    for _ in range(full):
+        checksum = zlib.adler32(block, checksum)
+    checksum = zlib.adler32(bytes(row * rest), checksum)
+    end = b"\x03\x00" + struct.pack(">I", checksum)  # an empty final block, then the Adler-32 of it all
+    return head + again * (full - 1) + tail + end
 
 
 @dataclass

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-IMAGE_EXTENSIONS = frozenset(
-    ".jpg .jpeg .jpe .jfif .png .gif .bmp .dib .tif .tiff .webp .heic .heif .hif .avif .jp2 .ppm .pgm .pbm .tga".split()
-)
-# Camera RAW files: the originals a photographer keeps; never proposed for the trash in favour of a rendering.
+# Camera RAW originals, read with LibRaw (core.rawfiles). Walked like every other image.
 RAW_EXTENSIONS = frozenset(
-    ".dng .nef .nrw .cr2 .cr3 .crw .arw .srf .sr2 .raf .orf .rw2 .rwl .pef .srw .x3f .3fr .iiq .erf .kdc .mrw".split()
+    ".dng .nef .nrw .cr2 .cr3 .crw .arw .srf .sr2 .raf .orf .rw2 .pef .srw .x3f .3fr .fff .iiq .rwl .erf .kdc .dcr "
+    ".mrw .mef .mos".split()
 )
-# Format names the decoder gives RAW files (ImageInfo.format).
-RAW_FORMATS = frozenset(
-    "DNG NEF NRW CR2 CR3 CRW ARW SRF SR2 RAF ORF RW2 RWL PEF SRW X3F 3FR IIQ ERF KDC MRW RAW".split()
+# ImageInfo.format of a RAW original: the extension's name in capitals ("NEF", "DNG", "CR3", ...), or "RAW" for a
+# sensor image of unknown make found by content.
+RAW_FORMATS = frozenset(ext[1:].upper() for ext in RAW_EXTENSIONS) | {"RAW"}
+IMAGE_EXTENSIONS = (
+    frozenset(
+        ".jpg .jpeg .jpe .jfif .png .gif .bmp .dib .tif .tiff .webp .heic .heif .hif .avif .jp2 .ppm .pgm .pbm "
+        ".tga".split()
+    )
+    | RAW_EXTENSIONS
 )
 # Companions and media we never sniff: opening them would cost an open() each for nothing.
 NEVER_IMAGES = frozenset(
@@ -31,9 +35,22 @@ _MAGICS: tuple[tuple[int, bytes], ...] = (
     (0, b"MM\x00*"),
     (8, b"WEBP"),
     (4, b"ftyp"),
+    # RAW formats whose header is not a plain TIFF one
+    (0, b"IIRO"),  # Olympus ORF
+    (0, b"IIRS"),
+    (0, b"MMOR"),
+    (0, b"IIU\x00"),  # Panasonic RW2, Leica RWL
+    (0, b"FUJIFILMCCD-RAW"),  # Fujifilm RAF
+    (0, b"FOVb"),  # Sigma X3F
+    (0, b"\x00MRM"),  # Minolta MRW
 )
 
 
 def looks_like_image(head: bytes) -> bool:
     """True when the first bytes carry a known image signature, whatever the file is called."""
     return any(head[off : off + len(sig)] == sig for off, sig in _MAGICS)
+
+
+def is_raw_format(fmt: str | None) -> bool:
+    """True for an ImageInfo.format that names a camera RAW original (see RAW_FORMATS)."""
+    return fmt is not None and fmt in RAW_FORMATS

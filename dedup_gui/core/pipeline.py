@@ -10,14 +10,10 @@ import dataclasses
 import hashlib
 import io
 import logging
-import multiprocessing
 import os
-import signal
-import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +23,7 @@ from dedup_gui.core import contenthash, scanning, verify
 from dedup_gui.core.assemble import apart_pairs, build_groups
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content
+from dedup_gui.core.decode_pool import decode_all
 from dedup_gui.core.embedding import MODEL_ID
 from dedup_gui.core.embedding_runner import EmbeddingRunner, queries_id, want_rotations
 from dedup_gui.core.linking import find_links
@@ -44,7 +41,7 @@ from dedup_gui.core.types import (
     ScanStats,
     ScanStatus,
 )
-from dedup_gui.core.worker import ANALYSIS_VERSION, Analysed, analyse
+from dedup_gui.core.worker import ANALYSIS_VERSION, Analysed
 
 log = logging.getLogger("dedup_gui.pipeline")
 
@@ -234,18 +231,6 @@ def _hash_members(state: ScanState, groups: list[Group]) -> None:
         state.store.save_content_hashes(rows, contenthash.HASH_VERSION)
 
 
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the main process, which cancels cleanly at the next batch."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _pool_context() -> multiprocessing.context.BaseContext:
-    """forkserver on Linux: forking a process that runs Qt or torch threads is unsafe, spawn is slower."""
-    if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("forkserver")
-    return multiprocessing.get_context("spawn")
-
-
 def _apply(content: Content, value: CachedImage | Analysed | Problem) -> None:
     if isinstance(value, Problem):
         content.problem = value
@@ -262,14 +247,21 @@ def _apply(content: Content, value: CachedImage | Analysed | Problem) -> None:
 
 
 def _decode(state: ScanState, contents: list[Content]) -> None:
-    """Decode each content not in the cache on all cores, embedding on a thread alongside; saved in chunks."""
+    """Decode each content not in the cache on all cores, embedding on a thread alongside; saved in chunks.
+
+    Every decoded file also gets its full content hash stored, so each file that can be in a group has one: a
+    cached decode whose file has none is decoded again.
+    """
     store, config = state.store, state.config
     cached = store.cached_images([fid for c in contents for fid in c.file_ids], ANALYSIS_VERSION)
+    hashed = store.full_hashes()
     for c in contents:
         if c.size == 0:
             c.problem = Problem(c.paths[0], ProblemKind.EMPTY, "empty file (0 bytes)")
             continue
         hit = next((cached[fid] for fid in c.file_ids if fid in cached), None)
+        if isinstance(hit, CachedImage) and not all(fid in hashed for fid in c.file_ids):
+            hit = None
         if hit is not None:
             _apply(c, hit)
             state.from_cache += len(c.paths)
@@ -285,11 +277,15 @@ def _decode(state: ScanState, contents: list[Content]) -> None:
     rotations = state.rotations
     runner = EmbeddingRunner(config.device, None, state.cancel, rotations=rotations) if need_embed else None
     pending_rows: list[tuple] = []
+    hash_rows: list[tuple[str, str | None, str | None]] = []
 
     def flush() -> None:
         if pending_rows:
             store.save_images(pending_rows, ANALYSIS_VERSION)
             pending_rows.clear()
+        if hash_rows:
+            store.save_content_hashes(hash_rows, contenthash.HASH_VERSION)
+            hash_rows.clear()
         if runner is not None:
             _save_vectors(state, contents, runner.take())
 
@@ -302,6 +298,8 @@ def _decode(state: ScanState, contents: list[Content]) -> None:
             else:
                 d = value.decoded
                 pending_rows.append((fid, d.info, None, value.phash, value.dhash, d.pixel_key, d.thumb_jpeg))
+        if isinstance(value, Analysed):
+            hash_rows.extend((path, None, value.full_hash) for path in content.paths)
         if runner is not None and isinstance(value, Analysed) and value.decoded.cnn is not None:
             runner.put(i, value.decoded.cnn, value.decoded.cnn_inner)
         state.decoded += 1
@@ -311,63 +309,20 @@ def _decode(state: ScanState, contents: list[Content]) -> None:
 
     workers = max(1, min(config.workers, len(todo)))
     try:
-        if workers == 1 or len(todo) < 4:
-            for i in todo:
-                state.cancel.check()
-                collect(i, analyse(job(i)))
+        with closing(decode_all(((i, job(i)) for i in todo), workers)) as results:
+            for i, value in results:
+                collect(i, value)
                 done += 1
                 state.emit(ProgressEvent(Stage.DECODING, done, total, detail=contents[i].paths[0]))
                 if len(pending_rows) >= SAVE_EVERY:
                     flush()
-        else:
-            _decode_in_pool(state, todo, job, collect, flush, workers, done, total)
+                state.cancel.check()
         if runner is not None:
             _wait_for_embeddings(state, runner, len(need_embed))
     finally:
         if runner is not None:
             runner.finish()
         flush()
-
-
-def _decode_in_pool(
-    state: ScanState,
-    todo: list[int],
-    job: Callable[[int], tuple[str, int, bool]],
-    collect: Callable[[int, Analysed | Problem], None],
-    flush: Callable[[], None],
-    workers: int,
-    done: int,
-    total: int,
-) -> None:
-    """Keep a few jobs per worker in flight (bounded memory), handle results as they finish, stop on cancel."""
-    jobs = iter(todo)
-    in_flight: dict[Future, int] = {}
-    unsaved = 0
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_ignore_sigint) as pool:
-        try:
-            while True:
-                while len(in_flight) < workers * 4:
-                    i = next(jobs, None)
-                    if i is None:
-                        break
-                    in_flight[pool.submit(analyse, job(i))] = i
-                if not in_flight:
-                    break
-                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    i = in_flight.pop(fut)
-                    collect(i, fut.result())
-                    done += 1
-                    unsaved += 1
-                    state.emit(ProgressEvent(Stage.DECODING, done, total))
-                if unsaved >= SAVE_EVERY:
-                    flush()
-                    unsaved = 0
-                state.cancel.check()
-        except Cancelled:
-            for fut in in_flight:
-                fut.cancel()
-            raise
 
 
 def _wait_for_embeddings(state: ScanState, runner: EmbeddingRunner, total: int) -> None:

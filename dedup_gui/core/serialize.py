@@ -40,6 +40,7 @@ def member_to_dict(m: Member) -> dict[str, Any]:
         "format": info.format if info else None,
         "taken": info.taken if info else None,
         "camera": info.camera if info else None,
+        "raw": info.raw if info else False,
         "evidence": evidence_to_dict(m.evidence) if m.evidence else None,
     }
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from dedup_gui.core.formats import RAW_FORMATS
+
 
 class Tier(StrEnum):
     """How strongly two files are the same picture; ordered from strongest to weakest."""
@@ -45,6 +47,7 @@ class ProblemKind(StrEnum):
     CORRUPT = "corrupt"
     TRUNCATED = "truncated"
     TOO_LARGE = "too-large"
+    DECODER_CRASHED = "decoder-crashed"  # the decoding process died on it (out of memory, a codec crash)
     UNSUPPORTED = "unsupported"
     UNREADABLE = "unreadable"
     VANISHED = "vanished"
@@ -79,7 +82,7 @@ class ImageInfo:
 
     width: int  # as displayed (EXIF orientation applied)
     height: int
-    format: str  # "JPEG", "PNG", "HEIF", ...
+    format: str  # "JPEG", "PNG", "HEIF", ...; a camera RAW is named by its format: "DNG", "NEF", "CR3", ...
     taken: str | None  # EXIF DateTimeOriginal as ISO 8601, if any
     camera: str | None  # "Make Model", if any
     uniform: bool  # near-blank: its hashes carry no information
@@ -87,6 +90,11 @@ class ImageInfo:
     @property
     def pixels(self) -> int:
         return self.width * self.height
+
+    @property
+    def raw(self) -> bool:
+        """A camera RAW original (its size is the sensor's): never a mere copy of a JPEG rendering."""
+        return self.format in RAW_FORMATS
 
 
 @dataclass(frozen=True, slots=True)

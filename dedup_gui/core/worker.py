@@ -1,16 +1,27 @@
-"""The per-image job run in the process pool: one decode, then the hashes, so both use all cores."""
+"""The per-image job run in the process pool (one decode, then the hashes, so both use all cores) and the set-up of
+each pool process: Ctrl-C left to the parent, death with the parent, a ceiling on memory."""
 
 from __future__ import annotations
 
+import os
+import select
+import signal
+import sys
+import threading
 from dataclasses import dataclass
 
 import numpy as np
 
-from dedup_gui.core.decoding import DECODE_VERSION, Decoded, decode_or_problem
+from dedup_gui.core import contenthash
+from dedup_gui.core.decoding import DECODE_VERSION, Decoded, DecodeError, decode_or_problem, read_bytes
+from dedup_gui.core.decoding import set_memory_budget as _set_memory_budget
 from dedup_gui.core.hashing import HASH_VERSION, image_hashes
 from dedup_gui.core.types import Problem
 
-ANALYSIS_VERSION = f"decode{DECODE_VERSION}-hash{HASH_VERSION}"
+ANALYSIS_VERSION = f"decode{DECODE_VERSION}-hash{HASH_VERSION}-content{contenthash.HASH_VERSION}"
+# Address space a worker may add beyond its decode budget before an allocation fails with MemoryError instead of
+# waking the out-of-memory killer: codec libraries loaded later (libheif, LibRaw), thread stacks and malloc arenas.
+ADDRESS_SPACE_MARGIN = (1 << 30) + (64 << 20) * (os.cpu_count() or 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,13 +29,81 @@ class Analysed:
     decoded: Decoded
     phash: np.ndarray  # uint64 (8,): one per dihedral transform
     dhash: np.ndarray
+    full_hash: str  # of every byte, as contenthash.full_hash computes it: the file as it was when it was judged
 
 
 def analyse(job: tuple[str, int, bool]) -> Analysed | Problem:
-    """Decode one file and hash it; a Problem instead when the file cannot be used."""
+    """Read one file once, hash its bytes, decode and hash the picture; a Problem when the file cannot be used."""
     path, size, want_cnn = job
-    decoded = decode_or_problem(path, size, want_cnn=want_cnn)
+    try:
+        data = read_bytes(path, size)
+    except DecodeError as exc:
+        return Problem(path, exc.kind, str(exc))
+    full_hash = contenthash.hash_bytes(data)
+    decoded = decode_or_problem(path, size, want_cnn=want_cnn, data=data)
     if isinstance(decoded, Problem):
         return decoded
     phash, dhash = image_hashes(decoded.gray)
-    return Analysed(decoded, phash, dhash)
+    return Analysed(decoded, phash, dhash, full_hash)
+
+
+def init_worker(budget: int, parent: int) -> None:
+    """Initializer of every decode process.
+
+    Ctrl-C goes to the parent alone, which cancels at the next batch. A worker must never outlive the scan: killed
+    with SIGKILL when its parent dies (Linux), and a thread that ends it when the scanning process is gone (a
+    forkserver's workers would otherwise wait for work forever, and keep the forkserver alive too). LibRaw's
+    OpenMP keeps to one thread: the pool already uses every core.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ["OMP_NUM_THREADS"] = "1"
+    _die_with_parent()
+    threading.Thread(target=_exit_when_gone, args=(parent,), name="parent-watch", daemon=True).start()
+    _set_memory_budget(budget)
+    _limit_address_space(budget)
+
+
+def _die_with_parent() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+
+
+def _exit_when_gone(pid: int) -> None:
+    """Block until process `pid` ends (a pidfd on Linux, else polling the parent), then end this process."""
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError) as exc:
+        if isinstance(exc, ProcessLookupError):
+            os._exit(1)
+        fd = None
+    if fd is not None:
+        select.select([fd], [], [])
+        os._exit(1)
+    first = os.getppid()
+    while os.getppid() == first:
+        threading.Event().wait(1.0)
+    os._exit(1)
+
+
+def _limit_address_space(budget: int) -> None:
+    """An allocation far beyond what the budget foresaw raises MemoryError (a problem) instead of an OOM kill."""
+    if not sys.platform.startswith("linux"):
+        return  # macOS does not enforce RLIMIT_AS; Windows has no rlimits
+    import resource
+
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            now = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return
+    limit = now + budget + ADDRESS_SPACE_MARGIN
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft == resource.RLIM_INFINITY or soft > limit:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))

@@ -127,3 +127,31 @@ def test_valid_jpeg_structures_are_not_mistaken_for_damage(tmp_path: Path, optio
     p.write_bytes(p.read_bytes() + b"\xff\xd8\xff\x01 trailing camera data \xff\x42")
     assert jpeg_damage_offset(p.read_bytes()) is None
     assert run(p).info.width == 640
+
+
+def test_jpeg_with_a_run_of_zeros_in_its_picture_data_is_damaged(tmp_path: Path) -> None:
+    """64 KB zeroed in the middle (a bad sector, an unfinished copy): no impossible marker, garbage all the same."""
+    good = save_jpeg(photo("coffee", (2400, 1800)), tmp_path / "good.jpg")
+    data = bytearray(good.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 65536] = bytes(65536)
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(bytes(data))
+    at = jpeg_damage_offset(bytes(data))
+    assert at is not None and middle - 8 <= at <= middle + 8
+    with pytest.raises(DecodeError) as err:
+        run(bad)
+    assert err.value.kind is ProblemKind.CORRUPT and f"from byte {at}" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"optimize": True}, {"progressive": True}, {"restart_marker_rows": 1}, {"optimize": True, "quality": 50}],
+)
+def test_flat_jpegs_whose_picture_data_is_all_zeros_are_valid(tmp_path: Path, options: dict) -> None:
+    """A blank 12 MP picture with optimised tables encodes as long runs of zero bytes: that is not damage."""
+    p = tmp_path / "flat.jpg"
+    Image.new("RGB", (4000, 3000), (200, 200, 200)).save(p, "JPEG", **{"quality": 90, **options})
+    data = p.read_bytes()
+    assert jpeg_damage_offset(data) is None
+    assert run(p).info.width == 4000

@@ -180,3 +180,25 @@ def test_file_name_that_is_not_utf8_is_reported_not_fatal(tmp_path: Path) -> Non
     kinds = {p.kind.value for p in result.problems}
     assert "unreadable" in kinds and "not-an-image" in kinds
     assert any("not valid UTF-8" in p.message for p in result.problems)
+
+
+def test_every_group_member_has_its_full_content_hash(library: Library, near: ScanResult, tmp_path: Path) -> None:
+    """Files of a unique size are never fully hashed by the exact-copy stage; the decode hashes them."""
+    from dedup_gui.core.contenthash import full_hash
+    from dedup_gui.core.types import FileRecord
+
+    store = Store(tmp_path / "s.sqlite3")
+    try:
+        result = run_scan(ScanConfig(roots=(library.root,), embeddings=False, workers=2), store=store)
+        members = [m for g in result.groups for m in g.members]
+        assert len(members) >= 10
+        for m in members:
+            st = os.stat(m.path)
+            assert store.full_hash_of(m.path) == full_hash(FileRecord(m.path, st.st_size, st.st_mtime_ns, st.st_ino))
+        # a cached decode from before hashes were stored is decoded again rather than left without one
+        store.db.execute("UPDATE files SET full_hash=NULL")
+        again = run_scan(ScanConfig(roots=(library.root,), embeddings=False, workers=2), store=store)
+        assert again.stats.decoded > 0
+        assert all(store.full_hash_of(m.path) for g in again.groups for m in g.members)
+    finally:
+        store.close()

@@ -1,0 +1,108 @@
+"""Decoding on all cores in worker processes, where a file that kills its worker costs that file, never the scan.
+
+A worker can die under us: the out-of-memory killer, a segfault in a codec, a kill -9. The pool then fails every
+job in flight (BrokenProcessPool) without saying which file did it, so those files are run again one at a time in
+a single-worker pool: a file that kills that worker too is the culprit and becomes a Problem; the others are
+decoded normally. Then the scan goes on with a fresh pool.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import sys
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
+
+from dedup_gui.core import machine
+from dedup_gui.core.types import Problem, ProblemKind
+from dedup_gui.core.worker import Analysed, analyse, init_worker
+
+log = logging.getLogger("dedup_gui.decode_pool")
+
+K = TypeVar("K")
+Job = tuple[str, int, bool]  # path, size, want the CNN input
+JOBS_PER_WORKER = 4  # in flight per worker: keeps every core busy while bounding the results held in memory
+CRASH_MESSAGE = "the decoder crashed on this file (out of memory, or a damaged file that crashes its codec)"
+
+
+def pool_context() -> multiprocessing.context.BaseContext:
+    """forkserver on Linux: forking a process that runs Qt or torch threads is unsafe, spawn is slower."""
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context("spawn")
+
+
+def new_pool(workers: int, budget: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=pool_context(), initializer=init_worker, initargs=(budget, os.getpid())
+    )
+
+
+def decode_all(
+    jobs: Iterable[tuple[K, Job]], workers: int, work: Callable[[Job], Analysed | Problem] = analyse
+) -> Generator[tuple[K, Analysed | Problem], None, None]:
+    """(key, work(job)) for every job, in the order they finish; a job whose file kills the worker gets a Problem.
+
+    Stop iterating (or close the generator) to cancel: queued jobs are dropped, running ones finish first.
+    """
+    budget = machine.decode_budget(workers)
+    todo = deque(jobs)
+    while todo:
+        suspects: list[tuple[K, Job]] = []
+        in_flight: dict[Future, tuple[K, Job]] = {}
+        pool = new_pool(workers, budget)
+        try:
+            while todo or in_flight:
+                broken = False
+                try:
+                    while todo and len(in_flight) < workers * JOBS_PER_WORKER:
+                        in_flight[pool.submit(work, todo[0][1])] = todo[0]
+                        todo.popleft()
+                    finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                    broken = any(isinstance(fut.exception(), BrokenProcessPool) for fut in finished)
+                except BrokenProcessPool:  # submit() to a pool that broke since the last wait
+                    broken = True
+                if broken:
+                    for fut, (key, job) in list(in_flight.items()):
+                        if fut.done() and fut.exception() is None:
+                            yield key, fut.result()
+                        else:
+                            suspects.append((key, job))
+                    in_flight.clear()
+                    log.warning("a decode worker died; running the %d files it may have held one by one", len(suspects))
+                    break
+                for fut in finished:
+                    key, _job = in_flight.pop(fut)
+                    yield key, fut.result()
+        finally:
+            for fut in in_flight:
+                fut.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+        yield from _one_by_one(suspects, budget, work)
+
+
+def _one_by_one(
+    suspects: list[tuple[K, Job]], budget: int, work: Callable[[Job], Analysed | Problem]
+) -> Iterator[tuple[K, Analysed | Problem]]:
+    """Each suspect alone in a single-worker pool; one that breaks the pool is the culprit."""
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for key, job in suspects:
+            if pool is None:
+                pool = new_pool(1, budget)
+            try:
+                result: Analysed | Problem = pool.submit(work, job).result()
+            except BrokenProcessPool:
+                log.warning("the decoder crashed on %s", job[0])
+                result = Problem(job[0], ProblemKind.DECODER_CRASHED, CRASH_MESSAGE)
+                pool.shutdown(wait=True)
+                pool = None
+            yield key, result
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)

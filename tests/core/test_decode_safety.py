@@ -1,0 +1,169 @@
+"""Reading files safely: memory bounded before decoding, a dying worker costs one file, workers die with the scan."""
+
+from __future__ import annotations
+
+import functools
+import os
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+import pytest
+from PIL import Image
+
+from dedup_gui.core import decode_pool, machine, pipeline
+from dedup_gui.core.config import ScanConfig
+from dedup_gui.core.pipeline import run_scan
+from dedup_gui.core.progress import ProgressEvent, Stage
+from dedup_gui.core.store import Store
+from dedup_gui.core.types import ProblemKind, ScanResult
+from dedup_gui.core.worker import Analysed, analyse
+from tests.conftest import huge_png, photo, save_jpeg
+from tests.core.crashing_work import analyse_or_die, cv2_decode
+from tests.dng import make_dng
+
+
+def small_library(root: Path) -> dict[str, Path]:
+    base = photo("astronaut", (800, 600))
+    return {
+        "orig": save_jpeg(base, root / "orig.jpg"),
+        "copy": save_jpeg(base.resize((400, 300)), root / "small.jpg", quality=80),
+        "other": save_jpeg(photo("coffee"), root / "coffee.jpg"),
+        "rocket": save_jpeg(photo("rocket"), root / "rocket.jpg"),
+    }
+
+
+def scan(root: Path, db: Path, **kw: object) -> ScanResult:
+    store = Store(db)
+    try:
+        return run_scan(ScanConfig(roots=(root,), embeddings=False, workers=2), store=store, **kw)  # type: ignore[arg-type]
+    finally:
+        store.close()
+
+
+def problems(result: ScanResult) -> dict[str, tuple[ProblemKind, str]]:
+    return {Path(p.path).name: (p.kind, p.message) for p in result.problems}
+
+
+def test_a_png_that_would_exhaust_memory_is_refused_before_decoding(tmp_path: Path) -> None:
+    """1 MB on disk, 16000 x 16000 RGBA: under the pixel guard, 2.3 GB to decode."""
+    lib = small_library(tmp_path / "lib")
+    huge = huge_png(tmp_path / "lib" / "poster.png", 16_000, 16_000, color_type=6)
+    assert huge.stat().st_size < 2_000_000
+    result = scan(tmp_path / "lib", tmp_path / "s.sqlite3")
+    kind, message = problems(result)["poster.png"]
+    assert kind is ProblemKind.TOO_LARGE
+    assert "needs about 2.3 GB of memory" in message and "this computer allows for one image" in message
+    assert {str(lib["orig"]), str(lib["copy"])} in [set(g.paths) for g in result.groups]
+
+
+def test_the_budget_comes_from_the_machine_within_its_bounds() -> None:
+    gib = machine.GIB
+    assert machine.decode_budget(2, available=64 * gib) == machine.BUDGET_CAP
+    assert machine.decode_budget(8, available=8 * gib) == machine.BUDGET_FLOOR  # 0.5 GiB a worker: the floor
+    assert machine.decode_budget(4, available=1 * gib) == gib // 2  # never more than half of what is free
+    assert machine.available_memory() > 0
+
+
+def test_a_file_that_kills_its_worker_costs_that_file_and_is_remembered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lib = small_library(tmp_path / "lib")
+    killer = save_jpeg(photo("chelsea"), tmp_path / "lib" / "kills-the-decoder.jpg")
+    monkeypatch.setattr(pipeline, "decode_all", functools.partial(decode_pool.decode_all, work=analyse_or_die))
+    db = tmp_path / "s.sqlite3"
+    result = scan(tmp_path / "lib", db)
+    kind, message = problems(result)[killer.name]
+    assert kind is ProblemKind.DECODER_CRASHED and "crashed" in message
+    assert len(result.problems) == 1
+    assert {str(lib["orig"]), str(lib["copy"])} in [set(g.paths) for g in result.groups]
+    again = scan(tmp_path / "lib", db)  # remembered: not decoded again, still reported
+    assert again.stats.decoded == 0
+    assert problems(again)[killer.name][0] is ProblemKind.DECODER_CRASHED
+
+
+def test_a_worker_killed_mid_scan_costs_nothing(tmp_path: Path) -> None:
+    """kill -9 of a decode worker: the files it held are decoded again, one by one, and the scan completes."""
+    lib = small_library(tmp_path / "lib")
+    for n in range(12):
+        save_jpeg(photo("camera" if n % 2 else "chelsea", (900, 700)).rotate(n * 7), tmp_path / "lib" / f"x{n}.jpg")
+    killed: list[int] = []
+
+    def sink(event: ProgressEvent) -> None:
+        if event.stage is Stage.DECODING and event.done >= 1 and not killed:
+            workers = [p for p in psutil.Process().children(recursive=True) if p.ppid() != os.getpid()]
+            if workers:
+                workers[0].kill()
+                killed.append(workers[0].pid)
+
+    result = scan(tmp_path / "lib", tmp_path / "s.sqlite3", sink=sink)
+    assert killed
+    assert result.problems == ()
+    assert result.stats.decoded == 16
+    assert {str(lib["orig"]), str(lib["copy"])} in [set(g.paths) for g in result.groups]
+
+
+def test_worker_memory_ceiling_turns_a_giant_allocation_into_memory_error(tmp_path: Path) -> None:
+    """The ceiling leaves numpy, Pillow, pillow-heif, LibRaw and OpenCV working in the worker."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    base = photo("astronaut", (800, 600))
+    files = {
+        "jpg": save_jpeg(base, tmp_path / "a.jpg"),
+        "png": tmp_path / "a.png",
+        "heic": tmp_path / "a.heic",
+        "dng": make_dng(tmp_path / "a.dng", base),
+    }
+    base.save(files["png"])
+    base.save(files["heic"], quality=80)
+    with decode_pool.new_pool(1, 512 << 20) as pool:
+        soft, _ = pool.submit(resource.getrlimit, resource.RLIMIT_AS).result()
+        assert soft != resource.RLIM_INFINITY
+        for path in files.values():
+            result = pool.submit(analyse, (str(path), path.stat().st_size, True)).result()
+            assert isinstance(result, Analysed), result
+            assert (result.decoded.info.width, result.decoded.info.height) == (800, 600)
+        assert pool.submit(cv2_decode, str(files["png"])).result() == (600, 800, 3)
+        with pytest.raises(MemoryError):
+            pool.submit(np.empty, 64 << 30, np.uint8).result()
+
+
+def _slow_library(root: Path, count: int) -> None:
+    """Distinct large PNGs (each decodes in a few hundred ms), cheap to write: one encode, then varied copies."""
+    root.mkdir(parents=True)
+    noise = np.random.default_rng(0).integers(0, 256, (2500, 2500, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(root / "base.png", compress_level=0)
+    data = (root / "base.png").read_bytes()
+    end = data.rindex(b"IEND") - 4
+    for n in range(count):
+        text = b"tEXt" + f"Comment\x00copy {n}".encode()
+        chunk = len(text[4:]).to_bytes(4, "big") + text + b"\x00\x00\x00\x00"  # CRC not checked by the decoder
+        (root / f"p{n:03d}.png").write_bytes(data[:end] + chunk + data[end:])
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process tree checks use Linux semantics")
+def test_kill_9_of_a_scan_leaves_no_process_behind(tmp_path: Path) -> None:
+    _slow_library(tmp_path / "lib", 40)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    cmd = [sys.executable, "-m", "dedup_gui", "scan", str(tmp_path / "lib"), "--db", str(tmp_path / "s.db")]
+    proc = subprocess.Popen([*cmd, "--no-embeddings", "--workers", "2", "-q"], env=env)
+    scan_process = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 60
+    family: list[psutil.Process] = []
+    while time.monotonic() < deadline and proc.poll() is None:
+        family = scan_process.children(recursive=True)
+        if sum(1 for p in family if p.ppid() != proc.pid) >= 2:  # the forkserver's decode workers are running
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the scan ended before its decode workers were seen"
+    assert len(family) >= 3  # forkserver, two workers (and the resource tracker)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    _, alive = psutil.wait_procs(family, timeout=5)
+    assert alive == [], f"left running: {[(p.pid, p.cmdline()) for p in alive]}"
