@@ -8,8 +8,9 @@ from pathlib import Path
 
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content, hash_evidence
-from dedup_gui.core.grouping import DEFAULT_KEEPER_RULES, Link, keeper_key, propose_keeper, star_groups
+from dedup_gui.core.grouping import Link, star_groups
 from dedup_gui.core.hashing import hamming
+from dedup_gui.core.keeper import DEFAULT_KEEPER_RULES, keeper_key, propose_keeper
 from dedup_gui.core.types import FileRecord, Group, Member, PairEvidence, Tier
 
 # Two members of one group must not be clearly different photos: embeddings this far apart are. Each member is

@@ -14,8 +14,10 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
-# Keeper rules by name, in their default priority (implemented in grouping.KEEPER_RULES).
-KEEPER_RULE_NAMES = ("reference-folder", "resolution", "format", "file-size", "date", "path")
+# Keeper rules by name, in their default priority (implemented in keeper.KEEPER_RULES).
+KEEPER_RULE_NAMES = ("reference-folder", "raw", "metadata", "resolution", "format", "file-size", "date", "path")
+# The default order before RAW and metadata had rules: a settings file that still holds it gets the new default.
+OLD_DEFAULT_KEEPER_RULES = ("reference-folder", "resolution", "format", "file-size", "date", "path")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +51,7 @@ class ScanConfig:
     hashes: HashThresholds = field(default_factory=HashThresholds)
     min_cosine: float = 0.6  # embedding neighbours below this are not even candidates (verification decides)
     similar_cosine: float = 0.85  # a "same scene" verification becomes the similar tier above this cosine
-    # keeper rule names in priority order (see grouping.KEEPER_RULES); empty: the default order
+    # keeper rule names in priority order (see keeper.KEEPER_RULES); empty: the default order
     keeper_rules: tuple[str, ...] = ()
     follow_symlinks: bool = True
     include_hidden: bool = False

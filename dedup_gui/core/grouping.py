@@ -1,4 +1,4 @@
-"""Turns confirmed pairs into groups without chaining unrelated photos, and proposes which copy to keep.
+"""Turns confirmed pairs into groups without chaining unrelated photos (the keeper rules live in `keeper`).
 
 The rule: a group is a star. Its anchor is the member with the most confirmed links (the original, usually); every
 other member is confirmed against the anchor directly, and no two members may be incompatible (clearly different
@@ -9,13 +9,8 @@ stays, the other is left out of that group.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-
-from dedup_gui.core.config import KEEPER_RULE_NAMES
-from dedup_gui.core.types import Member
-
-FORMAT_PREFERENCE = {"DNG": 3, "TIFF": 2, "HEIF": 1, "PNG": 1}  # a lossless or richer original beats a JPEG
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,41 +75,3 @@ def _stars_in(
         free.difference_update(members)
         groups.append((anchor, members))
     return groups
-
-
-# The keeper rules by name, in their default order: each maps a member to a sort key (smaller is better) and to the
-# reason shown when it decides. A protected copy first; then the richest copy (pixels, a lossless or original
-# format over a JPEG export); then the largest file, the oldest date taken and the shortest path.
-KEEPER_RULES: dict[str, tuple[Callable[[Member], object], Callable[[Member], str]]] = {
-    "reference-folder": (lambda m: not m.protected, lambda m: "in a protected folder"),
-    "resolution": (
-        lambda m: -(m.info.pixels if m.info else 0),
-        lambda m: f"most pixels ({m.info.width} x {m.info.height})" if m.info else "most pixels",
-    ),
-    "format": (
-        lambda m: -(FORMAT_PREFERENCE.get(m.info.format, 0) if m.info else 0),
-        lambda m: f"preferred format ({m.info.format})" if m.info else "preferred format",
-    ),
-    "file-size": (lambda m: -m.size, lambda m: "largest file"),
-    "date": (lambda m: m.info.taken if m.info and m.info.taken else "9999", lambda m: "oldest date taken"),
-    "path": (lambda m: len(m.path), lambda m: "shortest path"),
-}
-DEFAULT_KEEPER_RULES = KEEPER_RULE_NAMES
-
-
-def keeper_key(m: Member, rules: Sequence[str] = DEFAULT_KEEPER_RULES) -> tuple:
-    """Sort key of the keeper rules in the given order, best first when sorted ascending; the name breaks ties."""
-    return (*(KEEPER_RULES[r][0](m) for r in rules), m.path)
-
-
-def propose_keeper(members: Sequence[Member], rules: Sequence[str] = DEFAULT_KEEPER_RULES) -> tuple[str, str]:
-    """The copy to keep by the ranked rules, with a one-line reason naming the rule that decided."""
-    ranked = sorted(members, key=lambda m: keeper_key(m, rules))
-    best = ranked[0]
-    if len(ranked) == 1:
-        return best.path, "only copy"
-    kb, ks = keeper_key(best, rules), keeper_key(ranked[1], rules)
-    for i, rule in enumerate(rules):
-        if kb[i] != ks[i]:
-            return best.path, KEEPER_RULES[rule][1](best)
-    return best.path, "identical copies: first by name"

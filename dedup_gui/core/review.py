@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from dedup_gui.core import actions
 from dedup_gui.core.contenthash import HASH_VERSION
 from dedup_gui.core.formats import RAW_EXTENSIONS, RAW_FORMATS
-from dedup_gui.core.grouping import DEFAULT_KEEPER_RULES, propose_keeper
+from dedup_gui.core.keeper import DEFAULT_KEEPER_RULES, propose_keeper
 from dedup_gui.core.serialize import result_from_dict
 from dedup_gui.core.store import Dismissal, Store
 from dedup_gui.core.types import Group, Member, PairEvidence, Problem, Tier

@@ -17,13 +17,13 @@ from typing import Any
 
 import tomli_w
 
-from dedup_gui.core.config import APP_NAME, KEEPER_RULE_NAMES, HashThresholds, ScanConfig
+from dedup_gui.core.config import APP_NAME, KEEPER_RULE_NAMES, OLD_DEFAULT_KEEPER_RULES, HashThresholds, ScanConfig
 from dedup_gui.core.errors import ConfigError
 from dedup_gui.core.types import Mode
 
 log = logging.getLogger("dedup_gui.settings")
 
-SETTINGS_VERSION = 1
+SETTINGS_VERSION = 2  # 2: keeper rules "raw" and "metadata" (an untouched old default gets the new one)
 DEVICES = ("auto", "cpu", "gpu")
 KEEPER_RULES = KEEPER_RULE_NAMES
 FOLDER_ROLES = ("scan", "protected", "excluded")
@@ -106,6 +106,9 @@ def loads(text: str) -> Settings:
             log.warning("ignoring unknown setting %r", key)
             continue
         values[key] = tuple(value) if isinstance(value, list) else value
+    if int(values.get("version", 1)) < 2 and values.get("keeper_rules") == OLD_DEFAULT_KEEPER_RULES:
+        values["keeper_rules"] = KEEPER_RULES  # never chosen by the user: the old default becomes the new one
+    values["version"] = SETTINGS_VERSION
     try:
         return Settings(**values).validated()
     except TypeError as exc:

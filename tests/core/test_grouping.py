@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dedup_gui.core.config import KEEPER_RULE_NAMES
-from dedup_gui.core.grouping import KEEPER_RULES, Link, propose_keeper, star_groups
+from dedup_gui.core.grouping import Link, star_groups
+from dedup_gui.core.keeper import KEEPER_RULES, propose_keeper
 from dedup_gui.core.types import ImageInfo, Member
 
 
@@ -28,9 +29,15 @@ def test_two_separate_photos_give_two_groups() -> None:
 
 
 def member(
-    path: str, w: int, size: int, fmt: str = "JPEG", taken: str | None = None, protected: bool = False
+    path: str,
+    w: int,
+    size: int,
+    fmt: str = "JPEG",
+    taken: str | None = None,
+    protected: bool = False,
+    camera: str | None = None,
 ) -> Member:
-    return Member(path, size, protected, ImageInfo(w, w * 3 // 4, fmt, taken, None, False), None)
+    return Member(path, size, protected, ImageInfo(w, w * 3 // 4, fmt, taken, camera, False), None)
 
 
 def test_keeper_rules_in_order() -> None:
@@ -38,11 +45,21 @@ def test_keeper_rules_in_order() -> None:
     assert propose_keeper([small, big]) == ("/a/big.jpg", "most pixels (4000 x 3000)")
     protected = member("/ref/small.jpg", 1000, 300_000, protected=True)
     assert propose_keeper([big, protected]) == ("/ref/small.jpg", "in a protected folder")
-    heic = member("/a/IMG.HEIC", 4000, 2_000_000, fmt="HEIF")
-    assert propose_keeper([big, heic])[1] == "preferred format (HEIF)"
     old = member("/a/b/c/old.jpg", 4000, 3_000_000, taken="2010-01-01T10:00:00")
-    new = member("/a/new.jpg", 4000, 3_000_000, taken="2020-01-01T10:00:00")
-    assert propose_keeper([new, old]) == ("/a/b/c/old.jpg", "oldest date taken")
+    new = member("/a/new.jpg", 4000, 3_000_000, taken="2011-01-01T10:00:00")
+    assert propose_keeper([new, old]) == ("/a/b/c/old.jpg", "taken earliest")
+
+
+def test_the_default_keeper_is_the_camera_original_a_photo_owner_would_keep() -> None:
+    raw = member("/shoot/DSC_1.NEF", 6000, 25_000_000, fmt="NEF", taken="2020-01-01T10:00:00", camera="Nikon D750")
+    jpeg = member("/shoot/DSC_1.JPG", 6000, 12_000_000, taken="2020-01-01T10:00:00", camera="Nikon D750")
+    assert propose_keeper([jpeg, raw]) == (raw.path, "the camera's RAW original")
+    original = member("/a/IMG_1.jpg", 3000, 2_000_000, taken="2020-01-01T10:00:00", camera="Pixel 7")
+    upscaled = member("/edits/IMG_1-4k.png", 4000, 9_000_000, fmt="PNG")  # more pixels, made by a program
+    assert propose_keeper([upscaled, original]) == (original.path, "keeps the camera's date and model")
+    heic = member("/a/IMG_2.HEIC", 4000, 2_000_000, fmt="HEIF", taken="2020-01-01T10:00:00", camera="iPhone")
+    same = member("/a/IMG_2.jpg", 4000, 3_500_000, taken="2020-01-01T10:00:00", camera="iPhone")
+    assert propose_keeper([heic, same]) == (same.path, "JPEG opens in more programs")
 
 
 def test_keeper_rules_follow_the_configured_order() -> None:
@@ -51,3 +68,12 @@ def test_keeper_rules_follow_the_configured_order() -> None:
     assert propose_keeper([big, heavy])[0] == "/a/big.jpg"
     rules = ("file-size", "resolution", "reference-folder", "format", "date", "path")
     assert propose_keeper([big, heavy], rules) == ("/a/heavy.png", "largest file")
+
+
+def test_a_settings_file_with_the_old_default_order_gets_the_new_one() -> None:
+    from dedup_gui.core import settings
+
+    old = 'keeper_rules = ["reference-folder", "resolution", "format", "file-size", "date", "path"]\nversion = 1\n'
+    assert settings.loads(old).keeper_rules == KEEPER_RULE_NAMES
+    mine = 'keeper_rules = ["file-size", "resolution"]\nversion = 1\n'
+    assert settings.loads(mine).keeper_rules == ("file-size", "resolution")  # a choice of the user's stays
