@@ -48,14 +48,16 @@ class Case:
         """A process whose output goes to files: an orphaned child holding a pipe open can never hang the harness."""
         out = open(self.root / f"out-{time.monotonic_ns()}.txt", "w+")  # noqa: SIM115 - read back by finish()
         err = open(self.root / f"err-{time.monotonic_ns()}.txt", "w+")  # noqa: SIM115
-        return subprocess.Popen([*EXE, *args], env=self.env, stdout=out, stderr=err, text=True)
+        proc = subprocess.Popen([*EXE, *args], env=self.env, stdout=out, stderr=err, text=True)
+        proc.outputs = (out, err)  # type: ignore[attr-defined]
+        return proc
 
 
 def finish(proc: subprocess.Popen, timeout: float = 600) -> tuple[str, str]:
     """Wait for a started process and read what it wrote."""
     proc.wait(timeout)
     texts = []
-    for fh in (proc.stdout, proc.stderr):
+    for fh in proc.outputs:  # type: ignore[attr-defined]
         fh.seek(0)
         texts.append(fh.read())
         fh.close()
@@ -243,7 +245,7 @@ def damaged(case: Case, which: str) -> Row:
 def mounted(case: Case, mode: str) -> Row:
     disk = case.db.parent
     disk.mkdir(parents=True, exist_ok=True)
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(disk)], capture_output=True).returncode:
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(disk)], capture_output=True).returncode:
         return Row(f"{mode} store", 0, 0, False, "skipped: cannot mount here (needs root)")
     try:
         scanned_and_marked(case)
