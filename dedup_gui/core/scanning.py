@@ -109,7 +109,9 @@ def walk(
             problems.append(Problem(folder, ProblemKind.FOLDER_UNREADABLE, f"folder cannot be read: {exc.strerror}"))
             continue
         subdirs: list[str] = []
-        for entry in entries:
+        for n, entry in enumerate(entries, 1):
+            if n % 512 == 0:
+                check()  # a folder of many thousand files (sniffed one by one) still answers Ctrl-C
             name = entry.name
             if not options.include_hidden and name.startswith("."):
                 continue
