@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from dedup_gui.cli.common import add_db_arg, load_settings, open_store, printable
 from dedup_gui.cli.output import human_size
@@ -19,6 +20,12 @@ EXIT_OK, EXIT_ERROR = 0, 1
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     apply = sub.add_parser("apply", help="send every file marked 'trash' in the last scan's decisions to the trash")
     apply.add_argument("--dry-run", action="store_true", help="check each file and print what would happen")
+    apply.add_argument(
+        "--move-to",
+        type=Path,
+        metavar="FOLDER",
+        help="move the files into FOLDER (under their full original path) instead of the trash; undo brings them back",
+    )
     add_db_arg(apply)
     undo = sub.add_parser("undo", help="bring back the files the last apply sent to the trash")
     add_db_arg(undo)
@@ -46,15 +53,15 @@ def cmd_apply(args: argparse.Namespace) -> int:
         if not the_plan.items:
             print("nothing is marked 'trash' in the groups of the last scan", file=sys.stderr)
             return EXIT_OK
-        report = actions.apply(the_plan, store, dry_run=args.dry_run)
+        report = actions.apply(the_plan, store, dry_run=args.dry_run, move_to=args.move_to)
     finally:
         store.close()
     _print_outcomes(report)
     verb = "would move" if args.dry_run else "moved"
-    done = report.with_status(actions.Status.TRASHED, actions.Status.WOULD_TRASH)
+    done = report.with_status(actions.Status.TRASHED, actions.Status.MOVED, actions.Status.WOULD_TRASH)
+    where = f"to {printable(str(args.move_to))}" if args.move_to else "to the trash"
     print(
-        f"{verb} {len(done)} files ({human_size(report.done_bytes)}) to the trash; "
-        f"{len(report.failures)} refused or failed",
+        f"{verb} {len(done)} files ({human_size(report.done_bytes)}) {where}; {len(report.failures)} refused or failed",
         file=sys.stderr,
     )
     if report.stopped:

@@ -21,6 +21,7 @@ from dedup_gui.core import trash
 from dedup_gui.core.companions import Listing, companions
 from dedup_gui.core.errors import StoreError
 from dedup_gui.core.store import JournalRow, NewRow, Store
+from dedup_gui.core.store.userdata import AWAY, MAYBE_TRASHED
 from dedup_gui.core.types import Group
 
 log = logging.getLogger("dedup_gui.actions")
@@ -30,6 +31,7 @@ KEEP, TRASH = "keep", "trash"
 
 class Status(StrEnum):
     TRASHED = "trashed"
+    MOVED = "moved"  # into the folder the user chose instead of the trash
     WOULD_TRASH = "would-trash"  # dry run: every check passed
     REFUSED = "refused"  # a safety check said no
     FAILED = "failed"  # the OS said no, or the journal could not be written
@@ -82,7 +84,8 @@ class Report:
 
     @property
     def done_bytes(self) -> int:
-        return sum(o.size for o in self.with_status(Status.TRASHED, Status.WOULD_TRASH, Status.RESTORED))
+        done = (Status.TRASHED, Status.MOVED, Status.WOULD_TRASH, Status.RESTORED)
+        return sum(o.size for o in self.with_status(*done))
 
 
 def real_roots(roots: Iterable[Path | str]) -> tuple[Path, ...]:
@@ -179,8 +182,12 @@ def apply(
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
     chunk_size: int = CHUNK,
+    move_to: Path | None = None,
 ) -> Report:
     """Trash the planned files after the checks, journaling each one; a dry run checks and journals nothing.
+
+    With `move_to`, files go into that folder instead of the trash (under their full original path, so nothing
+    collides and Undo puts each back); every check and the journal are the same.
 
     Files go in chunks: each file of a chunk is checked, then every move of the chunk is written to the journal as
     "pending" in one durable transaction, then the files move, then one transaction confirms them. A crash at any
@@ -225,7 +232,7 @@ def apply(
         if batch is not None:
             going += _sidecars(going, moved, listings)
             try:
-                outcomes += _move_chunk(store, batch, going, refusals, survivors, moved)
+                outcomes += _move_chunk(store, batch, going, refusals, survivors, moved, move_to)
             except _Stop as exc:
                 stopped = f"the journal cannot be written ({exc})"
                 outcomes += [_after_stop(g, stopped) for g in going]
@@ -261,13 +268,15 @@ def _move_chunk(
     refusals: list[NewRow],
     survivors: list[set[str]],
     moved: set[str],
+    move_to: Path | None = None,
 ) -> list[Outcome]:
     """Journal the chunk as pending (durably), move its files, confirm them."""
+    action, done = ("move", Status.MOVED) if move_to is not None else ("trash", Status.TRASHED)
     ready = [g for g in going if g.checked.refusal is None]
     skipped = [g for g in going if g.checked.refusal is not None]  # a sidecar that cannot be read stays
     pending = [
-        NewRow("trash", g.path, "pending", None, g.checked.size, g.checked.mtime_ns, g.checked.digest or None, "",
-               g.companion_of)
+        NewRow(action, g.path, "pending", None if move_to is None else str(trash.aside_path(g.path, move_to)),
+               g.checked.size, g.checked.mtime_ns, g.checked.digest or None, "", g.companion_of)
         for g in ready
     ]  # fmt: skip
     try:
@@ -278,13 +287,13 @@ def _move_chunk(
     updates = []
     for g, rid in zip(ready, ids, strict=True):
         try:
-            where = trash.send_to_trash(g.path)
+            where = trash.send_to_trash(g.path) if move_to is None else trash.move_aside(g.path, move_to)
         except trash.TrashError as exc:
             outcome = Outcome(g.path, Status.FAILED, str(exc), None, g.checked.size, g.companion_of)
             if g.item is not None:
                 survivors[g.item.group].add(g.path)
         else:
-            outcome = Outcome(g.path, Status.TRASHED, "", str(where) if where else None, g.checked.size, g.companion_of)
+            outcome = Outcome(g.path, done, "", str(where) if where else None, g.checked.size, g.companion_of)
             moved.add(g.path)
         log.info("%s %s %s", outcome.status, g.path, outcome.message)
         outcomes.append(outcome)
@@ -320,7 +329,7 @@ def undo_last(store: Store) -> Report:
     batch = batches[0]
     rows = store.journal_rows(batch)
     restored = {r.path for r in rows if r.action == "restore" and r.status in ("restored", "never-moved", "gone")}
-    todo = [r for r in rows if r.action == "trash" and r.status in ("trashed", "pending") and r.path not in restored]
+    todo = [r for r in rows if r.action in AWAY and r.status in MAYBE_TRASHED and r.path not in restored]
     outcomes: list[Outcome] = []
     for lo in range(0, len(todo), CHUNK):
         chunk = todo[lo : lo + CHUNK]
@@ -339,6 +348,30 @@ def undo_last(store: Store) -> Report:
     return Report(batch, tuple(outcomes))
 
 
+def _move_back(row: JournalRow) -> tuple[Outcome, str]:
+    """Bring back a file moved into a folder instead of the trash (the row names where it went)."""
+    size = row.size or 0
+    where = Path(row.trash_path) if row.trash_path else None
+    if os.path.lexists(row.path) and _same_content(row.path, row.content):
+        moved = where is not None and where.exists()
+        status, note = (
+            ("restored", "already back") if moved or row.status != "pending" else ("never-moved", "never moved")
+        )
+        return Outcome(row.path, Status.RESTORED, note, None, size, row.companion_of), status
+    if where is None or not where.exists():
+        message = f"no longer at {where} (moved or deleted since)"
+        return Outcome(row.path, Status.FAILED, message, None, size, row.companion_of), "gone"
+    if row.content and not _same_content(str(where), row.content):
+        return Outcome(
+            row.path, Status.FAILED, f"{where} is not the file we moved", None, size, row.companion_of
+        ), "failed"
+    try:
+        trash.move_back(row.path, where)
+    except trash.TrashError as exc:
+        return Outcome(row.path, Status.FAILED, str(exc), str(where), size, row.companion_of), "failed"
+    return Outcome(row.path, Status.RESTORED, "", str(where), size, row.companion_of), "restored"
+
+
 def _same_content(path: str, content: str | None) -> bool:
     if not content:
         return False
@@ -350,6 +383,8 @@ def _same_content(path: str, content: str | None) -> bool:
 
 def _restore_row(row: JournalRow) -> tuple[Outcome, str]:
     """(outcome, journal status) of bringing back one journaled file."""
+    if row.action == "move":
+        return _move_back(row)
     size = row.size or 0
     if os.path.lexists(row.path) and _same_content(row.path, row.content):
         if row.status == "pending" and trash.entry_for(row.path, row.trash_path, row.ts) is None:

@@ -210,3 +210,45 @@ def restore(entry: TrashEntry) -> None:
         entry.info_path.unlink()
     except OSError as exc:
         log.warning("restored %s but could not remove %s: %s", target, entry.info_path, exc)
+
+
+# -- a folder of the user's instead of the trash ----------------------------------------------------------------
+
+
+def aside_path(path: str, folder: Path) -> Path:
+    """Where `move_aside` puts a file: its whole original path recreated under `folder` (no two files collide, and
+    a person browsing the folder sees where each came from)."""
+    drive, rest = os.path.splitdrive(os.path.abspath(path))
+    parts = [drive.rstrip(":\\/")] if drive else []
+    return folder.joinpath(*parts, rest.lstrip("/\\"))
+
+
+def move_aside(path: str, folder: Path) -> Path:
+    """Move a file into the user's chosen folder instead of the trash; refuse to overwrite anything there."""
+    target = aside_path(path, folder)
+    if target.exists() or target.is_symlink():
+        raise TrashError(f"cannot move: {target} already exists")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(path, target)
+        except OSError:
+            shutil.move(path, str(target))  # another disk
+    except OSError as exc:
+        raise TrashError(f"cannot move to {folder}: {exc.strerror or exc}") from exc
+    return target
+
+
+def move_back(original: str, moved: Path) -> None:
+    """Put a file moved aside back where it was; refuse when something else lives there now."""
+    target = Path(original)
+    if target.exists() or target.is_symlink():
+        raise TrashError(f"cannot restore: {target} exists again (move it away, then undo)")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(moved, target)
+        except OSError:
+            shutil.move(str(moved), str(target))
+    except OSError as exc:
+        raise TrashError(f"cannot restore to {target}: {exc.strerror or exc}") from exc

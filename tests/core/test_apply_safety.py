@@ -173,3 +173,21 @@ def test_a_disk_that_fills_mid_apply_leaves_every_moved_file_journaled(tmp_path:
         store.close()
     assert not undone.failures
     assert {p: _sha(p) for p in smalls} == before
+
+
+def test_files_can_go_to_a_folder_instead_of_the_trash_and_come_back(tmp_path: Path, home: Path) -> None:
+    lib = tmp_path / "lib"
+    smalls = _library(lib, 2)
+    (lib / "p0 small.xmp").write_text("sidecar")
+    before = {p: _sha(p) for p in smalls}
+    store = Store(tmp_path / "s.sqlite3")
+    shown = _scan_and_mark(lib, store)
+    aside = tmp_path / "To check later"
+    report = actions.apply(review.build_plan(store, shown), store, move_to=aside)
+    moved = report.with_status(actions.Status.MOVED)
+    assert {Path(o.path) for o in moved} == {*smalls, lib / "p0 small.xmp"}
+    for o in moved:
+        assert Path(o.trash_path) == aside / Path(o.path).relative_to("/") and not Path(o.path).exists()
+    assert not (home / "files").exists()  # nothing went to the trash
+    undone = actions.undo_last(store)
+    assert not undone.failures and {p: _sha(p) for p in smalls} == before and (lib / "p0 small.xmp").exists()

@@ -65,7 +65,9 @@ USER_MIGRATIONS: tuple[str, ...] = (
 # Journal statuses of a restore row after which its file needs no more work from Undo.
 RESTORE_DONE = ("restored", "never-moved", "gone")
 # Statuses of a trash row whose file may be in the trash: "pending" is a move that was started and never confirmed.
-MAYBE_TRASHED = ("trashed", "pending")
+MAYBE_TRASHED = ("trashed", "moved", "pending")
+# Journal actions that take a file away (to the trash, or into a folder the user chose) and that Undo reverses.
+AWAY = ("trash", "move")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,7 @@ class JournalRow:
     id: int
     batch: int
     ts: float
-    action: str  # "trash" | "restore"
+    action: str  # "trash" | "move" | "restore"
     path: str
     trash_path: str | None
     size: int | None
@@ -234,11 +236,12 @@ class UserTables:
         """Batches, newest first, with a file that may be in the trash and that no restore has finished with."""
         marks = ",".join("?" * len(MAYBE_TRASHED))
         done = ",".join("?" * len(RESTORE_DONE))
+        away = ",".join("?" * len(AWAY))
         rows = self.udb.execute(
-            f"SELECT DISTINCT t.batch FROM journal t WHERE t.action='trash' AND t.status IN ({marks}) AND NOT EXISTS "
-            "(SELECT 1 FROM journal r WHERE r.action='restore' AND r.path=t.path AND r.ts >= t.ts "
+            f"SELECT DISTINCT t.batch FROM journal t WHERE t.action IN ({away}) AND t.status IN ({marks}) "
+            "AND NOT EXISTS (SELECT 1 FROM journal r WHERE r.action='restore' AND r.path=t.path AND r.ts >= t.ts "
             f"AND r.status IN ({done})) ORDER BY t.batch DESC",
-            (*MAYBE_TRASHED, *RESTORE_DONE),
+            (*AWAY, *MAYBE_TRASHED, *RESTORE_DONE),
         )
         return [int(b) for (b,) in rows]
 
