@@ -207,16 +207,17 @@ def kill_worker(case: Case) -> Row:
     deadline = time.monotonic() + 60
     victims: list[int] = []
     while time.monotonic() < deadline and proc.poll() is None and not victims:
-        victims = [c for c in _children(proc.pid) if "forkserver" not in _cmdline(c)][-1:]
+        servers = [c for c in _children(proc.pid) if "forkserver" in _cmdline(c)]
+        victims = [w for srv in servers[:1] for w in _children(srv)][:1]  # a decode worker forked by the server
         time.sleep(0.05)
     for v in victims:
         os.kill(v, signal.SIGKILL)
     out, err = finish(proc)
     lost, unjournaled = audit(case)
-    ok = proc.returncode == 0 and '"groups"' in out
-    return Row(
-        "decode worker killed mid-scan", lost, unjournaled, clean(proc, err) and ok, f"scan exit {proc.returncode}"
-    )
+    grouped = '"groups"' in out
+    ok = proc.returncode == 0 and grouped and bool(victims)
+    note = f"killed worker {victims}; scan exit {proc.returncode}, groups in its JSON: {grouped}"
+    return Row("decode worker killed mid-scan", lost, unjournaled, clean(proc, err) and ok, note)
 
 
 def sigint_scan(case: Case) -> Row:

@@ -1,8 +1,10 @@
-"""What this computer can give one decode: the memory budget every decode is checked against before it starts."""
+"""What this computer gives our child processes: the memory budget of one decode, and death with their parent."""
 
 from __future__ import annotations
 
 import os
+import signal
+import sys
 
 GIB = 1 << 30
 # One image may use at most this much while it is decoded. 2 GiB holds any camera photo with room to spare (a
@@ -52,3 +54,19 @@ def decode_budget(workers: int, available: int | None = None) -> int:
     avail = available_memory() if available is None else available
     share = avail // (2 * max(1, workers))
     return int(min(BUDGET_CAP, max(share, min(BUDGET_FLOOR, avail // 2))))
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """Linux: this process is killed when its parent dies (even by kill -9), so no helper outlives a scan.
+
+    With `parent`, exit at once when the parent is already gone (it may have died before the signal was armed).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if parent is not None and os.getppid() != parent:
+        os._exit(1)

@@ -16,6 +16,7 @@ from dedup_gui.core import contenthash
 from dedup_gui.core.decoding import DECODE_VERSION, Decoded, DecodeError, decode_or_problem, read_bytes
 from dedup_gui.core.decoding import set_memory_budget as _set_memory_budget
 from dedup_gui.core.hashing import HASH_VERSION, image_hashes
+from dedup_gui.core.machine import die_with_parent
 from dedup_gui.core.types import Problem
 
 ANALYSIS_VERSION = f"decode{DECODE_VERSION}-hash{HASH_VERSION}-content{contenthash.HASH_VERSION}"
@@ -57,20 +58,10 @@ def init_worker(budget: int, parent: int) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ["OMP_NUM_THREADS"] = "1"
-    _die_with_parent()
+    die_with_parent()
     threading.Thread(target=_exit_when_gone, args=(parent,), name="parent-watch", daemon=True).start()
     _set_memory_budget(budget)
     _limit_address_space(budget)
-
-
-def _die_with_parent() -> None:
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_pdeathsig = 1
-    libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
 
 
 def _exit_when_gone(pid: int) -> None:

@@ -245,12 +245,16 @@ def export_in_subprocess(path: Path, timeout: float = 600) -> None:
         export_onnx(path)
         return
     code = (
-        "import sys, pathlib; from dedup_gui.core.embedding.onnx_backend import export_onnx; "
-        "export_onnx(pathlib.Path(sys.argv[1]))"
+        "import sys, pathlib; from dedup_gui.core.machine import die_with_parent; die_with_parent(int(sys.argv[2])); "
+        "from dedup_gui.core.embedding.onnx_backend import export_onnx; export_onnx(pathlib.Path(sys.argv[1]))"
     )
     try:
         done = subprocess.run(
-            [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=timeout, check=False
+            [sys.executable, "-c", code, str(path), str(os.getpid())],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError) as exc:
         raise ExportError(f"ONNX export could not run: {exc}") from exc
