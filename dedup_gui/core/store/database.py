@@ -36,7 +36,7 @@ def describe_error(exc: sqlite3.Error, path: Path, what: str) -> StoreError:
     code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
     if code in (8, 14) and _read_only_disk(path):
         return StoreError(f"cannot write the {what} at {path}: the disk holding it is read-only")
-    if code == 13 or "disk is full" in msg:  # SQLITE_FULL
+    if code == 13 or "disk is full" in msg or (code in (10, 14) and _disk_full(path)):  # SQLITE_FULL
         return StoreError(f"cannot write the {what} at {path}: the disk is full; free some space and try again")
     if code == 10 or "disk I/O" in msg:  # SQLITE_IOERR
         return StoreError(f"cannot read or write the {what} at {path}: the disk reported an error ({msg})")
@@ -51,6 +51,14 @@ def describe_error(exc: sqlite3.Error, path: Path, what: str) -> StoreError:
             f"the {what} at {path} is damaged ({msg}); it will be set aside and rebuilt the next time dedup-gui starts"
         )
     return StoreError(f"{what} error at {path}: {msg}")
+
+
+def _disk_full(path: Path) -> bool:
+    """No block left for this user on the disk holding the file (SQLite may only say "disk I/O error")."""
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except OSError:
+        return False
 
 
 def _read_only_disk(path: Path) -> bool:
