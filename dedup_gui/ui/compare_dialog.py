@@ -47,18 +47,22 @@ class CompareDialog(QDialog):
         self.row = QHBoxLayout()
         self.panes: list[Pane] = []
         self.captions: list[tuple[ElidedLabel, ElidedLabel]] = []  # name line, facts line
-        self.flip = QPushButton(self.tr("A/B flip (Space)"))
+        self.flip = QPushButton(self.tr("A/B (Space)"))
+        self.flip.setToolTip(self.tr("Show A and B in one place and flip between them: differences jump out"))
         self.flip.clicked.connect(self.toggle_flip)
-        self.diff = QCheckBox(self.tr("Difference overlay (D)"))
+        self.diff = QCheckBox(self.tr("Difference (D)"))
+        self.diff.setToolTip(self.tr("Overlay the difference between A and B: black where they are the same"))
         self.diff.toggled.connect(self._update_overlay)
         self.fit = QPushButton(self.tr("Fit (0)"))
         self.fit.clicked.connect(self.reset_view)
         self.actual = QPushButton(self.tr("1:1 (1)"))
         self.actual.setToolTip(self.tr("One pixel of the keeper per pixel of the screen"))
         self.actual.clicked.connect(self.one_to_one)
-        self.previous = QPushButton(self.tr("◀ Previous (PgUp)"))
+        self.previous = QPushButton(self.tr("◀ PgUp"))
+        self.previous.setToolTip(self.tr("Previous copies"))
         self.previous.clicked.connect(lambda: self.go_to_page(self.page - 1))
-        self.next = QPushButton(self.tr("Next (PgDn) ▶"))
+        self.next = QPushButton(self.tr("PgDn ▶"))
+        self.next.setToolTip(self.tr("Next copies"))
         self.next.clicked.connect(lambda: self.go_to_page(self.page + 1))
         self.page_label = QLabel()
         hint = QLabel(self.tr("Wheel: zoom · drag: pan, all panes together · click a picture to make it B"))
@@ -215,7 +219,7 @@ class CompareDialog(QDialog):
             self.flip_mode, self.showing_b = True, False
         else:
             self.showing_b = not self.showing_b
-        self.flip.setText(self.tr("Showing B: Space flips") if self.showing_b else self.tr("Showing A: Space flips"))
+        self.flip.setText(self.tr("Showing B (Space)") if self.showing_b else self.tr("Showing A (Space)"))
         self.go_to_page(self.page)
 
     def _update_overlay(self) -> None:

@@ -6,6 +6,7 @@ runs the engine, the ImageLoader decodes pictures; nothing here touches files or
 
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -404,7 +405,10 @@ class MainWindow(QMainWindow):
         groups = tuple(self.model.visible_groups())
         result = ScanResult(ScanStatus.COMPLETED, groups, tuple(self.problem_list), ScanStats())
         self.service.call(lambda _store: export.save(result, path), lambda _: self._on_exported(path, len(groups)),
-                          self._on_store_failed)  # fmt: skip
+                          self._on_export_failed)  # fmt: skip
+
+    def _on_export_failed(self, message: str) -> None:
+        self.message.show_message(self.tr("Export failed: {message}").format(message=html.escape(message)))
 
     def _on_exported(self, path: Path, count: int) -> None:
         self.statusBar().showMessage(self.tr("{count} groups saved to {path}").format(count=count, path=path), 15000)
@@ -439,6 +443,7 @@ class MainWindow(QMainWindow):
             ReportDialog(self.tr("Apply: some files were not moved"), report, self).open()
         self.message.show_message(text + " " + self.tr("Undo Last Apply (Ctrl+Z) brings them back."))
         self.statusBar().clearMessage()
+        self.groups.focus_tree()
 
     def undo_last(self) -> None:
         self.service.call(jobs.undo_last, self._on_undone, self._on_store_failed)
