@@ -78,12 +78,12 @@ class EmbeddingRunner:
         model is a full queue behind."""
         while True:
             self._raise()
+            if self._on_wait is not None and not self.ready.is_set() and self._queue.full():
+                self._on_wait()  # about to wait for a model that is still being prepared: say so first
             try:
                 self._queue.put((key, image, inner), timeout=0.1)
                 return
             except queue.Full:
-                if self._on_wait is not None and not self.ready.is_set():
-                    self._on_wait()
                 continue
 
     def take(self) -> list[tuple[int, np.ndarray, np.ndarray | None]]:

@@ -26,6 +26,9 @@ GroupRole = Qt.ItemDataRole.UserRole + 1  # the Group of any row
 MemberRole = Qt.ItemDataRole.UserRole + 2  # the Member of a member row, None on a group row
 AnyIndex = QModelIndex | QPersistentModelIndex
 DECISION = column_index("decision")
+# Built once: or-ing enum flags in Python costs microseconds, and the view asks for every row on each layout.
+GROUP_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+MEMBER_FLAGS = GROUP_FLAGS | Qt.ItemFlag.ItemNeverHasChildren
 
 
 class GroupsModel(QAbstractItemModel):
@@ -198,15 +201,15 @@ class GroupsModel(QAbstractItemModel):
         return len(COLUMNS)
 
     def hasChildren(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
-        return self.rowCount(parent) > 0
+        # the view asks this of every group on each layout: answered without counting (a group has 2+ members)
+        if not parent.isValid():
+            return bool(self._rows)
+        return parent.internalId() == 0 and parent.column() == 0
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.internalId() != 0:
-            flags |= Qt.ItemFlag.ItemNeverHasChildren
-        return flags
+        return MEMBER_FLAGS if index.internalId() else GROUP_FLAGS
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
