@@ -16,14 +16,10 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QSplitter,
     QStackedWidget,
-    QVBoxLayout,
-    QWidget,
 )
 
 from dedup_gui.core import export
@@ -31,24 +27,23 @@ from dedup_gui.core import settings as settings_io
 from dedup_gui.core.actions import Report, Status
 from dedup_gui.core.grouping import DEFAULT_KEEPER_RULES
 from dedup_gui.core.settings import Settings
-from dedup_gui.core.types import Group, Member, ScanResult, ScanStats, ScanStatus
+from dedup_gui.core.types import Group, ScanResult, ScanStats, ScanStatus
 from dedup_gui.ui import jobs, scan_worker
 from dedup_gui.ui.about import AboutDialog
 from dedup_gui.ui.compare_dialog import CompareDialog
-from dedup_gui.ui.compare_view import CompareView
 from dedup_gui.ui.decisions import Decisions
 from dedup_gui.ui.dialogs import ReportDialog, confirm_apply
 from dedup_gui.ui.drops import SortedPaths, offer_folders, sort_paths
 from dedup_gui.ui.folder_panel import FolderPanel
-from dedup_gui.ui.group_view import GroupsPanel
 from dedup_gui.ui.groups_model import GroupsModel
 from dedup_gui.ui.images import ImageLoader
 from dedup_gui.ui.problems_panel import ProblemsPanel
+from dedup_gui.ui.review_page import ReviewPage
 from dedup_gui.ui.scan_progress import ScanProgress
 from dedup_gui.ui.settings_dialog import SettingsDialog
+from dedup_gui.ui.start_page import StartPage
 from dedup_gui.ui.store_service import StoreService
 from dedup_gui.ui.text import human_size
-from dedup_gui.ui.widgets import MessageBar
 from dedup_gui.ui.window_menus import build_actions
 
 log = logging.getLogger("dedup_gui.ui")
@@ -71,7 +66,6 @@ class MainWindow(QMainWindow):
         self.problem_list: tuple = ()
         self.scan_thread: QThread | None = None
         self.worker: scan_worker.ScanWorker | None = None
-        self.compare_dialog: CompareDialog | None = None
         self.stopped: ScanStats | None = None  # what a cancelled scan had finished, for the page that says so
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS)
         self._save_timer.timeout.connect(self._save_settings)
@@ -93,46 +87,19 @@ class MainWindow(QMainWindow):
         self.folders.changed.connect(self._update_empty_text)
         self.folders.setMinimumWidth(230)
 
-        self.empty_text = QLabel()
-        self.empty_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_text.setWordWrap(True)
-        self.empty_add = QPushButton(self.tr("Add Folder…"))
-        self.empty_add.setMinimumSize(180, 40)
-        self.empty_add.clicked.connect(self.folders.choose_folder)
-        empty = QWidget()
-        box = QVBoxLayout(empty)
-        box.addStretch()
-        box.addWidget(self.empty_text)
-        box.addSpacing(12)
-        box.addWidget(self.empty_add, 0, Qt.AlignmentFlag.AlignHCenter)
-        box.addStretch()
+        self.start = StartPage()
+        self.start.add_requested.connect(self.folders.choose_folder)
+        self.empty_text = self.start.text
+        empty = self.start
 
         self.progress = ScanProgress()
         self.progress.cancel_requested.connect(self.cancel_scan)
 
-        self.groups = GroupsPanel(self.model)
-        self.groups.current_changed.connect(self._on_current)
-        self.groups.key_command.connect(self._on_key_command)
-        self.compare = CompareView(self.images, self.decisions.get, self.keeper_rules)
-        self.compare.member_selected.connect(self.groups.select_path)
-        self.compare.decision_requested.connect(self._mark_path)
-        self.compare.auto_select_requested.connect(self.auto_select)
-        self.compare.not_duplicates_requested.connect(self.not_duplicates)
-        self.compare.large_view_requested.connect(self.open_large_compare)
-        self.decisions.changed.connect(self._on_decisions_changed)
+        self.review = ReviewPage(self.model, self.images, self.decisions, self.service, self.keeper_rules)
+        self.review.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.groups, self.compare, self.message = self.review.groups, self.review.compare, self.review.message
         self.decisions.failed.connect(lambda msg: self.statusBar().showMessage(msg, 10000))
-        self.message = MessageBar()
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.groups)
-        split.addWidget(self.compare)
-        split.setStretchFactor(0, 2)
-        split.setStretchFactor(1, 3)
-        split.setSizes([240, 560])
-        results = QWidget()
-        results_box = QVBoxLayout(results)
-        results_box.setContentsMargins(0, 0, 0, 0)
-        results_box.addWidget(self.message)
-        results_box.addWidget(split, 1)
+        results = self.review
 
         self.stack = QStackedWidget()
         for page in (empty, self.progress, results):
@@ -168,35 +135,21 @@ class MainWindow(QMainWindow):
         self._update_empty_text()
         self.resize(1320, 860)
 
+    @property
+    def compare_dialog(self) -> CompareDialog | None:
+        return self.review.compare_dialog
+
+    def open_large_compare(self, flip: bool = False) -> None:
+        self.review.open_large_compare(flip)
+
+    def auto_select(self) -> None:
+        self.review.auto_select()
+
     def keeper_rules(self) -> tuple[str, ...]:
         return self.settings.keeper_rules or DEFAULT_KEEPER_RULES
 
-    def _on_key_command(self, command: str) -> None:
-        if command in ("keep", "trash"):
-            self._mark_current(command)
-        elif command == "not-duplicates":
-            self.not_duplicates()
-        else:
-            self.open_large_compare(flip=command == "flip")
-
     def _update_empty_text(self) -> None:
-        if self.stopped is not None:
-            return
-        if self.folders.paths():
-            self.empty_text.setText(
-                self.tr(
-                    "<h2>Ready to scan</h2><p>Set each folder's role on the left, choose what to look for, "
-                    "then press <b>Scan</b> (F5).<br>Protected folders are compared but never trashed.</p>"
-                )
-            )
-        else:
-            self.empty_text.setText(
-                self.tr(
-                    "<h2>Find duplicate photos</h2><p>Drop folders here, or click <b>Add Folder…</b></p>"
-                    "<p>Then press <b>Scan</b>. Nothing is deleted until you review the copies and apply; "
-                    "files go to the trash and can be restored.</p>"
-                )
-            )
+        self.start.show_start(bool(self.folders.paths()))
 
     # -- results ------------------------------------------------------------------------------------------------
 
@@ -211,15 +164,14 @@ class MainWindow(QMainWindow):
         self.problems.set_problems(loaded.problems)
         self.problems_action.setText(self.tr("&Problems ({count})").format(count=len(loaded.problems)))
         if loaded.cancelled:
-            self._show_stopped()
+            self.stack.setCurrentIndex(EMPTY)
+            self.start.show_stopped(self.stopped)
+            self.statusBar().showMessage(self.tr("Scan stopped: press Scan to continue"))
         else:
-            self.stopped = None
             self.statusBar().showMessage(self.model.summary())
             self.stack.setCurrentIndex(RESULTS if loaded.groups or loaded.problems else EMPTY)
             if not loaded.groups:
-                self.empty_text.setText(
-                    self.tr("<h2>No duplicates found</h2><p>Add more folders or try “Similar shots”.</p>")
-                )
+                self.start.show_no_duplicates()
         # on a short window the list would crowd the review: the toolbar's "Problems (n)" says they are there
         tall = self.height() >= PROBLEMS_SHOWN_FROM
         self.problems_dock.setVisible(bool(loaded.problems) and self.stack.currentIndex() == RESULTS and tall)
@@ -227,96 +179,9 @@ class MainWindow(QMainWindow):
         if self.stack.currentIndex() == RESULTS:
             self.groups.focus_tree()  # the review keys work at once
 
-    def _show_stopped(self) -> None:
-        """After a cancel: what was kept and how to go on, instead of an empty result."""
-        stats = self.stopped
-        done = (
-            self.tr("{done} of {total} files are read and remembered.").format(
-                done=f"{stats.decoded + stats.from_cache:,}", total=f"{stats.files:,}"
-            )
-            if stats is not None and stats.files
-            else self.tr("What was finished is remembered.")
-        )
-        self.stack.setCurrentIndex(EMPTY)
-        self.empty_text.setText(
-            self.tr(
-                "<h2>Scan stopped</h2><p>{done}</p><p>Press <b>Scan</b> (F5) to continue where it stopped: "
-                "finished files are not read again.</p>"
-            ).format(done=done)
-        )
-        self.statusBar().showMessage(self.tr("Scan stopped: press Scan to continue"))
-
     def _on_store_failed(self, message: str) -> None:
         self.statusBar().showMessage(message)
         QMessageBox.warning(self, "dedup-gui", message)
-
-    def _on_current(self, group: Group | None, member: Member | None) -> None:
-        if group is not self.compare.group:
-            self.compare.show_group(group, member.path if member else None)
-        elif member is not None:
-            self.compare.select(member.path)
-
-    def _on_decisions_changed(self, paths: list[str]) -> None:
-        self.model.decisions_changed(paths)
-        self.compare.refresh_decisions()
-
-    # -- decisions --------------------------------------------------------------------------------------------
-
-    def _mark_path(self, path: str, decision: str) -> None:
-        group = self.compare.group
-        if group is not None:
-            self.decisions.mark(group, path, decision)
-
-    def _mark_current(self, decision: str) -> None:
-        group, member = self.groups.current()
-        if group is None:
-            return
-        if member is not None:
-            self.decisions.mark(group, member.path, decision)
-        elif decision == "trash":
-            self.decisions.auto_select(group)
-        else:
-            self.decisions.set([(m.path, "keep") for m in group.members])
-
-    def auto_select(self) -> None:
-        if self.compare.group is not None:
-            self.decisions.auto_select(self.compare.group)
-
-    def not_duplicates(self) -> None:
-        group, member = self.groups.current()
-        if group is None:
-            return
-        others = [m.path for m in group.members if m.path != group.keeper]
-        if member is not None and member.path != group.keeper:
-            others = [member.path]
-        self.service.call(jobs.mark_not_duplicates(group.keeper, others), self._on_not_duplicates)
-
-    def _on_not_duplicates(self, hidden: list[str]) -> None:
-        for path in hidden:
-            self.decisions.marks.pop(path, None)
-        self.model.remove_members(hidden)
-        msg = (
-            self.tr("{count} files hidden as not duplicates").format(count=len(hidden))
-            if hidden
-            else self.tr("Byte-identical copies stay grouped")
-        )
-        self.statusBar().showMessage(msg, 8000)
-
-    def open_large_compare(self, flip: bool = False) -> None:
-        group = self.compare.group
-        if group is None or self.compare_dialog is not None:
-            return
-        dialog = CompareDialog(group, self.images, self.compare.selected, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.compare_dialog = dialog
-        dialog.finished.connect(self._on_compare_closed)
-        if flip:
-            dialog.toggle_flip()
-        dialog.open()
-
-    def _on_compare_closed(self) -> None:
-        self.compare_dialog = None
-        self.groups.focus_tree()
 
     # -- folders and scanning -------------------------------------------------------------------------------------
 
@@ -355,6 +220,7 @@ class MainWindow(QMainWindow):
             return
         self._save_settings()
         self.stopped = None
+        self.start.stopped = False
         self.message.hide()
         self.worker = scan_worker.ScanWorker(config, self.store_path)
         self.worker.progressed.connect(self.progress.update_event)
@@ -494,8 +360,7 @@ class MainWindow(QMainWindow):
         if self.scan_thread is not None:
             self.scan_thread.quit()
             self.scan_thread.wait()
-        if self.compare_dialog is not None:
-            self.compare_dialog.close()
+        self.review.close_compare()
         self._save_settings()
         self.images.shutdown()
         self.service.shutdown()
