@@ -15,9 +15,9 @@ from pathlib import Path
 from PIL import Image
 
 PICKS = {
-    "1-empty-state.png": "start.png",
-    "3-results-group-selected.png": "review.png",
-    "4-compare-view.png": "compare.png",
+    "3-review-1600x1000.png": "review.png",
+    "4-compare-1600x1000.png": "compare.png",
+    "3-review-dark.png": "review-dark.png",
 }
 BUDGET = 200_000
 OUT = Path(__file__).resolve().parent.parent / "resources" / "screenshots"

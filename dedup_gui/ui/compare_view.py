@@ -35,6 +35,7 @@ from dedup_gui.ui.text import folder_labels, human_size
 from dedup_gui.ui.widgets import ElidedLabel
 
 MIN_SIDE, MAX_SIDE = 120, 440  # card picture, logical pixels
+ROOMY_SIDE = 190  # from this card width the buttons also show their keys
 TINY_SIDE = 72  # on a very short view the picture shrinks below MIN_SIDE rather than hide the buttons
 CARDS_ACROSS = 4  # cards that share the width before the area scrolls sideways
 # The fact row each keeper rule explains (rules without a fact row get no highlight).
@@ -220,7 +221,9 @@ class CompareView(QWidget):
 
     def _decision_buttons(self, m: Member) -> QWidget:
         keep = QPushButton(self.tr("Keep (K)"))
+        keep.setToolTip(self.tr("Keep this copy (K)"))
         trash = QPushButton(self.tr("Trash (T)"))
+        trash.setToolTip(self.tr("Send this copy to the trash when you apply (T)"))
         for b, value in ((keep, "keep"), (trash, "trash")):
             b.setCheckable(True)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # K/T and the arrows stay with the group list
@@ -243,11 +246,14 @@ class CompareView(QWidget):
             d = self.decision_of(path)
             keep.setChecked(d == "keep")
             trash.setChecked(d == "trash")
-            keep.setText((KEEP_MARK + " " if d == "keep" else "") + self.tr("Keep (K)"))
-            trash.setText((TRASH_MARK + " " if d == "trash" else "") + self.tr("Trash (T)"))
+            roomy = self.side >= ROOMY_SIDE  # the key in the label only where it fits; always in the tooltip
+            keep.setText((KEEP_MARK + " " if d == "keep" else "") + (self.tr("Keep (K)") if roomy else self.tr("Keep")))
+            trash.setText(
+                (TRASH_MARK + " " if d == "trash" else "") + (self.tr("Trash (T)") if roomy else self.tr("Trash"))
+            )
             for button, value in ((keep, "keep"), (trash, "trash")):
                 color = decision_color(value) if d == value else None
-                button.setStyleSheet(f"color: {color.name()}; font-weight: 600;" if color else "")
+                button.setStyleSheet(f"color: {color.name()};" if color else "")
 
     def select(self, path: str) -> None:
         self.selected = path
