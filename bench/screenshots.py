@@ -101,7 +101,6 @@ def main(out: Path) -> int:
 
     app = QApplication.instance() or QApplication([])
     app.setStyle("Fusion")
-    light = app.palette()
     window = MainWindow(Settings(embeddings=False), tmp / "store.sqlite3", tmp / "settings.toml")
     window.resize(1024, 700)
     window.show()
@@ -151,6 +150,7 @@ def main(out: Path) -> int:
     window.add_folders([str(f) for f in folders])
     settle(lambda: len(window.folders.paths()) == len(folders))
     window.folders.table.cellWidget(1, 1).setCurrentIndex(1)  # Backup: protected reference
+    window.folders.table.clearSelection()
     timer = QTimer()
     timer.setInterval(5)
     timer.timeout.connect(watch.tick)
@@ -164,20 +164,17 @@ def main(out: Path) -> int:
         shot(window, "2-scan-in-progress")
     print(f"longest UI-thread stall during the scan: {watch.worst * 1000:.0f} ms")
 
-    heic = next(g for g in window.model.groups() if g.keeper.endswith(".heic"))
-    window.groups.select_path(heic.keeper)
-    settle(lambda: window.compare.group is heic)
-    window.groups.select_path(next(m.path for m in heic.members if m.path.endswith(".webp")))
-    for label, size, palette in (("1024x700", (1024, 700), light), ("1600x1000", (1600, 1000), light),
-                                 ("dark", (1600, 1000), dark_palette())):  # fmt: skip
-        app.setPalette(palette)
-        window.resize(*size)
-        settle()
-        group = window.compare.group
-        settle(lambda g=group: all(window.images.pixmap(THUMB, m.path) is not None for m in g.members))
-        shot(window, f"3-review-{label}")
-        window.open_large_compare()
-        dialog = window.compare_dialog
+    def review_shots(win, label: str, size: tuple[int, int]) -> None:
+        """The review and the compare view of the HEIC group, with its WebP copy selected."""
+        win.resize(*size)
+        heic = next(g for g in win.model.groups() if g.keeper.endswith(".heic"))
+        row = win.model.visible_groups().index(heic)
+        win.groups.tree.setCurrentIndex(win.model.index(row, 0))
+        win.groups.select_path(next(m.path for m in heic.members if m.path.endswith(".webp")))
+        settle(lambda: all(win.images.pixmap(THUMB, m.path) is not None for m in heic.members))
+        shot(win, f"3-review-{label}")
+        win.open_large_compare()
+        dialog = win.compare_dialog
         if size[0] < SCREEN[0]:
             dialog.resize(size[0] - 24, size[1] - 40)  # as on a screen of the window's size
         settle(lambda d=dialog: all(d._picture(p.path)[1] for p in d.panes if p.isVisible()))
@@ -189,7 +186,10 @@ def main(out: Path) -> int:
             shot(dialog, "4b-compare-ab-difference")
         dialog.close()
         settle()
-    app.setPalette(light)
+
+    review_shots(window, "1024x700", (1024, 700))
+    review_shots(window, "1600x1000", (1600, 1000))
+    window.resize(1024, 700)
     window.resize(1024, 700)
 
     for r in range(window.model.rowCount()):
@@ -201,6 +201,17 @@ def main(out: Path) -> int:
     shot(window.confirm_box, "5-apply-confirmation")
     window.confirm_box.reject()
     window.close()
+    settle()
+
+    app.setPalette(dark_palette())  # a desktop on its dark theme: the app starts with that palette
+    from dedup_gui.core import settings as settings_io
+
+    saved = settings_io.load(tmp / "settings.toml")  # the folder list the first window saved
+    dark = MainWindow(saved, tmp / "store.sqlite3", tmp / "settings.toml")
+    dark.show()
+    settle(lambda: dark.service.idle and dark.model.rowCount() > 0)
+    review_shots(dark, "dark", (1600, 1000))
+    dark.close()
     return 0
 
 

@@ -18,7 +18,7 @@ from dedup_gui.core.describe import describe, format_name
 from dedup_gui.core.types import Group, Member
 from dedup_gui.ui.compare_pane import Pane, ViewState
 from dedup_gui.ui.images import FULL, THUMB, ImageLoader
-from dedup_gui.ui.widgets import ElidedLabel
+from dedup_gui.ui.widgets import ElidedLabel, bold
 
 MIN_PANE_WIDTH = 300  # below this a photo is too small to judge; more copies go to further pages
 SCREEN_SHARE = 0.94  # of the available screen the dialog may take
@@ -140,7 +140,7 @@ class CompareDialog(QDialog):
             pane.changed.connect(self._repaint)
             pane.clicked.connect(self.set_b)
             name, facts = ElidedLabel(), ElidedLabel(mode=Qt.TextElideMode.ElideRight)
-            name.setStyleSheet("font-weight: 600;")
+            bold(name)
             column = QVBoxLayout()
             column.setSpacing(1)
             column.addWidget(pane, 1)

@@ -32,7 +32,7 @@ from dedup_gui.ui.images import PREVIEW, THUMB, ImageLoader
 from dedup_gui.ui.signals import emit
 from dedup_gui.ui.style import KEEP_MARK, REASON_BACKGROUND, TRASH_MARK, decision_color
 from dedup_gui.ui.text import folder_labels, human_size
-from dedup_gui.ui.widgets import ElidedLabel
+from dedup_gui.ui.widgets import ElidedLabel, bold
 
 MIN_SIDE, MAX_SIDE = 120, 440  # card picture, logical pixels
 ROOMY_SIDE = 190  # from this card width the buttons also show their keys
@@ -192,7 +192,7 @@ class CompareView(QWidget):
         is_keeper = m.path == keeper.path
         name = ElidedLabel()
         name.set_full_text(("★ " if is_keeper else "") + os.path.basename(m.path), m.path)
-        name.setStyleSheet("font-weight: 600;")
+        bold(name)
         name.setFixedWidth(self.side)
         self.grid.addWidget(name, rows.index("name"), c)
         self.grid.addWidget(self._decision_buttons(m), rows.index("decision"), c)

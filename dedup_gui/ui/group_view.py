@@ -21,6 +21,7 @@ from dedup_gui.ui.file_actions import file_menu
 from dedup_gui.ui.group_columns import COLUMNS, MIN_STRETCH_WIDTH, column_index
 from dedup_gui.ui.groups_model import GroupsModel
 from dedup_gui.ui.signals import emit
+from dedup_gui.ui.widgets import bold
 
 KEY_COMMANDS = {
     Qt.Key.Key_K: "keep",
@@ -48,7 +49,7 @@ class GroupsPanel(QWidget):
         super().__init__(parent)
         self.model = model
         self.summary = QLabel(model.summary())
-        self.summary.setStyleSheet("font-weight: 600;")
+        bold(self.summary)
         model.summary_changed.connect(self.summary.setText)
         self.filter = QLineEdit()
         self.filter.setPlaceholderText(self.tr("Filter by file or folder name…"))

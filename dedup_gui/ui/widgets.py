@@ -7,6 +7,14 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QWidget
 
 
+def bold(widget: QWidget) -> None:
+    """Bold through the font, not a style sheet: a style sheet would stop the widget following a palette change
+    (a desktop switching to its dark theme while the app runs)."""
+    font = widget.font()
+    font.setBold(True)
+    widget.setFont(font)
+
+
 class ElidedLabel(QLabel):
     """Plain text that shrinks to its width with "…" in the middle ("IMG_20240501…_edited.jpg"), whole on hover."""
 
