@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QContextMenuEvent, QMouseEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -85,6 +85,9 @@ class CompareView(QWidget):
         self.side = 200
         self._pictures: dict[str, _Picture] = {}
         self._buttons: dict[str, tuple[QPushButton, QPushButton]] = {}
+        self._sized: list[QWidget] = []  # card widgets as wide as a picture
+        self._resize_timer = QTimer(self, singleShot=True, interval=0)
+        self._resize_timer.timeout.connect(self._fit_cards)
         images.loaded.connect(self._on_loaded)
 
         self.header = QLabel(self.tr("Select a group to compare its copies"))
@@ -193,13 +196,13 @@ class CompareView(QWidget):
         name = ElidedLabel()
         name.set_full_text(("★ " if is_keeper else "") + os.path.basename(m.path), m.path)
         bold(name)
-        name.setFixedWidth(self.side)
+        self._fixed_width(name)
         self.grid.addWidget(name, rows.index("name"), c)
         self.grid.addWidget(self._decision_buttons(m), rows.index("decision"), c)
         words = describe(m, keeper)
         match = QLabel(self.tr("proposed keeper") if is_keeper else words.text)
         match.setWordWrap(True)
-        match.setFixedWidth(self.side)
+        self._fixed_width(match)
         match.setToolTip(
             self.tr("Why this copy is kept: {reason}").format(reason=self.group.keeper_reason)
             if is_keeper and self.group
@@ -208,7 +211,7 @@ class CompareView(QWidget):
         self.grid.addWidget(match, rows.index("match"), c, Qt.AlignmentFlag.AlignTop)
         for key, text in self._facts(m, folder).items():
             cell = ElidedLabel(text)
-            cell.setFixedWidth(self.side)
+            self._fixed_width(cell)
             cell.setToolTip(m.path if key == "folder" else text)
             if is_keeper and key == highlight:
                 cell.setStyleSheet(f"background: {REASON_BACKGROUND}; border-radius: 3px; font-weight: 600;")
@@ -237,7 +240,7 @@ class CompareView(QWidget):
         row.setSpacing(4)
         row.addWidget(keep)
         row.addWidget(trash)
-        host.setFixedWidth(self.side)
+        self._fixed_width(host)
         self._buttons[m.path] = (keep, trash)
         return host
 
@@ -284,8 +287,29 @@ class CompareView(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if self.group is not None and abs(self._side_for(len(self.group.members)) - self.side) > 8:
-            self.show_group(self.group, self.selected)
+        self._resize_timer.start()  # once per pass of the event loop, however many resizes it brings
+
+    def _fit_cards(self) -> None:
+        """Resize the cards in place (no rebuild): pictures, columns, and the button labels that depend on them."""
+        if self.group is None:
+            return
+        side = self._side_for(len(self.group.members))
+        if abs(side - self.side) <= 4:
+            return
+        self.side = side
+        for widget in self._sized:
+            widget.setFixedWidth(side)
+        for path, picture in self._pictures.items():
+            picture.setFixedSize(side, side)
+            source, picture.source = picture.source, None
+            self._request_picture(path)
+            if picture.source is None and source is not None:
+                self._set_picture(path, source)
+        self.refresh_decisions()
+
+    def _fixed_width(self, widget: QWidget) -> None:
+        widget.setFixedWidth(self.side)
+        self._sized.append(widget)
 
     def _request_picture(self, path: str) -> None:
         need_preview = self.side * self.devicePixelRatioF() > IMAGE_SIDES[THUMB]
@@ -326,6 +350,7 @@ class CompareView(QWidget):
                 item.widget().deleteLater()
         self._pictures.clear()
         self._buttons.clear()
+        self._sized.clear()
 
 
 def _html(text: str) -> str:

@@ -151,3 +151,21 @@ def scanned_window(qtbot, sandbox: Path):
     scan(qtbot, window)
     yield window, lib
     window.close()
+
+
+def test_card_pictures_grow_with_the_window_and_keep_the_buttons_in_view(qtbot, scanned_window) -> None:
+    window, _ = scanned_window
+    window.show()
+    sizes = {}
+    for size in ((1024, 700), (1600, 1000)):
+        window.resize(*size)
+        qtbot.waitUntil(lambda s=size: window.width() == s[0] and not window.compare._resize_timer.isActive())
+        picture = next(iter(window.compare._pictures.values()))
+        sizes[size] = (picture.width(), picture)
+        keep, _ = next(iter(window.compare._buttons.values()))
+        qtbot.waitUntil(keep.isVisible)
+        viewport = window.compare.scroll.viewport()
+        bottom = keep.mapTo(viewport, keep.rect().bottomLeft()).y()
+        assert 0 < bottom <= viewport.height()  # Keep/Trash in view without scrolling
+    (small, first), (large, second) = sizes.values()
+    assert large > small * 1.3 and first is second  # resized in place, not rebuilt
