@@ -166,7 +166,7 @@ class CompareView(QWidget):
             ("picture", ""),
             ("name", ""),
             ("decision", ""),
-            ("match", self.tr("Why a copy")),
+            ("match", self.tr("Match")),
             ("resolution", self.tr("Resolution")),
             ("size", self.tr("File size")),
             ("format", self.tr("Format")),
