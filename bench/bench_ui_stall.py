@@ -53,7 +53,7 @@ def main() -> int:
             app.quit()
 
     def begin() -> None:
-        window.add_folders([str(args.folder.resolve())])
+        window.folders.add_folder(str(args.folder.resolve()))  # a folder for sure: no need to sort paths first
         window.start_scan()
         window.worker.progressed.connect(lambda e: stage.update(now=e.stage.value))
         started[0] = time.perf_counter()

@@ -2,8 +2,9 @@
 
     python bench/screenshots.py OUT_DIR
 
-Everything (library, store, settings, trash) lives in a temporary folder; nothing of the user's is touched. Also
-prints the longest stall of the UI thread seen during the scan (a 5 ms timer's largest gap).
+The review is shot at 1024x700 (a small laptop), at 1600x1000 and on a dark palette. Everything (library,
+store, settings, trash) lives in a temporary folder; nothing of the user's is touched. Also prints the longest
+stall of the UI thread seen during the scan (a 5 ms timer's largest gap).
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+SCREEN = (1600, 1000)  # a laptop's screen: the compare view must fit in it
+
+
+def offscreen_platform(tmp: Path) -> None:
+    """Qt's offscreen platform with a screen of SCREEN (its default is 800 x 800), unless one is chosen."""
+    config = tmp / "screen.json"
+    w, h = SCREEN
+    config.write_text(f'{{"screens": [{{"name": "laptop", "x": 0, "y": 0, "width": {w}, "height": {h}}}]}}')
+    os.environ.setdefault("QT_QPA_PLATFORM", f"offscreen:configfile={config}")
 
 
 def make_library(root: Path) -> None:
@@ -46,6 +55,31 @@ def make_library(root: Path) -> None:
     for name in ("rocket", "camera", "coins", "hubble_deep_field", "immunohistochemistry"):
         save(photo(name), f"Camera Roll/2023/{name}.jpg")
     (root / "Camera Roll/2023/broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated" * 20)
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    rocket = photo("rocket", (2000, 1500))
+    save(rocket, "Phone/IMG_2040.heic", quality=85)
+    save(rocket.resize((800, 600), Image.Resampling.LANCZOS), "Shared/IMG_2040.webp", quality=80)
+    save(rocket, "Export/IMG_2040 (full size export from the phone app).jpg")
+    for n in range(6):  # a burst of near copies: more than fit side by side
+        save(rocket.resize((1600 - 120 * n, 1200 - 90 * n), Image.Resampling.LANCZOS), f"Shared/rocket-{n + 1}.jpg")
+
+
+def dark_palette():
+    from PySide6.QtGui import QColor, QPalette
+
+    p = QPalette()
+    roles = QPalette.ColorRole
+    for role, color in (
+        (roles.Window, "#2b2b2b"), (roles.WindowText, "#e6e6e6"), (roles.Base, "#1e1e1e"),
+        (roles.AlternateBase, "#262626"), (roles.Text, "#e6e6e6"), (roles.Button, "#353535"),
+        (roles.ButtonText, "#e6e6e6"), (roles.Highlight, "#3d6fb4"), (roles.HighlightedText, "#ffffff"),
+        (roles.ToolTipBase, "#353535"), (roles.ToolTipText, "#e6e6e6"), (roles.PlaceholderText, "#9a9a9a"),
+        (roles.Mid, "#4a4a4a"),
+    ):  # fmt: skip
+        p.setColor(role, QColor(color))
+    return p
 
 
 def main(out: Path) -> int:
@@ -59,13 +93,16 @@ def main(out: Path) -> int:
     os.environ.update(HOME=str(home), XDG_DATA_HOME=str(home / ".local/share"), XDG_CONFIG_HOME=str(home / ".config"))
     library = tmp / "Pictures"
     make_library(library)
+    offscreen_platform(tmp)
 
     from dedup_gui.core.settings import Settings
+    from dedup_gui.ui.images import THUMB
     from dedup_gui.ui.main_window import RESULTS, MainWindow
 
     app = QApplication.instance() or QApplication([])
+    app.setStyle("Fusion")
     window = MainWindow(Settings(embeddings=False), tmp / "store.sqlite3", tmp / "settings.toml")
-    window.resize(1400, 900)
+    window.resize(1024, 700)
     window.show()
 
     def settle(predicate=lambda: True, timeout: float = 60) -> None:
@@ -109,9 +146,11 @@ def main(out: Path) -> int:
             self.last = now
 
     watch = Watch()
-    window.add_folders([str(library / "Camera Roll"), str(library / "Backup"), str(library / "Shared"),
-                        str(library / "Edits")])  # fmt: skip
+    folders = [library / name for name in ("Camera Roll", "Backup", "Shared", "Edits", "Phone", "Export")]
+    window.add_folders([str(f) for f in folders])
+    settle(lambda: len(window.folders.paths()) == len(folders))
     window.folders.table.cellWidget(1, 1).setCurrentIndex(1)  # Backup: protected reference
+    window.folders.table.clearSelection()
     timer = QTimer()
     timer.setInterval(5)
     timer.timeout.connect(watch.tick)
@@ -125,21 +164,33 @@ def main(out: Path) -> int:
         shot(window, "2-scan-in-progress")
     print(f"longest UI-thread stall during the scan: {watch.worst * 1000:.0f} ms")
 
-    window.groups.select_path(window.compare.group.members[1].path)
-    group = window.compare.group
-    settle(lambda: all(window.images.pixmap("thumb", m.path) is not None for m in group.members))
-    shot(window, "3-results-group-selected")
+    def review_shots(win, label: str, size: tuple[int, int]) -> None:
+        """The review and the compare view of the HEIC group, with its WebP copy selected."""
+        win.resize(*size)
+        heic = next(g for g in win.model.groups() if g.keeper.endswith(".heic"))
+        row = win.model.visible_groups().index(heic)
+        win.groups.tree.setCurrentIndex(win.model.index(row, 0))
+        win.groups.select_path(next(m.path for m in heic.members if m.path.endswith(".webp")))
+        settle(lambda: all(win.images.pixmap(THUMB, m.path) is not None for m in heic.members))
+        shot(win, f"3-review-{label}")
+        win.open_large_compare()
+        dialog = win.compare_dialog
+        if size[0] < SCREEN[0]:
+            dialog.resize(size[0] - 24, size[1] - 40)  # as on a screen of the window's size
+        settle(lambda d=dialog: all(d._picture(p.path)[1] for p in d.panes if p.isVisible()))
+        shot(dialog, f"4-compare-{label}")
+        if label == "1600x1000":
+            dialog.diff.setChecked(True)
+            dialog.toggle_flip()
+            settle()
+            shot(dialog, "4b-compare-ab-difference")
+        dialog.close()
+        settle()
 
-    window.open_large_compare()
-    dialog = window.compare_dialog
-    dialog.resize(1300, 700)
-    settle(lambda: all(window.images.pixmap("full", p.path) is not None for p in dialog.panes))
-    shot(dialog, "4-compare-view")
-    dialog.diff.setChecked(True)
-    dialog.toggle_flip()
-    settle()
-    shot(dialog, "4b-compare-ab-difference")
-    dialog.close()
+    review_shots(window, "1024x700", (1024, 700))
+    review_shots(window, "1600x1000", (1600, 1000))
+    window.resize(1024, 700)
+    window.resize(1024, 700)
 
     for r in range(window.model.rowCount()):
         window.decisions.auto_select(window.model.group_at(window.model.index(r, 0)))
@@ -150,6 +201,17 @@ def main(out: Path) -> int:
     shot(window.confirm_box, "5-apply-confirmation")
     window.confirm_box.reject()
     window.close()
+    settle()
+
+    app.setPalette(dark_palette())  # a desktop on its dark theme: the app starts with that palette
+    from dedup_gui.core import settings as settings_io
+
+    saved = settings_io.load(tmp / "settings.toml")  # the folder list the first window saved
+    dark = MainWindow(saved, tmp / "store.sqlite3", tmp / "settings.toml")
+    dark.show()
+    settle(lambda: dark.service.idle and dark.model.rowCount() > 0)
+    review_shots(dark, "dark", (1600, 1000))
+    dark.close()
     return 0
 
 

@@ -14,18 +14,20 @@ from pathlib import Path
 
 from PIL import Image
 
+# Source shot -> (name, palette method): median cut keeps a photo's gradients (no banding in a sky), the octree
+# keeps small spots of colour (the green and red decision marks in a list, which median cut turns grey).
 PICKS = {
-    "1-empty-state.png": "start.png",
-    "3-results-group-selected.png": "review.png",
-    "4-compare-view.png": "compare.png",
+    "3-review-1600x1000.png": ("review.png", Image.Quantize.FASTOCTREE),
+    "4-compare-1600x1000.png": ("compare.png", Image.Quantize.MEDIANCUT),
+    "3-review-dark.png": ("review-dark.png", Image.Quantize.FASTOCTREE),
 }
 BUDGET = 200_000
 OUT = Path(__file__).resolve().parent.parent / "resources" / "screenshots"
 
 
-def encode(img: Image.Image) -> bytes:
+def encode(img: Image.Image, method: Image.Quantize) -> bytes:
     buf = io.BytesIO()
-    img.quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.FLOYDSTEINBERG).save(
+    img.quantize(256, method=method, dither=Image.Dither.FLOYDSTEINBERG).save(
         buf, "PNG", optimize=True
     )
     return buf.getvalue()
@@ -36,12 +38,12 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     OUT.mkdir(parents=True, exist_ok=True)
-    for src, name in PICKS.items():
+    for src, (name, method) in PICKS.items():
         img = Image.open(Path(argv[0]) / src).convert("RGB")
-        data = encode(img)
+        data = encode(img, method)
         while len(data) > BUDGET:
             img = img.resize((img.width * 9 // 10, img.height * 9 // 10), Image.Resampling.LANCZOS)
-            data = encode(img)
+            data = encode(img, method)
         (OUT / name).write_bytes(data)
         print(f"{name}: {img.width}x{img.height}, {len(data) // 1000} KB")
     return 0

@@ -170,17 +170,35 @@ def cmd_regroup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _only_folders(argv: list[str]) -> bool:
-    """Every argument an existing folder, and the first one not a command name (`scan` wins over a folder)."""
-    return argv[0] not in COMMAND_NAMES and all(os.path.isdir(a) for a in argv)
+def _only_paths(argv: list[str]) -> bool:
+    """Every argument an existing folder or file, and the first one not a command name (`scan` wins over a folder).
+
+    Files are passed on too (a photo dropped on the app's icon): the window offers to add their folders.
+    """
+    return argv[0] not in COMMAND_NAMES and all(os.path.exists(a) for a in argv)
+
+
+def _not_a_command(argv: list[str]) -> str | None:
+    """A clear message when the first argument is neither a command, an option nor an existing path."""
+    first = argv[0]
+    if first in COMMAND_NAMES or first.startswith("-"):
+        return None
+    missing = next(a for a in argv if not os.path.exists(a))
+    if os.sep in first or "." in first or len(argv) > 1 or missing != first:
+        return f"dedup-gui: no such file or folder: {missing}"
+    return f"dedup-gui: {first!r} is not a command, a folder or a file (commands: {', '.join(COMMAND_NAMES)})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or _only_folders(argv):  # `dedup-gui FOLDER...` (the .desktop file's %F) opens them in the window
+    if not argv or _only_paths(argv):  # `dedup-gui FOLDER...` (the .desktop file's %F) opens them in the window
         from dedup_gui.ui.app import main as gui_main
 
         return gui_main([os.path.abspath(a) for a in argv])
+    message = _not_a_command(argv)
+    if message is not None:
+        print(message, file=sys.stderr)
+        return EXIT_USAGE
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

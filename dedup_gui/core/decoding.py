@@ -459,3 +459,57 @@ def decode_or_problem(path: str, size: int, *, want_cnn: bool, data: bytes | Non
     except Exception as exc:
         log.exception("unexpected error decoding %s", path)
         return Problem(path, ProblemKind.CORRUPT, f"could not decode: {type(exc).__name__}: {exc}")
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """A whole picture as the review shows it: oriented RGB pixels (scaled down only past `max_side`)."""
+
+    path: str
+    width: int
+    height: int
+    rgb: bytes  # 3 bytes per pixel, rows top to bottom, no padding
+    full_width: int  # the picture's own size, orientation applied
+    full_height: int
+
+
+def display_picture(path: str, max_side: int) -> Picture:
+    """Decode a file for the compare view with the scan's decoder: every format the scan reads (HEIC and AVIF
+    included), EXIF orientation applied, transparency on white, the same bomb guard. Raises DecodeError."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise DecodeError(ProblemKind.UNREADABLE, f"cannot read: {exc.strerror or exc}") from exc
+    raw_fmt = rawfiles.raw_format(data, os.path.splitext(path)[1])
+    if raw_fmt is not None:  # a RAW shows its full-size embedded preview (or a half-size decode), upright
+        try:
+            pic = rawfiles.read_raw(data, raw_fmt, draft=(max_side, max_side), budget=memory_budget())
+        except rawfiles.RawError as exc:
+            raise DecodeError(exc.kind, str(exc)) from exc
+        rgb = _to_rgb(pic.rgb)
+        if max(rgb.size) > max_side:
+            rgb = rgb.resize(fit_within(rgb.size, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        return Picture(path, rgb.width, rgb.height, rgb.tobytes(), pic.width, pic.height)
+    if data[4:8] == b"ftyp":
+        _register_heif()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            img: Image.Image = Image.open(io.BytesIO(data))
+            if img.width * img.height > MAX_PIXELS:
+                raise DecodeError(ProblemKind.TOO_LARGE, f"image too large to show ({img.width} x {img.height})")
+            fmt = img.format
+            orientation = 1 if fmt == "HEIF" else exiftools.image_facts(img)[0]
+            full_w, full_h = (img.height, img.width) if orientation in (5, 6, 7, 8) else img.size
+            if fmt == "JPEG":
+                img.draft("RGB", (max_side, max_side))  # decodes at 1/2, 1/4 or 1/8 when that still covers max_side
+            img.load()
+            if fmt != "HEIF":  # pillow-heif hands out pixels already rotated
+                img = ImageOps.exif_transpose(img)
+            rgb = _to_rgb(img)
+    except (OSError, ValueError, SyntaxError, struct.error, EOFError, IndexError, UnidentifiedImageError) as exc:
+        raise DecodeError(ProblemKind.CORRUPT, f"cannot show this image: {exc}") from exc
+    if max(rgb.size) > max_side:
+        rgb = rgb.resize(fit_within(rgb.size, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return Picture(path, rgb.width, rgb.height, rgb.tobytes(), full_w, full_h)

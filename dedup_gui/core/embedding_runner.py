@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,7 @@ class EmbeddingRunner:
         rotations: bool,
         batch: int = 16,
         workers: int | None = None,
+        on_wait: Callable[[], None] | None = None,
     ) -> None:
         self._device = device
         self._cache_dir = cache_dir
@@ -64,6 +66,8 @@ class EmbeddingRunner:
         self._lock = threading.Lock()
         self._done: list[tuple[int, np.ndarray, np.ndarray | None]] = []
         self._error: BaseException | None = None
+        self._on_wait = on_wait  # called while put() waits for a model that is still being prepared
+        self.ready = threading.Event()  # set once the model can run (or has failed)
         self.embedder: Embedder | None = None
         self.count = 0
         self._thread = threading.Thread(target=self._run, name="embedding", daemon=True)
@@ -74,6 +78,8 @@ class EmbeddingRunner:
         model is a full queue behind."""
         while True:
             self._raise()
+            if self._on_wait is not None and not self.ready.is_set() and self._queue.full():
+                self._on_wait()  # about to wait for a model that is still being prepared: say so first
             try:
                 self._queue.put((key, image, inner), timeout=0.1)
                 return
@@ -116,6 +122,8 @@ class EmbeddingRunner:
             log.exception("the image model could not be loaded")
             self._fail(exc)
             return
+        finally:
+            self.ready.set()
         others = [threading.Thread(target=self._work, args=(m,), name="embedding", daemon=True) for m in models[1:]]
         for t in others:
             t.start()

@@ -48,16 +48,16 @@ KEEPER_RULES: dict[str, tuple[Callable[[Member], object], Callable[[Member], str
     "path": (lambda m: len(m.path), lambda m: "shortest path"),
 }
 DEFAULT_KEEPER_RULES: tuple[str, ...] = KEEPER_RULE_NAMES  # the names, in the order of KEEPER_RULES
-# What each rule means, for settings and tooltips.
+# Each rule in words, for the settings and tooltips: (label, what it means).
 KEEPER_RULE_WORDS = {
-    "reference-folder": "A copy in a protected folder",
-    "raw": "The camera's RAW original",
-    "metadata": "The copy with the camera's date and model",
-    "resolution": "The copy with the most pixels",
-    "format": "The format more programs can open",
-    "file-size": "The largest file",
-    "date": "The earliest date taken",
-    "path": "The shortest path",
+    "reference-folder": ("In a protected folder", "A copy in a folder marked Protected is always the one kept"),
+    "raw": ("The camera's RAW original", "A RAW file (DNG, NEF, CR3…) before any JPEG or export made from it"),
+    "metadata": ("Has the camera's date and model", "The copy that still carries the camera's EXIF date and model"),
+    "resolution": ("Most pixels", "The copy with the largest picture (width × height)"),
+    "format": ("Opens in more programs", "Among the same pixels, a JPEG, PNG or TIFF before HEIC, WebP or AVIF"),
+    "file-size": ("Largest file", "The biggest file usually holds the most detail and metadata"),
+    "date": ("Earliest date taken", "The copy whose camera date is earliest: usually the original"),
+    "path": ("Shortest path", "The copy with the shortest folder and file name, e.g. not 'Copy of …'"),
 }
 
 

@@ -27,7 +27,16 @@ from dedup_gui.core.decode_pool import decode_all
 from dedup_gui.core.embedding import MODEL_ID
 from dedup_gui.core.embedding_runner import EmbeddingRunner, queries_id, want_rotations
 from dedup_gui.core.linking import find_links
-from dedup_gui.core.progress import Cancelled, CancelToken, NullSink, ProgressEvent, ProgressSink, Stage, Throttle
+from dedup_gui.core.progress import (
+    PREPARING_MODEL,
+    Cancelled,
+    CancelToken,
+    NullSink,
+    ProgressEvent,
+    ProgressSink,
+    Stage,
+    Throttle,
+)
 from dedup_gui.core.serialize import evidence_to_dict, result_to_dict
 from dedup_gui.core.store import CachedImage, Store
 from dedup_gui.core.types import (
@@ -275,7 +284,11 @@ def _decode(state: ScanState, contents: list[Content]) -> None:
     if not todo:
         return
     rotations = state.rotations
-    runner = EmbeddingRunner(config.device, None, state.cancel, rotations=rotations) if need_embed else None
+    runner = (
+        EmbeddingRunner(config.device, None, state.cancel, rotations=rotations, on_wait=_preparing(state))
+        if need_embed
+        else None
+    )
     pending_rows: list[tuple] = []
     hash_rows: list[tuple[str, str | None, str | None]] = []
 
@@ -323,6 +336,17 @@ def _decode(state: ScanState, contents: list[Content]) -> None:
         if runner is not None:
             runner.finish()
         flush()
+
+
+def _preparing(state: ScanState) -> Callable[[], None]:
+    """While decoding waits for the image model to be set up, say so instead of showing a frozen count."""
+
+    def waiting() -> None:
+        last = getattr(state.emit, "last", None)
+        if last is not None:
+            state.emit(dataclasses.replace(last, detail=PREPARING_MODEL))
+
+    return waiting
 
 
 def _wait_for_embeddings(state: ScanState, runner: EmbeddingRunner, total: int) -> None:

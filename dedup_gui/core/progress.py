@@ -33,6 +33,10 @@ _LABELS = {
     Stage.SAVING: "Saving",
 }
 
+# A detail the engine sends while the image model is set up: exported from torch to ONNX on the first scan (several
+# seconds in a child process), loaded from the cache later. Front ends show it instead of a frozen count.
+PREPARING_MODEL = "Preparing the image model (first scan only)…"
+
 # Share of the whole scan each stage takes on a typical first scan: one overall percentage for the bar.
 STAGE_WEIGHTS = {
     Stage.ENUMERATING: 2,
@@ -83,8 +87,10 @@ class Throttle:
         self._interval = interval
         self._last_time = 0.0
         self._stage: Stage | None = None
+        self.last: ProgressEvent | None = None  # the latest event received, forwarded or not
 
     def __call__(self, event: ProgressEvent) -> None:
+        self.last = event
         now = time.monotonic()
         first = event.stage is not self._stage
         last = event.total is not None and event.done >= event.total

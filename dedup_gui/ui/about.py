@@ -92,7 +92,7 @@ class AboutDialog(QDialog):
         self, store_path: Path | None = None, settings_path: Path | None = None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("About dedup-gui")
+        self.setWindowTitle(self.tr("About dedup-gui"))
         icon = QLabel()
         icon.setPixmap(app_icon().pixmap(96, 96))
         icon.setAlignment(Qt.AlignmentFlag.AlignTop)

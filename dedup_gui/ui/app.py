@@ -32,7 +32,12 @@ def main(argv: Sequence[str]) -> int:
     store = Path(settings.store_path) if settings.store_path else default_store_path()
     window = MainWindow(settings, store)
     window.show()
-    for path in argv:
-        if not path.startswith("-"):
-            window.add_folders([path])
-    return app.exec()
+    paths = [p for p in argv if not p.startswith("-")]
+    if paths:
+        window.add_folders(paths)  # folders are added; for files, their folder is offered
+    from dedup_gui.ui.lifecycle import SignalQuit
+
+    stopper = SignalQuit(lambda _signum: window.close(), app)  # logout: save like the close button does
+    code = app.exec()
+    stopper.restore()
+    return code

@@ -1,164 +1,217 @@
-"""The large compare view: members side by side with one shared zoom and pan, an A/B flip and a difference overlay.
+"""The large compare view: whole pictures side by side with one shared zoom and pan, an A/B flip, a difference
+overlay, 1:1 and fit, and pages when a group has more copies than the screen holds side by side.
 
-Images of different resolution share one view: each is drawn into the same normalised rectangle (the keeper's
-aspect), so a zoom or pan moves the same part of the picture in every pane. Full images load off the UI thread.
+The keeper (A) stays in the first pane; the other copies page beside it. Only the pictures on the page are
+decoded, off the UI thread, and the dialog holds them itself (the loader's cache is small); closing it drops the
+requests still queued.
 """
 
 from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap, QWheelEvent
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeyEvent, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from dedup_gui.core.types import Group
-from dedup_gui.ui.images import ImageLoader
-from dedup_gui.ui.signals import emit
+from dedup_gui.core.describe import describe, format_name
+from dedup_gui.core.types import Group, Member
+from dedup_gui.ui.compare_pane import Pane, ViewState
+from dedup_gui.ui.images import FULL, THUMB, ImageLoader
+from dedup_gui.ui.widgets import ElidedLabel, bold
 
-
-class ViewState:
-    """Zoom and pan shared by every pane (in units of the fitted image)."""
-
-    def __init__(self) -> None:
-        self.zoom = 1.0
-        self.center = QPointF(0.5, 0.5)
-
-
-class Pane(QWidget):
-    changed = Signal()
-
-    def __init__(self, state: ViewState, images: ImageLoader, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.state = state
-        self.images = images
-        self.path: str | None = None
-        self.overlay: str | None = None  # path drawn in difference mode over this pane's image
-        self.aspect = 4 / 3
-        self._drag: QPointF | None = None
-        self.setMinimumSize(240, 240)
-
-    def _pixmap(self, path: str | None) -> QPixmap | None:
-        if path is None:
-            return None
-        return self.images.pixmap("full", path) or self.images.pixmap("thumb", path)
-
-    def _target(self) -> QRectF:
-        """The fitted image rectangle, zoomed around the shared centre."""
-        w, h = self.width(), self.height()
-        fit_w = min(w, h * self.aspect)
-        fit_h = fit_w / self.aspect
-        z = self.state.zoom
-        tw, th = fit_w * z, fit_h * z
-        return QRectF(w / 2 - self.state.center.x() * tw, h / 2 - self.state.center.y() * th, tw, th)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
-        p.fillRect(self.rect(), Qt.GlobalColor.black)
-        pm = self._pixmap(self.path)
-        if pm is None or pm.isNull():
-            p.setPen(Qt.GlobalColor.lightGray)
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "loading…")
-            return
-        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self.state.zoom < 2)
-        target = self._target()
-        p.drawPixmap(target, pm, QRectF(pm.rect()))
-        other = self._pixmap(self.overlay)
-        if other is not None and not other.isNull():
-            p.setCompositionMode(QPainter.CompositionMode.CompositionMode_Difference)
-            p.drawPixmap(target, other, QRectF(other.rect()))
-
-    def wheelEvent(self, event: QWheelEvent) -> None:
-        factor = 1.25 if event.angleDelta().y() > 0 else 0.8
-        self.state.zoom = max(1.0, min(32.0, self.state.zoom * factor))
-        emit(self.changed)
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        self._drag = event.position()
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._drag is None:
-            return
-        target = self._target()
-        delta = event.position() - self._drag
-        self._drag = event.position()
-        c = self.state.center
-        self.state.center = QPointF(c.x() - delta.x() / target.width(), c.y() - delta.y() / target.height())
-        emit(self.changed)
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        self._drag = None
+MIN_PANE_WIDTH = 300  # below this a photo is too small to judge; more copies go to further pages
+SCREEN_SHARE = 0.94  # of the available screen the dialog may take
+CHROME_HEIGHT = 120  # captions, buttons and hint under the pictures
+MIN_HEIGHT = 460
 
 
 class CompareDialog(QDialog):
-    """Enter opens it; Space flips A/B; D toggles the difference overlay; wheel zooms and drag pans every pane."""
+    """Space flips A/B; D toggles the difference overlay; 1 shows 1:1, 0 fits; PgUp/PgDn page; wheel and drag."""
 
     def __init__(self, group: Group, images: ImageLoader, selected: str | None, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle("Compare")
-        self.group = group
-        self.images = images
+        self.setWindowTitle(self.tr("Compare: {name}").format(name=os.path.basename(group.keeper)))
+        self.group, self.images = group, images
+        self.members = {m.path: m for m in group.members}
+        self.keeper = self.members[group.keeper]
+        self.others = [m.path for m in group.members if m.path != group.keeper]
+        self.a, self.b = group.keeper, (selected if selected in self.others else self.others[0])
         self.state = ViewState()
-        keeper = group.keeper
-        others = [m.path for m in group.members if m.path != keeper]
-        self.a, self.b = keeper, (selected if selected and selected != keeper else others[0])
-        self.flip_mode = False
-        self.showing_b = False
-        self.panes: list[Pane] = []
-        self.captions: list[QLabel] = []
-        row = self.row = QHBoxLayout()
-        for m in group.members:
-            path = m.path
-            col = QVBoxLayout()
-            pane = Pane(self.state, images)
-            # each pane keeps its own image's aspect; zoom and centre are shared in relative units
-            pane.path = path
-            pane.aspect = m.info.width / m.info.height if m.info and m.info.height else 4 / 3
-            pane.changed.connect(self._repaint)
-            cap = QLabel(self._caption(path))
-            cap.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            col.addWidget(pane, 1)
-            col.addWidget(cap)
-            row.addLayout(col, 1)
-            self.panes.append(pane)
-            self.captions.append(cap)
-            images.request("full", path)
-        self.flip = QPushButton("A/B flip (Space)")
-        self.flip.clicked.connect(self.toggle_flip)
-        self.diff = QCheckBox("Difference overlay (D)")
-        self.diff.toggled.connect(self._update_overlay)
-        fit = QPushButton("Fit (0)")
-        fit.clicked.connect(self.reset_view)
-        self.hint = QLabel("Wheel: zoom · drag: pan (all panes together)")
-        bar = QHBoxLayout()
-        bar.addWidget(self.flip)
-        bar.addWidget(self.diff)
-        bar.addWidget(fit)
-        bar.addStretch()
-        bar.addWidget(self.hint)
-        layout = QVBoxLayout(self)
-        layout.addLayout(row, 1)
-        layout.addLayout(bar)
-        images.loaded.connect(self._on_loaded)
-        self.resize(1200, 760)
+        self.flip_mode = self.showing_b = False
+        self._pictures: dict[str, QPixmap] = {}  # whole pictures of the page, held while it shows
+        self._released = False
+        self.page = 0
+        self.per_page = 1  # others per page, beside the keeper
 
-    def _caption(self, path: str) -> str:
-        m = next(m for m in self.group.members if m.path == path)
-        res = f"{m.info.width} × {m.info.height}" if m.info else "?"
-        tag = "A · keeper" if path == self.a else "B" if path == self.b else ""
-        return f"<b>{tag}</b> {os.path.basename(path)} · {res}" if tag else f"{os.path.basename(path)} · {res}"
+        self.row = QHBoxLayout()
+        self.panes: list[Pane] = []
+        self.captions: list[tuple[ElidedLabel, ElidedLabel]] = []  # name line, facts line
+        self.flip = QPushButton(self.tr("A/B (Space)"))
+        self.flip.setToolTip(self.tr("Show A and B in one place and flip between them: differences jump out"))
+        self.flip.clicked.connect(self.toggle_flip)
+        self.diff = QCheckBox(self.tr("Difference (D)"))
+        self.diff.setToolTip(self.tr("Overlay the difference between A and B: black where they are the same"))
+        self.diff.toggled.connect(self._update_overlay)
+        self.fit = QPushButton(self.tr("Fit (0)"))
+        self.fit.clicked.connect(self.reset_view)
+        self.actual = QPushButton(self.tr("1:1 (1)"))
+        self.actual.setToolTip(self.tr("One pixel of the keeper per pixel of the screen"))
+        self.actual.clicked.connect(self.one_to_one)
+        self.previous = QPushButton(self.tr("◀ PgUp"))
+        self.previous.setToolTip(self.tr("Previous copies"))
+        self.previous.clicked.connect(lambda: self.go_to_page(self.page - 1))
+        self.next = QPushButton(self.tr("PgDn ▶"))
+        self.next.setToolTip(self.tr("Next copies"))
+        self.next.clicked.connect(lambda: self.go_to_page(self.page + 1))
+        self.page_label = QLabel()
+        hint = QLabel(self.tr("Wheel: zoom · drag: pan, all panes together · click a picture to make it B"))
+        hint.setStyleSheet("color: palette(placeholder-text);")
+        for button in (self.flip, self.diff, self.fit, self.actual, self.previous, self.next):
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keys belong to the view, not to a button
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
+        bar = QHBoxLayout()
+        for w in (self.flip, self.diff, self.fit, self.actual):
+            bar.addWidget(w)
+        bar.addStretch()
+        for w in (self.previous, self.page_label, self.next):
+            bar.addWidget(w)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.row, 1)
+        layout.addLayout(bar)
+        layout.addWidget(hint)
+        images.loaded.connect(self._on_loaded)
+        self._fit_to_screen()
+        self.go_to_page(max(0, self.others.index(self.b)) // self.per_page)
+
+    # -- size and pages ---------------------------------------------------------------------------------------
+
+    def _fit_to_screen(self) -> None:
+        """As wide as the copies need, never wider than the screen: further copies go to pages."""
+        screen = self.parentWidget().screen() if self.parentWidget() else QGuiApplication.primaryScreen()
+        area = screen.availableGeometry()
+        max_w, max_h = int(area.width() * SCREEN_SHARE), int(area.height() * SCREEN_SHARE)
+        width = min(max_w, 460 * (1 + len(self.others)) + 40)
+        self._set_per_page(width)
+        info = self.keeper.info
+        aspect = info.width / info.height if info and info.height else 4 / 3
+        pane = (width - 40) / (self.per_page + 1)
+        height = int(pane / aspect) + CHROME_HEIGHT  # tall enough for the pictures, no black bands to scroll past
+        self.resize(width, max(MIN_HEIGHT, min(max_h, height)))
+
+    def _set_per_page(self, width: int) -> None:
+        self.per_page = max(1, min(len(self.others), (width - 40) // MIN_PANE_WIDTH - 1))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        before = self.per_page
+        self._set_per_page(self.width())
+        if self.per_page != before:
+            self.go_to_page(self.others.index(self.b) // self.per_page)
+
+    @property
+    def pages(self) -> int:
+        return -(-len(self.others) // self.per_page)
+
+    def page_paths(self) -> list[str]:
+        if self.flip_mode:
+            return [self.b if self.showing_b else self.a]
+        start = self.page * self.per_page
+        return [self.a, *self.others[start : start + self.per_page]]
+
+    def go_to_page(self, page: int) -> None:
+        self.page = max(0, min(self.pages - 1, page))
+        self._show_paths(self.page_paths())
+        many = self.pages > 1 and not self.flip_mode
+        for w in (self.previous, self.next, self.page_label):
+            w.setVisible(many)
+        self.previous.setEnabled(self.page > 0)
+        self.next.setEnabled(self.page < self.pages - 1)
+        first = self.page * self.per_page + 1
+        last = min(len(self.others), first + self.per_page - 1)
+        self.page_label.setText(
+            self.tr("Copies {first}–{last} of {count}").format(first=first, last=last, count=len(self.others))
+        )
+
+    def _show_paths(self, paths: list[str]) -> None:
+        while len(self.panes) < len(paths):
+            pane = Pane(self.state, self._picture)
+            pane.changed.connect(self._repaint)
+            pane.clicked.connect(self.set_b)
+            name, facts = ElidedLabel(), ElidedLabel(mode=Qt.TextElideMode.ElideRight)
+            bold(name)
+            column = QVBoxLayout()
+            column.setSpacing(1)
+            column.addWidget(pane, 1)
+            for label in (name, facts):
+                label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                column.addWidget(label)
+            self.row.addLayout(column, 1)
+            self.panes.append(pane)
+            self.captions.append((name, facts))
+        for n, (pane, (name, facts)) in enumerate(zip(self.panes, self.captions, strict=True)):
+            shown = n < len(paths)
+            for w in (pane, name, facts):
+                w.setVisible(shown)
+            self.row.setStretch(n, 1 if shown else 0)
+            if shown:
+                m = self.members[paths[n]]
+                aspect = m.info.width / m.info.height if m.info and m.info.height else 4 / 3
+                pane.show_path(m.path, aspect, m.info.width if m.info else 0)
+                title, words = self._caption(m)
+                name.set_full_text(title, m.path)
+                facts.set_full_text(words)
+        for path in list(self._pictures):  # hold only what is on the page (and A and B, for flip and overlay)
+            if path not in paths and path not in (self.a, self.b):
+                del self._pictures[path]
+        for path in {*paths, self.a, self.b}:
+            if path not in self._pictures:
+                pm = self.images.request(FULL, path)
+                if pm is not None:
+                    self._pictures[path] = pm
+        self._update_overlay()
+
+    def _caption(self, m: Member) -> tuple[str, str]:
+        """("A · keeper · IMG_1.heic", "4032 × 3024 HEIC · why it is kept, or why it is a copy")."""
+        size = f"{m.info.width} × {m.info.height} {format_name(m.info.format)}" if m.info else "?"
+        tag = self.tr("A · keeper") if m.path == self.a else self.tr("B") if m.path == self.b else ""
+        words = describe(m, self.keeper).text if m.path != self.a else self.group.keeper_reason
+        return " · ".join(x for x in (tag, os.path.basename(m.path)) if x), f"{size} · {words}"
+
+    def _picture(self, path: str) -> tuple[QPixmap | None, bool]:
+        whole = self._pictures.get(path)
+        if whole is not None:
+            return whole, True
+        return self.images.pixmap(THUMB, path), False
 
     def _on_loaded(self, kind: str, path: str) -> None:
-        if kind == "full":
+        if kind == FULL and path in self.members:
+            pm = self.images.pixmap(FULL, path)
+            if pm is not None:
+                self._pictures[path] = pm
             self._repaint()
 
     def _repaint(self) -> None:
         for pane in self.panes:
             pane.update()
 
+    # -- view commands ----------------------------------------------------------------------------------------
+
     def reset_view(self) -> None:
-        self.state.zoom, self.state.center = 1.0, QPointF(0.5, 0.5)
+        self.state.set_zoom(1.0)
         self._repaint()
+
+    def one_to_one(self) -> None:
+        """1:1 for the keeper: every pane shows the same part of its picture at the same zoom."""
+        self.state.set_zoom(self.panes[0].one_to_one_zoom())
+        self._repaint()
+
+    def set_b(self, path: str) -> None:
+        if path in (self.a, self.b):
+            return
+        self.b = path
+        self._show_paths(self.page_paths())
 
     def toggle_flip(self) -> None:
         """First press: one pane showing A; each further press swaps A and B in place."""
@@ -166,15 +219,8 @@ class CompareDialog(QDialog):
             self.flip_mode, self.showing_b = True, False
         else:
             self.showing_b = not self.showing_b
-        first = self.panes[0]
-        first.path = self.b if self.showing_b else self.a
-        for n, (pane, cap) in enumerate(zip(self.panes[1:], self.captions[1:], strict=True), start=1):
-            pane.setVisible(False)
-            cap.setVisible(False)
-            self.row.setStretch(n, 0)  # the one pane left takes the whole width
-        self.captions[0].setText(self._caption(first.path))
-        self.flip.setText(f"Showing {'B' if self.showing_b else 'A'}: Space flips")
-        self._update_overlay()
+        self.flip.setText(self.tr("Showing B (Space)") if self.showing_b else self.tr("Showing A (Space)"))
+        self.go_to_page(self.page)
 
     def _update_overlay(self) -> None:
         on = self.diff.isChecked()
@@ -185,15 +231,35 @@ class CompareDialog(QDialog):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
-        if key == Qt.Key.Key_Space:
-            self.toggle_flip()
-        elif key == Qt.Key.Key_D:
-            self.diff.toggle()
-        elif key == Qt.Key.Key_0:
-            self.reset_view()
+        commands = {
+            Qt.Key.Key_Space: self.toggle_flip,
+            Qt.Key.Key_D: self.diff.toggle,
+            Qt.Key.Key_0: self.reset_view,
+            Qt.Key.Key_F: self.reset_view,
+            Qt.Key.Key_1: self.one_to_one,
+            Qt.Key.Key_PageDown: lambda: self.go_to_page(self.page + 1),
+            Qt.Key.Key_PageUp: lambda: self.go_to_page(self.page - 1),
+        }
+        if key in commands:
+            commands[Qt.Key(key)]()
         elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus):
-            factor = 0.8 if key == Qt.Key.Key_Minus else 1.25
-            self.state.zoom = max(1.0, min(32.0, self.state.zoom * factor))
+            self.state.set_zoom(self.state.zoom * (0.8 if key == Qt.Key.Key_Minus else 1.25))
             self._repaint()
         else:
             super().keyPressEvent(event)
+
+    def done(self, result: int) -> None:
+        self._release()
+        super().done(result)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._release()
+        super().closeEvent(event)
+
+    def _release(self) -> None:
+        """Stop the pictures still queued for this dialog and let go of the ones it holds."""
+        if not self._released:
+            self._released = True
+            self.images.loaded.disconnect(self._on_loaded)
+            self.images.new_generation(FULL)
+            self._pictures = {}

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dedup_gui.core.types import Group, Member
+from dedup_gui.ui.file_actions import file_menu
+from dedup_gui.ui.group_columns import COLUMNS, MIN_STRETCH_WIDTH, column_index
 from dedup_gui.ui.groups_model import GroupsModel
 from dedup_gui.ui.signals import emit
+from dedup_gui.ui.widgets import bold
 
 KEY_COMMANDS = {
     Qt.Key.Key_K: "keep",
@@ -20,6 +33,14 @@ KEY_COMMANDS = {
 }
 
 
+class MiddleElide(QStyledItemDelegate):
+    """Elides a cell in the middle: file names and folders differ at both ends."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:  # type: ignore[override]
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+
 class GroupsPanel(QWidget):
     current_changed = Signal(object, object)  # Group | None, Member | None
     key_command = Signal(str)  # the review keys pressed in the list: keep, trash, not-duplicates, flip, compare
@@ -28,10 +49,10 @@ class GroupsPanel(QWidget):
         super().__init__(parent)
         self.model = model
         self.summary = QLabel(model.summary())
-        self.summary.setStyleSheet("font-weight: 600;")
+        bold(self.summary)
         model.summary_changed.connect(self.summary.setText)
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter by file or folder name…")
+        self.filter.setPlaceholderText(self.tr("Filter by file or folder name…"))
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(model.set_filter)
         self.tree = QTreeView()
@@ -39,12 +60,23 @@ class GroupsPanel(QWidget):
         self.tree.setUniformRowHeights(True)  # constant-time layout for 10,000 groups
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setAlternatingRowColors(True)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.middle = MiddleElide(self.tree)  # "IMG_2024…_edited.jpg", not "IM…"
         header = self.tree.header()
         header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((1, 110), (2, 100), (3, 180), (4, 110)):
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(col, width)
+        header.setMinimumSectionSize(40)
+        for n, column in enumerate(COLUMNS):
+            if column.elide_middle:
+                self.tree.setItemDelegateForColumn(n, self.middle)
+            if column.width:
+                header.setSectionResizeMode(n, QHeaderView.ResizeMode.Interactive)
+                header.resizeSection(n, column.width)
+            else:
+                header.setSectionResizeMode(n, QHeaderView.ResizeMode.Stretch)
+        header.setSortIndicator(column_index("size"), Qt.SortOrder.DescendingOrder)  # space to free, largest first
+        self.tree.setSortingEnabled(True)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._menu)
         self.tree.selectionModel().currentChanged.connect(self._on_current)
         self.tree.installEventFilter(self)
         model.modelReset.connect(self._after_reset)
@@ -91,6 +123,32 @@ class GroupsPanel(QWidget):
             if member is not None and member.path == path:
                 self.tree.setCurrentIndex(index)
                 return
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Hide the optional columns (date, copies) the width cannot hold, most optional first."""
+        room = self.tree.viewport().width() - MIN_STRETCH_WIDTH
+        fixed = sum(c.width for c in COLUMNS)
+        for n, column in sorted(enumerate(COLUMNS), key=lambda nc: -nc[1].drop_order):
+            hide = column.drop_order > 0 and fixed > room
+            if hide:
+                fixed -= column.width
+            self.tree.setColumnHidden(n, hide)
+
+    def _menu(self, pos: QPoint) -> None:
+        index = self.tree.indexAt(pos)
+        group, member = self.model.group_at(index), self.model.member_at(index)
+        if group is None:
+            return
+        self.tree.setCurrentIndex(index)
+        path = member.path if member is not None else group.keeper
+        menu = file_menu(self, path, [(self.tr("Compare Large"), lambda: emit(self.key_command, "compare"))])
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.popup(self.tree.viewport().mapToGlobal(pos))
+        self.menu = menu
 
     def focus_tree(self) -> None:
         self.tree.setFocus(Qt.FocusReason.OtherFocusReason)

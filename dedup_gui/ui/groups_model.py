@@ -1,7 +1,8 @@
 """GroupsModel: duplicate groups (top level) and their members (children) over plain `Group` records.
 
-Rows are computed lazily in data(); loading is one reset over a pre-sorted list, so 10,000 groups load in
-milliseconds. A member's internalId is its group's row + 1 (0 marks a group), which keeps parent() O(1).
+Rows are computed lazily in data(); loading and sorting are one reset over a sorted list, so 10,000 groups load
+and sort in milliseconds. A member's internalId is its group's row + 1 (0 marks a group), which keeps parent() O(1).
+Columns come from `group_columns.COLUMNS`; sorting orders the groups, a group's members keep the keeper first.
 """
 
 from __future__ import annotations
@@ -11,17 +12,23 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtGui import QFont
 
-from dedup_gui.core.types import Group, Member, Tier
+from dedup_gui.core.types import Group, Member
+from dedup_gui.ui.group_columns import COLUMNS, RowContext, column_index, tier_label, tr
 from dedup_gui.ui.signals import emit
-from dedup_gui.ui.text import human_size, short_path
+from dedup_gui.ui.style import decision_color
+from dedup_gui.ui.text import folder_labels, human_size
 
-COLUMNS = ("File", "Size", "Resolution", "Match", "Decision")
-TIER_LABELS = {Tier.EXACT: "Exact copy", Tier.SAME_PHOTO: "Same photo", Tier.SIMILAR: "Similar shot"}
+__all__ = ["COLUMNS", "GroupRole", "GroupsModel", "MemberRole", "tier_label"]
+
 GroupRole = Qt.ItemDataRole.UserRole + 1  # the Group of any row
 MemberRole = Qt.ItemDataRole.UserRole + 2  # the Member of a member row, None on a group row
 AnyIndex = QModelIndex | QPersistentModelIndex
+DECISION = column_index("decision")
+# Built once: or-ing enum flags in Python costs microseconds, and the view asks for every row on each layout.
+GROUP_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+MEMBER_FLAGS = GROUP_FLAGS | Qt.ItemFlag.ItemNeverHasChildren
 
 
 class GroupsModel(QAbstractItemModel):
@@ -33,18 +40,21 @@ class GroupsModel(QAbstractItemModel):
         self._rows: list[Group] = []
         self._filter = ""
         self._decisions: Mapping[str, str] = {}
+        self._sort = (column_index("size"), Qt.SortOrder.DescendingOrder)
+        self._folders: dict[int, dict[str, str]] = {}  # id(group) -> path -> folder label, filled as rows show
+        self._context = RowContext(self._decision, self._folder_label)
         self._bold = QFont()
         self._bold.setBold(True)
-        self._trash_brush = QBrush(QColor("#b3261e"))
-        self._keep_brush = QBrush(QColor("#1b6e3a"))
 
-    # -- loading ------------------------------------------------------------------------------------------
+    # -- loading, filtering, sorting --------------------------------------------------------------------------
 
     def set_groups(self, groups: Iterable[Group], decisions: Mapping[str, str] | None = None) -> None:
         self.beginResetModel()
-        self._all = sorted(groups, key=lambda g: -g.reclaimable_bytes)
+        self._all = list(groups)
+        self._folders.clear()
         if decisions is not None:
             self._decisions = decisions
+        self._sort_all()
         self._rows = self._filtered()
         self.endResetModel()
         emit(self.summary_changed, self.summary())
@@ -56,6 +66,32 @@ class GroupsModel(QAbstractItemModel):
         self.endResetModel()
         emit(self.summary_changed, self.summary())
 
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        emit(self.layoutAboutToBeChanged)
+        old = self.persistentIndexList()
+        where = [(self.group_at(i), i.internalId() != 0, i.row(), i.column()) for i in old]
+        self._sort = (column, order)
+        self._sort_all()
+        self._rows = self._filtered()
+        row_of = {id(g): r for r, g in enumerate(self._rows)}
+        new = []
+        for group, is_member, row, col in where:  # the current row and selection follow their group
+            r = row_of.get(id(group))
+            if r is None:
+                new.append(QModelIndex())
+            else:
+                new.append(self.createIndex(row, col, r + 1) if is_member else self.createIndex(r, col, 0))
+        self.changePersistentIndexList(old, new)
+        emit(self.layoutChanged)
+
+    def _sort_all(self) -> None:
+        column, order = self._sort
+        key, ctx = COLUMNS[column].sort_key, self._context
+        self._all.sort(key=lambda g: g.keeper)  # ties keep one order whichever way the column sorts
+        self._all.sort(key=lambda g: key(g, ctx), reverse=order == Qt.SortOrder.DescendingOrder)
+
     def _filtered(self) -> list[Group]:
         if not self._filter:
             return list(self._all)
@@ -65,12 +101,29 @@ class GroupsModel(QAbstractItemModel):
     def groups(self) -> list[Group]:
         return list(self._all)
 
+    def visible_groups(self) -> list[Group]:
+        return list(self._rows)
+
     def summary(self) -> str:
         groups = self._rows
         files = sum(len(g.members) for g in groups)
         saved = sum(g.reclaimable_bytes for g in groups)
-        shown = "" if len(groups) == len(self._all) else f" (filtered from {len(self._all)})"
-        return f"{len(groups)} groups{shown} · {files} files · {human_size(saved)} reclaimable"
+        text = tr("{groups} groups · {files} files · {size} to free").format(
+            groups=len(groups), files=files, size=human_size(saved)
+        )
+        if len(groups) != len(self._all):
+            text += " " + tr("(filtered from {total})").format(total=len(self._all))
+        return text
+
+    def _decision(self, path: str) -> str | None:
+        return self._decisions.get(path)
+
+    def _folder_label(self, group: Group, path: str) -> str:
+        labels = self._folders.get(id(group))
+        if labels is None:
+            folders = folder_labels([os.path.dirname(p) for p in group.paths])
+            labels = self._folders[id(group)] = dict(zip(group.paths, folders, strict=True))
+        return labels.get(path, "")
 
     # -- edits from the review -----------------------------------------------------------------------------
 
@@ -79,10 +132,9 @@ class GroupsModel(QAbstractItemModel):
         for row, g in enumerate(self._rows):
             hits = [i for i, m in enumerate(g.members) if m.path in wanted]
             if hits:
-                last = len(COLUMNS) - 1
-                emit(self.dataChanged, self.index(row, last), self.index(row, last))
+                emit(self.dataChanged, self.index(row, DECISION), self.index(row, DECISION))
                 parent = self.index(row, 0)
-                emit(self.dataChanged, self.index(min(hits), last, parent), self.index(max(hits), last, parent))
+                emit(self.dataChanged, self.index(min(hits), DECISION, parent), self.index(max(hits), DECISION, parent))
 
     def remove_members(self, paths: Iterable[str]) -> None:
         """Drop members (trashed, or not duplicates); a group left with one member goes too."""
@@ -111,6 +163,14 @@ class GroupsModel(QAbstractItemModel):
         if not index.isValid() or index.internalId() == 0:
             return None
         return self._rows[index.internalId() - 1].members[index.row()]
+
+    def row_of(self, path: str) -> QModelIndex:
+        """The member row of `path` in the visible groups, or an invalid index."""
+        for row, g in enumerate(self._rows):
+            for r, m in enumerate(g.members):
+                if m.path == path:
+                    return self.index(r, 0, self.index(row, 0))
+        return QModelIndex()
 
     # -- QAbstractItemModel -----------------------------------------------------------------------------------
 
@@ -141,20 +201,26 @@ class GroupsModel(QAbstractItemModel):
         return len(COLUMNS)
 
     def hasChildren(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
-        return self.rowCount(parent) > 0
+        # the view asks this of every group on each layout: answered without counting (a group has 2+ members)
+        if not parent.isValid():
+            return bool(self._rows)
+        return parent.internalId() == 0 and parent.column() == 0
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if index.internalId() != 0:
-            flags |= Qt.ItemFlag.ItemNeverHasChildren
-        return flags
+        return MEMBER_FLAGS if index.internalId() else GROUP_FLAGS
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
-            return COLUMNS[section]
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
+            return None
+        column = COLUMNS[section]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return tr(column.title)
+        if role == Qt.ItemDataRole.InitialSortOrderRole:
+            return column.first_order.value
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
+            return (Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value
         return None
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole):
@@ -168,45 +234,19 @@ class GroupsModel(QAbstractItemModel):
             return member
         if group is None:
             return None
-        if member is None:
-            return self._group_data(group, index.column(), role)
-        return self._member_data(group, member, index.column(), role)
-
-    def _group_data(self, g: Group, column: int, role: int):
+        column = COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            if column == 0:
-                return f"{len(g.members)} × {os.path.basename(g.keeper)}"
-            if column == 1:
-                return f"{human_size(g.reclaimable_bytes)} to free"
-            if column == 3:
-                return TIER_LABELS[g.tier]
-            if column == 4:
-                marked = [self._decisions.get(m.path) for m in g.members]
-                if not any(marked):
-                    return "undecided"
-                return f"{marked.count('keep')} keep · {marked.count('trash')} trash"
-        if role == Qt.ItemDataRole.FontRole and column == 0:
+            if member is None:
+                return column.group_text(group, self._context)
+            return column.member_text(group, member, self._context)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.align_right:
+            return (Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter).value
+        if role == Qt.ItemDataRole.FontRole and member is None and column.key == "file":
             return self._bold
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"Proposed keeper: {g.keeper}\n{g.keeper_reason}"
-        return None
-
-    def _member_data(self, g: Group, m: Member, column: int, role: int):
-        decision = self._decisions.get(m.path)
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == 0:
-                where = short_path(os.path.dirname(m.path), 2)  # copies often share a name: show where each is
-                return f"{os.path.basename(m.path)}  ({where})" + ("  ★ keeper" if m.path == g.keeper else "")
-            if column == 1:
-                return human_size(m.size)
-            if column == 2:
-                return f"{m.info.width} × {m.info.height}" if m.info else "?"
-            if column == 3:
-                return "proposed keeper" if m.evidence is None else m.evidence.description or m.evidence.method
-            if column == 4:
-                return decision or ("protected" if m.protected else "")
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return m.path
-        if role == Qt.ItemDataRole.ForegroundRole and column == 4:
-            return self._trash_brush if decision == "trash" else self._keep_brush if decision == "keep" else None
+            if member is None:
+                return tr("Proposed keeper: {path}\n{reason}").format(path=group.keeper, reason=group.keeper_reason)
+            return member.path
+        if role == Qt.ItemDataRole.ForegroundRole and member is not None and column.key == "decision":
+            return decision_color(self._decisions.get(member.path))
         return None

@@ -1,72 +1,84 @@
-"""ImageLoader: thumbnails (from the store) and full images (from disk) decoded to QImage on a QThreadPool.
+"""ImageLoader: thumbnails (from the store) and whole pictures (from disk) decoded on a QThreadPool.
 
-QImage is safe off the UI thread; QPixmap is made on the UI thread, once, and cached. Every request carries a
-generation: when the selection moves on, older requests are skipped before decoding and dropped on arrival.
+Whole pictures are decoded by the scan's own decoder (`decoding.display_picture`: HEIC and AVIF, EXIF orientation,
+the bomb guard), so the compare view shows what the scan compared, at full resolution. The pool thread turns the
+pixels into a QImage (safe off the UI thread); the QPixmap is made on the UI thread, once, and cached.
+
+Each kind of picture has its own generation: when the selection moves on (thumbnails) or the compare view closes
+(whole pictures), older requests are skipped before decoding and dropped on arrival.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal, Slot
-from PySide6.QtGui import QImage, QImageReader, QPixmap
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtGui import QImage, QPixmap
 
+from dedup_gui.core.decoding import THUMB_SIDE, DecodeError, display_picture
 from dedup_gui.ui.signals import emit
 
 log = logging.getLogger("dedup_gui.ui.images")
 
-FULL_MAX_SIDE = 4096  # the large compare view never needs more; keeps memory bounded for 100 MP files
-FULL_CACHE = 8  # full images are big: keep only the last few
-_KEEP_ASPECT = Qt.AspectRatioMode.KeepAspectRatio
+THUMB, PREVIEW, FULL = "thumb", "preview", "full"
+# Long side of each kind: the stored scan thumbnail; a card larger than that (big window, HiDPI screen); the
+# whole picture, 67 MP: every phone and most cameras at 1:1, and memory bounded for panoramas and scans.
+MAX_SIDE = {THUMB: THUMB_SIDE, PREVIEW: 1024, FULL: 8192}
+FULL_CACHE = 4  # whole pictures are big (a 12 MP photo is 48 MB as a pixmap); the compare view keeps its own
 
 
 class _Relay(QObject):
     decoded = Signal(str, str, int, object)  # kind, path, generation, QImage | None
 
 
+def _to_qimage(width: int, height: int, rgb: bytes) -> QImage:
+    """RGB bytes to a QImage that owns its pixels, in the format the screen paints fastest."""
+    image = QImage(rgb, width, height, 3 * width, QImage.Format.Format_RGB888)
+    return image.convertToFormat(QImage.Format.Format_RGB32)  # a deep copy: `rgb` may go now
+
+
 class _Decode(QRunnable):
+    """One decode; holds only plain values and the loader's relay and store reader (both outlive the pool)."""
+
     def __init__(self, loader: ImageLoader, kind: str, path: str, generation: int) -> None:
         super().__init__()
         self.loader, self.kind, self.path, self.generation = loader, kind, path, generation
 
     def run(self) -> None:
-        if self.generation != self.loader.generation:  # stale: the user moved on before we started
+        if self.generation != self.loader.generation(self.kind):  # stale: the user moved on before we started
             return
         image: QImage | None = None
         try:
-            image = self._thumbnail() if self.kind == "thumb" else self._full()
-        except Exception:  # a decode bug must not kill a pool thread; the card shows "no preview"
+            image = self._thumbnail() if self.kind == THUMB else self._whole(MAX_SIDE[self.kind])
+        except DecodeError as exc:  # unreadable now (moved, damaged since the scan): the card says "no preview"
+            log.info("cannot show %s: %s", self.path, exc)
+        except Exception:  # a decode bug must not kill a pool thread
             log.exception("decoding %s failed", self.path)
         emit(self.loader.relay.decoded, self.kind, self.path, self.generation, image)
 
     def _thumbnail(self) -> QImage | None:
         data = self.loader.thumbnail_bytes(self.path)
         if not data:
-            return self._full(QSize(256, 256))
+            return self._whole(THUMB_SIDE)
         image = QImage.fromData(data)
         return None if image.isNull() else image
 
-    def _full(self, fit: QSize | None = None) -> QImage | None:
-        reader = QImageReader(self.path)
-        reader.setAutoTransform(True)
-        size = reader.size()
-        limit = fit or QSize(FULL_MAX_SIDE, FULL_MAX_SIDE)
-        if size.isValid() and (size.width() > limit.width() or size.height() > limit.height()):
-            reader.setScaledSize(size.scaled(limit, _KEEP_ASPECT))
-        image = reader.read()
-        return None if image.isNull() else image
+    def _whole(self, max_side: int) -> QImage:
+        picture = display_picture(self.path, max_side)
+        return _to_qimage(picture.width, picture.height, picture.rgb)
 
 
 class ImageLoader(QObject):
-    loaded = Signal(str, str)  # kind ("thumb" | "full"), path: pixmap(kind, path) is ready
+    loaded = Signal(str, str)  # kind (THUMB | FULL), path: pixmap(kind, path) is ready
 
-    def __init__(self, store_path: Path | None, parent: QObject | None = None, cache_size: int = 256) -> None:
+    def __init__(self, store_path: Path | None, parent: QObject | None = None, cache_size: int = 512) -> None:
         super().__init__(parent)
         self.store_path = store_path
-        self.generation = 0
+        self._generations = dict.fromkeys(MAX_SIDE, 0)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(2)
         self.relay = _Relay()
@@ -80,21 +92,27 @@ class ImageLoader(QObject):
         """Runs on a pool thread: one read-only connection per pool thread (SQLite connections are per thread)."""
         if self.store_path is None:
             return None
-        import sqlite3
-
         db = getattr(self._local, "db", None)
         if db is None:
             db = sqlite3.connect(f"file:{self.store_path}?mode=ro", uri=True, timeout=5)
             self._local.db = db
-        row = db.execute(
-            "SELECT i.thumb FROM images i JOIN files f ON f.id=i.file_id WHERE f.path=?", (path,)
-        ).fetchone()
+        try:
+            row = db.execute(
+                "SELECT i.thumb FROM images i JOIN files f ON f.id=i.file_id WHERE f.path=?", (path,)
+            ).fetchone()
+        except sqlite3.OperationalError as exc:  # no store yet, or it is being rebuilt: decode the file instead
+            log.info("no stored thumbnail for %s: %s", path, exc)
+            return None
         return row[0] if row else None
 
-    def new_generation(self) -> None:
-        """Forget what was asked before: requests not started are skipped, late results dropped."""
-        self.generation += 1
-        self._pending.clear()
+    def generation(self, kind: str) -> int:
+        return self._generations[kind]
+
+    def new_generation(self, *kinds: str) -> None:
+        """Forget what was asked before for these kinds: requests not started are skipped, late results dropped."""
+        for kind in kinds:
+            self._generations[kind] += 1
+        self._pending = {key for key in self._pending if key[0] not in kinds}
 
     def pixmap(self, kind: str, path: str) -> QPixmap | None:
         key = (kind, path)
@@ -109,17 +127,17 @@ class ImageLoader(QObject):
         if pm is not None or (kind, path) in self._pending:
             return pm
         self._pending.add((kind, path))
-        self.pool.start(_Decode(self, kind, path, self.generation))
+        self.pool.start(_Decode(self, kind, path, self._generations[kind]))
         return None
 
     @Slot(str, str, int, object)
     def _on_decoded(self, kind: str, path: str, generation: int, image: QImage | None) -> None:
-        if generation != self.generation:
+        if generation != self._generations[kind]:
             return
         self._pending.discard((kind, path))
         pm = QPixmap.fromImage(image) if image is not None else QPixmap()
         self._cache[(kind, path)] = pm
-        fulls = [k for k in self._cache if k[0] == "full"]
+        fulls = [k for k in self._cache if k[0] == FULL]
         for k in fulls[: max(0, len(fulls) - FULL_CACHE)]:
             del self._cache[k]
         while len(self._cache) > self._cache_size:
@@ -127,6 +145,7 @@ class ImageLoader(QObject):
         emit(self.loaded, kind, path)
 
     def shutdown(self) -> None:
-        self.generation += 1
+        for kind in self._generations:
+            self._generations[kind] += 1
         self.pool.clear()
         self.pool.waitForDone()

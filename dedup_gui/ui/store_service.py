@@ -47,9 +47,11 @@ class _Runner(QObject):
 
     @Slot()
     def close(self) -> None:
+        """Queued after every job submitted before it: close the connection, then end the thread's loop."""
         if self.store is not None:
             self.store.close()
             self.store = None
+        QThread.currentThread().quit()
 
 
 class StoreService(QObject):
@@ -106,7 +108,9 @@ class StoreService(QObject):
             log.error("store job failed: %s", message)
 
     def shutdown(self) -> None:
-        """Finish queued jobs, close the connection on its own thread, stop the thread."""
+        """Finish queued jobs, close the connection on its own thread, stop the thread.
+
+        The thread quits from its own close slot, queued after every job submitted before shutdown (the settings
+        and decisions saved by closeEvent), whatever the thread is busy with when this is called."""
         emit(self.closing)
-        self._thread.quit()
         self._thread.wait()

@@ -1,16 +1,13 @@
-"""Short human-readable texts shared by the widgets: sizes, rates, durations."""
+"""Short human-readable texts shared by the widgets: sizes, durations, and folder names that tell folders apart."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
+from dedup_gui.core.describe import human_size
 
-def human_size(n: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if abs(n) < 1000 or unit == "TB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} TB"
+__all__ = ["folder_labels", "human_duration", "human_size"]
 
 
 def human_duration(seconds: float) -> str:
@@ -22,7 +19,20 @@ def human_duration(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
-def short_path(path: str, parts: int = 2) -> str:
-    """The last folders of a path: enough to tell copies apart in a narrow column."""
-    pieces = path.rstrip(os.sep).split(os.sep)
-    return os.sep.join(pieces[-parts:]) if len(pieces) > parts else path
+def folder_labels(folders: Sequence[str]) -> list[str]:
+    """For each folder, the fewest trailing parts that tell it apart from the other folders given.
+
+    ["/home/ann/Photos/2020", "/mnt/backup/Photos/2020", "/home/ann/Export"] gives
+    ["ann/Photos/2020", "backup/Photos/2020", "Export"]: enough to see which copy is where, short enough for a
+    column. The same folder twice gets the same label.
+    """
+    split = {f: f.rstrip(os.sep).split(os.sep) or [f] for f in folders}
+    distinct = list(split)
+    labels: dict[str, str] = {}
+    for f, parts in split.items():
+        others = [split[o] for o in distinct if o != f]
+        k = 1
+        while k < len(parts) and any(o[-k:] == parts[-k:] for o in others):
+            k += 1
+        labels[f] = os.sep.join(parts[-k:]) if k < len(parts) else (f.rstrip(os.sep) or f)
+    return [labels[f] for f in folders]

@@ -139,3 +139,18 @@ def test_unreadable_file_and_folder_are_reported_as_problems(tmp_path: Path) -> 
     assert "permission denied" in problems[str(lib.others[1])]["message"]
     assert problems[str(lib.root / "backup")]["kind"] == "folder-unreadable"
     assert any(str(lib.orig) in g for g in json.loads(done.stdout)["groups"])
+
+
+def test_a_photo_or_a_typo_on_the_command_line_gets_a_clear_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    photo_file = tmp_path / "IMG_1.jpg"
+    photo_file.write_bytes(b"\xff\xd8\xff")
+    assert cli._only_paths([str(photo_file)])  # opens the window, which offers the photo's folder
+    assert cli._only_paths([str(tmp_path)]) and not cli._only_paths(["scan", str(tmp_path)])
+    assert cli.main([str(tmp_path / "missing.jpg")]) == 2
+    assert f"no such file or folder: {tmp_path / 'missing.jpg'}" in capsys.readouterr().err
+    assert cli.main(["scna"]) == 2
+    assert (
+        "'scna' is not a command, a folder or a file (commands: scan, regroup, apply, undo)" in capsys.readouterr().err
+    )

@@ -35,3 +35,23 @@ def test_two_workers_embed_every_image_once_with_the_reference_vectors() -> None
     for key, vector, queries in done:
         assert float(vector @ direct[key]) > 0.9999
         assert (queries is not None) == (key == 3)  # the framed picture's extra query stays with its image
+
+
+def test_while_the_model_is_prepared_a_full_queue_says_so() -> None:
+    """The decode loop must not look frozen while the model loads (or is exported on the first scan)."""
+    images = _images()
+    waits: list[bool] = []
+    runner = EmbeddingRunner(
+        "cpu",
+        None,
+        CancelToken(),
+        rotations=False,
+        batch=1,
+        workers=1,
+        on_wait=lambda: waits.append(runner.ready.is_set()),
+    )
+    for key, img in enumerate(images):  # the queue holds 8: the rest waits for the model
+        runner.put(key, img)
+    runner.finish()
+    assert runner.ready.is_set() and runner.count == len(images)
+    assert waits and not any(waits)  # called only while the model was not ready yet

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 from dedup_gui.core.settings import Settings
 from dedup_gui.core.store import Store
 from dedup_gui.ui.compare_dialog import CompareDialog
+from dedup_gui.ui.group_columns import column_index
 from dedup_gui.ui.main_window import EMPTY, RESULTS, MainWindow
 from tests.ui.conftest import make_library
 
@@ -41,19 +42,41 @@ def scanned_window(qtbot, sandbox: Path):
     window.close()
 
 
+def drop(window: MainWindow, *paths: Path) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
+    window.dropEvent(event)
+
+
 def test_empty_state_says_what_to_do_and_a_drop_adds_folders(qtbot, sandbox: Path) -> None:
     window = open_window(qtbot, sandbox)
     assert window.stack.currentIndex() == EMPTY
     assert "Drop folders here" in window.empty_text.text()
     assert not window.folders.scan_button.isEnabled()
-    mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(sandbox / "a")), QUrl.fromLocalFile(str(sandbox / "b"))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
-                       Qt.KeyboardModifier.NoModifier)  # fmt: skip
-    window.dropEvent(event)
+    (sandbox / "a").mkdir()
+    (sandbox / "b").mkdir()
+    drop(window, sandbox / "a", sandbox / "b")
+    qtbot.waitUntil(lambda: len(window.folders.paths()) == 2)
     assert window.folders.paths() == [str(sandbox / "a"), str(sandbox / "b")]
     assert window.folders.scan_button.isEnabled()
     assert "Ready to scan" in window.empty_text.text()
+    window.close()
+
+
+def test_a_dropped_photo_offers_its_folder_instead_of_breaking_the_scan(qtbot, sandbox: Path) -> None:
+    lib = make_library(sandbox / "lib")
+    window = open_window(qtbot, sandbox)
+    drop(window, lib / "photos" / "coffee.jpg", sandbox / "gone")
+    qtbot.waitUntil(lambda: getattr(window, "offer_box", None) is not None)
+    box = window.offer_box
+    assert "coffee.jpg" in box.text() and "not in single photos" in box.text()
+    assert str(lib / "photos") in box.informativeText()
+    assert "Not found" in window.statusBar().currentMessage()
+    assert window.folders.paths() == []  # nothing added behind the user's back
+    box.accept()
+    assert window.folders.paths() == [str(lib / "photos")]
     window.close()
 
 
@@ -87,7 +110,7 @@ def test_decisions_persist_across_a_reopen(qtbot, scanned_window, sandbox: Path)
     again = open_window(qtbot, sandbox)
     assert again.model.rowCount() == 2
     assert again.decisions.marks == expected
-    assert "trash" in again.model.index(0, 4).data()
+    assert "trash" in again.model.index(0, column_index("decision")).data()
     again.close()
 
 
