@@ -331,6 +331,11 @@ class CacheTables:
             return None
         return int(row[0]), json.loads(row[1]), json.loads(row[2])
 
+    def table_sizes(self) -> dict[str, int]:
+        """Bytes on disk per table and index of the cache file (SQLite's dbstat), largest first: for benchmarks."""
+        rows = self.db.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC")
+        return {name: int(size) for name, size in rows}
+
     def file_ids(self) -> dict[str, int]:
         """Path -> file id of every file the store knows."""
         return dict(self.db.execute("SELECT path, id FROM files"))
