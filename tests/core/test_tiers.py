@@ -111,3 +111,15 @@ def test_rescan_reuses_decodes_embeddings_and_verdicts(shots: dict[str, Path], t
     assert first.stats.embedded > 0 and first.stats.verified > 0
     assert (again.stats.decoded, again.stats.embedded, again.stats.verified) == (0, 0, 0)
     assert [g.paths for g in again.groups] == [g.paths for g in first.groups]
+
+
+def test_unchanged_rescan_in_another_mode_reuses_the_links_and_equals_a_fresh_scan(
+    shots: dict[str, Path], tmp_path: Path
+) -> None:
+    scan(shots, Mode.NEAR, tmp_path / "s.db")
+    again = scan(shots, Mode.SIMILAR, tmp_path / "s.db")
+    fresh = scan(shots, Mode.SIMILAR, tmp_path / "fresh.db")
+    assert (again.stats.decoded, again.stats.embedded, again.stats.verified) == (0, 0, 0)
+    assert again.groups == fresh.groups  # same members, keepers, tiers and evidence
+    assert again.stats.candidate_pairs == fresh.stats.candidate_pairs
+
