@@ -24,6 +24,7 @@ from dedup_gui.core.content import Content, hash_evidence
 from dedup_gui.core.hashing import hamming
 from dedup_gui.core.index import dihedral_hash_pairs, embedding_pairs
 from dedup_gui.core.types import PairEvidence, Tier
+from dedup_gui.core.verify_batches import cluster_ids, verify_in_batches
 
 log = logging.getLogger("dedup_gui.linking")
 
@@ -137,24 +138,27 @@ def confirm(
     to_verify = [(pair, cand) for pair, cand in to_verify if pair not in known]
     if not to_verify:
         return links
-    needed = sorted({k for (i, j), _ in to_verify for k in (i, j)})
-    feats: dict[int, verify.Features] = {}
+    # Features are made on demand and dropped when no pending pair needs them (10 GB at 100,000 photos if all
+    # were kept): see verify_batches.
+    cands = dict(to_verify)
+    clusters = cluster_ids([c.vector for c in contents])
     with ThreadPoolExecutor(max(1, config.workers)) as pool:
-        for lo in range(0, len(needed), 256):
-            check()
-            chunk = needed[lo : lo + 256]
-            images = thumbnails(chunk)
-            keys = [k for k in chunk if k in images]
-            feats.update(zip(keys, pool.map(verify.features, [images[k] for k in keys]), strict=True))
-        for lo in range(0, len(to_verify), 256):
-            check()
-            batch = [(p, c) for p, c in to_verify[lo : lo + 256] if p[0] in feats and p[1] in feats]
-            results = list(pool.map(lambda pc: verify.verify_features(feats[pc[0][0]], feats[pc[0][1]]), batch))
-            for ((i, j), cand), v in zip(batch, results, strict=True):
-                link = _tier(contents, i, j, cand, v, config)
+
+        def make_features(items: list[int]) -> dict[int, verify.Features]:
+            made: dict[int, verify.Features] = {}
+            for lo in range(0, len(items), 256):
+                images = thumbnails(items[lo : lo + 256])
+                keys = [k for k in items[lo : lo + 256] if k in images]
+                made.update(zip(keys, pool.map(verify.features, [images[k] for k in keys]), strict=True))
+            return made
+
+        batches = verify_in_batches(list(cands), clusters, make_features, verify.verify_features, pool, check=check)
+        for results in batches:
+            for i, j, v in results:
+                link = _tier(contents, i, j, cands[(i, j)], v, config)
                 if link is not None:
                     links.append((i, j, link))
-            cache.put([(i, j, v) for ((i, j), _), v in zip(batch, results, strict=True)])
+            cache.put(results)
     return links
 
 
