@@ -98,7 +98,11 @@ def candidates(
                 cand.hash_identical = p <= thr.identical and d <= 2 * thr.identical
     embedded = [i for i in ok if contents[i].vector is not None]
     if len(embedded) >= 2:
-        vectors = np.stack([contents[i].vector for i in embedded])  # type: ignore[misc]
+        # float16, as stored: the search converts chunk by chunk (a float32 stack is 512 MB at 100,000 photos)
+        dim = len(contents[embedded[0]].vector)  # type: ignore[arg-type]
+        vectors = np.empty((len(embedded), dim), dtype=np.float16)
+        for row, i in enumerate(embedded):
+            vectors[row] = contents[i].vector
         owners = [n for n, i in enumerate(embedded) for _ in range(_count(contents[i].queries))]
         extra = None
         if owners:

@@ -423,8 +423,9 @@ def _save_vectors(
     rows, rot_rows = [], []
     for i, vector, queries in done:
         c = contents[i]
-        c.vector = np.asarray(vector, dtype=np.float32)
-        c.queries = None if queries is None else np.asarray(queries, dtype=np.float32)
+        # rounded as the store keeps them, so this scan and a rescan from the store compare the same numbers
+        c.vector = np.asarray(vector, dtype=np.float16).astype(np.float32)
+        c.queries = None if queries is None else np.asarray(queries, dtype=np.float16).astype(np.float32)
         rows += [(fid, vector) for fid in c.file_ids]
         if queries is not None:
             rot_rows += [(fid, np.asarray(queries).reshape(-1)) for fid in c.file_ids]
