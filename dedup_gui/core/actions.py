@@ -18,7 +18,7 @@ from pathlib import Path
 import xxhash
 
 from dedup_gui.core import trash
-from dedup_gui.core.companions import companions_of_all
+from dedup_gui.core.companions import Listings, companions_of_all
 from dedup_gui.core.errors import StoreError
 from dedup_gui.core.store import JournalRow, Store
 from dedup_gui.core.types import Group
@@ -208,6 +208,7 @@ def apply(
     outcomes: list[Outcome] = []
     stopped = ""
     moved: set[str] = set()
+    listings: Listings = {}  # folder listings for the sidecar look-ups, read once per folder
 
     def stays(path: str) -> bool:
         """A file that will still be on disk after this batch, as far as is known now (planned ones may be refused)."""
@@ -240,7 +241,7 @@ def apply(
                 moved.add(item.path)
                 if not stopped:
                     try:
-                        outcomes += _move_companions(store, batch, item.path, stays)
+                        outcomes += _move_companions(store, batch, item.path, stays, listings)
                     except _Stop as exc:
                         stopped = f"the journal cannot be written ({exc})"
             else:
@@ -264,9 +265,13 @@ def _journal_refusal(store: Store, batch: int, path: str, checked: _Checked, why
         log.warning("could not journal a refusal of %s: %s", path, exc)
 
 
-def _move_companions(store: Store, batch: int, photo: str, stays: Callable[[str], bool]) -> list[Outcome]:
+def _move_companions(
+    store: Store, batch: int, photo: str, stays: Callable[[str], bool], listings: Listings
+) -> list[Outcome]:
     out = []
-    for side in companions_of_all([photo], stays)[photo]:
+    for side in companions_of_all([photo], stays, listings)[photo]:
+        if not os.path.lexists(side):  # gone since the folder was listed (moved with another photo, or by hand)
+            continue
         checked = _companion_facts(side)
         if checked.refusal is not None:
             out.append(Outcome(side, Status.FAILED, checked.refusal, None, 0, photo))

@@ -19,30 +19,38 @@ NAME_COMPANIONS = frozenset({".xmp", ".json", ".pp3", ".dop"})
 _PICTURES = IMAGE_EXTENSIONS | RAW_EXTENSIONS
 
 
-def _listing(folder: str, cache: dict[str, list[str]]) -> list[str]:
-    names = cache.get(folder)
-    if names is None:
+def _listing(folder: str, cache: dict[str, dict[str, list[str]]]) -> dict[str, list[str]]:
+    """The folder's file names by stem (`IMG_1.jpg.xmp` under `IMG_1.jpg`), listed once per folder."""
+    by_stem = cache.get(folder)
+    if by_stem is None:
+        by_stem = {}
         try:
             names = [e.name for e in os.scandir(folder) if e.is_file(follow_symlinks=False)]
         except OSError:
             names = []
-        cache[folder] = names
-    return names
+        for name in names:
+            by_stem.setdefault(os.path.splitext(name)[0], []).append(name)
+        cache[folder] = by_stem
+    return by_stem
 
 
-def companions(photo: str, stays: Callable[[str], bool], cache: dict[str, list[str]] | None = None) -> list[str]:
+Listings = dict[str, dict[str, list[str]]]
+
+
+def companions(photo: str, stays: Callable[[str], bool], cache: Listings | None = None) -> list[str]:
     """Companion files of `photo` that should go to the trash with it.
 
     `stays(path)` says whether another file will remain on disk after this apply; a shared sidecar stays when any
-    image with the photo's stem stays. `cache` holds folder listings across calls (one listing per folder).
+    image with the photo's stem stays. `cache` holds folder listings across calls (one listing per folder, looked
+    up by stem: an apply of thousands of photos from one folder reads it once, not once per photo).
     """
     folder, name = os.path.split(photo)
     stem, _ = os.path.splitext(name)
-    names = _listing(folder, {} if cache is None else cache)
+    by_stem = _listing(folder, {} if cache is None else cache)
     out: list[str] = []
     shared: list[str] = []
     siblings: list[str] = []
-    for other in names:
+    for other in by_stem.get(name, []) + by_stem.get(stem, []):
         if other == name:
             continue
         o_stem, o_ext = os.path.splitext(other)
@@ -58,7 +66,9 @@ def companions(photo: str, stays: Callable[[str], bool], cache: dict[str, list[s
     return sorted(out)
 
 
-def companions_of_all(photos: Iterable[str], stays: Callable[[str], bool]) -> dict[str, list[str]]:
-    """Companions of each photo, with one folder listing per folder."""
-    cache: dict[str, list[str]] = {}
-    return {p: companions(p, stays, cache) for p in photos}
+def companions_of_all(
+    photos: Iterable[str], stays: Callable[[str], bool], cache: Listings | None = None
+) -> dict[str, list[str]]:
+    """Companions of each photo, with one folder listing per folder (kept in `cache` across calls if given)."""
+    listings: Listings = {} if cache is None else cache
+    return {p: companions(p, stays, listings) for p in photos}
