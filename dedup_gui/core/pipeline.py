@@ -409,9 +409,9 @@ def _load_vectors(state: ScanState, contents: list[Content]) -> set[int]:
         if v is None:
             need.add(i)
             continue
-        c.vector = v.astype(np.float32)
+        c.vector = v
         q = next((extra[f] for f in c.file_ids if f in extra), None)
-        c.queries = None if q is None else q.astype(np.float32).reshape(-1, len(c.vector))
+        c.queries = None if q is None else q.reshape(-1, len(c.vector))
     return need
 
 
@@ -423,9 +423,9 @@ def _save_vectors(
     rows, rot_rows = [], []
     for i, vector, queries in done:
         c = contents[i]
-        # rounded as the store keeps them, so this scan and a rescan from the store compare the same numbers
-        c.vector = np.asarray(vector, dtype=np.float16).astype(np.float32)
-        c.queries = None if queries is None else np.asarray(queries, dtype=np.float16).astype(np.float32)
+        # float16 as the store keeps them: half the memory, and this scan and a rescan compare the same numbers
+        c.vector = np.asarray(vector, dtype=np.float16)
+        c.queries = None if queries is None else np.asarray(queries, dtype=np.float16)
         rows += [(fid, vector) for fid in c.file_ids]
         if queries is not None:
             rot_rows += [(fid, np.asarray(queries).reshape(-1)) for fid in c.file_ids]
@@ -471,9 +471,9 @@ def _stored_links(state: ScanState, scan_id: int, contents: list[Content]) -> li
         c = contents[i]
         v = next((vectors[f] for f in c.file_ids if f in vectors), None)
         if v is not None:
-            c.vector = v.astype(np.float32)
+            c.vector = v
             q = next((extra[f] for f in c.file_ids if f in extra), None)
-            c.queries = None if q is None else q.astype(np.float32).reshape(-1, len(c.vector))
+            c.queries = None if q is None else q.reshape(-1, len(c.vector))
     return links
 
 
