@@ -491,8 +491,8 @@ class StoredVerdicts:
 
     def get(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], verify.Verification]:
         by_ids = {self._ids(i, j): (i, j) for i, j in pairs}
-        stored = self._store.verdicts(by_ids, self._version)
-        return {by_ids[k]: verify.Verification(**v) for k, v in stored.items()}
+        stored = self._store.verdicts(by_ids, self._version, lambda v: verify.Verification(**v))
+        return {by_ids[k]: v for k, v in stored.items()}
 
     def put(self, results: list[tuple[int, int, verify.Verification]]) -> None:
         rows = [(*self._ids(i, j), dataclasses.asdict(v)) for i, j, v in results]
