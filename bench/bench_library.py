@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -43,8 +44,8 @@ def _store_bytes(db: Path) -> dict[str, int]:
     return dict(sorted(files.items()))
 
 
-def _step(tree: proctree.TreeMemory) -> dict:
-    if tree.returncode not in (0, 1):  # 1: apply reports refused files; anything else is a failure
+def _step(tree: proctree.TreeMemory, ok: tuple[int, ...] = (0,)) -> dict:
+    if tree.returncode not in ok:
         raise RuntimeError(f"command failed ({tree.returncode}): {tree.stderr[-2000:]}")
     return {"seconds": round(tree.seconds, 3), "peak_pss": tree.peak_pss_sum, "peak_rss_sum": tree.peak_rss_sum,
             "peak_rss": tree.peak_rss, "processes": tree.processes}  # fmt: skip
@@ -99,12 +100,13 @@ def _table_sizes(db: Path) -> dict[str, int]:
 
     store = Store(db)
     try:
-        return store.table_sizes()
+        return store.table_sizes() if hasattr(store, "table_sizes") else {}  # older trees compared side by side
     finally:
         store.close()
 
 
-def measure(n: int, libs: Path, workers: int) -> dict:
+def measure(n: int, libs: Path, workers: int, save: Callable[[dict], None]) -> dict:
+    """Every step on a library of about n files; `save(partial)` after each, so a run cut short keeps its steps."""
     lib = libs / f"lib-{n}"
     made = None
     if not (lib / "truth.json").exists():
@@ -123,6 +125,7 @@ def measure(n: int, libs: Path, workers: int) -> dict:
     out["library_bytes"] = sum(Path(f).stat().st_size for f in files)
     print(f"[{n}] decode floor over {len(files)} files", file=sys.stderr)
     out["floor_s"] = round(decode_floor(files, workers), 3)
+    save(out)
     print(f"[{n}] first scan", file=sys.stderr)
     first = proctree.run([*scan, "--json", str(run / "first.json")], env=env)
     out["first"] = _step(first)
@@ -132,9 +135,11 @@ def measure(n: int, libs: Path, workers: int) -> dict:
     out["grouped_files"] = sum(len(g) for g in result["groups"])
     out["store"] = _store_bytes(db)
     out["tables"] = _table_sizes(db)
+    save(out)
     print(f"[{n}] unchanged rescan", file=sys.stderr)
     again = proctree.run([*scan, "--json", str(run / "rescan.json")], env=env)
     out["rescan"] = _step(again) | {"stats": json.loads((run / "rescan.json").read_text())["stats"]}
+    save(out)
     changed = _change_files(photos, run / "changed", 0.01)
     try:
         print(f"[{n}] rescan after {len(changed)} files changed", file=sys.stderr)
@@ -146,16 +151,20 @@ def measure(n: int, libs: Path, workers: int) -> dict:
     print(f"[{n}] rescan after restoring them", file=sys.stderr)
     out["rescan_restored"] = _step(proctree.run(scan, env=env))
     out["store_after_rescans"] = _store_bytes(db)
+    save(out)
     for mode in MODES:
         print(f"[{n}] regroup --mode {mode}", file=sys.stderr)
         tree = proctree.run([*APP, "regroup", "--mode", mode, "--db", str(db), "-q", "--json", os.devnull], env=env)
         out[f"regroup_{mode}"] = _step(tree)
+    save(out)
     print(f"[{n}] open the window", file=sys.stderr)
     window = proctree.run([sys.executable, str(BENCH / "bench_open_window.py"), str(db), "--json"], env=env)
     out["window"] = _step(window) | json.loads(window.stdout.strip().splitlines()[-1])
+    save(out)
     marked = _mark_for_apply(db, 0.05, out["files"])
     print(f"[{n}] apply: {marked} files to the trash, then undo", file=sys.stderr)
-    out["apply"] = _step(proctree.run([*APP, "apply", "--db", str(db)], env=env)) | {"trashed": marked}
+    apply = proctree.run([*APP, "apply", "--db", str(db)], env=env)
+    out["apply"] = _step(apply, ok=(0, 1)) | {"trashed": marked}  # 1: some files refused (listed in its output)
     out["undo"] = _step(proctree.run([*APP, "undo", "--db", str(db)], env=env))
     shutil.rmtree(run / "data", ignore_errors=True)  # the emptied trash
     return out
@@ -165,51 +174,72 @@ def _mb(b: float) -> str:
     return f"{b / 1e6:,.0f} MB" if b < 1e9 else f"{b / 1e9:.2f} GB"
 
 
+def _cell(fn: Callable[[], str]) -> str:
+    """A table cell, or a dash for a step the run did not reach."""
+    try:
+        return fn()
+    except (KeyError, ZeroDivisionError, ValueError):
+        return "-"
+
+
+def _row_cells(r: dict) -> tuple[str, ...]:
+    def peak() -> str:
+        return _mb(max(r[k]["peak_pss"] for k in r if isinstance(r[k], dict) and "peak_pss" in r[k]))
+
+    def store() -> str:
+        total = sum(r["store"].values())
+        return f"{_mb(total)} ({total / r['files'] / 1e3:.1f} KB/file)"
+
+    def first() -> float:
+        return float(r["first"]["seconds"])
+
+    return (
+        f"{r['files']:,}",
+        _cell(lambda: f"{first():.1f} s"),
+        _cell(lambda: f"{1000 * first() / r['files']:.1f} ms"),
+        _cell(lambda: f"{first() / r['floor_s']:.2f}"),
+        _cell(peak),
+        _cell(store),
+        _cell(lambda: f"{r['rescan']['seconds']:.1f} s = {100 * r['rescan']['seconds'] / first():.1f} %, "
+              f"{_mb(r['rescan']['peak_pss'])}"),
+        _cell(lambda: f"{r['rescan_changed']['seconds']:.1f} s, {_mb(r['rescan_changed']['peak_pss'])}"),
+        _cell(lambda: "/".join(f"{r[f'regroup_{m}']['seconds']:.1f}" for m in MODES) + " s"),
+        _cell(lambda: f"{r['apply']['seconds']:.1f} s ({r['apply']['trashed']} files)"),
+        _cell(lambda: f"{r['window']['window_to_painted_s']:.2f} s, {_mb(r['window']['peak_rss'])}"),
+    )  # fmt: skip
+
+
 def print_table(results: dict) -> None:
     sizes = sorted(results["sizes"], key=int)
     rows = [results["sizes"][s] for s in sizes]
     print(f"machine: {results.get('machine', '?')}")
-    head = ("files", "first scan", "per file", "x floor", "peak mem (PSS)", "store", "unchanged rescan",
-            "rescan 1 % changed", "regroup exact/near/similar", "apply 5 %", "window: painted, RSS")  # fmt: skip
+    head = ("files", "first scan", "per file", "x floor", "peak memory (PSS)", "store", "unchanged rescan",
+            "rescan, 1 % changed", "regroup exact/near/similar", "apply 5 %", "window: painted, RSS")  # fmt: skip
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for r in rows:
-        first = r["first"]["seconds"]
-        peak = max(r[k]["peak_pss"] for k in r if isinstance(r[k], dict) and "peak_pss" in r[k])
-        store = sum(r["store"].values())
-        regroup = "/".join(f"{r[f'regroup_{m}']['seconds']:.1f}" for m in MODES)
-        cells = (
-            f"{r['files']:,}", f"{first:.1f} s", f"{1000 * first / r['files']:.1f} ms",
-            f"{first / r['floor_s']:.2f}", _mb(peak), f"{_mb(store)} ({store / r['files'] / 1e3:.1f} KB/file)",
-            f"{r['rescan']['seconds']:.1f} s = {100 * r['rescan']['seconds'] / first:.1f} %, "
-            f"{_mb(r['rescan']['peak_pss'])}",
-            f"{r['rescan_changed']['seconds']:.1f} s", f"{regroup} s",
-            f"{r['apply']['seconds']:.1f} s ({r['apply']['trashed']} files)",
-            f"{r['window']['window_to_painted_s']:.2f} s, {_mb(r['window']['peak_rss'])}",
-        )  # fmt: skip
-        print("| " + " | ".join(cells) + " |")
+        print("| " + " | ".join(_row_cells(r)) + " |")
     print()
-    stages = sorted({s for r in rows for s in r["first"]["stats"]["seconds"]})
-    print("first scan per stage, ms per file (growth per file from the previous size):")
+    stages = sorted({s for r in rows if "first" in r for s in r["first"]["stats"]["seconds"]})
+    print("first scan per stage, ms per file:")
     for r in rows:
-        parts = []
-        for stage in stages:
-            ms = 1000 * r["first"]["stats"]["seconds"].get(stage, 0.0) / r["files"]
-            parts.append(f"{stage} {ms:.2f}")
-        print(f"  {r['files']:>7,}: " + ", ".join(parts))
+        if "first" in r:
+            parts = [f"{st} {1000 * r['first']['stats']['seconds'].get(st, 0.0) / r['files']:.2f}" for st in stages]
+            print(f"  {r['files']:>7,}: " + ", ".join(parts))
+    steps = (("first", "first scan"), ("rescan", "rescan"), ("rescan_changed", "rescan 1 %"),
+             ("regroup_similar", "regroup"), ("window", "window"), ("apply", "apply"), ("undo", "undo"))  # fmt: skip
     for a, b in itertools.pairwise(rows):
         ratio = []
-        for key, label in (("first", "first scan"), ("rescan", "rescan"), ("regroup_similar", "regroup"),
-                           ("apply", "apply"), ("undo", "undo")):  # fmt: skip
-            per_a = a[key]["seconds"] / a["files"]
-            per_b = b[key]["seconds"] / b["files"]
-            ratio.append(f"{label} {per_b / per_a:.2f}x")
-        for stage in stages:
-            sa = a["first"]["stats"]["seconds"].get(stage, 0.0) / a["files"]
-            sb = b["first"]["stats"]["seconds"].get(stage, 0.0) / b["files"]
-            if sa > 0:
-                ratio.append(f"{stage} {sb / sa:.2f}x")
-        print(f"  per-file cost {a['files']:,} -> {b['files']:,}: " + ", ".join(ratio))
+        for key, label in steps:
+            if key in a and key in b:
+                per_a, per_b = a[key]["seconds"] / a["files"], b[key]["seconds"] / b["files"]
+                ratio.append(f"{label} {per_b / per_a:.2f}x")
+        for st in stages:
+            sa = a.get("first", {}).get("stats", {}).get("seconds", {}).get(st, 0.0) / a["files"]
+            sb = b.get("first", {}).get("stats", {}).get("seconds", {}).get(st, 0.0) / b["files"]
+            if sa > 0 and sb > 0:
+                ratio.append(f"{st} {sb / sa:.2f}x")
+        print(f"  time per file {a['files']:,} -> {b['files']:,}: " + ", ".join(ratio))
 
 
 def main() -> int:
@@ -221,19 +251,22 @@ def main() -> int:
     ap.add_argument("--table", action="store_true", help="only print the stored results")
     args = ap.parse_args()
     results = json.loads(args.results.read_text()) if args.results.exists() else {"sizes": {}}
-    load = os.getloadavg()[0]
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     for n in [] if args.table else args.sizes:
-        row = measure(n, args.libs, args.workers)
-        row["load_before"] = round(load, 1)
-        row["when"] = time.strftime("%Y-%m-%d %H:%M")
-        results["sizes"][str(n)] = row
-        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-        results["machine"] = (
-            f"{platform.machine()} {os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}, "
-            f"{args.workers} workers"
-        )
-        args.results.write_text(json.dumps(results, indent=1))
         load = os.getloadavg()[0]
+
+        def save(row: dict, n: int = n, load: float = load) -> None:
+            row["load_before"] = round(load, 1)
+            row["load_after"] = round(os.getloadavg()[0], 1)
+            row["when"] = time.strftime("%Y-%m-%d %H:%M")
+            results["sizes"][str(n)] = row
+            results["machine"] = (
+                f"{platform.machine()} {os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}, "
+                f"{args.workers} workers"
+            )
+            args.results.write_text(json.dumps(results, indent=1))
+
+        save(measure(n, args.libs, args.workers, save))
     print_table(results)
     return 0
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -49,11 +50,23 @@ def _pss(proc: psutil.Process) -> int:
         return 0
 
 
-def run(cmd: list[str], *, env: dict[str, str] | None = None, interval: float = 0.2, pss_every: int = 5) -> TreeMemory:
-    """Run cmd to its end, sampling its tree every `interval` s (PSS every `pss_every` samples: reading it costs)."""
+def run(
+    cmd: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    interval: float = 0.2,
+    pss_every: int = 5,
+) -> TreeMemory:
+    """Run cmd to its end, sampling its tree every `interval` s (PSS every `pss_every` samples: reading it costs).
+
+    `cwd` defaults to a neutral folder: `python -m dedup_gui` run inside a source tree would import that tree's
+    code ahead of PYTHONPATH, and comparisons between trees depend on PYTHONPATH choosing."""
     out = TreeMemory()
     t0 = time.perf_counter()
-    child = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        cmd, env=env, cwd=cwd or tempfile.gettempdir(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     root = psutil.Process(child.pid)
     done = threading.Event()
     captured: dict[str, str] = {}
