@@ -156,13 +156,18 @@ def confirm(
                 made.update(zip(keys, pool.map(verify.features, [images[k] for k in keys]), strict=True))
             return made
 
-        batches = verify_in_batches(list(cands), clusters, make_features, verify.verify_features, pool, check=check)
+        counts: dict[str, int] = {}
+        batches = verify_in_batches(
+            list(cands), clusters, make_features, verify.verify_features, pool, check=check, counts=counts
+        )
         for results in batches:
             for i, j, v in results:
                 link = _tier(contents, i, j, cands[(i, j)], v, config)
                 if link is not None:
                     links.append((i, j, link))
             cache.put(results)
+    made, images = counts.get("made", 0), counts.get("images", 0)
+    log.info("verified %d pairs of %d images: features made %d times", len(cands), images, made)
     return links
 
 
