@@ -129,7 +129,8 @@ def run_scan(
                 state.verified = cache.verified
             state.emit(ProgressEvent(Stage.MATCHING, 1, 1))
         with state.stage(Stage.GROUPING):
-            apart = apart_pairs(contents, store.full_hashes(), store.not_duplicates())
+            not_dups = store.not_duplicates()  # every file's content hash is read only when there are some
+            apart = apart_pairs(contents, store.full_hashes() if not_dups else {}, not_dups)
             groups = build_groups(contents, links, records, config, apart)
             _hash_members(state, groups)
     except Cancelled:
