@@ -158,8 +158,9 @@ def confirm(
 
         counts: dict[str, int] = {}
         batches = verify_in_batches(
-            list(cands), clusters, make_features, verify.verify_features, pool, check=check, counts=counts
-        )
+            list(cands), clusters, make_features, verify.verify_features, pool, check=check, size_of=_nbytes,
+            counts=counts,
+        )  # fmt: skip
         for results in batches:
             for i, j, v in results:
                 link = _tier(contents, i, j, cands[(i, j)], v, config)
@@ -169,6 +170,10 @@ def confirm(
     made, images = counts.get("made", 0), counts.get("images", 0)
     log.info("verified %d pairs of %d images: features made %d times", len(cands), images, made)
     return links
+
+
+def _nbytes(f: verify.Features) -> int:
+    return int(f.gray.nbytes + f.points.nbytes + f.descriptors.nbytes)
 
 
 def _tier(

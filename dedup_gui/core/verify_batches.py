@@ -1,9 +1,9 @@
 """Verifying many candidate pairs with bounded memory: features made on demand, kept while they are still needed.
 
-One image's verification features (a 256-px grey image and up to 300 SIFT descriptors) take about 95 KB. Holding
-every needed image's features at once costs 1 GB at 10,000 photos and 10 GB at 100,000, so pairs are verified in
+One image's verification features (a 256-px grey image and up to 300 SIFT descriptors) take 50-90 KB. Holding
+every needed image's features at once costs 0.65 GB at 10,000 photos and 6.5 GB at 100,000, so pairs are verified in
 an order that keeps the images they share close together, and features are dropped as soon as no pair left needs
-them, or, past `capacity` images, least recently used first (to be made again if a later pair needs them).
+them, or, past a memory budget, least recently used first (to be made again if a later pair needs them).
 
 The order: images are put in clusters of about `cluster` by their embeddings (k-means on a random projection; a
 candidate pair is close in embedding space, so most pairs fall inside one cluster or between two neighbouring
@@ -19,10 +19,12 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
-# Features kept at most: about 780 MB. On a simulated library of 10,000 photos (9.4 candidate pairs each, a graph
-# with little locality) features were made 2.26x per image with room for 2,048, 1.23x with 4,096 and about once
-# with 8,192; past that the share of images that fit sets how often features are made again.
-CAPACITY = 8192
+# Bytes of features kept at most: 8,200 images' on the simulated library (65 KB each on average, at most 90 KB:
+# a 256-px grey image and up to 300 SIFT descriptors). On a simulated library of 10,000
+# photos (9.4 candidate pairs each, a candidate graph with little locality) features were made 2.26x per image
+# with room for 2,048 images, 1.23x for 4,096 and about once for 8,192; past that, the share of the images that
+# fit sets how often features are made again.
+BUDGET = 512 << 20
 F = TypeVar("F")
 V = TypeVar("V")
 Pair = tuple[int, int]
@@ -88,20 +90,29 @@ def local_order(pairs: list[Pair], clusters: np.ndarray) -> list[Pair]:
 
 
 class FeatureCache(Generic[F]):
-    """Features by item, dropped when no pending pair needs them or, past capacity, least recently used first."""
+    """Features by item, dropped when no pending pair needs them or, past the budget, least recently used first."""
 
-    def __init__(self, pending: dict[int, int], capacity: int) -> None:
+    def __init__(self, pending: dict[int, int], budget: int, size_of: Callable[[F], int]) -> None:
         self._pending = pending  # item -> pairs still to verify
-        self._capacity = capacity
+        self._budget = budget
+        self._size_of = size_of
         self._items: OrderedDict[int, F] = OrderedDict()
+        self._used = 0
         self.made = 0  # features computed, counting the ones made again after eviction
 
     def missing(self, items: set[int]) -> list[int]:
         return sorted(k for k in items if k not in self._items)
 
     def add(self, made: dict[int, F]) -> None:
-        self._items.update(made)
+        for k, value in made.items():
+            self._items[k] = value
+            self._used += self._size_of(value)
         self.made += len(made)
+
+    def _drop(self, k: int) -> None:
+        value = self._items.pop(k, None)
+        if value is not None:
+            self._used -= self._size_of(value)
 
     def get(self, k: int) -> F | None:
         value = self._items.get(k)
@@ -110,14 +121,14 @@ class FeatureCache(Generic[F]):
         return value
 
     def done(self, pairs: list[Pair]) -> None:
-        """These pairs are verified: forget features no other pair needs, then trim to capacity."""
+        """These pairs are verified: forget features no other pair needs, then trim to the budget."""
         for pair in pairs:
             for k in pair:
                 self._pending[k] -= 1
                 if self._pending[k] == 0:
-                    self._items.pop(k, None)
-        while len(self._items) > self._capacity:
-            self._items.popitem(last=False)
+                    self._drop(k)
+        while self._used > self._budget and self._items:
+            self._drop(next(iter(self._items)))
 
     def __len__(self) -> int:
         return len(self._items)
@@ -132,17 +143,19 @@ def verify_in_batches(
     *,
     check: Callable[[], None] = lambda: None,
     batch: int = 256,
-    capacity: int = CAPACITY,
+    budget: int = BUDGET,
+    size_of: Callable[[F], int] = lambda f: 1,
     counts: dict[str, int] | None = None,
 ) -> Iterator[list[tuple[int, int, V]]]:
     """Verify every pair; yields each batch's results as they are ready (pairs whose features could not be made
-    are left out). `make_features(items)` returns what it could make for those items; `counts`, if given, gets
-    "images" and "made" (features made, counting those made again after eviction)."""
+    are left out). `make_features(items)` returns what it could make for those items. Kept features may take
+    `budget` as measured by `size_of` (bytes; by default each item counts 1). `counts`, if given, gets "images"
+    and "made" (features made, counting those made again after eviction)."""
     pending: dict[int, int] = {}
     for pair in pairs:
         for k in pair:
             pending[k] = pending.get(k, 0) + 1
-    cache: FeatureCache[F] = FeatureCache(pending, max(capacity, 2 * batch))
+    cache: FeatureCache[F] = FeatureCache(pending, budget, size_of)
     ordered = local_order(pairs, clusters)
     for lo in range(0, len(ordered), batch):
         check()

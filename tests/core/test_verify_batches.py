@@ -9,7 +9,7 @@ import numpy as np
 from dedup_gui.core.verify_batches import cluster_ids, verify_in_batches
 
 
-def _run(pairs, clusters, capacity=64, batch=16, unmakeable=frozenset()):
+def _run(pairs, clusters, budget=64, batch=16, unmakeable=frozenset()):
     made: list[int] = []
     alive: set[int] = set()
     peak = [0]
@@ -32,7 +32,7 @@ def _run(pairs, clusters, capacity=64, batch=16, unmakeable=frozenset()):
         results = [
             r
             for part in verify_in_batches(
-                pairs, clusters, make, lambda a, b: (a.k, b.k), pool, batch=batch, capacity=capacity
+                pairs, clusters, make, lambda a, b: (a.k, b.k), pool, batch=batch, budget=budget
             )
             for r in part
         ]
@@ -45,14 +45,14 @@ def test_every_pair_is_verified_once_with_its_own_features() -> None:
     results, made, peak = _run(pairs, np.zeros(2000, dtype=np.int64))
     assert sorted((i, j) for i, j, _ in results) == pairs
     assert all(v == (i, j) for i, j, v in results)
-    assert peak <= 64 + 2 * 16 + 2 * 16  # capacity plus the batch being verified
+    assert peak <= 64 + 2 * 16 + 2 * 16  # the budget (64 items) plus the batch being verified
     assert len(set(made)) == len({k for p in pairs for k in p})
 
 
 def test_features_are_dropped_when_no_pair_needs_them() -> None:
     # 500 separate pairs: without eviction by need every feature would stay, with it at most a batch's worth
     pairs = [(2 * k, 2 * k + 1) for k in range(500)]
-    _, made, peak = _run(pairs, np.arange(1000) // 2, capacity=10_000, batch=16)
+    _, made, peak = _run(pairs, np.arange(1000) // 2, budget=10_000, batch=16)
     assert peak <= 3 * 16  # about one batch's features, not all 1,000
     assert len(made) == 1000  # nothing made twice
 
