@@ -6,11 +6,12 @@
 For each size N (the library is made with make_library.py when missing) it measures, in this order:
 the decode floor (bench_scan's: every file decoded once, same reduced size, same processes, nothing else), the
 first scan (`dedup-gui scan`, as a user runs it), the store on disk, an unchanged rescan, a rescan after 1 % of
-the files changed, `regroup` in each mode, opening the window on the results (bench_open_window.py) and `apply` of
-5 % of the files (then `undo`, which puts the library back). Every command runs in its own process; its whole
-process tree (decode pool and forkserver included) is sampled for memory (proctree.py). Results are merged
-into --results by size, so sizes can be run on different days and printed together, with the growth per file
-of each stage between sizes (anything growing faster than the files is a finding).
+the camera JPEGs were edited (about 0.9 % of the files; then one after restoring them), `regroup` in each mode,
+opening the window on the results (bench_open_window.py) and `apply` of 5 % of the files (then `undo`, which puts
+the library back). Every command runs in its own process; its whole process tree (decode pool and forkserver
+included) is sampled for memory (proctree.py). Results are merged into --results by size, so sizes can be run
+on different days and printed together, with the growth per file of each step between sizes (anything growing
+faster than the files is a finding).
 """
 
 from __future__ import annotations
