@@ -24,8 +24,12 @@ from dedup_gui.core.content import Content, hash_evidence
 from dedup_gui.core.hashing import hamming
 from dedup_gui.core.index import dihedral_hash_pairs, embedding_pairs
 from dedup_gui.core.types import PairEvidence, Tier
+from dedup_gui.core.verify_batches import cluster_ids, verify_in_batches
 
 log = logging.getLogger("dedup_gui.linking")
+
+# Bump when candidates or tiers change for the same inputs: a rescan reuses stored links only of the same version.
+MATCH_VERSION = 1
 
 Links = list[tuple[int, int, PairEvidence]]
 Thumbnails = Callable[[list[int]], dict[int, np.ndarray]]  # content indices -> RGB thumbnails
@@ -97,7 +101,11 @@ def candidates(
                 cand.hash_identical = p <= thr.identical and d <= 2 * thr.identical
     embedded = [i for i in ok if contents[i].vector is not None]
     if len(embedded) >= 2:
-        vectors = np.stack([contents[i].vector for i in embedded])  # type: ignore[misc]
+        # float16, as stored: the search converts chunk by chunk (a float32 stack is 512 MB at 100,000 photos)
+        dim = len(contents[embedded[0]].vector)  # type: ignore[arg-type]
+        vectors = np.empty((len(embedded), dim), dtype=np.float16)
+        for row, i in enumerate(embedded):
+            vectors[row] = contents[i].vector
         owners = [n for n, i in enumerate(embedded) for _ in range(_count(contents[i].queries))]
         extra = None
         if owners:
@@ -137,25 +145,38 @@ def confirm(
     to_verify = [(pair, cand) for pair, cand in to_verify if pair not in known]
     if not to_verify:
         return links
-    needed = sorted({k for (i, j), _ in to_verify for k in (i, j)})
-    feats: dict[int, verify.Features] = {}
+    # Features are made on demand and dropped when no pending pair needs them (10 GB at 100,000 photos if all
+    # were kept): see verify_batches.
+    cands = dict(to_verify)
+    clusters = cluster_ids([c.vector for c in contents])
     with ThreadPoolExecutor(max(1, config.workers)) as pool:
-        for lo in range(0, len(needed), 256):
-            check()
-            chunk = needed[lo : lo + 256]
-            images = thumbnails(chunk)
-            keys = [k for k in chunk if k in images]
-            feats.update(zip(keys, pool.map(verify.features, [images[k] for k in keys]), strict=True))
-        for lo in range(0, len(to_verify), 256):
-            check()
-            batch = [(p, c) for p, c in to_verify[lo : lo + 256] if p[0] in feats and p[1] in feats]
-            results = list(pool.map(lambda pc: verify.verify_features(feats[pc[0][0]], feats[pc[0][1]]), batch))
-            for ((i, j), cand), v in zip(batch, results, strict=True):
-                link = _tier(contents, i, j, cand, v, config)
+
+        def make_features(items: list[int]) -> dict[int, verify.Features]:
+            made: dict[int, verify.Features] = {}
+            for lo in range(0, len(items), 256):
+                images = thumbnails(items[lo : lo + 256])
+                keys = [k for k in items[lo : lo + 256] if k in images]
+                made.update(zip(keys, pool.map(verify.features, [images[k] for k in keys]), strict=True))
+            return made
+
+        counts: dict[str, int] = {}
+        batches = verify_in_batches(
+            list(cands), clusters, make_features, verify.verify_features, pool, check=check, size_of=_nbytes,
+            counts=counts,
+        )  # fmt: skip
+        for results in batches:
+            for i, j, v in results:
+                link = _tier(contents, i, j, cands[(i, j)], v, config)
                 if link is not None:
                     links.append((i, j, link))
-            cache.put([(i, j, v) for ((i, j), _), v in zip(batch, results, strict=True)])
+            cache.put(results)
+    made, images = counts.get("made", 0), counts.get("images", 0)
+    log.info("verified %d pairs of %d images: features made %d times", len(cands), images, made)
     return links
+
+
+def _nbytes(f: verify.Features) -> int:
+    return int(f.gray.nbytes + f.points.nbytes + f.descriptors.nbytes)
 
 
 def _tier(

@@ -26,7 +26,7 @@ from dedup_gui.core.content import Content
 from dedup_gui.core.decode_pool import decode_all
 from dedup_gui.core.embedding import MODEL_ID
 from dedup_gui.core.embedding_runner import EmbeddingRunner, queries_id, want_rotations
-from dedup_gui.core.linking import find_links
+from dedup_gui.core.linking import MATCH_VERSION, find_links
 from dedup_gui.core.progress import (
     PREPARING_MODEL,
     Cancelled,
@@ -37,7 +37,7 @@ from dedup_gui.core.progress import (
     Stage,
     Throttle,
 )
-from dedup_gui.core.serialize import evidence_to_dict, result_to_dict
+from dedup_gui.core.serialize import evidence_from_dict, evidence_to_dict, result_to_dict
 from dedup_gui.core.store import CachedImage, Store
 from dedup_gui.core.types import (
     FileRecord,
@@ -105,6 +105,7 @@ def run_scan(
     scanning.check_roots(config.roots + config.references)
     scan_id = store.begin_scan(_config_dict(config))
     records: list[FileRecord] = []
+    inputs = ""
     groups: list[Group] = []
     links: list[tuple[int, int, PairEvidence]] = []
     contents: list[Content] = []
@@ -116,18 +117,26 @@ def run_scan(
             ids = store.sync_files(records)
             twins = _exact(state, records)
         contents = _contents(records, ids, twins)
+        embed = config.embeddings and config.mode is not Mode.EXACT
+        state.rotations = embed and want_rotations(config.rotations, config.device)
+        inputs = _inputs_key(state, records)
+        previous = store.completed_scan_with(inputs)
         with state.stage(Stage.DECODING):
-            _decode(state, contents)
+            reuse = _decode(state, contents, reuse=previous is not None)
         with state.stage(Stage.MATCHING):
             state.emit(ProgressEvent(Stage.MATCHING, 0, None))
-            cache = StoredVerdicts(store, contents)
-            links = find_links(
-                contents, config, _thumbnail_loader(store, contents), check=state.cancel.check, cache=cache
-            )
-            state.verified = cache.verified
+            if reuse and previous is not None:
+                links = _stored_links(state, previous, contents)
+            else:
+                cache = StoredVerdicts(store, contents)
+                links = find_links(
+                    contents, config, _thumbnail_loader(store, contents), check=state.cancel.check, cache=cache
+                )
+                state.verified = cache.verified
             state.emit(ProgressEvent(Stage.MATCHING, 1, 1))
         with state.stage(Stage.GROUPING):
-            apart = apart_pairs(contents, store.full_hashes(), store.not_duplicates())
+            not_dups = store.not_duplicates()  # every file's content hash is read only when there are some
+            apart = apart_pairs(contents, store.full_hashes() if not_dups else {}, not_dups)
             groups = build_groups(contents, links, records, config, apart)
             _hash_members(state, groups)
     except Cancelled:
@@ -151,6 +160,8 @@ def run_scan(
         pairs = [(contents[a].paths[0], contents[b].paths[0], evidence_to_dict(ev)) for a, b, ev in links]
         pairs += [(c.paths[0], copy, COPY_EVIDENCE) for c in contents if c.info is not None for copy in c.paths[1:]]
         store.finish_scan(scan_id, status.value, result_to_dict(result), pairs)
+        if status is ScanStatus.COMPLETED and records:
+            store.set_scan_inputs(scan_id, inputs)
         state.emit(ProgressEvent(Stage.SAVING, 1, 1))
     return result
 
@@ -255,11 +266,13 @@ def _apply(content: Content, value: CachedImage | Analysed | Problem) -> None:
         )
 
 
-def _decode(state: ScanState, contents: list[Content]) -> None:
+def _decode(state: ScanState, contents: list[Content], *, reuse: bool = False) -> bool:
     """Decode each content not in the cache on all cores, embedding on a thread alongside; saved in chunks.
 
     Every decoded file also gets its full content hash stored, so each file that can be in a group has one: a
-    cached decode whose file has none is decoded again.
+    cached decode whose file has none is decoded again. With `reuse` (a completed scan had the same inputs),
+    returns True when every content came from the cache: the caller then reuses that scan's links, and no
+    embedding is loaded here.
     """
     store, config = state.store, state.config
     cached = store.cached_images([fid for c in contents for fid in c.file_ids], ANALYSIS_VERSION)
@@ -274,15 +287,17 @@ def _decode(state: ScanState, contents: list[Content]) -> None:
         if hit is not None:
             _apply(c, hit)
             state.from_cache += len(c.paths)
+    if reuse and all(c.info is not None or c.problem is not None for c in contents):
+        state.emit(ProgressEvent(Stage.DECODING, len(contents), len(contents)))
+        return True
     embed = config.embeddings and config.mode is not Mode.EXACT
-    state.rotations = embed and want_rotations(config.rotations, config.device)
     need_embed = _load_vectors(state, contents) if embed else set()
     todo = [i for i, c in enumerate(contents) if c.size and ((c.info is None and c.problem is None) or i in need_embed)]
     total = len(contents)
     done = total - len(todo)
     state.emit(ProgressEvent(Stage.DECODING, done, total))
     if not todo:
-        return
+        return False
     rotations = state.rotations
     runner = (
         EmbeddingRunner(config.device, None, state.cancel, rotations=rotations, on_wait=_preparing(state))
@@ -336,6 +351,7 @@ def _decode(state: ScanState, contents: list[Content]) -> None:
         if runner is not None:
             runner.finish()
         flush()
+    return False
 
 
 def _preparing(state: ScanState) -> Callable[[], None]:
@@ -371,9 +387,9 @@ def _load_vectors(state: ScanState, contents: list[Content]) -> set[int]:
         if v is None:
             need.add(i)
             continue
-        c.vector = v.astype(np.float32)
+        c.vector = v
         q = next((extra[f] for f in c.file_ids if f in extra), None)
-        c.queries = None if q is None else q.astype(np.float32).reshape(-1, len(c.vector))
+        c.queries = None if q is None else q.reshape(-1, len(c.vector))
     return need
 
 
@@ -385,8 +401,9 @@ def _save_vectors(
     rows, rot_rows = [], []
     for i, vector, queries in done:
         c = contents[i]
-        c.vector = np.asarray(vector, dtype=np.float32)
-        c.queries = None if queries is None else np.asarray(queries, dtype=np.float32)
+        # float16 as the store keeps them: half the memory, and this scan and a rescan compare the same numbers
+        c.vector = np.asarray(vector, dtype=np.float16)
+        c.queries = None if queries is None else np.asarray(queries, dtype=np.float16)
         rows += [(fid, vector) for fid in c.file_ids]
         if queries is not None:
             rot_rows += [(fid, np.asarray(queries).reshape(-1)) for fid in c.file_ids]
@@ -396,14 +413,55 @@ def _save_vectors(
     state.embedded += len(done)
 
 
+def _verdict_version() -> str:
+    thresholds = hashlib.sha1(repr(verify.DEFAULT_THRESHOLDS).encode()).hexdigest()[:12]
+    return f"{verify.VERSION}:{thresholds}"
+
+
+def _inputs_key(state: ScanState, records: list[FileRecord]) -> str:
+    """A digest of everything a scan's links depend on: every file as walked (path, size, date, inode) and the
+    matching settings and algorithm versions. A rescan with the same digest as a completed scan reuses its links
+    instead of loading every embedding, searching and verifying again; grouping still runs, so the mode, the keeper
+    rules and "not duplicates" are applied afresh."""
+    c = state.config
+    settings = (c.embeddings, c.mode is Mode.EXACT, state.rotations, c.hashes, c.min_cosine, c.similar_cosine)
+    versions = (MODEL_ID, ANALYSIS_VERSION, contenthash.HASH_VERSION, _verdict_version(), MATCH_VERSION)
+    digest = hashlib.sha1(repr((settings, versions)).encode())
+    for r in sorted(records, key=lambda r: r.path):
+        digest.update(f"{r.path}\0{r.size}\0{r.mtime_ns}\0{r.inode}\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def _stored_links(state: ScanState, scan_id: int, contents: list[Content]) -> list[tuple[int, int, PairEvidence]]:
+    """The links a completed scan with the same inputs found, as content indices of this scan; and the vectors of
+    the linked contents only (grouping compares group members by them)."""
+    store = state.store
+    index = {c.paths[0]: i for i, c in enumerate(contents)}
+    links = []
+    for a, b, ev in store.scan_pairs(scan_id):
+        if ev.get("method") != "bytes" and a in index and b in index:
+            links.append((index[a], index[b], evidence_from_dict({"a": a, "b": b, **ev})))
+    linked = sorted({i for a, b, _ in links for i in (a, b)})
+    ids = [fid for i in linked for fid in contents[i].file_ids]
+    vectors = store.embeddings(ids, MODEL_ID)
+    extra = store.embeddings(ids, queries_id(state.rotations))
+    for i in linked:
+        c = contents[i]
+        v = next((vectors[f] for f in c.file_ids if f in vectors), None)
+        if v is not None:
+            c.vector = v
+            q = next((extra[f] for f in c.file_ids if f in extra), None)
+            c.queries = None if q is None else q.reshape(-1, len(c.vector))
+    return links
+
+
 class StoredVerdicts:
     """Verification results in the store, keyed by the files' ids; dropped when either file changes."""
 
     def __init__(self, store: Store, contents: list[Content]) -> None:
         self._store = store
         self._contents = contents
-        thresholds = hashlib.sha1(repr(verify.DEFAULT_THRESHOLDS).encode()).hexdigest()[:12]
-        self._version = f"{verify.VERSION}:{thresholds}"
+        self._version = _verdict_version()
         self.verified = 0
 
     def _ids(self, i: int, j: int) -> tuple[int, int]:
@@ -411,8 +469,8 @@ class StoredVerdicts:
 
     def get(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], verify.Verification]:
         by_ids = {self._ids(i, j): (i, j) for i, j in pairs}
-        stored = self._store.verdicts(by_ids, self._version)
-        return {by_ids[k]: verify.Verification(**v) for k, v in stored.items()}
+        stored = self._store.verdicts(by_ids, self._version, lambda v: verify.Verification(**v))
+        return {by_ids[k]: v for k, v in stored.items()}
 
     def put(self, results: list[tuple[int, int, verify.Verification]]) -> None:
         rows = [(*self._ids(i, j), dataclasses.asdict(v)) for i, j, v in results]

@@ -61,11 +61,16 @@ def regroup(store: Store, mode: Mode, base: ScanConfig | None = None) -> ScanRes
         contents.append(content)
         for p in paths:
             size, mtime, _ = facts[p]
-            real = os.path.realpath(p)
-            protected = any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in references)
-            records.append(FileRecord(p, size, mtime, 0, protected))
+            records.append(FileRecord(p, size, mtime, 0, bool(references) and _under(p, references)))
     links = [(index[a], index[b], ev) for a, b, ev in links_by_path if a in index and b in index]
-    apart = apart_pairs(contents, store.full_hashes(), store.not_duplicates())
+    not_dups = store.not_duplicates()  # every file's content hash is read only when there are some
+    apart = apart_pairs(contents, store.full_hashes() if not_dups else {}, not_dups)
     groups = build_groups(contents, links, records, config, apart)
     previous = result_from_dict(result_dict, scan_id)
     return replace(previous, groups=tuple(groups))
+
+
+def _under(path: str, roots: tuple[str, ...]) -> bool:
+    """In (or under) one of these real folders, by the file's real path (resolving it costs a stat per part)."""
+    real = os.path.realpath(path)
+    return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)

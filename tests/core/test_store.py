@@ -9,7 +9,7 @@ import pytest
 
 from dedup_gui.core.errors import StoreError
 from dedup_gui.core.store import Store, user_data_path
-from dedup_gui.core.store.cache import _SQL_MIGRATIONS
+from dedup_gui.core.store.cache import _SQL_MIGRATIONS, cache_migrations
 from dedup_gui.core.types import FileRecord
 
 
@@ -33,7 +33,7 @@ def test_migration_from_schema_1_keeps_cached_data(tmp_path: Path) -> None:
     con.commit()
     con.close()
     store = Store(db)
-    assert store.version == len(_SQL_MIGRATIONS) + 1
+    assert store.version == len(cache_migrations(store.user_path))
     assert store.full_hash_of("/p/a.jpg") == "h"
     store.set_decisions([("/p/a.jpg", "keep")])
     assert store.decisions() == {"/p/a.jpg": "keep"}

@@ -3,6 +3,7 @@ the same-photo group, and a rotated-and-cropped copy (invisible to the hashes) i
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -111,3 +112,28 @@ def test_rescan_reuses_decodes_embeddings_and_verdicts(shots: dict[str, Path], t
     assert first.stats.embedded > 0 and first.stats.verified > 0
     assert (again.stats.decoded, again.stats.embedded, again.stats.verified) == (0, 0, 0)
     assert [g.paths for g in again.groups] == [g.paths for g in first.groups]
+
+
+def test_unchanged_rescan_in_another_mode_reuses_the_links_and_equals_a_fresh_scan(
+    shots: dict[str, Path], tmp_path: Path
+) -> None:
+    scan(shots, Mode.NEAR, tmp_path / "s.db")
+    again = scan(shots, Mode.SIMILAR, tmp_path / "s.db")
+    fresh = scan(shots, Mode.SIMILAR, tmp_path / "fresh.db")
+    assert (again.stats.decoded, again.stats.embedded, again.stats.verified) == (0, 0, 0)
+    assert again.groups == fresh.groups  # same members, keepers, tiers and evidence
+    assert again.stats.candidate_pairs == fresh.stats.candidate_pairs
+
+
+def test_rescan_after_a_file_changed_matches_it_again(shots: dict[str, Path], tmp_path: Path) -> None:
+    lib = tmp_path / "photos"
+    shutil.copytree(shots["orig"].parent, lib)
+    scan_of = {name: lib / path.name for name, path in shots.items()}
+    first = scan(scan_of, Mode.NEAR, tmp_path / "s.db")
+    assert any(str(scan_of["colour"]) in g.paths for g in first.groups)
+    Image.open(shots["unrelated"]).save(scan_of["colour"], quality=90)  # the edited copy is now another picture
+    again = scan(scan_of, Mode.NEAR, tmp_path / "s.db")
+    fresh = scan(scan_of, Mode.NEAR, tmp_path / "fresh.db")
+    assert again.stats.decoded == 1
+    assert again.groups == fresh.groups
+    assert all(str(scan_of["colour"]) not in g.paths for g in again.groups if str(scan_of["orig"]) in g.paths)

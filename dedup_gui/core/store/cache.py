@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -106,6 +107,9 @@ _SQL_MIGRATIONS: tuple[str, ...] = (
 )
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True, slots=True)
 class CachedImage:
     """A decode result read back from the store (no pixels but the small thumbnail)."""
@@ -125,7 +129,14 @@ def cache_migrations(user_path: Path) -> tuple[str | Callable[[sqlite3.Connectio
         for table in ("decisions", "not_duplicates", "journal"):
             db.execute(f"DROP TABLE IF EXISTS {table}")
 
-    return (*_SQL_MIGRATIONS, move_user_data)
+    return (*_SQL_MIGRATIONS, move_user_data, *_LATER_MIGRATIONS)
+
+
+# Migrations after the user data moved out (schema 5 on).
+_LATER_MIGRATIONS: tuple[str, ...] = (
+    # 5: what a scan's links were computed from (its walk and settings), so an unchanged rescan can reuse them
+    "ALTER TABLE scans ADD COLUMN inputs TEXT",
+)
 
 
 class CacheTables:
@@ -273,9 +284,15 @@ class CacheTables:
     # -- embeddings -----------------------------------------------------------------------------------------
 
     def embeddings(self, file_ids: Iterable[int], model_id: str) -> dict[int, np.ndarray]:
-        wanted = set(file_ids)
-        rows = self.db.execute("SELECT file_id, vec FROM embeddings WHERE model_id=?", (model_id,))
-        return {fid: np.frombuffer(vec, dtype=np.float16) for fid, vec in rows if fid in wanted}
+        """float16 vectors of these files (only theirs are read: a rescan may need a few of 100,000)."""
+        ids = sorted(set(file_ids))
+        out: dict[int, np.ndarray] = {}
+        for lo in range(0, len(ids), 500):
+            chunk = ids[lo : lo + 500]
+            q = f"SELECT file_id, vec FROM embeddings WHERE model_id=? AND file_id IN ({','.join('?' * len(chunk))})"
+            rows = self.db.execute(q, (model_id, *chunk))
+            out.update((fid, np.frombuffer(vec, dtype=np.float16)) for fid, vec in rows)
+        return out
 
     def save_embeddings(self, rows: Iterable[tuple[int, np.ndarray]], model_id: str) -> None:
         with self.transaction() as db:
@@ -286,11 +303,14 @@ class CacheTables:
 
     # -- verdicts -------------------------------------------------------------------------------------------
 
-    def verdicts(self, pairs: Iterable[tuple[int, int]], version: str) -> dict[tuple[int, int], dict]:
-        """Stored verification results of file-id pairs (a, b), as written by save_verdicts."""
+    def verdicts(
+        self, pairs: Iterable[tuple[int, int]], version: str, convert: Callable[[dict], T]
+    ) -> dict[tuple[int, int], T]:
+        """Stored verification results of file-id pairs (a, b), as written by save_verdicts, each turned into the
+        caller's record as it is read (no dict of every row at once: 800,000 rows at 100,000 photos)."""
         wanted = set(pairs)
         rows = self.db.execute("SELECT a, b, verdict FROM verdicts WHERE version=?", (version,))
-        return {(a, b): json.loads(v) for a, b, v in rows if (a, b) in wanted}
+        return {(a, b): convert(json.loads(v)) for a, b, v in rows if (a, b) in wanted}
 
     def save_verdicts(self, rows: Iterable[tuple[int, int, dict]], version: str) -> None:
         with self.transaction() as db:
@@ -321,6 +341,18 @@ class CacheTables:
             )
             db.execute("DELETE FROM scans WHERE id NOT IN (SELECT id FROM scans ORDER BY id DESC LIMIT 5)")
 
+    def set_scan_inputs(self, scan_id: int, inputs: str) -> None:
+        """Remember what the scan's links were computed from (a digest of its walk and settings)."""
+        with self.transaction() as db:
+            db.execute("UPDATE scans SET inputs=? WHERE id=?", (inputs, scan_id))
+
+    def completed_scan_with(self, inputs: str) -> int | None:
+        """The newest completed scan computed from exactly these inputs, if one is still stored."""
+        row = self.db.execute(
+            "SELECT id FROM scans WHERE status='completed' AND inputs=? ORDER BY id DESC LIMIT 1", (inputs,)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
     def last_scan(self, *, completed: bool = False) -> tuple[int, dict, dict] | None:
         """(scan id, config, result) of the newest finished scan (or the newest one that ran to its end)."""
         where = "status='completed'" if completed else "result IS NOT NULL"
@@ -330,6 +362,11 @@ class CacheTables:
         if row is None:
             return None
         return int(row[0]), json.loads(row[1]), json.loads(row[2])
+
+    def table_sizes(self) -> dict[str, int]:
+        """Bytes on disk per table and index of the cache file (SQLite's dbstat), largest first: for benchmarks."""
+        rows = self.db.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC")
+        return {name: int(size) for name, size in rows}
 
     def file_ids(self) -> dict[str, int]:
         """Path -> file id of every file the store knows."""
