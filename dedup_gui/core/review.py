@@ -170,10 +170,14 @@ def dismiss_member(store: Store, group: Group, path: str) -> int:
 
 
 def dismiss_group(store: Store, group: Group) -> int:
-    """The whole group is not duplicates; identical copies inside it stay together. Returns the dismissal's id."""
+    """The whole group is not duplicates; identical copies inside it stay together. Returns the dismissal's id.
+
+    A group of identical copies only cannot be dismissed (DedupError): nothing in it is a different picture."""
     members = [m for m in group.members if os.path.exists(m.path)]
     hashes = {m.path: hash_of(store, m.path) for m in members}
     classes = _classes(group, members, hashes)
+    if len(classes) < 2:
+        raise DedupError("these files are identical copies of one picture: they stay together")
     label = f"{os.path.basename(group.keeper)} and {len(group.members) - 1} others are not duplicates"
     return _dismiss(store, group, classes, label)
 

@@ -177,3 +177,20 @@ def test_a_cancelled_dry_run_stops_between_chunks(scanned: tuple[Path, Store]) -
     assert seen == [1] and len(report.with_status(actions.Status.WOULD_TRASH)) == 1
     assert report.stopped and all("not moved" in o.message for o in report.failures)
     assert all(Path(p).exists() for p in group.paths)
+
+
+def test_a_group_of_identical_copies_cannot_be_dismissed(tmp_path: Path) -> None:
+    from dedup_gui.core.errors import DedupError
+
+    lib = tmp_path / "lib"
+    a = save_jpeg(photo("coffee", (300, 200)), lib / "a.jpg")
+    (lib / "b.jpg").write_bytes(a.read_bytes())
+    store = Store(tmp_path / "s.sqlite3")
+    try:
+        run_scan(ScanConfig(roots=(lib,), embeddings=False, workers=1), store=store)
+        (group,) = review.load(store).groups
+        with pytest.raises(DedupError, match="identical copies"):
+            review.dismiss_group(store, group)
+        assert not store.dismissals() and len(review.load(store).groups) == 1
+    finally:
+        store.close()
