@@ -210,14 +210,15 @@ def proposal(group: Group, *, exact_only: bool = False) -> dict[str, str]:
     With `exact_only`, only identical copies of the keeper are proposed for the trash; the rest is left undecided.
     """
     keeper = next(m for m in group.members if m.path == group.keeper)
-    kept_raw_shots = {_shot(m.path) for m in group.members if is_raw(m) and _keeps_raw(m, keeper)}
+    kept_raws = {m.path for m in group.members if is_raw(m) and _keeps_raw(m, keeper)}
+    kept_raw_shots = {_shot(p) for p in kept_raws}
     out: dict[str, str] = {}
     for m in group.members:
         if (
             m.path == keeper.path
             or m.protected
-            or (is_raw(m) and _keeps_raw(m, keeper))
-            or _shot(m.path) in kept_raw_shots
+            or m.path in kept_raws
+            or (kept_raw_shots and _shot(m.path) in kept_raw_shots)
         ):
             out[m.path] = KEEP
         elif exact_only and (m.evidence is None or m.evidence.tier is not Tier.EXACT):

@@ -58,20 +58,20 @@ class Decisions(QObject):
         self.service.call(jobs.save_decisions(items), on_failed=self._on_failed)
 
     def _mark(self, items: Iterable[tuple[str, str | None]], serial: int) -> list[str]:
+        marks, sizes, set_at = self.marks, self._sizes, self._set_at  # locals: this runs per file on a bulk change
         files, size = self.totals.files, self.totals.bytes
         paths = []
         for path, decision in items:
-            old = self.marks.get(path)
+            old = marks.get(path)
             if decision is None:
-                self.marks.pop(path, None)
+                marks.pop(path, None)
             else:
-                self.marks[path] = decision
-            self._set_at[path] = serial
+                marks[path] = decision
+            set_at[path] = serial
             paths.append(path)
-            member_size = self._sizes.get(path)
-            if member_size is not None and (old == TRASH) != (decision == TRASH):
+            if (old == TRASH) != (decision == TRASH) and path in sizes:
                 sign = 1 if decision == TRASH else -1
-                files, size = files + sign, size + sign * member_size
+                files, size = files + sign, size + sign * sizes[path]
         emit(self.changed, paths)
         self._set_totals(Totals(files, size))
         return paths

@@ -8,7 +8,7 @@ Columns come from `group_columns.COLUMNS`; sorting orders the groups, a group's 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
@@ -29,7 +29,7 @@ DECISION = column_index("decision")
 # Built once: or-ing enum flags in Python costs microseconds, and the view asks for every row on each layout.
 GROUP_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 MEMBER_FLAGS = GROUP_FLAGS | Qt.ItemFlag.ItemNeverHasChildren
-BULK_GROUPS = 200  # a change touching more groups than this is announced as one change of the whole list
+BULK_PATHS = 500  # a change of more decisions than this is announced as one change of the whole list
 
 
 class GroupsModel(QAbstractItemModel):
@@ -138,8 +138,14 @@ class GroupsModel(QAbstractItemModel):
             self._row_of_group = {id(g): r for r, g in enumerate(self._rows)}
         return self._row_of_group
 
-    def decisions_changed(self, paths: Iterable[str]) -> None:
+    def decisions_changed(self, paths: Sequence[str]) -> None:
         """Repaint the decisions of these paths: found through the path index, not by walking every group."""
+        if len(paths) > BULK_PATHS and self._rows:
+            # An auto-select of the whole list: one signal over every group row. A change spanning rows makes the
+            # views repaint all they show (copies under an open group included, whose decisions are read as they
+            # paint); one signal per group would cost more than the change itself, and a layout change a relayout.
+            emit(self.dataChanged, self.index(0, DECISION), self.index(len(self._rows) - 1, DECISION))
+            return
         group_rows = self._group_rows()
         hits: dict[int, list[int]] = {}
         for path in paths:
@@ -147,10 +153,6 @@ class GroupsModel(QAbstractItemModel):
             row = group_rows.get(where[0]) if where else None
             if where is not None and row is not None:
                 hits.setdefault(row, []).append(where[1])
-        if len(hits) > BULK_GROUPS:  # an auto-select of the whole list: one signal, the view asks again for all
-            emit(self.layoutAboutToBeChanged)
-            emit(self.layoutChanged)
-            return
         for row, members in hits.items():
             emit(self.dataChanged, self.index(row, DECISION), self.index(row, DECISION))
             parent = self.index(row, 0)
