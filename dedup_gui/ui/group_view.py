@@ -82,6 +82,8 @@ class GroupsPanel(QWidget):
         self.tree.customContextMenuRequested.connect(self._menu)
         self.tree.selectionModel().currentChanged.connect(self._on_current)
         self.tree.installEventFilter(self)
+        self._place: tuple[str | None, str | None, int] = (None, None, 0)  # kept across a reload of the list
+        model.modelAboutToBeReset.connect(self._before_reset)
         model.modelReset.connect(self._after_reset)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -103,13 +105,31 @@ class GroupsPanel(QWidget):
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         emit(self.current_changed, self.model.group_at(current), self.model.member_at(current))
 
+    def _before_reset(self) -> None:
+        index = self.tree.currentIndex()
+        group, member = self.current()
+        top = index.parent().row() if index.parent().isValid() else index.row()
+        self._place = (group.keeper if group else None, member.path if member else None, max(top, 0))
+
     def _after_reset(self) -> None:
+        """The list came back (a dismissal, an apply, an undo): stay on the same copy or group, else on the group
+        that took its row, so a review goes on where it was."""
         if self.model.rowCount() <= 500:  # expanding 10,000 groups would cost seconds; large lists start closed
             self.tree.expandAll()
-        if self.model.rowCount():
-            self.tree.setCurrentIndex(self.model.index(0, 0))
-        else:
+        if not self.model.rowCount():
             emit(self.current_changed, None, None)
+            return
+        keeper, path, row = self._place
+        group = self.model.row_of(keeper).parent() if keeper else QModelIndex()
+        member = self.model.row_of(path) if path else QModelIndex()
+        if member.isValid() and (member.parent() == group or not group.isValid()):
+            index = member  # the same copy, still in its group
+        elif group.isValid():
+            index = group  # the copy went (trashed, or split off as not a duplicate): its group
+        else:
+            index = self.model.index(min(row, self.model.rowCount() - 1), 0)
+        self.tree.setCurrentIndex(index)
+        self.tree.scrollTo(index)
 
     def current(self) -> tuple[Group | None, Member | None]:
         index = self.tree.currentIndex()

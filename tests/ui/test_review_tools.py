@@ -212,22 +212,27 @@ def test_n_on_a_group_dismisses_it_but_identical_copies_stay_together(qtbot, sca
 
 
 def test_a_large_selection_is_one_change_of_the_list(qtbot) -> None:
-    """Auto-select of many groups repaints the list once, not once per group."""
-    from dedup_gui.ui.groups_model import BULK_GROUPS, GroupsModel
+    """Auto-select of many groups repaints the list once, not once per group; one decision repaints its rows."""
+    from dedup_gui.ui.groups_model import BULK_PATHS, GroupsModel
     from tests.ui.conftest import fake_groups
 
     model = GroupsModel()
-    groups = fake_groups(BULK_GROUPS + 50)
+    groups = fake_groups(BULK_PATHS)
     model.set_groups(groups, {})
-    seen = {"data": 0, "layout": 0}
-    model.dataChanged.connect(lambda *_: seen.__setitem__("data", seen["data"] + 1))
-    model.layoutChanged.connect(lambda *_: seen.__setitem__("layout", seen["layout"] + 1))
+    seen: list[tuple[int, int, int, int]] = []
+    model.dataChanged.connect(
+        lambda a, b, *_: seen.append((a.row(), b.row(), a.parent().row(), b.column() - a.column()))
+    )
+    model.layoutChanged.connect(lambda *_: seen.append((-1, -1, -1, -1)))
     model.decisions_changed([m.path for g in groups for m in g.members])
-    assert seen == {"data": 0, "layout": 1}
-    model.decisions_changed([groups[3].members[1].path])  # one copy: its group's row and its own row
-    assert seen == {"data": 2, "layout": 1}
+    assert seen == [(0, len(groups) - 1, -1, 0)]  # every group row, the decision column, in one signal
+    seen.clear()
+    row = model.visible_groups().index(groups[3])
+    model.decisions_changed([groups[3].members[1].path])
+    assert seen == [(row, row, -1, 0), (1, 1, row, 0)]  # the group's summary and the copy's own row
+    seen.clear()
     model.decisions_changed(["/not/in/the/list.jpg"])
-    assert seen == {"data": 2, "layout": 1}
+    assert seen == []
 
 
 def test_selection_keeps_a_protected_copy_out_of_the_trash(qtbot, sandbox) -> None:
@@ -257,3 +262,18 @@ def test_n_on_a_group_of_identical_copies_says_why_nothing_changes(qtbot, scanne
     qtbot.keyClick(window.groups.tree, Qt.Key.Key_N)
     qtbot.waitUntil(lambda: "identical copies of one picture" in window.statusBar().currentMessage())
     assert group_of(window, "coffee.jpg").paths == coffee.paths and window.dismissed.tree.topLevelItemCount() == 0
+
+
+def test_after_n_the_review_goes_on_in_the_same_group(qtbot, scanned) -> None:
+    window, lib = scanned
+    rotated = str(lib / "photos" / "IMG_0001_rotated.jpg")
+    big = group_of(window, "IMG_0001.jpg")
+    window.groups.tree.sortByColumn(column_index("copies"), Qt.SortOrder.AscendingOrder)  # the big group last
+    assert window.model.visible_groups().index(big) == 1
+    window.groups.tree.setCurrentIndex(window.model.index(window.model.visible_groups().index(big), 0))
+    window.groups.select_path(rotated)
+    with qtbot.waitSignal(window.model.modelReset, timeout=10_000):
+        qtbot.keyClick(window.groups.tree, Qt.Key.Key_N)
+    group, member = window.groups.current()
+    assert group is not None and group.keeper == big.keeper and member is None  # not back at the top of the list
+    assert rotated not in group.paths and window.compare.group is group
