@@ -147,3 +147,18 @@ def test_new_keeper_rules_offer_to_choose_keepers_again(qtbot, sandbox: Path) ->
     window.change_settings(replace(window.settings, mode="similar"))  # not the keeper rules: nothing to offer
     assert window.repropose_box is box
     window.close()
+
+
+def test_the_check_says_what_it_does_and_shows_its_progress(qtbot, selected) -> None:
+    window, _ = selected
+    files = len(marked(window))
+    seen: list[tuple[int, int]] = []
+    window.flow.progressed.connect(lambda done, total: seen.append((done, total)))
+    with qtbot.waitSignal(window.flow.checked, timeout=20_000):
+        window.apply_decisions()
+        checking = window.flow.checking
+        assert f"Checking {files} files before anything moves" in checking.labelText()
+        assert checking.isModal()  # the decisions cannot change under the check
+    assert seen and seen[-1] == (files, files)
+    assert window.flow.checking is None  # closed when the confirmation opens
+    window.flow.box.reject()
