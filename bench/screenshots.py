@@ -83,7 +83,7 @@ def dark_palette():
 
 
 def main(out: Path) -> int:
-    from PySide6.QtCore import QObject, QTimer, Slot
+    from PySide6.QtCore import QObject, Qt, QTimer, Slot
     from PySide6.QtWidgets import QApplication
 
     out.mkdir(parents=True, exist_ok=True)
@@ -167,7 +167,7 @@ def main(out: Path) -> int:
     def review_shots(win, label: str, size: tuple[int, int]) -> None:
         """The review and the compare view of the HEIC group, with its WebP copy selected."""
         win.resize(*size)
-        heic = next(g for g in win.model.groups() if g.keeper.endswith(".heic"))
+        heic = next(g for g in win.model.groups() if any(p.endswith(".heic") for p in g.paths))
         row = win.model.visible_groups().index(heic)
         win.groups.tree.setCurrentIndex(win.model.index(row, 0))
         win.groups.select_path(next(m.path for m in heic.members if m.path.endswith(".webp")))
@@ -187,19 +187,35 @@ def main(out: Path) -> int:
         dialog.close()
         settle()
 
+    done = []
+    window.decisions.bulk_done.connect(lambda *_: done.append(1))
+    window.actions.auto_all.trigger()  # Auto-select All: the running total shows in the status bar
+    settle(lambda: bool(done) and window.service.idle)
     review_shots(window, "1024x700", (1024, 700))
     review_shots(window, "1600x1000", (1600, 1000))
     window.resize(1024, 700)
+    shot(window, "5a-results-auto-selected")
+
+    bw = next(g for g in window.model.groups() if any(p.endswith("chelsea_bw.jpg") for p in g.paths))
+    window.groups.tree.setCurrentIndex(window.model.index(window.model.visible_groups().index(bw), 0))
+    window.groups.select_path(next(p for p in bw.paths if p.endswith("chelsea_bw.jpg")))
+    window.review.not_duplicates()  # N on a copy: it is listed under Dismissed, with Undo
+    settle(lambda: window.service.idle and window.dismissed.tree.topLevelItemCount() == 1)
+    window.resize(1024, 760)
+    window.problems_dock.hide()
+    window.dismissed_dock.show()
+    window.resizeDocks([window.dismissed_dock], [130], Qt.Orientation.Vertical)
+    shot(window, "6-dismissed")
+    window.dismissed_dock.hide()
     window.resize(1024, 700)
 
-    for r in range(window.model.rowCount()):
-        window.decisions.auto_select(window.model.group_at(window.model.index(r, 0)))
-    settle(lambda: window.service.idle)
-    shot(window, "5a-results-auto-selected")
+    edited = next(p for p, d in window.decisions.marks.items() if d == "trash" and p.endswith("astronaut_small.jpg"))
+    with open(edited, "ab") as fh:  # a marked copy edited since the scan: the confirmation says it will stay
+        fh.write(b"edited")
     window.apply_decisions()
-    settle()
-    shot(window.confirm_box, "5-apply-confirmation")
-    window.confirm_box.reject()
+    settle(lambda: window.flow.box is not None)
+    shot(window.flow.box, "5-apply-confirmation")
+    window.flow.box.reject()
     window.close()
     settle()
 

@@ -1,4 +1,4 @@
-"""Copy three screenshots from `bench/screenshots.py OUT_DIR` into resources/screenshots/, each under 200 KB.
+"""Copy four screenshots from `bench/screenshots.py OUT_DIR` into resources/screenshots/, each under 200 KB.
 
     .venv/bin/python bench/screenshots.py /tmp/shots && .venv/bin/python packaging/pick_screenshots.py /tmp/shots
 
@@ -20,6 +20,7 @@ PICKS = {
     "3-review-1600x1000.png": ("review.png", Image.Quantize.FASTOCTREE),
     "4-compare-1600x1000.png": ("compare.png", Image.Quantize.MEDIANCUT),
     "3-review-dark.png": ("review-dark.png", Image.Quantize.FASTOCTREE),
+    "5-apply-confirmation.png": ("apply.png", Image.Quantize.FASTOCTREE),
 }
 BUDGET = 200_000
 OUT = Path(__file__).resolve().parent.parent / "resources" / "screenshots"

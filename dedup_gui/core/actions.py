@@ -20,6 +20,7 @@ import xxhash
 from dedup_gui.core import trash
 from dedup_gui.core.companions import Listing, companions
 from dedup_gui.core.errors import StoreError
+from dedup_gui.core.progress import CancelToken
 from dedup_gui.core.store import JournalRow, NewRow, Store
 from dedup_gui.core.store.userdata import AWAY, MAYBE_TRASHED
 from dedup_gui.core.types import Group
@@ -73,7 +74,7 @@ class Outcome:
 class Report:
     batch: int | None
     outcomes: tuple[Outcome, ...] = field(default=())
-    stopped: str = ""  # why the batch stopped early (the journal could not be written), else empty
+    stopped: str = ""  # why the batch stopped early (the journal could not be written, or cancelled), else empty
 
     def with_status(self, *statuses: Status) -> list[Outcome]:
         return [o for o in self.outcomes if o.status in statuses]
@@ -183,6 +184,7 @@ def apply(
     progress: Callable[[int, int], None] | None = None,
     chunk_size: int = CHUNK,
     move_to: Path | None = None,
+    cancel: CancelToken | None = None,
 ) -> Report:
     """Trash the planned files after the checks, journaling each one; a dry run checks and journals nothing.
 
@@ -192,7 +194,7 @@ def apply(
     Files go in chunks: each file of a chunk is checked, then every move of the chunk is written to the journal as
     "pending" in one durable transaction, then the files move, then one transaction confirms them. A crash at any
     point leaves every moved file with its row. Raises StoreError before anything moves when the journal cannot be
-    written; a journal that fails later stops the batch (`Report.stopped`).
+    written; a journal that fails later stops the batch (`Report.stopped`), and so does `cancel`, between chunks.
     """
     planned = {i.path for i in the_plan.items}
     # copies that stay: members not planned for trash that are still on disk (a vanished "keeper" keeps nothing)
@@ -210,6 +212,8 @@ def apply(
     items = list(the_plan.items)
     for lo in range(0, len(items), chunk_size):
         chunk = items[lo : lo + chunk_size]
+        if not stopped and cancel is not None and cancel.cancelled:
+            stopped = "stopped before the end"
         if stopped:
             outcomes += [Outcome(i.path, Status.FAILED, f"not moved: {stopped}", None, i.size) for i in chunk]
             continue

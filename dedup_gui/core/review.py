@@ -9,16 +9,19 @@ No front end can skip a rule, because no front end has its own.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from dedup_gui.core import actions
+from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.contenthash import HASH_VERSION
+from dedup_gui.core.errors import DedupError
 from dedup_gui.core.formats import RAW_EXTENSIONS, RAW_FORMATS
 from dedup_gui.core.keeper import DEFAULT_KEEPER_RULES, propose_keeper
-from dedup_gui.core.serialize import result_from_dict
+from dedup_gui.core.regroup import regroup
+from dedup_gui.core.serialize import result_from_dict, result_to_dict
 from dedup_gui.core.store import Dismissal, Store
-from dedup_gui.core.types import Group, Member, PairEvidence, Problem, Tier
+from dedup_gui.core.types import Group, Member, Mode, PairEvidence, Problem, ScanStatus, Tier
 
 KEEP, TRASH = actions.KEEP, actions.TRASH
 
@@ -167,10 +170,14 @@ def dismiss_member(store: Store, group: Group, path: str) -> int:
 
 
 def dismiss_group(store: Store, group: Group) -> int:
-    """The whole group is not duplicates; identical copies inside it stay together. Returns the dismissal's id."""
+    """The whole group is not duplicates; identical copies inside it stay together. Returns the dismissal's id.
+
+    A group of identical copies only cannot be dismissed (DedupError): nothing in it is a different picture."""
     members = [m for m in group.members if os.path.exists(m.path)]
     hashes = {m.path: hash_of(store, m.path) for m in members}
     classes = _classes(group, members, hashes)
+    if len(classes) < 2:
+        raise DedupError("these files are identical copies of one picture: they stay together")
     label = f"{os.path.basename(group.keeper)} and {len(group.members) - 1} others are not duplicates"
     return _dismiss(store, group, classes, label)
 
@@ -203,14 +210,15 @@ def proposal(group: Group, *, exact_only: bool = False) -> dict[str, str]:
     With `exact_only`, only identical copies of the keeper are proposed for the trash; the rest is left undecided.
     """
     keeper = next(m for m in group.members if m.path == group.keeper)
-    kept_raw_shots = {_shot(m.path) for m in group.members if is_raw(m) and _keeps_raw(m, keeper)}
+    kept_raws = {m.path for m in group.members if is_raw(m) and _keeps_raw(m, keeper)}
+    kept_raw_shots = {_shot(p) for p in kept_raws}
     out: dict[str, str] = {}
     for m in group.members:
         if (
             m.path == keeper.path
             or m.protected
-            or (is_raw(m) and _keeps_raw(m, keeper))
-            or _shot(m.path) in kept_raw_shots
+            or m.path in kept_raws
+            or (kept_raw_shots and _shot(m.path) in kept_raw_shots)
         ):
             out[m.path] = KEEP
         elif exact_only and (m.evidence is None or m.evidence.tier is not Tier.EXACT):
@@ -228,9 +236,18 @@ def _keeps_raw(raw: Member, keeper: Member) -> bool:
     return not (is_raw(keeper) and identical)
 
 
-def auto_select(groups: Iterable[Group], *, exact_only: bool = False) -> list[tuple[str, str]]:
-    """Decisions for every member of these groups by `proposal` (the window passes all, the filtered or one)."""
-    return [item for g in groups for item in proposal(g, exact_only=exact_only).items()]
+def auto_select(
+    groups: Iterable[Group], *, exact_only: bool = False, decided: Mapping[str, str] | None = None
+) -> list[tuple[str, str]]:
+    """Decisions for the members of these groups by `proposal` (the window passes all, the filtered or one).
+
+    With `decided` (the decisions made so far), a member that already has a decision keeps it: selecting a whole
+    library never overrides what the user chose by hand, and running it twice changes nothing.
+    """
+    items = [item for g in groups for item in proposal(g, exact_only=exact_only).items()]
+    if decided:
+        items = [(p, d) for p, d in items if p not in decided]
+    return items
 
 
 # -- apply --------------------------------------------------------------------------------------------------------
@@ -242,3 +259,45 @@ def build_plan(store: Store, review: Review | None = None) -> actions.Plan:
     if review is None:
         return actions.Plan((), ())
     return actions.plan(review.groups, review.decisions, protected_roots=review.references)
+
+
+# -- keeper rules changed -------------------------------------------------------------------------------------------
+
+
+def repropose(store: Store, config: ScanConfig, old_rules: Sequence[str] = DEFAULT_KEEPER_RULES) -> int:
+    """Propose keepers again under `config.keeper_rules` without reading a photo: the last completed scan is
+    regrouped from its stored pairs (in its own mode, with its protected folders) and saved as the newest result,
+    so evidence is worded against the new keeper.
+
+    Decisions follow only where they were an untouched auto-select: a group whose decisions are exactly what
+    auto-select proposed under the old rules (for the whole group, or for its identical copies only) gets the new
+    proposal the same way. Groups decided by hand and undecided groups stay as they are. Returns how many groups
+    got a new proposal.
+    """
+    before = load(store, old_rules)
+    last = store.last_scan(completed=True)
+    if before is None or last is None:
+        raise DedupError("nothing to propose again: run a scan first")
+    old_whole = dict(auto_select(before.groups))
+    old_exact = dict(auto_select(before.groups, exact_only=True))
+    scan_id, config_dict, _ = last
+    result = regroup(store, Mode(config_dict.get("mode", config.mode.value)), config)
+    new_id = store.begin_scan({**config_dict, "keeper_rules": list(config.keeper_rules)})
+    store.finish_scan(new_id, ScanStatus.COMPLETED.value, result_to_dict(result), store.scan_pairs(scan_id))
+    after = load(store, config.keeper_rules or DEFAULT_KEEPER_RULES)
+    if after is None:
+        return 0
+    items: list[tuple[str, str | None]] = []
+    changed = 0
+    for g in after.groups:
+        mine = {m.path: after.decisions[m.path] for m in g.members if m.path in after.decisions}
+        if not mine:
+            continue
+        for exact_only, old in ((False, old_whole), (True, old_exact)):
+            if mine == {m.path: old[m.path] for m in g.members if m.path in old}:
+                new = proposal(g, exact_only=exact_only)
+                items += [(m.path, new.get(m.path)) for m in g.members]
+                changed += 1
+                break
+    store.set_decisions(items)
+    return changed

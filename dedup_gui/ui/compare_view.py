@@ -347,6 +347,7 @@ class CompareView(QWidget):
         while self.grid.count():
             item = self.grid.takeAt(0)
             if item.widget():
+                item.widget().hide()  # gone from the screen now, not when the event loop gets to the delete
                 item.widget().deleteLater()
         self._pictures.clear()
         self._buttons.clear()

@@ -1,6 +1,12 @@
-"""Decisions: the user's keep/trash marks, saved to the store the moment they are made (on the store thread)."""
+"""Decisions: the user's keep/trash marks, saved to the store the moment they are made (on the store thread), and
+the running total of what is marked for the trash, kept up to date change by change (never by walking every file).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import count
 
 from PySide6.QtCore import QObject, Signal
 
@@ -10,34 +16,73 @@ from dedup_gui.ui import jobs
 from dedup_gui.ui.signals import emit
 from dedup_gui.ui.store_service import StoreService
 
+KEEP, TRASH = review.KEEP, review.TRASH
+
+
+@dataclass(frozen=True, slots=True)
+class Totals:
+    """Files marked for the trash inside the groups shown, and their size."""
+
+    files: int = 0
+    bytes: int = 0
+
 
 class Decisions(QObject):
     changed = Signal(list)  # paths whose decision changed
+    totals_changed = Signal(object)  # Totals
+    bulk_done = Signal(int, int)  # files newly decided, groups touched: after an auto-select of many groups
     failed = Signal(str)
 
     def __init__(self, service: StoreService, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.service = service
         self.marks: dict[str, str] = {}
+        self.totals = Totals()
+        self._sizes: dict[str, int] = {}  # size of every member of the groups shown (files outside them never count)
+        self._serial = count(1)
+        self._set_at: dict[str, int] = {}  # path -> serial of the change that last set it here
 
-    def replace_all(self, marks: dict[str, str]) -> None:
+    def replace_all(self, marks: dict[str, str], groups: Iterable[Group] = ()) -> None:
+        """The stored decisions and the groups the review shows (a load): the total is counted once, here."""
         self.marks = marks
+        self._sizes = {m.path: m.size for g in groups for m in g.members}
+        trashed = [self._sizes[p] for p, d in marks.items() if d == TRASH and p in self._sizes]
+        self._set_totals(Totals(len(trashed), sum(trashed)))
 
     def get(self, path: str) -> str | None:
         return self.marks.get(path)
 
     def set(self, items: list[tuple[str, str | None]]) -> None:
-        for path, decision in items:
-            if decision is None:
-                self.marks.pop(path, None)
-            else:
-                self.marks[path] = decision
+        """Decide now (the view follows at once) and save on the store thread."""
+        self._mark(items, next(self._serial))
         self.service.call(jobs.save_decisions(items), on_failed=self._on_failed)
-        emit(self.changed, [p for p, _ in items])
+
+    def _mark(self, items: Iterable[tuple[str, str | None]], serial: int) -> list[str]:
+        marks, sizes, set_at = self.marks, self._sizes, self._set_at  # locals: this runs per file on a bulk change
+        files, size = self.totals.files, self.totals.bytes
+        paths = []
+        for path, decision in items:
+            old = marks.get(path)
+            if decision is None:
+                marks.pop(path, None)
+            else:
+                marks[path] = decision
+            set_at[path] = serial
+            paths.append(path)
+            if (old == TRASH) != (decision == TRASH) and path in sizes:
+                sign = 1 if decision == TRASH else -1
+                files, size = files + sign, size + sign * sizes[path]
+        emit(self.changed, paths)
+        self._set_totals(Totals(files, size))
+        return paths
+
+    def _set_totals(self, totals: Totals) -> None:
+        self.totals = totals
+        emit(self.totals_changed, totals)
 
     def mark(self, group: Group, path: str, decision: str) -> None:
         member = next((m for m in group.members if m.path == path), None)
-        if member is None or (member.protected and decision == "trash"):
+        if member is None or (member.protected and decision == TRASH):
             return
         self.set([(path, decision)])
 
@@ -45,9 +90,32 @@ class Decisions(QObject):
         """The engine's proposal: keep the keeper, trash the copies, never a protected file or a RAW original."""
         self.set(review.auto_select([group]))
 
-    def trash_count(self, groups: list[Group]) -> tuple[int, int]:
-        paths = [(m.path, m.size) for g in groups for m in g.members if self.marks.get(m.path) == "trash"]
-        return len(paths), sum(size for _, size in paths)
+    def decide_many(self, groups: Iterable[Group], members: Iterable[tuple[Group, str]], decision: str) -> None:
+        """K or T on a selection: whole groups (K keeps every member, T takes the engine's proposal) and single
+        members (K keeps, T trashes; a protected file is never marked for the trash), saved as one change."""
+        items: dict[str, str] = {}
+        for g in groups:
+            items |= {m.path: KEEP for m in g.members} if decision == KEEP else review.proposal(g)
+        for g, path in members:
+            member = next((m for m in g.members if m.path == path), None)
+            if member is not None and path not in items and not (member.protected and decision == TRASH):
+                items[path] = decision
+        if items:
+            self.set(list(items.items()))
+
+    def auto_select_all(self, groups: list[Group], *, exact_only: bool = False) -> None:
+        """The engine's proposal for many groups in one store job; members already decided keep their decision.
+
+        The marks change when the job is done, in one update; a decision made by hand meanwhile was saved after the
+        job's own (the store thread runs jobs in order), so it stays, here as in the store."""
+        serial = next(self._serial)
+
+        def done(selected: jobs.AutoSelected) -> None:
+            fresh = [(p, d) for p, d in selected.items if self._set_at.get(p, 0) < serial]
+            self._mark(fresh, serial)
+            emit(self.bulk_done, len(fresh), selected.groups)
+
+        self.service.call(jobs.auto_select(groups, exact_only), done, self._on_failed)
 
     def _on_failed(self, message: str) -> None:
-        emit(self.failed, f"Could not save the decision: {message}")
+        emit(self.failed, self.tr("Could not save the decision: {message}").format(message=message))

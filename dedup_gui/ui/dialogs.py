@@ -1,6 +1,10 @@
-"""Small dialogs: the apply confirmation and the report of what an apply or undo did."""
+"""Small dialogs: the apply confirmation (counted by a dry run) and the report of what an apply or undo did."""
 
 from __future__ import annotations
+
+import html
+from collections import Counter
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
@@ -14,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dedup_gui.core.actions import Report, Status
+from dedup_gui.core.actions import Outcome, Report, Status
 from dedup_gui.ui.text import human_size
 
 
@@ -22,27 +26,70 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("dialogs", text)
 
 
-def confirm_apply(parent: QWidget, files: int, size: int) -> QMessageBox:
-    """Not shown yet: the caller opens it (exec() or open()) so tests and screenshots can look at it."""
+def refusal_lines(refused: list[Outcome]) -> list[str]:
+    """'2: changed since the scan (size or date): scan again', most common reason first."""
+    counts = Counter(o.message for o in refused)
+    return [f"{n}: {reason}" for reason, n in counts.most_common()]
+
+
+def confirm_apply(
+    parent: QWidget, checked: Report, move_to: Path | None = None, inside_scanned: bool = False
+) -> QMessageBox:
+    """The confirmation of an apply, from its dry run: how many files move and how many stay, and why.
+
+    Not shown yet: the caller opens it (exec() or open()) so tests and screenshots can look at it."""
+    going = checked.with_status(Status.WOULD_TRASH)
+    refused = checked.failures
+    size = human_size(sum(o.size for o in going))
     box = QMessageBox(parent)
-    box.setWindowTitle(_tr("Move files to the trash?"))
-    box.setIcon(QMessageBox.Icon.Question)
-    text = (
-        _tr("<b>Move {files} files ({size}) to the trash?</b>")
-        if files != 1
-        else _tr("<b>Move 1 file ({size}) to the trash?</b>")
-    )
-    box.setText(text.format(files=files, size=human_size(size)))
-    box.setInformativeText(
-        _tr(
-            "Each file is checked first: it must be unchanged since the scan, outside protected folders, and never "
-            "the last copy of its group. You can undo this with Undo Last Apply (Ctrl+Z), or restore files from "
-            "the trash."
+    box.setIcon(QMessageBox.Icon.Question if going else QMessageBox.Icon.Information)
+    if move_to is None:
+        box.setWindowTitle(_tr("Move files to the trash?"))
+        text = (
+            _tr("Move {files} files ({size}) to the trash?")
+            if len(going) != 1
+            else _tr("Move 1 file ({size}) to the trash?")
         )
-    )
-    move = box.addButton(_tr("Move to Trash"), QMessageBox.ButtonRole.AcceptRole)
-    box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(move)
+    else:
+        box.setWindowTitle(_tr("Move files to a folder?"))
+        text = (
+            _tr("Move {files} files ({size}) into {folder}?")
+            if len(going) != 1
+            else _tr("Move 1 file ({size}) into {folder}?")
+        )
+    if not going:
+        text = _tr("None of the {marked} marked files can be moved.")
+    text = text.format(files=f"{len(going):,}", size=size, folder=html.escape(str(move_to)), marked=len(refused))
+    box.setText(f"<b>{text}</b>")
+    parts = []
+    if refused:
+        stay = (
+            _tr("{count} marked files will be kept because:")
+            if len(refused) != 1
+            else _tr("1 marked file will be kept because:")
+        )
+        reasons = "".join(f"<li>{html.escape(line)}</li>" for line in refusal_lines(refused))
+        parts.append(f"<p>{stay.format(count=f'{len(refused):,}')}</p><ul>{reasons}</ul>")
+        box.setDetailedText("\n".join(f"{o.path}: {o.message}" for o in refused))
+    if inside_scanned:
+        parts.append(
+            _tr("<p>This folder is inside a folder you scan: the next scan will find these files there again.</p>")
+        )
+    if going:
+        parts.append(
+            _tr(
+                "<p>Each file was checked just now: unchanged since the scan, outside protected folders, never the "
+                "last copy of its group; it is checked again as it moves. Undo Last Apply (Ctrl+Z) brings them "
+                "back.</p>"
+            )
+        )
+        verb = _tr("Move to Trash") if move_to is None else _tr("Move to Folder")
+        move = box.addButton(verb, QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(move)
+    else:
+        box.addButton(QMessageBox.StandardButton.Close)
+    box.setInformativeText("".join(parts))
     return box
 
 
@@ -50,13 +97,13 @@ class ReportDialog(QDialog):
     def __init__(self, title: str, report: Report, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        done = report.with_status(Status.TRASHED, Status.RESTORED)
-        restored = any(o.status is Status.RESTORED for o in done)
-        text = (
-            _tr("<b>{done} files restored</b> ({size}); {failed} could not be restored.")
-            if restored
-            else _tr("<b>{done} files moved to the trash</b> ({size}); {failed} could not be moved.")
-        )
+        done = report.with_status(Status.TRASHED, Status.MOVED, Status.RESTORED)
+        if any(o.status is Status.RESTORED for o in done):
+            text = _tr("<b>{done} files restored</b> ({size}); {failed} could not be restored.")
+        elif any(o.status is Status.MOVED for o in done):
+            text = _tr("<b>{done} files moved to the folder</b> ({size}); {failed} could not be moved.")
+        else:
+            text = _tr("<b>{done} files moved to the trash</b> ({size}); {failed} could not be moved.")
         summary = QLabel(text.format(done=len(done), size=human_size(report.done_bytes), failed=len(report.failures)))
         layout = QVBoxLayout(self)
         layout.addWidget(summary)

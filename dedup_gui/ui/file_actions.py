@@ -31,9 +31,8 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("file_actions", text)
 
 
-def file_menu(parent: QWidget, path: str, extra: Sequence[tuple[str, Callable[[], None]]] = ()) -> QMenu:
-    """The context menu of one file: open, show in folder, copy path, then the caller's own actions."""
-    menu = QMenu(parent)
+def add_file_actions(menu: QMenu, path: str) -> None:
+    """Open, show in folder, copy path: the actions every file's menu has."""
     for text, slot in (
         (_tr("Open in Default Viewer"), lambda: open_file(path)),
         (_tr("Open Containing Folder"), lambda: open_folder(path)),
@@ -42,6 +41,12 @@ def file_menu(parent: QWidget, path: str, extra: Sequence[tuple[str, Callable[[]
         action = QAction(text, menu)
         action.triggered.connect(slot)
         menu.addAction(action)
+
+
+def file_menu(parent: QWidget, path: str, extra: Sequence[tuple[str, Callable[[], None]]] = ()) -> QMenu:
+    """The context menu of one file: open, show in folder, copy path, then the caller's own actions."""
+    menu = QMenu(parent)
+    add_file_actions(menu, path)
     if extra:
         menu.addSeparator()
         for text, slot in extra:

@@ -69,6 +69,13 @@ def _member_decision(m: Member, ctx: RowContext) -> str:
     return decision_text(decision) or (tr("protected") if m.protected else "")
 
 
+def _certainty(g: Group) -> tuple[int, float]:
+    """How sure the match is, least sure first when sorted ascending: the weaker tier first, then within a tier the
+    group whose weakest member matched with the lowest score (the groups most worth a look before an apply)."""
+    weakest = min((m.evidence.score for m in g.members if m.evidence is not None), default=1.0)
+    return -g.tier.rank, weakest
+
+
 def _name(m: Member, g: Group) -> str:
     return os.path.basename(m.path) + ("  ★" if m.path == g.keeper else "")
 
@@ -119,7 +126,7 @@ COLUMNS: tuple[Column, ...] = (
         170,
         lambda g, ctx: tier_label(g.tier),
         lambda g, m, ctx: tr("proposed keeper") if m.path == g.keeper else describe(m, _keeper(g)).text,
-        lambda g, ctx: g.tier.rank,
+        lambda g, ctx: _certainty(g),
     ),
     Column(
         "date",

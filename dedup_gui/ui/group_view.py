@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtGui import QAction, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTreeView,
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from dedup_gui.core.types import Group, Member
-from dedup_gui.ui.file_actions import file_menu
+from dedup_gui.ui.file_actions import add_file_actions
 from dedup_gui.ui.group_columns import COLUMNS, MIN_STRETCH_WIDTH, column_index
 from dedup_gui.ui.groups_model import GroupsModel
 from dedup_gui.ui.signals import emit
@@ -42,6 +43,8 @@ class MiddleElide(QStyledItemDelegate):
 
 
 class GroupsPanel(QWidget):
+    """The list of groups; several groups or copies can be selected (Shift, Ctrl), and K/T act on all of them."""
+
     current_changed = Signal(object, object)  # Group | None, Member | None
     key_command = Signal(str)  # the review keys pressed in the list: keep, trash, not-duplicates, flip, compare
 
@@ -58,7 +61,7 @@ class GroupsPanel(QWidget):
         self.tree = QTreeView()
         self.tree.setModel(model)
         self.tree.setUniformRowHeights(True)  # constant-time layout for 10,000 groups
-        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.setAlternatingRowColors(True)
         self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.middle = MiddleElide(self.tree)  # "IMG_2024…_edited.jpg", not "IM…"
@@ -79,6 +82,8 @@ class GroupsPanel(QWidget):
         self.tree.customContextMenuRequested.connect(self._menu)
         self.tree.selectionModel().currentChanged.connect(self._on_current)
         self.tree.installEventFilter(self)
+        self._place: tuple[str | None, str | None, int] = (None, None, 0)  # kept across a reload of the list
+        model.modelAboutToBeReset.connect(self._before_reset)
         model.modelReset.connect(self._after_reset)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -100,13 +105,31 @@ class GroupsPanel(QWidget):
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         emit(self.current_changed, self.model.group_at(current), self.model.member_at(current))
 
+    def _before_reset(self) -> None:
+        index = self.tree.currentIndex()
+        group, member = self.current()
+        top = index.parent().row() if index.parent().isValid() else index.row()
+        self._place = (group.keeper if group else None, member.path if member else None, max(top, 0))
+
     def _after_reset(self) -> None:
+        """The list came back (a dismissal, an apply, an undo): stay on the same copy or group, else on the group
+        that took its row, so a review goes on where it was."""
         if self.model.rowCount() <= 500:  # expanding 10,000 groups would cost seconds; large lists start closed
             self.tree.expandAll()
-        if self.model.rowCount():
-            self.tree.setCurrentIndex(self.model.index(0, 0))
-        else:
+        if not self.model.rowCount():
             emit(self.current_changed, None, None)
+            return
+        keeper, path, row = self._place
+        group = self.model.row_of(keeper).parent() if keeper else QModelIndex()
+        member = self.model.row_of(path) if path else QModelIndex()
+        if member.isValid() and (member.parent() == group or not group.isValid()):
+            index = member  # the same copy, still in its group
+        elif group.isValid():
+            index = group  # the copy went (trashed, or split off as not a duplicate): its group
+        else:
+            index = self.model.index(min(row, self.model.rowCount() - 1), 0)
+        self.tree.setCurrentIndex(index)
+        self.tree.scrollTo(index)
 
     def current(self) -> tuple[Group | None, Member | None]:
         index = self.tree.currentIndex()
@@ -138,17 +161,59 @@ class GroupsPanel(QWidget):
                 fixed -= column.width
             self.tree.setColumnHidden(n, hide)
 
+    def selection(self) -> tuple[list[Group], list[tuple[Group, str]]]:
+        """The selected groups, and the selected copies outside them (the current row when nothing is selected)."""
+        rows = self.tree.selectionModel().selectedRows(0) or [self.tree.currentIndex()]
+        groups: dict[int, Group] = {}
+        members: list[tuple[Group, str]] = []
+        for index in rows:
+            group, member = self.model.group_at(index), self.model.member_at(index)
+            if group is not None and member is None:
+                groups[id(group)] = group
+        for index in rows:
+            group, member = self.model.group_at(index), self.model.member_at(index)
+            if group is not None and member is not None and id(group) not in groups:
+                members.append((group, member.path))
+        return list(groups.values()), members
+
     def _menu(self, pos: QPoint) -> None:
+        """The review actions for the selection (the row clicked joins it), then the clicked file's own actions."""
         index = self.tree.indexAt(pos)
         group, member = self.model.group_at(index), self.model.member_at(index)
         if group is None:
             return
-        self.tree.setCurrentIndex(index)
-        path = member.path if member is not None else group.keeper
-        menu = file_menu(self, path, [(self.tr("Compare Large"), lambda: emit(self.key_command, "compare"))])
+        if not self.tree.selectionModel().isSelected(index):
+            self.tree.setCurrentIndex(index)  # a click outside the selection selects that row alone
+        groups, members = self.selection()
+        many = len(groups) + len(members) > 1
+        menu = QMenu(self)
+        for text, command in (
+            (self._keep_text(groups, many), "keep"),
+            (self._trash_text(groups, members, many), "trash"),
+            (self.tr("Not Duplicates (N)"), "not-duplicates"),
+            (self.tr("Compare Large (Enter)"), "compare"),
+        ):
+            action = QAction(text, menu)
+            action.triggered.connect(lambda _=False, c=command: emit(self.key_command, c))
+            action.setEnabled(not (many and command in ("not-duplicates", "compare")))  # those act on one row
+            menu.addAction(action)
+        menu.addSeparator()
+        add_file_actions(menu, member.path if member is not None else group.keeper)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         menu.popup(self.tree.viewport().mapToGlobal(pos))
         self.menu = menu
+
+    def _keep_text(self, groups: list[Group], many: bool) -> str:
+        if many:
+            return self.tr("Keep All Selected (K)")
+        return self.tr("Keep All Copies (K)") if groups else self.tr("Keep (K)")
+
+    def _trash_text(self, groups: list[Group], members: list[tuple[Group, str]], many: bool) -> str:
+        if not many:
+            return self.tr("Auto-select: Keep the Proposed Copy (T)") if groups else self.tr("Trash (T)")
+        if groups and members:
+            return self.tr("Auto-select Groups, Trash Copies (T)")
+        return self.tr("Auto-select Selected Groups (T)") if groups else self.tr("Trash Selected Copies (T)")
 
     def focus_tree(self) -> None:
         self.tree.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -8,7 +8,7 @@ Columns come from `group_columns.COLUMNS`; sorting orders the groups, a group's 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
@@ -29,6 +29,7 @@ DECISION = column_index("decision")
 # Built once: or-ing enum flags in Python costs microseconds, and the view asks for every row on each layout.
 GROUP_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 MEMBER_FLAGS = GROUP_FLAGS | Qt.ItemFlag.ItemNeverHasChildren
+BULK_PATHS = 500  # a change of more decisions than this is announced as one change of the whole list
 
 
 class GroupsModel(QAbstractItemModel):
@@ -42,6 +43,8 @@ class GroupsModel(QAbstractItemModel):
         self._decisions: Mapping[str, str] = {}
         self._sort = (column_index("size"), Qt.SortOrder.DescendingOrder)
         self._folders: dict[int, dict[str, str]] = {}  # id(group) -> path -> folder label, filled as rows show
+        self._where: dict[str, tuple[int, int]] = {}  # path -> (id of its group, member row), built on load
+        self._row_of_group: dict[int, int] | None = None  # id(group) -> row shown; rebuilt after a sort or filter
         self._context = RowContext(self._decision, self._folder_label)
         self._bold = QFont()
         self._bold.setBold(True)
@@ -52,6 +55,8 @@ class GroupsModel(QAbstractItemModel):
         self.beginResetModel()
         self._all = list(groups)
         self._folders.clear()
+        self._where = {m.path: (id(g), r) for g in self._all for r, m in enumerate(g.members)}
+        self._row_of_group = None
         if decisions is not None:
             self._decisions = decisions
         self._sort_all()
@@ -63,6 +68,7 @@ class GroupsModel(QAbstractItemModel):
         self.beginResetModel()
         self._filter = text.strip().casefold()
         self._rows = self._filtered()
+        self._row_of_group = None
         self.endResetModel()
         emit(self.summary_changed, self.summary())
 
@@ -75,7 +81,7 @@ class GroupsModel(QAbstractItemModel):
         self._sort = (column, order)
         self._sort_all()
         self._rows = self._filtered()
-        row_of = {id(g): r for r, g in enumerate(self._rows)}
+        self._row_of_group = row_of = {id(g): r for r, g in enumerate(self._rows)}
         new = []
         for group, is_member, row, col in where:  # the current row and selection follow their group
             r = row_of.get(id(group))
@@ -127,14 +133,32 @@ class GroupsModel(QAbstractItemModel):
 
     # -- edits from the review -----------------------------------------------------------------------------
 
-    def decisions_changed(self, paths: Iterable[str]) -> None:
-        wanted = set(paths)
-        for row, g in enumerate(self._rows):
-            hits = [i for i, m in enumerate(g.members) if m.path in wanted]
-            if hits:
-                emit(self.dataChanged, self.index(row, DECISION), self.index(row, DECISION))
-                parent = self.index(row, 0)
-                emit(self.dataChanged, self.index(min(hits), DECISION, parent), self.index(max(hits), DECISION, parent))
+    def _group_rows(self) -> dict[int, int]:
+        if self._row_of_group is None:
+            self._row_of_group = {id(g): r for r, g in enumerate(self._rows)}
+        return self._row_of_group
+
+    def decisions_changed(self, paths: Sequence[str]) -> None:
+        """Repaint the decisions of these paths: found through the path index, not by walking every group."""
+        if len(paths) > BULK_PATHS and self._rows:
+            # An auto-select of the whole list: one signal over every group row. A change spanning rows makes the
+            # views repaint all they show (copies under an open group included, whose decisions are read as they
+            # paint); one signal per group would cost more than the change itself, and a layout change a relayout.
+            emit(self.dataChanged, self.index(0, DECISION), self.index(len(self._rows) - 1, DECISION))
+            return
+        group_rows = self._group_rows()
+        hits: dict[int, list[int]] = {}
+        for path in paths:
+            where = self._where.get(path)
+            row = group_rows.get(where[0]) if where else None
+            if where is not None and row is not None:
+                hits.setdefault(row, []).append(where[1])
+        for row, members in hits.items():
+            emit(self.dataChanged, self.index(row, DECISION), self.index(row, DECISION))
+            parent = self.index(row, 0)
+            emit(
+                self.dataChanged, self.index(min(members), DECISION, parent), self.index(max(members), DECISION, parent)
+            )
 
     def remove_members(self, paths: Iterable[str]) -> None:
         """Drop members (trashed, or not duplicates); a group left with one member goes too."""
@@ -166,11 +190,11 @@ class GroupsModel(QAbstractItemModel):
 
     def row_of(self, path: str) -> QModelIndex:
         """The member row of `path` in the visible groups, or an invalid index."""
-        for row, g in enumerate(self._rows):
-            for r, m in enumerate(g.members):
-                if m.path == path:
-                    return self.index(r, 0, self.index(row, 0))
-        return QModelIndex()
+        where = self._where.get(path)
+        row = self._group_rows().get(where[0]) if where else None
+        if where is None or row is None:
+            return QModelIndex()
+        return self.index(where[1], 0, self.index(row, 0))
 
     # -- QAbstractItemModel -----------------------------------------------------------------------------------
 

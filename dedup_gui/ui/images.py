@@ -11,8 +11,6 @@ Each kind of picture has its own generation: when the selection moves on (thumbn
 from __future__ import annotations
 
 import logging
-import sqlite3
-import threading
 from collections import OrderedDict
 from pathlib import Path
 
@@ -20,6 +18,8 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
 from dedup_gui.core.decoding import THUMB_SIDE, DecodeError, display_picture
+from dedup_gui.core.errors import StoreError
+from dedup_gui.core.store import ThumbnailReader
 from dedup_gui.ui.signals import emit
 
 log = logging.getLogger("dedup_gui.ui.images")
@@ -42,7 +42,7 @@ def _to_qimage(width: int, height: int, rgb: bytes) -> QImage:
 
 
 class _Decode(QRunnable):
-    """One decode; holds only plain values and the loader's relay and store reader (both outlive the pool)."""
+    """One decode; holds only plain values and the loader's relay and thumbnail reader (both outlive the pool)."""
 
     def __init__(self, loader: ImageLoader, kind: str, path: str, generation: int) -> None:
         super().__init__()
@@ -86,24 +86,17 @@ class ImageLoader(QObject):
         self._cache: OrderedDict[tuple[str, str], QPixmap] = OrderedDict()
         self._cache_size = cache_size
         self._pending: set[tuple[str, str]] = set()
-        self._local = threading.local()
+        self._thumbs = ThumbnailReader(store_path) if store_path is not None else None  # opened on first use
 
     def thumbnail_bytes(self, path: str) -> bytes | None:
-        """Runs on a pool thread: one read-only connection per pool thread (SQLite connections are per thread)."""
-        if self.store_path is None:
+        """Runs on a pool thread: the scan's stored thumbnail, None when there is none (the file is decoded)."""
+        if self._thumbs is None:
             return None
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(f"file:{self.store_path}?mode=ro", uri=True, timeout=5)
-            self._local.db = db
         try:
-            row = db.execute(
-                "SELECT i.thumb FROM images i JOIN files f ON f.id=i.file_id WHERE f.path=?", (path,)
-            ).fetchone()
-        except sqlite3.OperationalError as exc:  # no store yet, or it is being rebuilt: decode the file instead
+            return self._thumbs.thumbnail(path)
+        except StoreError as exc:  # the store cannot be read now (rebuilt, damaged): decode the file instead
             log.info("no stored thumbnail for %s: %s", path, exc)
             return None
-        return row[0] if row else None
 
     def generation(self, kind: str) -> int:
         return self._generations[kind]
@@ -149,3 +142,5 @@ class ImageLoader(QObject):
             self._generations[kind] += 1
         self.pool.clear()
         self.pool.waitForDone()
+        if self._thumbs is not None:
+            self._thumbs.close()

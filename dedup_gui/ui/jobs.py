@@ -6,9 +6,14 @@ Every rule (which groups show, what "not duplicates" separates, what an apply ma
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from dedup_gui.core import actions, review
+from dedup_gui.core.config import ScanConfig
+from dedup_gui.core.progress import CancelToken
 from dedup_gui.core.store import Store
 from dedup_gui.core.types import Group
 
@@ -50,11 +55,81 @@ def undo_dismissal(dismissal_id: int, rules: Sequence[str]) -> Callable[[Store],
     return job
 
 
-def apply_decisions(rules: Sequence[str], progress=None) -> Callable[[Store], actions.Report]:
-    """The engine's plan from what is stored (the window's list plays no part), checked file by file."""
+DRY_RUN_CHUNK = 8  # a dry run journals nothing: small chunks make its progress and its Cancel prompt
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A dry run's answer: the plan it checked, what each file would do, and whether the folder chosen to move the
+    files into lies inside a scanned folder (the next scan would find them there again)."""
+
+    plan: actions.Plan
+    report: actions.Report
+    move_to: Path | None
+    inside_scanned: bool = False
+
+
+def check_apply(
+    rules: Sequence[str],
+    roots: Sequence[str],
+    move_to: Path | None,
+    cancel: CancelToken,
+    progress: Callable[[int, int], None] | None = None,
+) -> Callable[[Store], Checked]:
+    """The engine's plan from what is stored (the window's list plays no part), every file checked and hashed as
+    an apply would, nothing moved or journaled: what the confirmation counts."""
+
+    def job(store: Store) -> Checked:
+        plan = review.build_plan(store, review.load(store, rules))
+        report = actions.apply(
+            plan, store, dry_run=True, move_to=move_to, cancel=cancel, progress=progress, chunk_size=DRY_RUN_CHUNK
+        )
+        inside = move_to is not None and any(_under(move_to, Path(r)) for r in roots)
+        return Checked(plan, report, move_to, inside)
+
+    return job
+
+
+def _under(path: Path, root: Path) -> bool:
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def apply_plan(
+    plan: actions.Plan, move_to: Path | None = None, progress: Callable[[int, int], None] | None = None
+) -> Callable[[Store], actions.Report]:
+    """Exactly the plan the user confirmed, each file checked again just before it moves."""
 
     def job(store: Store) -> actions.Report:
-        return actions.apply(review.build_plan(store, review.load(store, rules)), store, progress=progress)
+        return actions.apply(plan, store, move_to=move_to, progress=progress)
+
+    return job
+
+
+@dataclass(frozen=True, slots=True)
+class AutoSelected:
+    items: list[tuple[str, str]]  # decisions made (members already decided are left out)
+    groups: int  # groups that got at least one
+
+
+def auto_select(groups: Sequence[Group], exact_only: bool) -> Callable[[Store], AutoSelected]:
+    """The engine's proposal for every group given, saved in one transaction; what was decided before stays."""
+
+    def job(store: Store) -> AutoSelected:
+        items = review.auto_select(groups, exact_only=exact_only, decided=store.decisions())
+        store.set_decisions(items)
+        paths = {p for p, _ in items}
+        return AutoSelected(items, sum(1 for g in groups if any(m.path in paths for m in g.members)))
+
+    return job
+
+
+def repropose(config: ScanConfig, old_rules: Sequence[str]) -> Callable[[Store], tuple[int, review.Review | None]]:
+    """Keepers proposed again under the config's rules; returns the groups re-proposed and the new review."""
+
+    def job(store: Store) -> tuple[int, review.Review | None]:
+        changed = review.repropose(store, config, old_rules)
+        return changed, review.load(store, config.keeper_rules or review.DEFAULT_KEEPER_RULES)
 
     return job
 

@@ -6,7 +6,6 @@ runs the engine, the ImageLoader decodes pictures; nothing here touches files or
 
 from __future__ import annotations
 
-import html
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -22,28 +21,27 @@ from PySide6.QtWidgets import (
     QStackedWidget,
 )
 
-from dedup_gui.core import export
 from dedup_gui.core import settings as settings_io
-from dedup_gui.core.actions import Report, Status
 from dedup_gui.core.keeper import DEFAULT_KEEPER_RULES
 from dedup_gui.core.settings import Settings
-from dedup_gui.core.types import Group, ScanResult, ScanStats, ScanStatus
+from dedup_gui.core.types import ScanResult, ScanStats, ScanStatus
 from dedup_gui.ui import jobs, scan_worker
 from dedup_gui.ui.about import AboutDialog
+from dedup_gui.ui.apply_flow import ApplyFlow
 from dedup_gui.ui.compare_dialog import CompareDialog
 from dedup_gui.ui.decisions import Decisions
-from dedup_gui.ui.dialogs import ReportDialog, confirm_apply
+from dedup_gui.ui.dismissed_panel import DismissedPanel
 from dedup_gui.ui.drops import SortedPaths, offer_folders, sort_paths
 from dedup_gui.ui.folder_panel import FolderPanel
 from dedup_gui.ui.groups_model import GroupsModel
 from dedup_gui.ui.images import ImageLoader
 from dedup_gui.ui.problems_panel import ProblemsPanel
-from dedup_gui.ui.review_page import ReviewPage
+from dedup_gui.ui.review_page import ALL, EXACT, SHOWN, ReviewPage
 from dedup_gui.ui.scan_progress import ScanProgress
-from dedup_gui.ui.settings_dialog import SettingsDialog
+from dedup_gui.ui.settings_dialog import SettingsDialog, offer_repropose
 from dedup_gui.ui.start_page import StartPage
 from dedup_gui.ui.store_service import StoreService
-from dedup_gui.ui.text import human_size
+from dedup_gui.ui.widgets import TrashTotal
 from dedup_gui.ui.window_menus import build_actions
 
 log = logging.getLogger("dedup_gui.ui")
@@ -114,17 +112,23 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.main_split)
 
         self.problems = ProblemsPanel()
-        self.problems_dock = QDockWidget(self.tr("Problems"), self)
-        self.problems_dock.setObjectName("problems")
-        self.problems_dock.setWidget(self.problems)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.problems_dock)
-        self.problems_dock.hide()
-        self.actions = build_actions(self, self.problems_dock.toggleViewAction())
+        self.problems_dock = self._dock(self.tr("Problems"), "problems", self.problems)
+        self.dismissed = DismissedPanel()
+        self.dismissed.undo_requested.connect(self.undo_dismissal)
+        self.dismissed_dock = self._dock(self.tr("Dismissed"), "dismissed", self.dismissed)
+        self.tabifyDockWidget(self.problems_dock, self.dismissed_dock)
+        self.actions = build_actions(
+            self, self.problems_dock.toggleViewAction(), self.dismissed_dock.toggleViewAction()
+        )
         self.actions.add_folder.triggered.connect(self.folders.choose_folder)
         self.actions.scan.triggered.connect(self.start_scan)
         self.actions.export.triggered.connect(self.choose_export)
         self.actions.quit.triggered.connect(self.close)
+        self.actions.auto_all.triggered.connect(lambda: self.review.auto_select_all(ALL))
+        self.actions.auto_shown.triggered.connect(lambda: self.review.auto_select_all(SHOWN))
+        self.actions.auto_exact.triggered.connect(lambda: self.review.auto_select_all(EXACT))
         self.actions.apply.triggered.connect(self.apply_decisions)
+        self.actions.move_to.triggered.connect(self.choose_move_folder)
         self.actions.undo.triggered.connect(self.undo_last)
         self.actions.settings.triggered.connect(self.edit_settings)
         self.actions.about.triggered.connect(self.show_about)
@@ -133,8 +137,23 @@ class MainWindow(QMainWindow):
             self.actions.undo,
             self.actions.problems,
         )
+        self.flow = ApplyFlow(self, self.service, self.keeper_rules, self._scanned_folders, self.message)
+        self.flow.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.flow.failed.connect(self._on_store_failed)
+        self.flow.files_moved.connect(self._reload)
+        self.total = TrashTotal(self.decisions)  # "N marked for the trash, X MB", always in view
+        self.statusBar().addPermanentWidget(self.total)
+        self.decisions.bulk_done.connect(self._on_bulk_selected)
         self._update_empty_text()
         self.resize(1320, 860)
+
+    def _dock(self, title: str, name: str, widget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        dock.hide()
+        return dock
 
     @property
     def compare_dialog(self) -> CompareDialog | None:
@@ -145,6 +164,9 @@ class MainWindow(QMainWindow):
 
     def auto_select(self) -> None:
         self.review.auto_select()
+
+    def _scanned_folders(self) -> list[str]:
+        return [path for role, path in self.folders.roles() if role != "excluded"]
 
     def keeper_rules(self) -> tuple[str, ...]:
         return self.settings.keeper_rules or DEFAULT_KEEPER_RULES
@@ -159,11 +181,13 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("No results yet"), 5000)
             return
         self.references = loaded.references
-        self.decisions.replace_all(loaded.decisions)
+        self.decisions.replace_all(loaded.decisions, loaded.groups)
         self.model.set_groups(loaded.groups, self.decisions.marks)
         self.problem_list = tuple(loaded.problems)
         self.problems.set_problems(loaded.problems)
         self.problems_action.setText(self.tr("&Problems ({count})").format(count=len(loaded.problems)))
+        self.dismissed.set_dismissals(loaded.dismissed)
+        self.actions.dismissed.setText(self.tr("&Dismissed ({count})").format(count=len(loaded.dismissed)))
         if loaded.cancelled and not loaded.groups:
             self.stack.setCurrentIndex(EMPTY)
             self.start.show_stopped(self.stopped)
@@ -273,72 +297,80 @@ class MainWindow(QMainWindow):
 
     def export_to(self, path: Path) -> None:
         """The groups shown (filter applied) and the problems, written on the store thread."""
-        groups = tuple(self.model.visible_groups())
-        result = ScanResult(ScanStatus.COMPLETED, groups, tuple(self.problem_list), ScanStats())
-        self.service.call(lambda _store: export.save(result, path), lambda _: self._on_exported(path, len(groups)),
-                          self._on_export_failed)  # fmt: skip
+        self.review.export_to(path, tuple(self.problem_list))
 
-    def _on_export_failed(self, message: str) -> None:
-        self.message.show_message(self.tr("Export failed: {message}").format(message=html.escape(message)))
-
-    def _on_exported(self, path: Path, count: int) -> None:
-        self.statusBar().showMessage(self.tr("{count} groups saved to {path}").format(count=count, path=path), 15000)
+    def _on_bulk_selected(self, files: int, groups: int) -> None:
+        self.statusBar().showMessage(
+            self.tr("Auto-selected {groups} groups: {files} files decided; decisions you had made were kept").format(
+                groups=f"{groups:,}", files=f"{files:,}"
+            ),
+            10000,
+        )
 
     def apply_decisions(self) -> None:
-        groups = self.model.groups()
-        files, size = self.decisions.trash_count(groups)
-        if not files:
-            self.statusBar().showMessage(
-                self.tr("Nothing is marked Trash yet: press T on a copy, or Auto-select"), 8000
-            )
-            return
-        box = confirm_apply(self, files, size)
-        self.confirm_box = box
-        box.accepted.connect(lambda: self._run_apply(groups))
-        box.open()
+        """Check every marked file (a dry run, with progress), then confirm with what will move and what stays."""
+        self.flow.start(self.decisions.totals.files)
 
-    def _run_apply(self, groups: list[Group]) -> None:
-        self.apply_action.setEnabled(False)
-        self.statusBar().showMessage(self.tr("Moving files to the trash…"))
-        self.service.call(jobs.apply_decisions(self.keeper_rules()), self._on_applied, self._on_store_failed)
+    def choose_move_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Move Marked Files to a Folder"))
+        if folder:
+            self.move_marked_to(Path(folder))
 
-    def _on_applied(self, report: Report) -> None:
-        self.apply_action.setEnabled(True)
-        gone = report.with_status(Status.TRASHED)
-        self.model.remove_members([o.path for o in gone])
-        text = self.tr("<b>{count} files moved to the trash</b> ({size}).").format(
-            count=len(gone), size=human_size(report.done_bytes)
-        )
-        if report.failures:
-            text += " " + self.tr("{count} were not moved: see the list.").format(count=len(report.failures))
-            ReportDialog(self.tr("Apply: some files were not moved"), report, self).open()
-        self.message.show_message(text + " " + self.tr("Undo Last Apply (Ctrl+Z) brings them back."))
-        self.statusBar().clearMessage()
-        self.groups.focus_tree()
+    def move_marked_to(self, folder: Path) -> None:
+        """Like Apply, into `folder` instead of the trash (the same checks and journal; Undo moves them back)."""
+        self.flow.start(self.decisions.totals.files, move_to=folder)
 
     def undo_last(self) -> None:
-        self.service.call(jobs.undo_last, self._on_undone, self._on_store_failed)
+        self.flow.undo()
 
-    def _on_undone(self, report: Report) -> None:
-        if report.batch is None:
-            self.message.show_message(self.tr("Nothing to undo: no apply is recorded."))
-            return
-        restored = report.with_status(Status.RESTORED)
-        text = self.tr("<b>{count} files restored from the trash</b> to where they were.").format(count=len(restored))
-        if report.failures:
-            text += " " + self.tr("{count} could not come back: see the list.").format(count=len(report.failures))
-            ReportDialog(self.tr("Undo: some files could not come back"), report, self).open()
-        self.message.show_message(text)
+    def _reload(self) -> None:
         self.service.call(jobs.load_last(self.keeper_rules()), self._on_loaded, self._on_store_failed)
+
+    def undo_dismissal(self, dismissal_id: int) -> None:
+        """Show a dismissed group's files as copies again (the engine forgets the dismissal; the review reloads)."""
+        job = jobs.undo_dismissal(dismissal_id, self.keeper_rules())
+        self.service.call(job, self._on_dismissal_undone, self._on_store_failed)
+
+    def _on_dismissal_undone(self, loaded: jobs.Loaded | None) -> None:
+        self._on_loaded(loaded)
+        self.statusBar().showMessage(self.tr("Undone: those files are shown as copies again"), 8000)
 
     # -- settings and lifetime ----------------------------------------------------------------------------------
 
     def edit_settings(self) -> None:
         dialog = SettingsDialog(self.settings, self)
-        if dialog.exec():
-            self.settings = dialog.settings()
-            self.folders.set_mode(self.settings.mode)
-            self._save_settings()
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.change_settings(dialog.settings()))
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def change_settings(self, new: Settings) -> None:
+        """Take and save new settings; new keeper rules offer to propose keepers again for the groups shown."""
+        old_rules = self.keeper_rules()
+        self.settings = new
+        self.folders.set_mode(self.settings.mode)
+        self._save_settings()
+        if self.keeper_rules() != old_rules and self.model.groups():
+            box = offer_repropose(self)
+            box.accepted.connect(lambda: self.repropose(old_rules))
+            self.repropose_box = box
+            box.open()
+
+    def repropose(self, old_rules: tuple[str, ...]) -> None:
+        """The last scan regrouped under the new keeper rules (no photo read); untouched auto-selections follow."""
+        config = self.settings.scan_config(self.folders.roles())
+        self.statusBar().showMessage(self.tr("Proposing the copies to keep again…"))
+        self.service.call(jobs.repropose(config, old_rules), self._on_reproposed, self._on_store_failed)
+
+    def _on_reproposed(self, result: tuple[int, jobs.Loaded | None]) -> None:
+        changed, loaded = result
+        self._on_loaded(loaded)
+        self.statusBar().showMessage(
+            self.tr("Keepers proposed again with the new rules; {count} auto-selected groups follow them").format(
+                count=changed
+            ),
+            10000,
+        )
 
     def show_about(self) -> None:
         dialog = AboutDialog(self.store_path, self.settings_path, self)

@@ -6,12 +6,15 @@ Decisions go through `Decisions` (saved on the store thread); nothing here reads
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
-from dedup_gui.core.types import Group, Member
+from dedup_gui.core import export
+from dedup_gui.core.types import Group, Member, Problem, ScanResult, ScanStats, ScanStatus
 from dedup_gui.ui import jobs
 from dedup_gui.ui.compare_dialog import CompareDialog
 from dedup_gui.ui.compare_view import CompareView
@@ -22,6 +25,8 @@ from dedup_gui.ui.images import ImageLoader
 from dedup_gui.ui.signals import emit
 from dedup_gui.ui.store_service import StoreService
 from dedup_gui.ui.widgets import MessageBar
+
+ALL, SHOWN, EXACT = "all", "shown", "exact"  # what Auto-select All covers
 
 
 class ReviewPage(QWidget):
@@ -65,7 +70,7 @@ class ReviewPage(QWidget):
 
     def _on_key_command(self, command: str) -> None:
         if command in ("keep", "trash"):
-            self._mark_current(command)
+            self._mark_selection(command)
         elif command == "not-duplicates":
             self.not_duplicates()
         else:
@@ -88,20 +93,21 @@ class ReviewPage(QWidget):
         if group is not None:
             self.decisions.mark(group, path, decision)
 
-    def _mark_current(self, decision: str) -> None:
-        group, member = self.groups.current()
-        if group is None:
-            return
-        if member is not None:
-            self.decisions.mark(group, member.path, decision)
-        elif decision == "trash":
-            self.decisions.auto_select(group)
-        else:
-            self.decisions.set([(m.path, "keep") for m in group.members])
+    def _mark_selection(self, decision: str) -> None:
+        """K/T on every selected group (K keeps all its copies, T takes the proposal) and every selected copy."""
+        groups, members = self.groups.selection()
+        self.decisions.decide_many(groups, members, decision)
 
     def auto_select(self) -> None:
         if self.compare.group is not None:
             self.decisions.auto_select(self.compare.group)
+
+    def auto_select_all(self, scope: str) -> None:
+        """The engine's proposal for every group (ALL), the groups the filter shows (SHOWN), or only the identical
+        copies in every group (EXACT); decisions already made stay."""
+        groups = self.model.visible_groups() if scope == SHOWN else self.model.groups()
+        if groups:
+            self.decisions.auto_select_all(groups, exact_only=scope == EXACT)
 
     def not_duplicates(self) -> None:
         group, member = self.groups.current()
@@ -109,11 +115,29 @@ class ReviewPage(QWidget):
             return
         path = member.path if member is not None else None
         job = jobs.not_duplicates(group, path, self.keeper_rules())
-        self.service.call(job, self._on_not_duplicates)
+        self.service.call(job, self._on_not_duplicates, lambda message: emit(self.status_message, message))
 
     def _on_not_duplicates(self, loaded: object) -> None:
         emit(self.reloaded, loaded)
-        emit(self.status_message, self.tr("Marked as not duplicates; identical copies stay together"))
+        emit(
+            self.status_message,
+            self.tr("Marked as not duplicates; identical copies stay together (Undo: View > Dismissed)"),
+        )
+
+    def export_to(self, path: Path, problems: tuple[Problem, ...]) -> None:
+        """The groups shown (filter applied) and the problems, written on the store thread."""
+        groups = tuple(self.model.visible_groups())
+        result = ScanResult(ScanStatus.COMPLETED, groups, problems, ScanStats())
+        self.service.call(
+            lambda _store: export.save(result, path),
+            lambda _: emit(
+                self.status_message,
+                self.tr("{count} groups saved to {path}").format(count=len(groups), path=path),
+            ),
+            lambda message: self.message.show_message(
+                self.tr("Export failed: {message}").format(message=html.escape(message))
+            ),
+        )
 
     def open_large_compare(self, flip: bool = False) -> None:
         group = self.compare.group

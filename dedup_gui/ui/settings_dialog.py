@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -89,7 +90,9 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Which copy to keep\n(drag to reorder)"), self.rules)
         form.addRow(self.tr("Skip names"), self.excludes)
         form.addRow(self.tr("Store file"), self.store)
-        note = QLabel(self.tr("Changes apply to the next scan."))
+        note = QLabel(
+            self.tr("Changes apply to the next scan; new keeper rules can also be applied to the groups shown now.")
+        )
         note.setStyleSheet("color: palette(placeholder-text);")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -112,3 +115,22 @@ class SettingsDialog(QDialog):
             exclude_patterns=excludes,
             store_path=self.store.text().strip(),
         ).validated()
+
+
+def offer_repropose(parent: QWidget) -> QMessageBox:
+    """Asked when the keeper rules change while groups are shown (not shown yet: the caller opens it)."""
+    box = QMessageBox(parent)
+    box.setWindowTitle(parent.tr("Propose keepers again?"))
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setText(parent.tr("<b>Choose the copy to keep again, with the new rules?</b>"))
+    box.setInformativeText(
+        parent.tr(
+            "The groups of the last scan are rebuilt from what it stored: no photo is read again. Groups you "
+            "auto-selected and did not change follow the new choice; decisions you made by hand stay as they are. "
+            "Otherwise the new rules apply from the next scan."
+        )
+    )
+    again = box.addButton(parent.tr("Choose Again"), QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(parent.tr("At the Next Scan"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(again)
+    return box

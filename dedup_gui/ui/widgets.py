@@ -1,10 +1,14 @@
-"""Small widgets shared by the views: a label that elides in the middle, and a message bar that stays put."""
+"""Small widgets shared by the views: a label that elides in the middle, a message bar that stays put, and the
+running total of what is marked for the trash."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QToolButton, QWidget
+
+from dedup_gui.ui.decisions import Decisions, Totals
+from dedup_gui.ui.text import human_size
 
 
 def bold(widget: QWidget) -> None:
@@ -83,3 +87,22 @@ class MessageBar(QFrame):
 
     def text(self) -> str:
         return self.label.text()
+
+
+class TrashTotal(QLabel):
+    """ "N marked for the trash, X MB": follows every decision (Decisions keeps the count change by change)."""
+
+    def __init__(self, decisions: Decisions, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("trashTotal")
+        decisions.totals_changed.connect(self.show_totals)
+        self.show_totals(decisions.totals)
+
+    def show_totals(self, totals: Totals) -> None:
+        if totals.files:
+            text = self.tr("{files} marked for the trash, {size}").format(
+                files=f"{totals.files:,}", size=human_size(totals.bytes)
+            )
+        else:
+            text = self.tr("Nothing marked for the trash")
+        self.setText(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMainWindow, QMenu, QToolButton
 
 
 @dataclass
@@ -14,10 +14,15 @@ class WindowActions:
     scan: QAction
     export: QAction
     quit: QAction
+    auto_all: QAction
+    auto_shown: QAction
+    auto_exact: QAction
     apply: QAction
+    move_to: QAction
     undo: QAction
     settings: QAction
     problems: QAction
+    dismissed: QAction
     about: QAction
 
 
@@ -32,7 +37,7 @@ def _action(
     return action
 
 
-def build_actions(window: QMainWindow, problems: QAction) -> WindowActions:
+def build_actions(window: QMainWindow, problems: QAction, dismissed: QAction) -> WindowActions:
     """Create the actions, put them in the menus and the toolbar; the window connects their triggered()."""
     tr = window.tr
     actions = WindowActions(
@@ -40,15 +45,37 @@ def build_actions(window: QMainWindow, problems: QAction) -> WindowActions:
         scan=_action(window, tr("&Scan"), "F5", "Ctrl+R", tip=tr("Look for copies in the folders")),
         export=_action(window, tr("&Export Groups…"), "Ctrl+E", tip=tr("Save the groups as CSV or JSON")),
         quit=_action(window, tr("&Quit"), QKeySequence.StandardKey.Quit),
+        auto_all=_action(
+            window,
+            tr("Auto-select &All Groups"),
+            "Ctrl+Shift+A",
+            tip=tr("In every group, keep the proposed copy and mark the others Trash; decisions made stay"),
+        ),
+        auto_shown=_action(window, tr("Auto-select Groups &Shown"), tip=tr("The same for the groups the filter shows")),
+        auto_exact=_action(
+            window,
+            tr("Auto-select &Identical Copies Only"),
+            tip=tr("Mark only byte- or pixel-identical copies Trash, in every group; the rest stays undecided"),
+        ),
         apply=_action(
             window, tr("&Apply Decisions…"), "Ctrl+Return", tip=tr("Move the copies marked Trash to the trash")
+        ),
+        move_to=_action(
+            window,
+            tr("&Move Marked Files to a Folder…"),
+            "Ctrl+Shift+Return",
+            tip=tr("Move the copies marked Trash into a folder you choose instead of the trash"),
         ),
         undo=_action(window, tr("&Undo Last Apply"), QKeySequence.StandardKey.Undo, tip=tr("Restore the last apply")),
         settings=_action(window, tr("Se&ttings…"), QKeySequence.StandardKey.Preferences),
         problems=problems,
+        dismissed=dismissed,
         about=_action(window, tr("&About dedup-gui")),
     )
     problems.setText(tr("&Problems"))
+    dismissed.setText(tr("&Dismissed"))
+    dismissed.setToolTip(tr("Groups and copies you marked “not duplicates”, with Undo"))
+    actions.auto_all.setIconText(tr("Auto-select All"))  # the toolbar's shorter label
     actions.settings.setMenuRole(QAction.MenuRole.PreferencesRole)
     actions.about.setMenuRole(QAction.MenuRole.AboutRole)
     actions.quit.setMenuRole(QAction.MenuRole.QuitRole)
@@ -59,15 +86,27 @@ def build_actions(window: QMainWindow, problems: QAction) -> WindowActions:
     file_menu.addSeparator()
     file_menu.addAction(actions.quit)
     review = menus.addMenu(tr("&Review"))
-    for a in (actions.apply, actions.undo):
+    for a in (actions.auto_all, actions.auto_shown, actions.auto_exact):
+        review.addAction(a)
+    review.addSeparator()
+    for a in (actions.apply, actions.move_to, actions.undo):
         review.addAction(a)
     view = menus.addMenu(tr("&View"))
-    view.addAction(problems)
-    view.addAction(actions.settings)
+    for a in (problems, dismissed, actions.settings):
+        view.addAction(a)
     menus.addMenu(tr("&Help")).addAction(actions.about)
     bar = window.addToolBar(tr("Main"))
     bar.setObjectName("main")
     bar.setMovable(False)
-    for a in (actions.scan, actions.apply, actions.undo, problems, actions.settings):
+    bar.addAction(actions.scan)
+    bar.addAction(actions.auto_all)
+    auto = bar.widgetForAction(actions.auto_all)
+    if isinstance(auto, QToolButton):  # the other scopes under the button's arrow
+        scopes = QMenu(auto)
+        for a in (actions.auto_all, actions.auto_shown, actions.auto_exact):
+            scopes.addAction(a)
+        auto.setMenu(scopes)
+        auto.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+    for a in (actions.apply, actions.undo, problems, actions.settings):
         bar.addAction(a)
     return actions

@@ -108,3 +108,89 @@ def test_auto_select_never_proposes_a_raw_original_and_keeps_a_raw_jpeg_pair() -
         raw_copy.path: "trash",
         jpeg.path: "keep",
     }
+
+
+def test_auto_select_of_many_groups_keeps_every_decision_already_made() -> None:
+    keeper = _member("/a/IMG_1.jpg", "JPEG", (4000, 3000), None)
+    same = _member("/b/IMG_1.jpg", "JPEG", (4000, 3000), Tier.EXACT)
+    small = _member("/c/IMG_1-small.jpg", "JPEG", (800, 600), Tier.SAME_PHOTO)
+    group = Group(Tier.SAME_PHOTO, keeper.path, "most pixels", (keeper, same, small))
+    decided = {small.path: "keep"}
+    assert review.auto_select([group], decided=decided) == [(keeper.path, "keep"), (same.path, "trash")]
+    assert review.auto_select([group], exact_only=True, decided={same.path: "keep"}) == [(keeper.path, "keep")]
+    everything = dict(review.auto_select([group]))
+    assert review.auto_select([group], decided=everything) == []  # twice changes nothing
+
+
+def _two_sizes(tmp_path: Path) -> tuple[Path, Store]:
+    """big.jpg (more pixels, small file) and heavy.jpg (fewer pixels, larger file); coffee.jpg and its copy."""
+    lib = tmp_path / "lib"
+    base = photo("astronaut", (480, 360))
+    save_jpeg(base, lib / "big.jpg", quality=40)
+    save_jpeg(base.resize((400, 300), Image.Resampling.LANCZOS), lib / "heavy.jpg", quality=100)
+    coffee = save_jpeg(photo("coffee", (400, 300)), lib / "coffee.jpg")
+    (lib / "coffee copy.jpg").write_bytes(coffee.read_bytes())
+    store = Store(tmp_path / "s.sqlite3")
+    run_scan(ScanConfig(roots=(lib,), embeddings=False, workers=1), store=store)
+    return lib, store
+
+
+def test_new_keeper_rules_are_proposed_again_and_untouched_auto_selections_follow(tmp_path: Path) -> None:
+    lib, store = _two_sizes(tmp_path)
+    try:
+        before = review.load(store)
+        photos, coffee = _group_of(before, lib / "big.jpg"), _group_of(before, lib / "coffee.jpg")
+        assert photos.keeper == str(lib / "big.jpg")
+        assert (lib / "heavy.jpg").stat().st_size > (lib / "big.jpg").stat().st_size
+        store.set_decisions(review.auto_select([photos]))  # accepted as proposed
+        store.set_decisions([(p, "keep") for p in coffee.paths])  # decided by hand
+        rules = ("file-size", *(r for r in review.DEFAULT_KEEPER_RULES if r != "file-size"))
+        config = ScanConfig(roots=(lib,), embeddings=False, keeper_rules=rules)
+        assert review.repropose(store, config) == 1
+        after = review.load(store, rules)
+        regrouped = _group_of(after, lib / "big.jpg")
+        assert regrouped.keeper == str(lib / "heavy.jpg") and regrouped.keeper_reason == "largest file"
+        big = next(m for m in regrouped.members if m.path == str(lib / "big.jpg"))
+        assert big.evidence is not None and big.evidence.a == str(lib / "heavy.jpg")  # worded against the new keeper
+        assert after.decisions[str(lib / "heavy.jpg")] == "keep" and after.decisions[str(lib / "big.jpg")] == "trash"
+        assert all(after.decisions[p] == "keep" for p in coffee.paths)  # a hand decision stays
+        assert review.load(store, rules).scan_id != before.scan_id  # saved as the newest result: a reopen shows it
+    finally:
+        store.close()
+
+
+def test_a_cancelled_dry_run_stops_between_chunks(scanned: tuple[Path, Store]) -> None:
+    from dedup_gui.core import actions
+    from dedup_gui.core.progress import CancelToken
+
+    lib, store = scanned
+    group = _group_of(review.load(store), lib / "a.jpg")
+    store.set_decisions(review.auto_select([group]))
+    token = CancelToken()
+    seen: list[int] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append(done)
+        token.cancel()  # the user pressed Cancel after the first chunk
+
+    report = actions.apply(review.build_plan(store), store, dry_run=True, chunk_size=1, progress=progress, cancel=token)
+    assert seen == [1] and len(report.with_status(actions.Status.WOULD_TRASH)) == 1
+    assert report.stopped and all("not moved" in o.message for o in report.failures)
+    assert all(Path(p).exists() for p in group.paths)
+
+
+def test_a_group_of_identical_copies_cannot_be_dismissed(tmp_path: Path) -> None:
+    from dedup_gui.core.errors import DedupError
+
+    lib = tmp_path / "lib"
+    a = save_jpeg(photo("coffee", (300, 200)), lib / "a.jpg")
+    (lib / "b.jpg").write_bytes(a.read_bytes())
+    store = Store(tmp_path / "s.sqlite3")
+    try:
+        run_scan(ScanConfig(roots=(lib,), embeddings=False, workers=1), store=store)
+        (group,) = review.load(store).groups
+        with pytest.raises(DedupError, match="identical copies"):
+            review.dismiss_group(store, group)
+        assert not store.dismissals() and len(review.load(store).groups) == 1
+    finally:
+        store.close()

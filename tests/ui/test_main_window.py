@@ -119,8 +119,9 @@ def test_apply_from_the_window_then_undo(qtbot, scanned_window, monkeypatch) -> 
     group = window.compare.group
     window.auto_select()
     victims = [m.path for m in group.members if m.path != group.keeper]
-    window.apply_decisions()
-    box = window.confirm_box
+    with qtbot.waitSignal(window.flow.checked, timeout=20_000):  # every marked file checked first (a dry run)
+        window.apply_decisions()
+    box = window.flow.box
     assert f"Move {len(victims)} files" in box.text()
     with qtbot.waitSignal(window.model.modelReset, timeout=20_000):
         box.button(QMessageBox.StandardButton.Cancel).setFocus()

@@ -1,5 +1,6 @@
 """A whole review through the real window, as a person does it with mouse and keyboard: drop a folder, scan,
-auto-select, change two decisions, apply, undo, close and reopen; the files on disk are checked at each step."""
+auto-select all, change two decisions, dismiss a group and undo that in the Dismissed list, apply (the confirmation
+counts the file that will be kept), undo, close and reopen; the files on disk are checked at each step."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from tests.ui.conftest import make_library
 from tests.ui.test_main_window import drop, open_window
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+CTRL = Qt.KeyboardModifier.ControlModifier
 
 
 def on_disk(paths) -> dict[str, bool]:
@@ -23,6 +25,8 @@ def on_disk(paths) -> dict[str, bool]:
 
 def test_a_whole_review_with_mouse_and_keyboard(qtbot, sandbox: Path) -> None:
     lib = make_library(sandbox / "lib")
+    small = lib / "photos" / "IMG_0001_small.jpg"
+    (lib / "backup" / "IMG_0001_small.jpg").write_bytes(small.read_bytes())
     every_photo = sorted(str(p) for p in lib.rglob("*.jpg"))
     window = open_window(qtbot, sandbox)
     window.resize(1024, 700)
@@ -42,13 +46,13 @@ def test_a_whole_review_with_mouse_and_keyboard(qtbot, sandbox: Path) -> None:
     assert QApplication.focusWidget() is window.groups.tree
     assert all(on_disk(every_photo).values())
 
-    # auto-select every group (the button of the group shown, group by group)
+    # auto-select every group at once (Ctrl+Shift+A); the running total says what that marks
     groups = window.model.groups()
-    for row in range(window.model.rowCount()):
-        window.groups.tree.setCurrentIndex(window.model.index(row, 0))
-        qtbot.mouseClick(window.compare.auto, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.decisions.bulk_done, timeout=10_000):
+        qtbot.keyClick(window.groups.tree, Qt.Key.Key_A, CTRL | Qt.KeyboardModifier.ShiftModifier)
     marked = {m.path for g in groups for m in g.members if m.path != g.keeper}
     assert {p for p, d in window.decisions.marks.items() if d == "trash"} == marked
+    assert window.total.text().startswith(f"{len(marked)} marked for the trash")
 
     # change two decisions: K on a copy in the list, and the Keep button under another copy's picture
     big = max(groups, key=lambda g: len(g.members))
@@ -63,29 +67,66 @@ def test_a_whole_review_with_mouse_and_keyboard(qtbot, sandbox: Path) -> None:
     qtbot.mouseClick(keep_button, Qt.MouseButton.LeftButton)
     assert window.decisions.get(first) == window.decisions.get(second) == "keep"
     assert keep_button.text().startswith("✓")  # the decision is not shown by colour alone
-    trashed = sorted(marked - {first, second})
+    assert window.total.text().startswith(f"{len(marked) - 2} marked for the trash")
     assert all(on_disk(every_photo).values())  # deciding moves nothing
 
-    # Ctrl+Return applies after a confirmation that counts the files
-    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    box = window.confirm_box
-    assert f"Move {len(trashed)} files" in box.text()
+    # N on the big group (the list's keys): its identical copies stay together, the rest goes apart; then Undo in
+    # the Dismissed list: the group is back as it was, without the decisions the dismissal cleared
+    window.groups.tree.setCurrentIndex(window.model.index(window.model.visible_groups().index(big), 0))
+    with qtbot.waitSignal(window.model.modelReset, timeout=10_000):
+        qtbot.keyClick(window.groups.tree, Qt.Key.Key_N)
+    assert len(window.model.groups()) == 3 and max(len(g.members) for g in window.model.groups()) == 2
+    assert window.dismissed.tree.topLevelItemCount() == 1 and window.actions.dismissed.text() == "&Dismissed (1)"
+    assert all(on_disk(every_photo).values())
+    window.actions.dismissed.trigger()  # View > Dismissed
+    undo = next(iter(window.dismissed.buttons.values()))
+    qtbot.waitUntil(undo.isVisible)
+    with qtbot.waitSignal(window.model.modelReset, timeout=10_000):
+        qtbot.mouseClick(undo, Qt.MouseButton.LeftButton)
+    assert sorted(map(sorted, (g.paths for g in window.model.groups()))) == sorted(sorted(g.paths) for g in groups)
+    assert window.dismissed.tree.topLevelItemCount() == 0
+    assert not any(p in window.decisions.marks for p in big.paths)  # a dismissal forgets the group's decisions
+    with qtbot.waitSignal(window.decisions.bulk_done, timeout=10_000):
+        window.actions.auto_all.trigger()  # fills the group in again, as proposed
+    window.groups.select_path(first)
+    qtbot.keyClick(window.groups.tree, Qt.Key.Key_K)
+    window.groups.select_path(second)
+    qtbot.keyClick(window.groups.tree, Qt.Key.Key_K)
+    trashed = sorted(marked - {first, second})
+    assert {p for p, d in window.decisions.marks.items() if d == "trash"} == set(trashed)
+    assert all(on_disk(every_photo).values())
+
+    # a marked copy is edited meanwhile: Ctrl+Return checks every file first and says it will be kept, and why
+    edited = trashed[0]
+    with open(edited, "ab") as fh:
+        fh.write(b"edited")
+    with qtbot.waitSignal(window.flow.checked, timeout=20_000):
+        qtbot.keyClick(window, Qt.Key.Key_Return, CTRL)
+    box = window.flow.box
+    moving = trashed[1:]
+    assert f"Move {len(moving)} files" in box.text()
+    assert "1 marked file will be kept because:" in box.informativeText()
+    assert "changed since the scan" in box.informativeText()
+    assert all(on_disk(every_photo).values())  # the check moved nothing
     with qtbot.waitSignal(window.model.modelReset, timeout=20_000):
         box.button(QMessageBox.StandardButton.Cancel).setFocus()
         box.accept()
     qtbot.waitUntil(lambda: window.service.idle)
-    assert not any(on_disk(trashed).values())
-    assert all(on_disk(set(every_photo) - set(trashed)).values())
-    assert window.message.isVisible() and f"{len(trashed)} files moved to the trash" in window.message.text()
+    assert not any(on_disk(moving).values())
+    assert all(on_disk(set(every_photo) - set(moving)).values())
+    assert window.message.isVisible() and f"{len(moving)} files moved to the trash" in window.message.text()
+    assert "1 stayed, as the check said" in window.message.text()  # no second report of what was announced
+    assert window.total.text().startswith("1 marked for the trash")  # the edited copy, still marked
 
     # Ctrl+Z undoes it; the result stays on screen until dismissed
     window.activateWindow()  # what the window manager does when the confirmation closes
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     assert QApplication.focusWidget() is window.groups.tree  # back on the list, ready for the next key
     with qtbot.waitSignal(window.model.modelReset, timeout=20_000):
-        qtbot.keyClick(window.groups.tree, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(window.groups.tree, Qt.Key.Key_Z, CTRL)
     assert all(on_disk(every_photo).values())
-    assert f"{len(trashed)} files restored" in window.message.text()
+    assert f"{len(moving)} files restored" in window.message.text()
+    assert window.total.text().startswith(f"{len(trashed)} marked for the trash")
     for _ in range(20):
         QApplication.processEvents()
     assert window.message.isVisible()

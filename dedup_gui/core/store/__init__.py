@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from dedup_gui.core.errors import StoreError
 from dedup_gui.core.store.cache import CachedImage, CacheTables, cache_migrations
 from dedup_gui.core.store.database import damaged_marker, describe_error, is_damage, open_database
+from dedup_gui.core.store.reader import ThumbnailReader
 from dedup_gui.core.store.userdata import (
     USER_MIGRATIONS,
     Dismissal,
@@ -27,7 +28,16 @@ from dedup_gui.core.store.userdata import (
     salvage_user_data,
 )
 
-__all__ = ["CachedImage", "Dismissal", "JournalRow", "NewRow", "Store", "StoreError", "user_data_path"]
+__all__ = [
+    "CachedImage",
+    "Dismissal",
+    "JournalRow",
+    "NewRow",
+    "Store",
+    "StoreError",
+    "ThumbnailReader",
+    "user_data_path",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
