@@ -193,23 +193,33 @@ def entry_for(original: str, trash_path: str | None, deleted_after: float) -> Tr
     return entries[-1] if entries else None
 
 
-def restore(entry: TrashEntry) -> None:
-    """Move a trashed file back to where it was; refuse when something else lives there now."""
-    target = Path(entry.original)
+def _put_back(source: Path, original: str) -> None:
+    """Move `source` to `original`; refuse when something else lives there now (never overwrite a file)."""
+    target = Path(original)
     if target.exists() or target.is_symlink():
         raise TrashError(f"cannot restore: {target} exists again (move it away, then undo)")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.rename(entry.files_path, target)
-        except OSError:
-            shutil.move(str(entry.files_path), str(target))  # another volume (home trash for a USB disk)
+        _move(source, target)
     except OSError as exc:
         raise TrashError(f"cannot restore to {target}: {exc.strerror or exc}") from exc
+
+
+def _move(source: Path | str, target: Path) -> None:
+    """Rename, or copy and delete when the target is on another disk (the home trash for a USB disk)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.rename(source, target)
+    except OSError:
+        shutil.move(str(source), str(target))
+
+
+def restore(entry: TrashEntry) -> None:
+    """Move a trashed file back to where it was and drop its .trashinfo."""
+    _put_back(entry.files_path, entry.original)
     try:
         entry.info_path.unlink()
     except OSError as exc:
-        log.warning("restored %s but could not remove %s: %s", target, entry.info_path, exc)
+        log.warning("restored %s but could not remove %s: %s", entry.original, entry.info_path, exc)
 
 
 # -- a folder of the user's instead of the trash ----------------------------------------------------------------
@@ -229,11 +239,7 @@ def move_aside(path: str, folder: Path) -> Path:
     if target.exists() or target.is_symlink():
         raise TrashError(f"cannot move: {target} already exists")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.rename(path, target)
-        except OSError:
-            shutil.move(path, str(target))  # another disk
+        _move(path, target)
     except OSError as exc:
         raise TrashError(f"cannot move to {folder}: {exc.strerror or exc}") from exc
     return target
@@ -241,14 +247,4 @@ def move_aside(path: str, folder: Path) -> Path:
 
 def move_back(original: str, moved: Path) -> None:
     """Put a file moved aside back where it was; refuse when something else lives there now."""
-    target = Path(original)
-    if target.exists() or target.is_symlink():
-        raise TrashError(f"cannot restore: {target} exists again (move it away, then undo)")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.rename(moved, target)
-        except OSError:
-            shutil.move(str(moved), str(target))
-    except OSError as exc:
-        raise TrashError(f"cannot restore to {target}: {exc.strerror or exc}") from exc
+    _put_back(moved, original)
