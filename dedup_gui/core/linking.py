@@ -12,39 +12,21 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Protocol
 
 import numpy as np
 
 from dedup_gui.core import verify
+from dedup_gui.core.checker import PairChecker
 from dedup_gui.core.config import ScanConfig
-from dedup_gui.core.content import Content, hash_evidence
-from dedup_gui.core.hashing import hamming
+from dedup_gui.core.content import Content, best_cosine, hash_evidence
+from dedup_gui.core.hashing import best_transform, hamming
 from dedup_gui.core.index import dihedral_hash_pairs, embedding_pairs
 from dedup_gui.core.types import PairEvidence, Tier
 
 log = logging.getLogger("dedup_gui.linking")
 
 Links = list[tuple[int, int, PairEvidence]]
-Thumbnails = Callable[[list[int]], dict[int, np.ndarray]]  # content indices -> RGB thumbnails
-
-
-class VerdictCache(Protocol):
-    """Verification results kept between scans, keyed by content-index pairs of this scan."""
-
-    def get(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], verify.Verification]: ...
-
-    def put(self, results: list[tuple[int, int, verify.Verification]]) -> None: ...
-
-
-class NoVerdictCache:
-    def get(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], verify.Verification]:
-        return {}
-
-    def put(self, results: list[tuple[int, int, verify.Verification]]) -> None:
-        return None
 
 
 @dataclass
@@ -114,48 +96,50 @@ def _count(queries: np.ndarray | None) -> int:
 
 
 def confirm(
-    contents: list[Content],
-    config: ScanConfig,
-    found: dict[tuple[int, int], Candidate],
-    thumbnails: Thumbnails,
-    check: Callable[[], None],
-    cache: VerdictCache,
+    contents: list[Content], config: ScanConfig, found: dict[tuple[int, int], Candidate], checker: PairChecker
 ) -> Links:
     """A tier for each candidate: hash-identical pairs directly, the rest by geometric verification (cached)."""
     links: Links = []
-    to_verify = [(pair, cand) for pair, cand in found.items() if not cand.hash_identical]
     for (i, j), cand in found.items():
         if cand.hash_identical:
             ev = hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)
             links.append((i, j, _with_cosine(ev, cand.cosine)))
-    known = cache.get([pair for pair, _ in to_verify])
-    for (i, j), cand in to_verify:
-        if (i, j) in known:
-            link = _tier(contents, i, j, cand, known[(i, j)], config)
-            if link is not None:
-                links.append((i, j, link))
-    to_verify = [(pair, cand) for pair, cand in to_verify if pair not in known]
-    if not to_verify:
-        return links
-    needed = sorted({k for (i, j), _ in to_verify for k in (i, j)})
-    feats: dict[int, verify.Features] = {}
-    with ThreadPoolExecutor(max(1, config.workers)) as pool:
-        for lo in range(0, len(needed), 256):
-            check()
-            chunk = needed[lo : lo + 256]
-            images = thumbnails(chunk)
-            keys = [k for k in chunk if k in images]
-            feats.update(zip(keys, pool.map(verify.features, [images[k] for k in keys]), strict=True))
-        for lo in range(0, len(to_verify), 256):
-            check()
-            batch = [(p, c) for p, c in to_verify[lo : lo + 256] if p[0] in feats and p[1] in feats]
-            results = list(pool.map(lambda pc: verify.verify_features(feats[pc[0][0]], feats[pc[0][1]]), batch))
-            for ((i, j), cand), v in zip(batch, results, strict=True):
-                link = _tier(contents, i, j, cand, v, config)
-                if link is not None:
-                    links.append((i, j, link))
-            cache.put([(i, j, v) for ((i, j), _), v in zip(batch, results, strict=True)])
+    verdicts = checker.verdicts(pair for pair, cand in found.items() if not cand.hash_identical)
+    for (i, j), v in verdicts.items():
+        link = _tier(contents, i, j, found[(i, j)], v, config)
+        if link is not None:
+            links.append((i, j, link))
     return links
+
+
+def on_demand_link(
+    contents: list[Content], config: ScanConfig, checker: PairChecker, i: int, j: int
+) -> tuple[int, int, PairEvidence] | None:
+    """Verify a pair no candidate search proposed (assembly asks: a copy of a member, against the anchor)."""
+    i, j = min(i, j), max(i, j)
+    v = checker.verdicts([(i, j)]).get((i, j))
+    if v is None:
+        return None
+    a, b = contents[i], contents[j]
+    cand = Candidate(cosine=best_cosine(a, b) if a.vector is not None and b.vector is not None else None)
+    if a.phash is not None and b.phash is not None and a.dhash is not None and b.dhash is not None:
+        _, dp, dd = best_transform(a.phash, b.phash, a.dhash, b.dhash)
+        cand.hash_close = dp <= config.hashes.phash and dd <= config.hashes.dhash
+    link = _tier(contents, i, j, cand, v, config)
+    return None if link is None else (i, j, replace(link, on_demand=True))
+
+
+class OnDemandLinks:
+    """What assembly may ask the checker: verdicts already known, and links verified on demand."""
+
+    def __init__(self, contents: list[Content], config: ScanConfig, checker: PairChecker) -> None:
+        self._contents, self._config, self._checker = contents, config, checker
+
+    def known(self, i: int, j: int) -> verify.Verification | None:
+        return self._checker.known(i, j)
+
+    def link(self, i: int, j: int) -> tuple[int, int, PairEvidence] | None:
+        return on_demand_link(self._contents, self._config, self._checker, i, j)
 
 
 def _tier(
@@ -175,9 +159,11 @@ def _tier(
             cosine=cand.cosine,
             transform=_transform(v),
             description=text,
+            **_facts(v),
         )
     if v.verdict == "similar":
-        if cand.hash_close or (cand.cosine or 0.0) >= config.similar_cosine:
+        if v.partial or cand.hash_close or (cand.cosine or 0.0) >= config.similar_cosine:
+            what = "the same photo cropped two ways (the frames overlap in part)" if v.partial else "another shot"
             return PairEvidence(
                 a.paths[0],
                 b.paths[0],
@@ -185,12 +171,19 @@ def _tier(
                 round(v.score, 3),
                 "geometry",
                 cosine=cand.cosine,
-                description=f"another shot of the same scene{cos}",
+                description=f"{what} of the same scene{cos}" if not v.partial else f"{what}{cos}",
+                **_facts(v),
             )
         return None
     if cand.hash_close:
         return _with_cosine(hash_evidence(a, b, Tier.SAME_PHOTO), cand.cosine)
     return None
+
+
+def _facts(v: verify.Verification) -> dict:
+    """The structured evidence fields a verification establishes."""
+    crop, extra = round(v.uncovered_a, 3), round(v.uncovered_b, 3)
+    return {"crop": crop if crop >= 0.01 else None, "extra": extra if extra >= 0.01 else None, "partial": v.partial}
 
 
 def _transform(v: verify.Verification) -> str | None:
@@ -208,10 +201,9 @@ def _with_cosine(ev: PairEvidence, cosine: float | None) -> PairEvidence:
 def find_links(
     contents: list[Content],
     config: ScanConfig,
-    thumbnails: Thumbnails,
+    checker: PairChecker,
     *,
     check: Callable[[], None] = lambda: None,
-    cache: VerdictCache | None = None,
 ) -> Links:
     """Every confirmed link between contents, each with its tier and evidence."""
     ok = [i for i, c in enumerate(contents) if c.info is not None]
@@ -225,4 +217,4 @@ def find_links(
             for (i, j), c in found.items()
             if c.hash_close
         ]
-    return links + confirm(contents, config, found, thumbnails, check, cache or NoVerdictCache())
+    return links + confirm(contents, config, found, checker)

@@ -6,9 +6,6 @@ computed there too) -> candidate pairs (dihedral hash search, embeddings) -> con
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
-import io
 import logging
 import multiprocessing
 import signal
@@ -20,15 +17,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image
 
-from dedup_gui.core import contenthash, scanning, verify
+from dedup_gui.core import contenthash, scanning
 from dedup_gui.core.assemble import apart_pairs, build_groups
+from dedup_gui.core.checker import PairChecker, StoredVerdicts, stored_thumbnails
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content
 from dedup_gui.core.embedding import MODEL_ID
 from dedup_gui.core.embedding_runner import EmbeddingRunner, queries_id, want_rotations
-from dedup_gui.core.linking import find_links
+from dedup_gui.core.linking import OnDemandLinks, find_links
 from dedup_gui.core.progress import Cancelled, CancelToken, NullSink, ProgressEvent, ProgressSink, Stage, Throttle
 from dedup_gui.core.serialize import evidence_to_dict, result_to_dict
 from dedup_gui.core.store import CachedImage, Store
@@ -111,14 +108,16 @@ def run_scan(
         with state.stage(Stage.MATCHING):
             state.emit(ProgressEvent(Stage.MATCHING, 0, None))
             cache = StoredVerdicts(store, contents)
-            links = find_links(
-                contents, config, _thumbnail_loader(store, contents), check=state.cancel.check, cache=cache
+            checker = PairChecker(
+                stored_thumbnails(store, contents), cache, workers=config.workers, check=state.cancel.check
             )
-            state.verified = cache.verified
+            links = find_links(contents, config, checker, check=state.cancel.check)
             state.emit(ProgressEvent(Stage.MATCHING, 1, 1))
         with state.stage(Stage.GROUPING):
             apart = apart_pairs(contents, store.full_hashes(), store.not_duplicates())
-            groups = build_groups(contents, links, records, config, apart)
+            oracle = OnDemandLinks(contents, config, checker) if config.embeddings else None
+            groups = build_groups(contents, links, records, config, apart, oracle)
+            state.verified = cache.verified
     except Cancelled:
         status = ScanStatus.CANCELLED
         groups = []
@@ -392,46 +391,6 @@ def _save_vectors(
     if rot_rows:
         state.store.save_embeddings(rot_rows, queries_id(state.rotations))
     state.embedded += len(done)
-
-
-class StoredVerdicts:
-    """Verification results in the store, keyed by the files' ids; dropped when either file changes."""
-
-    def __init__(self, store: Store, contents: list[Content]) -> None:
-        self._store = store
-        self._contents = contents
-        thresholds = hashlib.sha1(repr(verify.DEFAULT_THRESHOLDS).encode()).hexdigest()[:12]
-        self._version = f"{verify.VERSION}:{thresholds}"
-        self.verified = 0
-
-    def _ids(self, i: int, j: int) -> tuple[int, int]:
-        return self._contents[i].file_ids[0], self._contents[j].file_ids[0]
-
-    def get(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], verify.Verification]:
-        by_ids = {self._ids(i, j): (i, j) for i, j in pairs}
-        stored = self._store.verdicts(by_ids, self._version)
-        return {by_ids[k]: verify.Verification(**v) for k, v in stored.items()}
-
-    def put(self, results: list[tuple[int, int, verify.Verification]]) -> None:
-        rows = [(*self._ids(i, j), dataclasses.asdict(v)) for i, j, v in results]
-        self.verified += len(rows)
-        self._store.save_verdicts(rows, self._version)
-
-
-def _thumbnail_loader(store: Store, contents: list[Content]) -> Callable[[list[int]], dict[int, np.ndarray]]:
-    """Thumbnails made by the scan's one decode, read back from the store for verification."""
-
-    def load(indices: list[int]) -> dict[int, np.ndarray]:
-        blobs = store.thumbnails([contents[i].file_ids[0] for i in indices])
-        out = {}
-        for i in indices:
-            blob = blobs.get(contents[i].file_ids[0])
-            if blob is not None:
-                with Image.open(io.BytesIO(blob)) as img:
-                    out[i] = np.asarray(img.convert("RGB"))
-        return out
-
-    return load
 
 
 def _problems(found: list[Problem], contents: list[Content]) -> list[Problem]:

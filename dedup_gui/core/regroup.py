@@ -8,11 +8,13 @@ from dataclasses import replace
 import numpy as np
 
 from dedup_gui.core.assemble import apart_pairs, build_groups
+from dedup_gui.core.checker import PairChecker, StoredVerdicts, stored_thumbnails
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content
 from dedup_gui.core.embedding import MODEL_ID
 from dedup_gui.core.embedding_runner import queries_id
 from dedup_gui.core.errors import DedupError
+from dedup_gui.core.linking import OnDemandLinks
 from dedup_gui.core.serialize import evidence_from_dict, result_from_dict
 from dedup_gui.core.store import CachedImage, Store
 from dedup_gui.core.types import FileRecord, Mode, PairEvidence, ScanResult
@@ -65,6 +67,13 @@ def regroup(store: Store, mode: Mode, base: ScanConfig | None = None) -> ScanRes
             records.append(FileRecord(p, size, mtime, 0, protected))
     links = [(index[a], index[b], ev) for a, b, ev in links_by_path if a in index and b in index]
     apart = apart_pairs(contents, store.full_hashes(), store.not_duplicates())
-    groups = build_groups(contents, links, records, config, apart)
+    oracle = None
+    if config_dict.get("embeddings", True):
+        # the scan's verdicts decide who contradicts whom; a pair it never verified is verified from the thumbnails
+        verdicts = StoredVerdicts(store, contents)
+        checker = PairChecker(stored_thumbnails(store, contents), verdicts, workers=config.workers)
+        checker.remember(verdicts.among())
+        oracle = OnDemandLinks(contents, config, checker)
+    groups = build_groups(contents, links, records, config, apart, oracle)
     previous = result_from_dict(result_dict, scan_id)
     return replace(previous, groups=tuple(groups))

@@ -327,11 +327,15 @@ class Store:
 
     # -- verdicts -------------------------------------------------------------------------------------------
 
-    def verdicts(self, pairs: Iterable[tuple[int, int]], version: str) -> dict[tuple[int, int], dict]:
-        """Stored verification results of file-id pairs (a, b), as written by save_verdicts."""
-        wanted = set(pairs)
+    def verdicts(self, pairs: Iterable[tuple[int, int]] | None, version: str) -> dict[tuple[int, int], dict]:
+        """Stored verification results of file-id pairs (a, b), as written by save_verdicts; None: all of them."""
+        wanted = None if pairs is None else set(pairs)
+        if wanted is not None and len(wanted) <= 64:  # a few pairs (asked on demand): by key, not a table scan
+            query = "SELECT a, b, verdict FROM verdicts WHERE a=? AND b=? AND version=?"
+            found = [row for a, b in wanted for row in self.db.execute(query, (a, b, version))]
+            return {(a, b): json.loads(v) for a, b, v in found}
         rows = self.db.execute("SELECT a, b, verdict FROM verdicts WHERE version=?", (version,))
-        return {(a, b): json.loads(v) for a, b, v in rows if (a, b) in wanted}
+        return {(a, b): json.loads(v) for a, b, v in rows if wanted is None or (a, b) in wanted}
 
     def save_verdicts(self, rows: Iterable[tuple[int, int, dict]], version: str) -> None:
         with self.transaction() as db:

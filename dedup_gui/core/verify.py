@@ -21,6 +21,7 @@ _SIFT_OFFSET = 0.25  # OpenCV SIFT reports points a quarter pixel right/down of 
 # Index permutation turning the SIFT descriptor of a patch into the descriptor of its mirror image (rows of the
 # 4x4 grid reversed, gradient orientation bins reflected); mirrors then need no second detection.
 _MIRROR = np.arange(128).reshape(4, 4, 8)[::-1][:, :, (-np.arange(8)) % 8].reshape(-1)
+_DETAIL, _FLAT = 100.0, 4.0  # local grey variance (9x9, after a 1-px blur) of clear detail and of a flat area
 _local = threading.local()
 # inliers, mirrored, similarity b->a (None: no fit), inlier mask, points in a, points in b, ratio-test matches
 _Hypothesis = tuple[int, bool, np.ndarray | None, np.ndarray, np.ndarray, np.ndarray, int]
@@ -50,7 +51,7 @@ class VerifyThresholds:
 
 
 DEFAULT_THRESHOLDS = VerifyThresholds()
-VERSION = 1  # bump when the method changes: stored verdicts made by another version are ignored
+VERSION = 2  # bump when the method changes: stored verdicts made by another version are ignored
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,8 @@ class Measurements:
     protrusion: float  # min over the two frames of how far it sticks out of the other, share of long side
     uncovered_a: float  # share of a's area that b does not show
     uncovered_b: float  # share of b's area that a does not show
+    plain_a: float = 1.0  # detail density of a's area that b does not show, relative to the shared area's
+    plain_b: float = 1.0  # (low: a plain frame, a screen or a border around the picture; near 1: more photo)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +99,9 @@ class Verification:
     crop_fraction: float  # share of one image's area missing from the other (the larger of the two)
     description: str  # e.g. "cropped 18 %, rotated 90°"
     score: float  # 0..1 confidence it is the same photo; >= 0.5 exactly when verdict is same-photo
+    partial: bool = False  # not same-photo only because neither frame contains the other: two crops of one photo
+    uncovered_a: float = 0.0  # share of a's area that b does not show
+    uncovered_b: float = 0.0  # share of b's area that a does not show
 
 
 def _sift() -> cv2.SIFT:
@@ -233,13 +239,38 @@ def measure(fa: Features, fb: Features, thresholds: VerifyThresholds = DEFAULT_T
     n, mirrored, m, inl, pa, pb, nm = hyp
     s = math.sqrt(abs(float(np.linalg.det(m[:, :2])))) if m is not None else 0.0
     if m is None or n < th.min_inliers or not th.min_scale <= s <= th.max_scale:
-        return Measurements(nm, n, mirrored, None, 1.0, 0.0, 0.0, -1.0, 1.0, 0, 1.0, 1.0, 1.0)
+        return Measurements(nm, n, mirrored, None, 1.0, 0.0, 0.0, -1.0, 1.0, 0, 1.0, 1.0, 1.0, 1.0, 1.0)
     angle = math.degrees(math.atan2(m[1, 0], m[0, 0]))
     res = float(np.median(np.linalg.norm(_apply(m, pb[inl]) - pa[inl], axis=1))) / max(s, 1.0)
     gb = np.ascontiguousarray(fb.gray[:, ::-1]) if mirrored else fb.gray
     protrusion, unc_a, unc_b = _geometry(m, fa.gray.shape, gb.shape)
     ncc, changed, texture = _pixels(fa.gray, gb, m, s)
-    return Measurements(nm, n, mirrored, m, s, angle, res, ncc, changed, texture, protrusion, unc_a, unc_b)
+    plain_a = _outside_detail(fa.gray, gb.shape, m) if unc_a >= 0.01 else 1.0
+    plain_b = _outside_detail(gb, fa.gray.shape, cv2.invertAffineTransform(m)) if unc_b >= 0.01 else 1.0
+    return Measurements(
+        nm, n, mirrored, m, s, angle, res, ncc, changed, texture, protrusion, unc_a, unc_b, plain_a, plain_b
+    )
+
+
+def _detail(gray: np.ndarray) -> np.ndarray:
+    """Where a grey image shows detail: local variance (9x9, after a 1-px blur) above _DETAIL."""
+    x = cv2.GaussianBlur(gray, (0, 0), 1.0).astype(np.float32)
+    mean = cv2.boxFilter(x, -1, (9, 9))
+    return (cv2.boxFilter(x * x, -1, (9, 9)) - mean * mean) > _DETAIL
+
+
+def _outside_detail(g: np.ndarray, other: tuple[int, ...], m: np.ndarray) -> float:
+    """Detail density in the part of g that the other frame (mapped into g by m) does not cover, relative to the
+    part it covers: near 0 when g adds only a plain frame or a screen around the picture, near 1 for more photo."""
+    h, w = g.shape
+    covered = cv2.warpAffine(np.full(other[:2], 255, np.uint8), m, (w, h), flags=cv2.INTER_NEAREST)
+    ring = np.ones((7, 7), np.uint8)
+    inside, outside = cv2.erode(covered, ring) > 0, cv2.dilate(covered, ring) == 0
+    if np.count_nonzero(outside) < 0.005 * h * w or not np.any(inside):
+        return 1.0
+    detail = _detail(g)
+    density_in = np.count_nonzero(detail & inside) / np.count_nonzero(inside)
+    return float(np.count_nonzero(detail & outside) / np.count_nonzero(outside) / max(density_in, 1e-3))
 
 
 def _ramp(value: float, limit: float, width: float) -> float:
@@ -272,15 +303,16 @@ def classify(
     rotation = int(round(m.angle / 90) * 90) % 360
     scale = m.scale * fb.input_scale / fa.input_scale
     # Each test is 0.5 at its limit and ~0.99 for a perfect value (width = limit / 5): the score is the weakest.
-    score = min(
+    pixels = min(
         _ramp(m.ncc, th.same_ncc, max(1 - th.same_ncc, 0.01) / 5),
         _ramp(-m.changed, -th.max_changed, th.max_changed / 5),
-        _ramp(-m.protrusion, -th.max_protrusion, th.max_protrusion / 5),
         _ramp(-angle_dev, -th.max_angle_dev, th.max_angle_dev / 5),
         _ramp(-m.residual, -th.max_residual, th.max_residual / 5),
         _ramp(float(m.texture), float(th.min_texture), th.min_texture / 5),
         _ramp(float(m.inliers), th.min_inliers - 0.5, 1.0),
     )
+    score = min(pixels, _ramp(-m.protrusion, -th.max_protrusion, th.max_protrusion / 5))
+    partial = score < 0.5 <= pixels
     if score >= 0.5:
         verdict = "same-photo"
     elif m.inliers >= th.similar_inliers or (m.ncc >= th.similar_ncc and m.texture >= th.min_texture):
@@ -293,7 +325,19 @@ def classify(
     elif verdict == "different":
         desc = "no match"
     return Verification(
-        verdict, m.inliers, ratio, m.ncc, scale, rotation, m.mirrored, max(m.uncovered_a, m.uncovered_b), desc, score
+        verdict,
+        m.inliers,
+        ratio,
+        m.ncc,
+        scale,
+        rotation,
+        m.mirrored,
+        max(m.uncovered_a, m.uncovered_b),
+        desc + (", the frames overlap in part" if partial else ""),
+        score,
+        partial,
+        m.uncovered_a,
+        m.uncovered_b,
     )
 
 
