@@ -62,10 +62,22 @@ class PairChecker:
         self._check = check
         self._features: dict[int, verify.Features | None] = {}
         self._verdicts: dict[Pair, verify.Verification] = {}
+        self._plain: dict[int, bool] = {}
 
     def known(self, i: int, j: int) -> verify.Verification | None:
         """The verdict for the pair if it was verified in this scan or an earlier one (no new work)."""
         return self._verdicts.get((min(i, j), max(i, j)))
+
+    def plain(self, indices: Iterable[int]) -> dict[int, bool]:
+        """Which images show too little detail for their hashes to mean much (no thumbnail: plain too)."""
+        missing = sorted({k for k in indices if k not in self._plain})
+        for lo in range(0, len(missing), _CHUNK):
+            self._check()
+            chunk = missing[lo : lo + _CHUNK]
+            images = self._thumbnails(chunk)
+            for k in chunk:
+                self._plain[k] = k not in images or verify.detail_share(images[k]) < verify.PLAIN_DETAIL
+        return {k: self._plain[k] for k in indices}
 
     def remember(self, verdicts: dict[Pair, verify.Verification]) -> None:
         """Verdicts read elsewhere (all stored ones, when regrouping), so `known` answers for them."""

@@ -98,18 +98,26 @@ def _count(queries: np.ndarray | None) -> int:
 def confirm(
     contents: list[Content], config: ScanConfig, found: dict[tuple[int, int], Candidate], checker: PairChecker
 ) -> Links:
-    """A tier for each candidate: hash-identical pairs directly, the rest by geometric verification (cached)."""
+    """A tier for each candidate: near-identical hashes of detailed pictures directly, the rest by geometric
+    verification (cached). Plain pictures (star fields, fog, documents) have close hashes without being copies."""
     links: Links = []
-    for (i, j), cand in found.items():
-        if cand.hash_identical:
-            ev = hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)
-            links.append((i, j, _with_cosine(ev, cand.cosine)))
-    verdicts = checker.verdicts(pair for pair, cand in found.items() if not cand.hash_identical)
+    trusted = _trusted_by_hashes(found, checker)
+    for i, j in trusted:
+        ev = hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)
+        links.append((i, j, _with_cosine(ev, found[(i, j)].cosine)))
+    verdicts = checker.verdicts(pair for pair in found if pair not in trusted)
     for (i, j), v in verdicts.items():
         link = _tier(contents, i, j, found[(i, j)], v, config)
         if link is not None:
             links.append((i, j, link))
     return links
+
+
+def _trusted_by_hashes(found: dict[tuple[int, int], Candidate], checker: PairChecker) -> set[tuple[int, int]]:
+    """Pairs whose hashes alone prove a copy: near-identical, and both pictures detailed."""
+    identical = [pair for pair, cand in found.items() if cand.hash_identical]
+    plain = checker.plain({k for pair in identical for k in pair})
+    return {(i, j) for i, j in identical if not plain[i] and not plain[j]}
 
 
 def on_demand_link(
@@ -145,7 +153,7 @@ class OnDemandLinks:
 def _tier(
     contents: list[Content], i: int, j: int, cand: Candidate, v: verify.Verification, config: ScanConfig
 ) -> PairEvidence | None:
-    """The verification decides; close hashes are trusted when the thumbnails are too plain to verify."""
+    """The verification decides (close hashes never overrule it: look-alike series have them too)."""
     a, b = contents[i], contents[j]
     cos = f", cosine {cand.cosine:.2f}" if cand.cosine is not None else ""
     if v.verdict == "same-photo":
@@ -161,22 +169,18 @@ def _tier(
             description=text,
             **_facts(v),
         )
-    if v.verdict == "similar":
-        if v.partial or cand.hash_close or (cand.cosine or 0.0) >= config.similar_cosine:
-            what = "the same photo cropped two ways (the frames overlap in part)" if v.partial else "another shot"
-            return PairEvidence(
-                a.paths[0],
-                b.paths[0],
-                Tier.SIMILAR,
-                round(v.score, 3),
-                "geometry",
-                cosine=cand.cosine,
-                description=f"{what} of the same scene{cos}" if not v.partial else f"{what}{cos}",
-                **_facts(v),
-            )
-        return None
-    if cand.hash_close:
-        return _with_cosine(hash_evidence(a, b, Tier.SAME_PHOTO), cand.cosine)
+    if v.verdict == "similar" and (v.partial or cand.hash_close or (cand.cosine or 0.0) >= config.similar_cosine):
+        what = "the same photo cropped two ways (the frames overlap in part)" if v.partial else "another shot"
+        return PairEvidence(
+            a.paths[0],
+            b.paths[0],
+            Tier.SIMILAR,
+            round(v.score, 3),
+            "geometry",
+            cosine=cand.cosine,
+            description=f"{what} of the same scene{cos}" if not v.partial else f"{what}{cos}",
+            **_facts(v),
+        )
     return None
 
 
@@ -211,10 +215,11 @@ def find_links(
     twins = {(min(i, j), max(i, j)) for i, j, _ in links}
     found = {p: c for p, c in candidates(contents, config, check).items() if p not in twins}
     if not config.embeddings:
-        # hashes alone: close hashes are the evidence, nothing is verified
-        return links + [
-            (i, j, hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO))
-            for (i, j), c in found.items()
-            if c.hash_close
-        ]
+        # hashes alone: close hashes are the evidence; only pairs with a plain picture are verified
+        close = {pair: c for pair, c in found.items() if c.hash_close}
+        plain = checker.plain({k for pair in close for k in pair})
+        checked = {pair: c for pair, c in close.items() if plain[pair[0]] or plain[pair[1]]}
+        trusted = [(i, j) for i, j in close if (i, j) not in checked]
+        links += [(i, j, hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)) for i, j in trusted]
+        return links + confirm(contents, config, checked, checker)
     return links + confirm(contents, config, found, checker)
