@@ -20,7 +20,7 @@ from dedup_gui.core import verify
 
 log = logging.getLogger("dedup_gui.bench.calibrate_verify")
 SIDE = 256
-MEASURES = ("ncc", "changed", "protrusion", "residual", "inliers")
+MEASURES = ("ncc", "changed", "tone", "protrusion", "residual", "inliers")
 
 
 def load_thumb(path: Path) -> np.ndarray:
@@ -127,6 +127,9 @@ def main() -> int:
     ap.add_argument("--measures", action="store_true", help="print min/p10/median/p90/max of each measurement")
     ap.add_argument("--list", default="", help="comma-separated kinds whose pairs are printed one by one")
     ap.add_argument("--dump", type=Path, help="write every pair's measurements to this JSON file")
+    ap.add_argument(
+        "--keypoints-only", action="store_true", help="no dense fallback (the scan uses it for strong candidates)"
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     pillow_heif.register_heif_opener()
@@ -147,7 +150,7 @@ def main() -> int:
         if a not in feats or b not in feats:
             continue
         t0, c0 = time.perf_counter(), time.process_time()
-        m = verify.measure(feats[a], feats[b], th)
+        m = verify.measure(feats[a], feats[b], th, dense=not args.keypoints_only)
         v = verify.classify(m, feats[a], feats[b], th)
         t_pair += time.perf_counter() - t0
         c_pair += time.process_time() - c0
@@ -173,6 +176,7 @@ def main() -> int:
                 f"{'WRONG ' if wrong else ''}{kind}: {a} | {b}\n    {v.verdict} score={v.score:.3f} "
                 f"inl={m.inliers}/{m.matches} ncc={m.ncc:.4f} changed={m.changed:.3f} tex={m.texture} "
                 f"prot={m.protrusion:.4f} res={m.residual:.3f} angle={m.angle:.2f} scale={m.scale:.3f} "
+                f"tone={m.tone:.3f} dense={m.dense} "
                 f"| {v.description}"
             )
 

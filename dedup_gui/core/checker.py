@@ -11,8 +11,10 @@ import dataclasses
 import hashlib
 import io
 import logging
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Protocol
 
 import numpy as np
@@ -20,6 +22,7 @@ from PIL import Image
 
 from dedup_gui.core import verify
 from dedup_gui.core.content import Content
+from dedup_gui.core.detail import DETAIL_SIDE, Source, decode_gray
 from dedup_gui.core.store import Store
 
 log = logging.getLogger("dedup_gui.checker")
@@ -45,6 +48,36 @@ class NoVerdictCache:
         return None
 
 
+def _open(v: verify.Verification) -> bool:
+    """Did the thumbnails lack what it takes to settle the pair: detail (a sparse picture, a plain overlap: two
+    night skies over the same hills agree in everything a thumbnail shows), or keypoints?"""
+    few = v.keypoints < verify.DEFAULT_THRESHOLDS.dense_keypoints
+    return v.plain or v.sparse or (v.verdict != "same-photo" and few)
+
+
+def _unsure(v: verify.Verification) -> bool:
+    """A copy by the thumbnails of pictures short of detail: only a larger decode may confirm it."""
+    return v.verdict == "same-photo" and (v.plain or v.sparse)
+
+
+def _unsettled(v: verify.Verification) -> verify.Verification:
+    """A verdict the thumbnails could not settle and no larger decode exists for (a small copy of a star field):
+    no copy, as another night sky over the same hills would look just the same."""
+    return replace(v, verdict="different", score=min(v.score, 0.49), description="too plain to tell apart at this size")
+
+
+def _better(detail: verify.Verification, thumb: verify.Verification) -> bool:
+    """The larger decode's verdict replaces a verdict on thumbnails short of detail, any other when it says more."""
+    if thumb.plain or thumb.sparse:
+        return True
+    return detail.score > thumb.score or (thumb.verdict == "different" and detail.verdict != "different")
+
+
+def content_sources(contents: Sequence[Content]) -> list[Source | None]:
+    """Where each content can be decoded again for a closer look."""
+    return [None if c.info is None else Source(c.paths[0], max(c.info.width, c.info.height)) for c in contents]
+
+
 class PairChecker:
     """Verifies pairs (i, j) of contents, i < j, b = j measured against a = i; every answer is remembered."""
 
@@ -53,10 +86,14 @@ class PairChecker:
         thumbnails: Thumbnails,
         cache: VerdictCache | None = None,
         *,
+        sources: Sequence[Source | None] = (),
         workers: int = 1,
         check: Callable[[], None] = lambda: None,
     ) -> None:
         self._thumbnails = thumbnails
+        self._sources = sources
+        self._detail: dict[tuple[int, int], verify.Features | None] = {}
+        self._detail_lock = threading.Lock()
         self._cache = cache or NoVerdictCache()
         self._workers = max(1, workers)
         self._check = check
@@ -75,8 +112,9 @@ class PairChecker:
             self._check()
             chunk = missing[lo : lo + _CHUNK]
             images = self._thumbnails(chunk)
-            for k in chunk:
-                self._plain[k] = k not in images or verify.detail_share(images[k]) < verify.PLAIN_DETAIL
+            self._plain.update(
+                {k: k not in images or verify.detail_share(images[k]) < verify.PLAIN_DETAIL for k in chunk}
+            )
         return {k: self._plain[k] for k in indices}
 
     def remember(self, verdicts: dict[Pair, verify.Verification]) -> None:
@@ -89,8 +127,9 @@ class PairChecker:
         for lo in range(0, len(wanted), 4096):
             self._verdicts.update(self._cache.get(wanted[lo : lo + 4096]))
 
-    def verdicts(self, pairs: Iterable[Pair]) -> dict[Pair, verify.Verification]:
-        """Verdicts for the pairs: remembered or stored ones first, the rest verified now (and stored)."""
+    def verdicts(self, pairs: Iterable[Pair], dense: Collection[Pair] = ()) -> dict[Pair, verify.Verification]:
+        """Verdicts for the pairs: remembered or stored ones first, the rest verified now (and stored). Pairs in
+        `dense` (strong candidates) are also aligned from the whole picture when keypoints leave them unsettled."""
         pairs = list(dict.fromkeys((min(i, j), max(i, j)) for i, j in pairs if i != j))
         self.load(pairs)
         todo = [p for p in pairs if p not in self._verdicts]
@@ -100,15 +139,55 @@ class PairChecker:
                 for lo in range(0, len(todo), _CHUNK):
                     self._check()
                     batch = [p for p in todo[lo : lo + _CHUNK] if self._features.get(p[0]) and self._features.get(p[1])]
-                    results = list(pool.map(self._verify_one, batch))
+                    results = self._verify_batch(batch, dense, pool)
                     self._verdicts.update(zip(batch, results, strict=True))
                     self._cache.put([(i, j, v) for (i, j), v in zip(batch, results, strict=True)])
         return {p: self._verdicts[p] for p in pairs if p in self._verdicts}
 
-    def _verify_one(self, pair: Pair) -> verify.Verification:
+    def _verify_batch(
+        self, batch: list[Pair], dense: Collection[Pair], pool: ThreadPoolExecutor
+    ) -> list[verify.Verification]:
+        """Thumbnail verdicts, then a larger decode for those the thumbnails could not settle."""
+        results = list(pool.map(lambda p: self._verify_one(p, p in dense), batch))
+        again = [
+            k for k, (p, v) in enumerate(zip(batch, results, strict=True)) if _unsure(v) or (p in dense and _open(v))
+        ]
+        for k, v in zip(again, pool.map(self._verify_detail, [batch[k] for k in again]), strict=True):
+            if v is not None and _better(v, results[k]):
+                results[k] = v
+            elif v is None and _unsure(results[k]):
+                results[k] = _unsettled(results[k])
+        self._detail.clear()
+        return results
+
+    def _verify_one(self, pair: Pair, dense: bool) -> verify.Verification:
         fa, fb = self._features[pair[0]], self._features[pair[1]]
         assert fa is not None and fb is not None
-        return verify.verify_features(fa, fb)
+        return verify.verify_features(fa, fb, dense=dense)
+
+    def _verify_detail(self, pair: Pair) -> verify.Verification | None:
+        """The pair verified again on larger decodes of both files (never enlarged), when they have more pixels
+        than the thumbnails by a good margin."""
+        sa, sb = (self._sources[k] if k < len(self._sources) else None for k in pair)
+        if sa is None or sb is None:
+            return None
+        side = min(DETAIL_SIDE, sa.long_side, sb.long_side)
+        if side < 1.5 * verify.SIDE:
+            return None
+        fa, fb = self._detail_features(pair[0], sa, side), self._detail_features(pair[1], sb, side)
+        if fa is None or fb is None:
+            return None
+        return replace(verify.verify_features(fa, fb, dense=True), detail=True)
+
+    def _detail_features(self, k: int, source: Source, side: int) -> verify.Features | None:
+        with self._detail_lock:
+            if (k, side) in self._detail:
+                return self._detail[(k, side)]
+        gray = decode_gray(source.path, side)
+        found = None if gray is None else verify.features(gray, side)
+        with self._detail_lock:
+            self._detail[(k, side)] = found
+        return found
 
     def _prepare(self, indices: list[int], pool: ThreadPoolExecutor) -> None:
         """Features of every image not seen yet (an image without a thumbnail is remembered as None)."""

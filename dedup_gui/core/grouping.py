@@ -52,11 +52,13 @@ def star_groups(
 ) -> list[Star]:
     """Groups of node ids, largest connected structures first.
 
-    The anchor is the best connected node; among equals, the one that shows all of the most others (the original,
-    not one of its crops: a crop is contained in other shots of the scene too), then `anchor_rank` (higher is
-    better: the proposed keeper). `confirm(anchor, u)`, when given, admits a node linked only to another member:
-    it says whether u is the same photo as the anchor too (verifying the pair on demand). Without it a group holds
-    the anchor's links only.
+    The anchor is the photo itself rather than a frame around it or a crop of it: the node with the most copies
+    in the same framing (a screenshot or a bordered copy shows every other member inside its frame, a crop shows
+    less than all of them); then the best connected; then the one that shows all of the most others; then
+    `anchor_rank` (higher is better: the proposed keeper).
+
+    `confirm(anchor, u)`, when given, admits a node linked only to another member: it says whether u is the same
+    photo as the anchor too (verifying the pair on demand). Without it a group holds the anchor's links only.
     """
     adj: dict[int, dict[int, float]] = defaultdict(dict)
     holds: set[tuple[int, int]] = set()
@@ -99,7 +101,8 @@ def _stars_in(
 
         def key(v: int) -> tuple:
             near = [u for u in adj[v] if u in free]
-            return (len(near), sum(1 for u in near if (v, u) in holds), anchor_rank(v), -v)
+            same = sum(1 for u in near if (v, u) in holds and (u, v) in holds)
+            return (same, len(near), sum(1 for u in near if (v, u) in holds), anchor_rank(v), -v)
 
         anchor = max(free, key=key)
         members, via = [anchor], {}

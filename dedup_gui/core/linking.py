@@ -105,7 +105,8 @@ def confirm(
     for i, j in trusted:
         ev = hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)
         links.append((i, j, _with_cosine(ev, found[(i, j)].cosine)))
-    verdicts = checker.verdicts(pair for pair in found if pair not in trusted)
+    strong = {p for p, c in found.items() if c.hash_close or (c.cosine or 0.0) >= config.similar_cosine}
+    verdicts = checker.verdicts([pair for pair in found if pair not in trusted], dense=strong)
     for (i, j), v in verdicts.items():
         link = _tier(contents, i, j, found[(i, j)], v, config)
         if link is not None:
@@ -125,7 +126,7 @@ def on_demand_link(
 ) -> tuple[int, int, PairEvidence] | None:
     """Verify a pair no candidate search proposed (assembly asks: a copy of a member, against the anchor)."""
     i, j = min(i, j), max(i, j)
-    v = checker.verdicts([(i, j)]).get((i, j))
+    v = checker.verdicts([(i, j)], dense={(i, j)}).get((i, j))
     if v is None:
         return None
     a, b = contents[i], contents[j]
@@ -156,6 +157,8 @@ def _tier(
     """The verification decides (close hashes never overrule it: look-alike series have them too)."""
     a, b = contents[i], contents[j]
     cos = f", cosine {cand.cosine:.2f}" if cand.cosine is not None else ""
+    if v.verdict == "same-photo" and v.plain and not cand.hash_close:
+        return None  # a plain picture lines up with many: its tone curve alone, without close hashes, proves nothing
     if v.verdict == "same-photo":
         text = (v.description or "same photo") + cos
         return PairEvidence(
@@ -169,8 +172,10 @@ def _tier(
             description=text,
             **_facts(v),
         )
-    if v.verdict == "similar" and (v.partial or cand.hash_close or (cand.cosine or 0.0) >= config.similar_cosine):
+    near = v.partial or v.lighting or cand.hash_close or (cand.cosine or 0.0) >= config.similar_cosine
+    if v.verdict == "similar" and near:
         what = "the same photo cropped two ways (the frames overlap in part)" if v.partial else "another shot"
+        what = "the same view in other light" if v.lighting else what
         return PairEvidence(
             a.paths[0],
             b.paths[0],
@@ -187,7 +192,16 @@ def _tier(
 def _facts(v: verify.Verification) -> dict:
     """The structured evidence fields a verification establishes."""
     crop, extra = round(v.uncovered_a, 3), round(v.uncovered_b, 3)
-    return {"crop": crop if crop >= 0.01 else None, "extra": extra if extra >= 0.01 else None, "partial": v.partial}
+    return {
+        "crop": crop if crop >= 0.01 else None,
+        "extra": extra if extra >= 0.01 else None,
+        "partial": v.partial,
+        "angle": v.tilt if abs(v.tilt) >= 0.3 else None,
+        "overlay": v.overlay or None,
+        "tone_edit": v.tone_edit,
+        "alignment": "dense" if v.dense else "keypoints",
+        "detail": v.detail,
+    }
 
 
 def _transform(v: verify.Verification) -> str | None:

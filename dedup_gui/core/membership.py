@@ -18,10 +18,11 @@ from dedup_gui.core.verify import Verification
 # Two members of one group must not be clearly different photos: embeddings this far apart are. Each member is
 # already confirmed against the group's anchor, so this only has to catch the clearly unrelated.
 COMPATIBLE_COSINE = 0.5
-# Two frames that overlap in part are two crops of one photo only when each shows a good share the other lacks:
-# another shot from a camera that moved a little overlaps the same way, with a thin strip on each side
-# [other shots, dev and dev-large: at most 0.08 on the thinner side; two crops of one photo: 0.04-0.55].
-TWO_CROPS_MIN_SHARE = 0.12
+# Two frames that overlap in part may be two crops of one photo only when each shows a share the other lacks: a
+# frame that is all but inside the other is a camera that moved or zoomed a little (dev's other shots: 0.01 on the
+# thinner side), not a second crop. Pixels cannot tell two crops from two shifted shots; the anchor decides (see
+# Membership.compatible), and is chosen to be the photo itself (grouping.star_groups).
+TWO_CROPS_MIN_SHARE = 0.02
 
 Pair = tuple[int, int]
 Link = tuple[int, int, PairEvidence]

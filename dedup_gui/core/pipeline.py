@@ -20,7 +20,7 @@ import numpy as np
 
 from dedup_gui.core import contenthash, scanning
 from dedup_gui.core.assemble import apart_pairs, build_groups
-from dedup_gui.core.checker import PairChecker, StoredVerdicts, stored_thumbnails
+from dedup_gui.core.checker import PairChecker, StoredVerdicts, content_sources, stored_thumbnails
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content
 from dedup_gui.core.embedding import MODEL_ID
@@ -109,7 +109,11 @@ def run_scan(
             state.emit(ProgressEvent(Stage.MATCHING, 0, None))
             cache = StoredVerdicts(store, contents)
             checker = PairChecker(
-                stored_thumbnails(store, contents), cache, workers=config.workers, check=state.cancel.check
+                stored_thumbnails(store, contents),
+                cache,
+                sources=content_sources(contents),
+                workers=config.workers,
+                check=state.cancel.check,
             )
             links = find_links(contents, config, checker, check=state.cancel.check)
             state.emit(ProgressEvent(Stage.MATCHING, 1, 1))

@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from dedup_gui.core.assemble import apart_pairs, build_groups
-from dedup_gui.core.checker import PairChecker, StoredVerdicts, stored_thumbnails
+from dedup_gui.core.checker import PairChecker, StoredVerdicts, content_sources, stored_thumbnails
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content
 from dedup_gui.core.embedding import MODEL_ID
@@ -71,7 +71,8 @@ def regroup(store: Store, mode: Mode, base: ScanConfig | None = None) -> ScanRes
     if config_dict.get("embeddings", True):
         # the scan's verdicts decide who contradicts whom; a pair it never verified is verified from the thumbnails
         verdicts = StoredVerdicts(store, contents)
-        checker = PairChecker(stored_thumbnails(store, contents), verdicts, workers=config.workers)
+        thumbnails = stored_thumbnails(store, contents)
+        checker = PairChecker(thumbnails, verdicts, sources=content_sources(contents), workers=config.workers)
         checker.remember(verdicts.among())
         oracle = OnDemandLinks(contents, config, checker)
     groups = build_groups(contents, links, records, config, apart, oracle)

@@ -78,3 +78,11 @@ def test_different_star_fields_with_close_hashes_are_not_grouped(
         assert group is None or str(night[other]) not in group.paths
     group_b = group_of(scanned, night["sky_b"])
     assert group_b is None or str(night["sky_c"]) not in group_b.paths
+
+
+def test_a_resized_copy_of_a_star_field_is_found(night: dict[str, Path], scanned: ScanResult) -> None:
+    """The thumbnails cannot see the stars; a larger decode of the pair can, and finds the same ones."""
+    group = group_of(scanned, night["sky_a"])
+    assert group is not None and str(night["sky_a_small"]) in group.paths
+    member = next(m for m in group.members if m.path in (str(night["sky_a_small"]), str(night["sky_a"])) and m.evidence)
+    assert member.evidence is not None and member.evidence.detail
