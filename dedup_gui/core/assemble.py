@@ -117,7 +117,7 @@ def _relative_to_keeper(
     k, m = contents[keeper], contents[i]
     if link.a == m.paths[0]:  # stored as member -> other: turn the directed facts around
         angle = None if link.angle is None else -link.angle
-        link = replace(link, angle=angle, crop=link.extra, extra=link.crop, inside=False)
+        link = replace(link, angle=angle, crop=link.extra, extra=link.crop)
     name = None if through == keeper else contents[through].paths[0]
     if link.method in ("pixels", "bytes") or k.phash is None or m.phash is None:
         return replace(link, a=k.paths[0], b=path, via=name)

@@ -19,11 +19,12 @@ import xxhash
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from dedup_gui.core.formats import looks_like_image
+from dedup_gui.core.photobox import photo_box
 from dedup_gui.core.types import ImageInfo, Problem, ProblemKind
 
 log = logging.getLogger("dedup_gui.decoding")
 
-DECODE_VERSION = 3  # bump when anything below changes the decoded output
+DECODE_VERSION = 4  # bump when anything below changes the decoded output
 MAX_PIXELS = 1 << 28  # 268 MP: above any camera; a 20,000 x 20,000 image is refused before decoding
 THUMB_SIDE = 256  # long side of the stored colour thumbnail
 CNN_SIDE = 224
@@ -245,7 +246,7 @@ def decode(path: str, size: int, *, want_cnn: bool) -> Decoded:
     cnn = cnn_inner = None
     if want_cnn:
         cnn = np.asarray(work.resize((CNN_SIDE, CNN_SIDE), Image.Resampling.BILINEAR), dtype=np.uint8)
-        box = framed_content_box(np.asarray(thumb.convert("L"), dtype=np.float32))
+        box = photo_box(np.asarray(thumb.convert("L"), dtype=np.float32))
         if box is not None:
             sx, sy = work.width / thumb.width, work.height / thumb.height
             inner = work.crop((int(box[0] * sx), int(box[1] * sy), int(box[2] * sx), int(box[3] * sy)))
@@ -272,41 +273,6 @@ def working_image(rgb: Image.Image) -> Image.Image:
     long, short = max(rgb.size), min(rgb.size)
     factor = min(long // need_long, short // need_short)
     return rgb.reduce(factor) if factor >= 2 else rgb
-
-
-def _longest_run(mask: np.ndarray) -> tuple[int, int]:
-    """[start, end) of the longest run of True."""
-    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    if len(edges) == 0:
-        return 0, 0
-    starts, ends = edges[::2], edges[1::2]
-    k = int(np.argmax(ends - starts))
-    return int(starts[k]), int(ends[k])
-
-
-def framed_content_box(gray: np.ndarray) -> tuple[int, int, int, int] | None:
-    """The box of a picture shown inside a plain frame (phone screenshot, letterbox, border), or None.
-
-    A screenshot of a photo embeds so differently from the photo that its neighbours never include it; the box
-    lets the embedding stage also query with the picture inside. Only a frame that is mostly one flat colour
-    counts, so ordinary photos (dark sky, white wall) are left alone.
-    """
-    h, w = gray.shape
-    ring = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    far = np.abs(gray - np.median(ring)) > 20
-    top, bottom = _longest_run(far.mean(axis=1) >= 0.5)
-    if bottom - top < h * 0.2:
-        return None
-    left, right = _longest_run(far[top:bottom].mean(axis=0) >= 0.5)
-    area = (bottom - top) * (right - left) / (h * w)
-    if not 0.15 <= area <= 0.85:
-        return None
-    outside = far.copy()
-    outside[top:bottom, left:right] = False
-    if outside.sum() > 0.25 * (h * w - (bottom - top) * (right - left)):
-        return None
-    return left, top, right, bottom
 
 
 def decode_or_problem(path: str, size: int, *, want_cnn: bool) -> Decoded | Problem:

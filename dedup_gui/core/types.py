@@ -110,7 +110,6 @@ class PairEvidence:
     tone_edit: bool = False  # the pictures differ by one global tone/colour curve (an edit, not other light)
     alignment: str | None = None  # "keypoints", or "dense": whole-picture alignment where keypoints were too few
     detail: bool = False  # decided on a larger decode than the 256-px thumbnail
-    inside: bool = False  # b is a larger picture (a screenshot, a window, a frame) that shows a in its photo box
     partial: bool = False  # the frames overlap and neither contains the other (two crops of one photo)
     via: str | None = None  # the group member b was matched through, when it was not compared with a directly
     on_demand: bool = False  # verified against the group's anchor while assembling, after matching a member
