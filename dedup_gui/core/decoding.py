@@ -20,11 +20,12 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from dedup_gui.core.formats import looks_like_image
 from dedup_gui.core.photobox import photo_box
+from dedup_gui.core.pixelkey import decoded_pixel_key
 from dedup_gui.core.types import ImageInfo, Problem, ProblemKind
 
 log = logging.getLogger("dedup_gui.decoding")
 
-DECODE_VERSION = 4  # bump when anything below changes the decoded output
+DECODE_VERSION = 5  # bump when anything below changes the decoded output
 MAX_PIXELS = 1 << 28  # 268 MP: above any camera; a 20,000 x 20,000 image is refused before decoding
 THUMB_SIDE = 256  # long side of the stored colour thumbnail
 CNN_SIDE = 224
@@ -56,7 +57,8 @@ class Decoded:
     thumb_jpeg: bytes  # colour thumbnail, long side THUMB_SIDE
     cnn: np.ndarray | None  # uint8 (CNN_SIDE, CNN_SIDE, 3) RGB, squashed; None unless asked for
     cnn_inner: np.ndarray | None  # the same for the photo inside a frame (screenshot, border), if one is seen
-    pixel_key: str | None  # same key = same displayed pixels (JPEG: scan data + orientation)
+    pixel_key: str | None  # same key = same displayed pixels (JPEG: scan data + orientation; lossless formats:
+    # the decoded pixels, so a PNG and a TIFF of the same pixels share it)
 
 
 class DecodeError(Exception):
@@ -251,7 +253,7 @@ def decode(path: str, size: int, *, want_cnn: bool) -> Decoded:
             sx, sy = work.width / thumb.width, work.height / thumb.height
             inner = work.crop((int(box[0] * sx), int(box[1] * sy), int(box[2] * sx), int(box[3] * sy)))
             cnn_inner = np.asarray(inner.resize((CNN_SIDE, CNN_SIDE), Image.Resampling.BILINEAR), dtype=np.uint8)
-    pixel_key = jpeg_pixel_key(data, orientation) if fmt == "JPEG" else None
+    pixel_key = jpeg_pixel_key(data, orientation) if fmt == "JPEG" else decoded_pixel_key(img)
     info = ImageInfo(width=w, height=h, format=fmt, taken=taken, camera=camera, uniform=uniform)
     return Decoded(path, info, gray, buf.getvalue(), cnn, cnn_inner, pixel_key)
 

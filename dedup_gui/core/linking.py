@@ -37,7 +37,8 @@ class Candidate:
 
 
 def pixel_links(contents: list[Content], ok: list[int]) -> Links:
-    """Contents whose decoded pixels are identical (JPEGs differing only in metadata)."""
+    """Contents whose displayed pixels are identical: JPEGs differing only in metadata, and lossless files of the
+    same pixels in any format (a PNG and a TIFF of one picture)."""
     by_key: dict[str, list[int]] = defaultdict(list)
     for i in ok:
         key = contents[i].pixel_key
@@ -47,14 +48,9 @@ def pixel_links(contents: list[Content], ok: list[int]) -> Links:
     for members in by_key.values():
         first = contents[members[0]]
         for j in members[1:]:
-            ev = PairEvidence(
-                first.paths[0],
-                contents[j].paths[0],
-                Tier.EXACT,
-                1.0,
-                "pixels",
-                description="same pixels, different metadata",
-            )
+            formats = sorted({c.info.format for c in (first, contents[j]) if c.info is not None})
+            what = f"same pixels, {' and '.join(formats)}" if len(formats) > 1 else "same pixels, different metadata"
+            ev = PairEvidence(first.paths[0], contents[j].paths[0], Tier.EXACT, 1.0, "pixels", description=what)
             links.append((members[0], j, ev))
     return links
 

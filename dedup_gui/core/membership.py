@@ -75,8 +75,14 @@ class Membership:
         for a, b, ev in links:
             if (a, b) in self.apart:
                 continue
-            target = self.evidence if ev.tier in tiers else self.rejected
-            target[(a, b)] = target[(b, a)] = ev
+            self._file(a, b, ev)
+
+    def _file(self, a: int, b: int, ev: PairEvidence) -> None:
+        """An admitted link joins; another shot contradicts; a copy link in exact mode says neither."""
+        if ev.tier in self._tiers:
+            self.evidence[(a, b)] = self.evidence[(b, a)] = ev
+        elif ev.tier is Tier.SIMILAR:
+            self.rejected[(a, b)] = self.rejected[(b, a)] = ev
 
     def admitted(self) -> list[Link]:
         """The links the mode admits (each once)."""
@@ -91,10 +97,7 @@ class Membership:
             found = self._oracle.link(i, j)
             if found is not None:
                 self._links.append(found)
-                if found[2].tier in self._tiers:
-                    self.evidence[(found[0], found[1])] = self.evidence[(found[1], found[0])] = found[2]
-                else:
-                    self.rejected[(found[0], found[1])] = self.rejected[(found[1], found[0])] = found[2]
+                self._file(*found)
             v = self._oracle.known(i, j)
         return v
 
