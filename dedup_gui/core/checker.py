@@ -56,8 +56,8 @@ def _open(v: verify.Verification) -> bool:
 
 
 def _unsure(v: verify.Verification) -> bool:
-    """A copy by the thumbnails of pictures short of detail: only a larger decode may confirm it."""
-    return v.verdict == "same-photo" and (v.plain or v.sparse)
+    """A copy or another shot by the thumbnails of pictures short of detail: only a larger decode may confirm it."""
+    return v.verdict != "different" and (v.plain or v.sparse)
 
 
 def _unsettled(v: verify.Verification) -> verify.Verification:

@@ -36,14 +36,17 @@ class PairOracle(Protocol):
     def link(self, i: int, j: int) -> Link | None: ...
 
 
-def contradicts(v: Verification) -> bool:
-    """A verdict that keeps two files out of one near group: another shot, or aligned and clearly different.
+def contradicts(v: Verification, tiers: frozenset[Tier]) -> bool:
+    """A verdict that keeps two files out of one group: aligned and clearly different, or another shot of the
+    scene where the mode groups copies only.
 
     A pair with no alignment at all says nothing either way; two crops (partial) are judged with the anchor.
     """
     if v.verdict == "same-photo" or v.partial:
         return False
-    return v.verdict == "similar" or v.overlap_ncc > -1
+    if v.verdict == "similar":
+        return Tier.SIMILAR not in tiers
+    return v.overlap_ncc > -1
 
 
 def holds(ev: PairEvidence, x: str) -> bool:
@@ -139,7 +142,8 @@ class Membership:
         if ev is not None:
             return False
         if v is not None:
-            return v.verdict == "same-photo" or (not contradicts(v) and self._looks_alike(i, j))
+            agrees = v.verdict == "same-photo" or (v.verdict == "similar" and Tier.SIMILAR in self._tiers)
+            return agrees or (not contradicts(v, self._tiers) and self._looks_alike(i, j))
         return self._looks_alike(i, j)
 
     def _holds(self, x: int, y: int) -> bool:

@@ -38,7 +38,7 @@ class VerifyThresholds:
     # burst frames >= 0.0086]: a copy is contained in the other image (crop) or contains it (border, screenshot)
     min_texture: int = 1500  # textured overlap pixels (at SIDE) local correlation needs to mean anything
     same_ncc: float = 0.9  # median local NCC of the aligned overlap for a copy [copies >= 0.98, negatives <= 0.29]
-    similar_ncc: float = 0.6  # median local NCC that still says "same scene"
+    similar_ncc: float = 0.6  # median local NCC that still says "same scene" (with enough consistent keypoints)
     max_changed: float = 0.12  # share of textured overlap that differs (watermark, caption bar) [copies <= 0.084]
     dense_keypoints: int = 64  # fewer keypoints in either picture: align from the whole picture too [copies that
     # need it: <= 42; repetitive look-alikes that many keypoints cannot align (chessboards): >= 87]
@@ -54,7 +54,7 @@ class VerifyThresholds:
 
 
 DEFAULT_THRESHOLDS = VerifyThresholds()
-VERSION = 3  # bump when the method changes: stored verdicts made by another version are ignored
+VERSION = 4  # bump when the method changes: stored verdicts made by another version are ignored
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,6 +314,14 @@ def _score(m: Measurements, th: VerifyThresholds) -> tuple[float, float, bool]:
     return min(pixels, _ramp(-m.protrusion, -th.max_protrusion, th.max_protrusion / 5)), pixels, plain
 
 
+def _same_scene(m: Measurements, th: VerifyThresholds) -> bool:
+    """Another shot of the same scene: a fit of many consistent keypoints, and an overlap that still correlates.
+    A handful of keypoints lines up any two road scenes or chessboards, so the count alone does not say it."""
+    if m.dense or m.inliers < th.similar_inliers or m.ncc < th.similar_ncc:
+        return False
+    return m.inliers >= 30 or m.inliers / max(m.matches, 1) >= th.min_inlier_ratio
+
+
 def classify(
     m: Measurements, fa: Features, fb: Features, thresholds: VerifyThresholds = DEFAULT_THRESHOLDS
 ) -> Verification:
@@ -337,7 +345,7 @@ def classify(
     lighting = not plain and score < 0.5 and m.tone > th.max_tone and _score(unlit, th)[1] >= 0.5
     if score >= 0.5:
         verdict = "same-photo"
-    elif lighting or m.inliers >= th.similar_inliers or (m.ncc >= th.similar_ncc and m.texture >= th.min_texture):
+    elif lighting or partial or _same_scene(m, th):
         verdict = "similar"
     else:
         verdict = "different"
