@@ -100,6 +100,8 @@ class PairChecker:
         self._features: dict[int, verify.Features | None] = {}
         self._verdicts: dict[Pair, verify.Verification] = {}
         self._plain: dict[int, bool] = {}
+        self._asked: set[Pair] = set()  # pairs already looked up in the store
+        self._decoded: dict[int, np.ndarray] = {}  # thumbnails decoded for `plain`, until their features exist
 
     def known(self, i: int, j: int) -> verify.Verification | None:
         """The verdict for the pair if it was verified in this scan or an earlier one (no new work)."""
@@ -115,15 +117,27 @@ class PairChecker:
             self._plain.update(
                 {k: k not in images or verify.detail_share(images[k]) < verify.PLAIN_DETAIL for k in chunk}
             )
+            # a plain picture is verified next: keep its thumbnail rather than decode it twice
+            self._decoded.update({k: img for k, img in images.items() if self._plain[k]})
         return {k: self._plain[k] for k in indices}
+
+    def trust(self, pairs: list[Pair]) -> None:
+        """Pairs accepted on their near-identical hashes (detailed pictures): remembered and stored as such."""
+        if pairs:
+            found = dict.fromkeys(pairs, verify.BY_HASHES)
+            self._verdicts.update(found)
+            self._cache.put([(i, j, v) for (i, j), v in found.items()])
 
     def remember(self, verdicts: dict[Pair, verify.Verification]) -> None:
         """Verdicts read elsewhere (all stored ones, when regrouping), so `known` answers for them."""
         self._verdicts.update(verdicts)
 
     def load(self, pairs: Iterable[Pair]) -> None:
-        """Read the stored verdicts of these pairs, so `known` answers for them."""
-        wanted = [p for p in {(min(i, j), max(i, j)) for i, j in pairs} if p not in self._verdicts]
+        """Read the stored verdicts of these pairs, so `known` answers for them (each pair is looked up once)."""
+        wanted = [
+            p for p in {(min(i, j), max(i, j)) for i, j in pairs} if p not in self._verdicts and p not in self._asked
+        ]
+        self._asked.update(wanted)
         for lo in range(0, len(wanted), 4096):
             self._verdicts.update(self._cache.get(wanted[lo : lo + 4096]))
 
@@ -195,7 +209,8 @@ class PairChecker:
         for lo in range(0, len(missing), _CHUNK):
             self._check()
             chunk = missing[lo : lo + _CHUNK]
-            images = self._thumbnails(chunk)
+            images = {k: self._decoded.pop(k) for k in chunk if k in self._decoded}
+            images |= self._thumbnails([k for k in chunk if k not in images])
             keys = [k for k in chunk if k in images]
             self._features.update(dict.fromkeys(chunk))
             self._features.update(zip(keys, pool.map(verify.features, [images[k] for k in keys]), strict=True))
@@ -229,7 +244,7 @@ class StoredVerdicts:
 
     def put(self, results: list[tuple[int, int, verify.Verification]]) -> None:
         rows = [(*self._ids(i, j), dataclasses.asdict(v)) for i, j, v in results]
-        self.verified += len(rows)
+        self.verified += sum(1 for _, _, v in results if not v.by_hashes)
         self._store.save_verdicts(rows, self._version)
 
 

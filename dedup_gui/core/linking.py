@@ -97,6 +97,7 @@ def confirm(
     """A tier for each candidate: near-identical hashes of detailed pictures directly, the rest by geometric
     verification (cached). Plain pictures (star fields, fog, documents) have close hashes without being copies."""
     links: Links = []
+    checker.load(found)  # every stored verdict of the candidates in one read
     trusted = _trusted_by_hashes(found, checker)
     for i, j in trusted:
         ev = hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)
@@ -111,10 +112,16 @@ def confirm(
 
 
 def _trusted_by_hashes(found: dict[tuple[int, int], Candidate], checker: PairChecker) -> set[tuple[int, int]]:
-    """Pairs whose hashes alone prove a copy: near-identical, and both pictures detailed."""
+    """Pairs whose hashes alone prove a copy: near-identical, and both pictures detailed. The decision is stored
+    with the verdicts, so a rescan need not look at the thumbnails again."""
     identical = [pair for pair, cand in found.items() if cand.hash_identical]
-    plain = checker.plain({k for pair in identical for k in pair})
-    return {(i, j) for i, j in identical if not plain[i] and not plain[j]}
+    known = {pair: checker.known(*pair) for pair in identical}
+    trusted = {pair for pair, v in known.items() if v is not None and v.by_hashes}
+    fresh = [pair for pair, v in known.items() if v is None]
+    plain = checker.plain({k for pair in fresh for k in pair})
+    new = [(i, j) for i, j in fresh if not plain[i] and not plain[j]]
+    checker.trust(new)
+    return trusted | set(new)
 
 
 def on_demand_link(

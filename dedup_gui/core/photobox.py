@@ -30,7 +30,8 @@ _EDGE_FILL = 0.6  # content along each edge just inside the box: a photo fills i
 _STEP = 10.0  # grey-level step (Sobel / 4) that makes an edge pixel
 _SIDE_RUN = 0.25  # a side is a straight edge run over at least this share of the picture's height or width
 _SIDE_COVER = 0.6  # share of a side's length the edge must cover
-_CANDIDATES = 8  # strongest edge columns (rows) tried as sides
+_CANDIDATES = 6  # strongest edge columns (rows) tried as sides
+_BUSY_BORDER = 0.6  # detail share of the picture's outer band above which it has no frame, chrome or bars
 
 
 def _longest_run(mask: np.ndarray) -> tuple[int, int]:
@@ -82,10 +83,16 @@ def _trim(content: np.ndarray, box: Box) -> Box:
 
 
 def _sized(shape: tuple[int, ...], box: Box) -> bool:
-    """Neither a sliver (a toolbar, a status bar) nor nearly the whole picture."""
+    """Neither a sliver (a toolbar, a status bar) nor nearly the whole picture, and not the part of a photo below
+    its sky: a framed picture touches at most two opposite edges of the frame (bars above and below it)."""
     h, w = shape[:2]
     left, top, right, bottom = box
     area = (bottom - top) * (right - left) / (h * w)
+    touches = (left <= 1, top <= 1, right >= w - 1, bottom >= h - 1)
+    if sum(touches) > 2 or (
+        sum(touches) == 2 and touches not in ((True, False, True, False), (False, True, False, True))
+    ):
+        return False
     return right - left >= _MIN_SIDE * w and bottom - top >= _MIN_SIDE * h and _MIN_AREA <= area <= _MAX_AREA
 
 
@@ -125,14 +132,17 @@ def _by_profiles(content: np.ndarray) -> Box | None:
 def _sides(edges: np.ndarray, need: int) -> list[int]:
     """Positions (columns of `edges`) whose longest edge run is at least `need` long, strongest first."""
     closed = cv2.morphologyEx(edges.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((max(3, need // 6), 1), np.uint8))
-    runs = [(_longest_run(closed[:, x] > 0), x) for x in range(closed.shape[1])]
-    strong = sorted(((e - s, x) for (s, e), x in runs if e - s >= need), reverse=True)
+    run = np.zeros(closed.shape[1], np.int32)
+    longest = np.zeros_like(run)
+    for row in closed:  # one vector step per row: the current run down each column, and its best
+        run = (run + 1) * row
+        np.maximum(longest, run, out=longest)
     picked: list[int] = []
-    for _, x in strong:  # one position per edge: its neighbours are the same edge
-        if all(abs(x - p) > 2 for p in picked):
-            picked.append(x)
-        if len(picked) == _CANDIDATES:
+    for x in np.argsort(-longest, kind="stable"):  # one position per edge: its neighbours are the same edge
+        if longest[x] < need or len(picked) == _CANDIDATES:
             break
+        if all(abs(int(x) - p) > 2 for p in picked):
+            picked.append(int(x))
     return picked
 
 
@@ -151,6 +161,9 @@ def _by_edges(gray: np.ndarray, detail: np.ndarray) -> Box | None:
     ys = sorted({0, h, *_sides(horizontal.T, round(_SIDE_RUN * w))})
     cum_v = np.vstack([np.zeros((1, w), np.int32), np.cumsum(vertical, axis=0, dtype=np.int32)])
     cum_h = np.hstack([np.zeros((h, 1), np.int32), np.cumsum(horizontal, axis=1, dtype=np.int32)])
+    area = np.zeros((h + 1, w + 1), np.int64)  # summed-area table of the detail mask
+    area[1:, 1:] = np.cumsum(np.cumsum(detail, axis=0), axis=1)
+    total = int(area[h, w])
 
     def cover_v(x: int, top: int, bottom: int) -> float | None:  # None: the picture's border
         if x in (0, w):
@@ -163,7 +176,9 @@ def _by_edges(gray: np.ndarray, detail: np.ndarray) -> Box | None:
         return float(cum_h[y, right] - cum_h[y, left]) / (right - left)
 
     best: tuple[float, Box] | None = None
-    for (left, right), (top, bottom) in itertools.product(itertools.combinations(xs, 2), itertools.combinations(ys, 2)):
+    spans_x = [(a, b) for a, b in itertools.combinations(xs, 2) if b - a >= _MIN_SIDE * w]
+    spans_y = [(a, b) for a, b in itertools.combinations(ys, 2) if b - a >= _MIN_SIDE * h]
+    for (left, right), (top, bottom) in itertools.product(spans_x, spans_y):
         box = (left, top, right, bottom)
         if not _sized(gray.shape, box):
             continue
@@ -176,7 +191,9 @@ def _by_edges(gray: np.ndarray, detail: np.ndarray) -> Box | None:
         real = [c for c in sides if c is not None]
         if len(real) < 2 or min(real) < _SIDE_COVER:
             continue
-        inside, outside = _contrast(detail, box)
+        size = (bottom - top) * (right - left)
+        inside_sum = int(area[bottom, right] - area[top, right] - area[bottom, left] + area[top, left])
+        inside, outside = inside_sum / size, (total - inside_sum) / max(h * w - size, 1)
         if inside < _MIN_DENSITY or outside > _OUTSIDE * inside:
             continue
         score = sum(real) / len(real) + 0.1 * len(real)
@@ -208,7 +225,7 @@ def photo_box(gray: np.ndarray) -> Box | None:
     ring = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
     far = np.abs(g - np.median(ring)) > _FAR
     box = _framed(far)
-    if box is not None and _sized(g.shape, box):
+    if box is not None:
         return box
     box = _by_profiles(far)
     if box is not None:
@@ -216,4 +233,23 @@ def photo_box(gray: np.ndarray) -> Box | None:
     mean = cv2.boxFilter(g, -1, (5, 5))
     detail = (cv2.boxFilter(g * g, -1, (5, 5)) - mean * mean) > _DETAIL_VAR
     detail = cv2.morphologyEx(detail.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8)) > 0
-    return _by_profiles(detail) or _by_edges(g, detail)
+    if _border_detail(detail) > _BUSY_BORDER:
+        return None  # detail right up to the picture's edges: a photo, not a photo inside chrome or a frame
+    box = _by_profiles(detail)
+    if box is not None:
+        return box
+    half = cv2.resize(g, (max(8, g.shape[1] // 2), max(8, g.shape[0] // 2)), interpolation=cv2.INTER_AREA)
+    small = _by_edges(half, cv2.resize(detail.astype(np.uint8), half.shape[::-1], interpolation=cv2.INTER_NEAREST) > 0)
+    if small is None:  # the sides found at half size, where the search is four times cheaper
+        return None
+    fy, fx = g.shape[0] / half.shape[0], g.shape[1] / half.shape[1]
+    left, top, right, bottom = small
+    return round(left * fx), round(top * fy), round(right * fx), round(bottom * fy)
+
+
+def _border_detail(detail: np.ndarray) -> float:
+    """Share of detail in the outer band (a twentieth of each side) of the picture."""
+    h, w = detail.shape
+    bh, bw = max(2, h // 20), max(2, w // 20)
+    band = np.concatenate([detail[:bh].ravel(), detail[-bh:].ravel(), detail[:, :bw].ravel(), detail[:, -bw:].ravel()])
+    return float(band.mean())

@@ -121,6 +121,10 @@ class Verification:
     detail: bool = False  # decided on larger decodes than the thumbnails
     keypoints: int = 0  # keypoints of the poorer of the two pictures
     sparse: bool = False  # a picture shows little detail at this size: a closer look may tell more
+    by_hashes: bool = False  # not verified: near-identical hashes of two detailed pictures (see linking)
+
+
+BY_HASHES = Verification("same-photo", 0, 0.0, 1.0, 1.0, 0, False, 0.0, "near-identical hashes", 1.0, by_hashes=True)
 
 
 def _to_gray(img: np.ndarray, side: int) -> np.ndarray:
