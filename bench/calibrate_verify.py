@@ -1,4 +1,8 @@
-"""Calibrate dedup_gui.core.verify on a ground-truth evaluation set: per-kind verdicts, measurement spreads, timing."""
+"""Calibrate dedup_gui.core.verify on ground-truth evaluation sets (give dev and dev-large: a threshold must hold
+on both): per-kind verdicts, measurement spreads, timing.
+
+Usage: python bench/calibrate_verify.py ../shared/evaldata/dev ../shared/evaldata/dev-large [--measures]
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from dedup_gui.core import verify
 
 log = logging.getLogger("dedup_gui.bench.calibrate_verify")
 SIDE = 256
-MEASURES = ("ncc", "changed", "protrusion", "residual", "inliers")
+MEASURES = ("ncc", "changed", "tone", "protrusion", "residual", "inliers")
 
 
 def load_thumb(path: Path) -> np.ndarray:
@@ -118,27 +122,16 @@ def print_table(by_kind: dict[str, list[Row]], order: list[str]) -> None:
         print(f"{kind:18s} {len(rs):4d} {counts} {100 * same:5.0f}%   {quantiles([r[4].score for r in rs])}{flag}")
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("root", nargs="?", type=Path, default=Path("/work/shared/evaldata/dev"), help="has truth.json")
-    ap.add_argument("--random", type=int, default=300, help="random cross-group / singleton negative pairs")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--variant-pairs", action="store_true", help="also verify variant-variant pairs in a group")
-    ap.add_argument("--measures", action="store_true", help="print min/p10/median/p90/max of each measurement")
-    ap.add_argument("--list", default="", help="comma-separated kinds whose pairs are printed one by one")
-    ap.add_argument("--dump", type=Path, help="write every pair's measurements to this JSON file")
-    args = ap.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    pillow_heif.register_heif_opener()
-
-    truth = json.loads((args.root / "truth.json").read_text())
+def calibrate(root: Path, args: argparse.Namespace) -> list[Row]:
+    """Verify one set's pairs and print its per-kind table (and the measurements, wrong pairs, timing)."""
+    truth = json.loads((root / "truth.json").read_text())
     broken = set(truth.get("broken", []))
     pairs = [
         p
         for p in build_pairs(truth, args.random, args.seed, args.variant_pairs)
         if p[1] not in broken and p[2] not in broken
     ]
-    feats, t_load, t_feat = load_features(args.root, {f for _, a, b in pairs for f in (a, b)})
+    feats, t_load, t_feat = load_features(root, {f for _, a, b in pairs for f in (a, b)})
 
     th = verify.DEFAULT_THRESHOLDS
     rows: list[Row] = []
@@ -147,7 +140,7 @@ def main() -> int:
         if a not in feats or b not in feats:
             continue
         t0, c0 = time.perf_counter(), time.process_time()
-        m = verify.measure(feats[a], feats[b], th)
+        m = verify.measure(feats[a], feats[b], th, dense=not args.keypoints_only)
         v = verify.classify(m, feats[a], feats[b], th)
         t_pair += time.perf_counter() - t0
         c_pair += time.process_time() - c0
@@ -157,7 +150,7 @@ def main() -> int:
     for r in rows:
         by_kind[r[0]].append(r)
     order = sorted(by_kind, key=lambda k: (k.startswith("neg:"), k == "similar", k))
-    print(f"\nthresholds: {th}\n")
+    print(f"\n== {root} ==\nthresholds: {th}\n")
     print_table(by_kind, order)
     if args.measures:
         for name in MEASURES:
@@ -173,6 +166,7 @@ def main() -> int:
                 f"{'WRONG ' if wrong else ''}{kind}: {a} | {b}\n    {v.verdict} score={v.score:.3f} "
                 f"inl={m.inliers}/{m.matches} ncc={m.ncc:.4f} changed={m.changed:.3f} tex={m.texture} "
                 f"prot={m.protrusion:.4f} res={m.residual:.3f} angle={m.angle:.2f} scale={m.scale:.3f} "
+                f"tone={m.tone:.3f} dense={m.dense} "
                 f"| {v.description}"
             )
 
@@ -194,6 +188,27 @@ def main() -> int:
         f"per image; pairs {len(rows)}: verify {1000 * t_pair / n_pair:.2f} ms wall, "
         f"{1000 * c_pair / n_pair:.2f} ms CPU per pair"
     )
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument(
+        "roots", nargs="+", type=Path, help="evaluation sets, each a folder with truth.json (dev, dev-large)"
+    )
+    ap.add_argument("--random", type=int, default=300, help="random cross-group / singleton negative pairs")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--variant-pairs", action="store_true", help="also verify variant-variant pairs in a group")
+    ap.add_argument("--measures", action="store_true", help="print min/p10/median/p90/max of each measurement")
+    ap.add_argument("--list", default="", help="comma-separated kinds whose pairs are printed one by one")
+    ap.add_argument("--dump", type=Path, help="write every pair's measurements to this JSON file")
+    ap.add_argument(
+        "--keypoints-only", action="store_true", help="no dense fallback (the scan uses it for strong candidates)"
+    )
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    pillow_heif.register_heif_opener()
+    rows = [row for root in args.roots for row in calibrate(root, args)]
     if args.dump:
         out = [
             {"kind": k, "a": a, "b": b, "verdict": v.verdict, "score": v.score}

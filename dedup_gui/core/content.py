@@ -27,6 +27,16 @@ class Content:
     queries: np.ndarray | None = None  # (m, dim): extra queries (rotations, the picture inside a frame)
 
 
+def best_cosine(a: Content, b: Content) -> float:
+    """Cosine of two contents, over their extra queries too (a rotated copy is close only to a rotated query)."""
+    assert a.vector is not None and b.vector is not None
+    best = float(a.vector @ b.vector)
+    for q, v in ((a.queries, b.vector), (b.queries, a.vector)):
+        if q is not None:
+            best = max(best, float((q @ v).max()))
+    return best
+
+
 def hash_evidence(a: Content, b: Content, tier: Tier) -> PairEvidence:
     """Evidence that b is a copy of a by their hashes, naming the transform that turns a into b."""
     assert a.phash is not None and b.phash is not None and a.dhash is not None and b.dhash is not None

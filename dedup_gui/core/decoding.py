@@ -22,11 +22,14 @@ from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from dedup_gui.core import exif as exiftools
 from dedup_gui.core import machine, rawfiles
 from dedup_gui.core.formats import looks_like_image
+from dedup_gui.core.photobox import photo_box
+from dedup_gui.core.pixelkey import decoded_pixel_key
 from dedup_gui.core.types import ImageInfo, Problem, ProblemKind
 
 log = logging.getLogger("dedup_gui.decoding")
 
-DECODE_VERSION = 4  # bump when anything below changes the decoded output (4: RAW, memory guard, zero runs)
+DECODE_VERSION = 6  # bump when anything below changes the decoded output (4: RAW, memory guard, zero runs;
+# 5: the photo box and any-format pixel keys; 6: both)
 MAX_PIXELS = 1 << 28  # 268 MP: above any camera; a 20,000 x 20,000 image is refused before decoding
 THUMB_SIDE = 256  # long side of the stored colour thumbnail
 CNN_SIDE = 224
@@ -59,7 +62,8 @@ class Decoded:
     thumb_jpeg: bytes  # colour thumbnail, long side THUMB_SIDE
     cnn: np.ndarray | None  # uint8 (CNN_SIDE, CNN_SIDE, 3) RGB, squashed; None unless asked for
     cnn_inner: np.ndarray | None  # the same for the photo inside a frame (screenshot, border), if one is seen
-    pixel_key: str | None  # same key = same displayed pixels (JPEG: scan data + orientation)
+    pixel_key: str | None  # same key = same displayed pixels (JPEG: scan data + orientation; lossless formats:
+    # the decoded pixels, so a PNG and a TIFF of the same pixels share it)
 
 
 class DecodeError(Exception):
@@ -305,11 +309,12 @@ def decode_memory(img: Image.Image, orientation: int) -> int:
     return w * h * per
 
 
-def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, int, str | None, str | None]:
-    """(RGB pixels upright, width and height as displayed, format, EXIF orientation, date taken, camera).
+def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, int, str | None, str | None, str | None]:
+    """(RGB pixels upright, width and height as displayed, format, EXIF orientation, date taken, camera, pixel key).
 
     JPEGs come out draft-reduced, RAWs as their preview or half size; everything else at full size, once the
-    memory it needs is known to fit.
+    memory it needs is known to fit. The pixel key is equal for files that display the same pixels (a JPEG's from
+    its compressed data; a lossless picture's from every decoded pixel; none for a RAW).
     """
     head = data[:16]
     raw_fmt = rawfiles.raw_format(data, os.path.splitext(path)[1])
@@ -318,7 +323,7 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
             pic = rawfiles.read_raw(data, raw_fmt, draft=(THUMB_SIDE, CNN_SIDE), budget=memory_budget())
         except rawfiles.RawError as exc:
             raise DecodeError(exc.kind, str(exc)) from exc
-        return pic.rgb, pic.width, pic.height, raw_fmt, 1, pic.taken, pic.camera
+        return pic.rgb, pic.width, pic.height, raw_fmt, 1, pic.taken, pic.camera, None
     if head[4:8] == b"ftyp":
         _register_heif()
     try:
@@ -352,6 +357,7 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
         img.load()
         if fmt != "HEIF":  # pillow-heif hands out pixels already rotated
             ImageOps.exif_transpose(img, in_place=True)  # in place: no copy of an upright image
+        pixel_key = jpeg_pixel_key(data, orientation) if fmt == "JPEG" else decoded_pixel_key(img)
         rgb = _to_rgb(img)
     except OSError as exc:
         msg = str(exc)
@@ -362,7 +368,7 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
         raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {exc}") from exc
     if orientation in (5, 6, 7, 8) and fmt != "HEIF":
         w, h = h, w
-    return rgb, w, h, fmt, orientation, taken, camera
+    return rgb, w, h, fmt, orientation, taken, camera, pixel_key
 
 
 def decode(path: str, size: int, *, want_cnn: bool) -> Decoded:
@@ -372,7 +378,7 @@ def decode(path: str, size: int, *, want_cnn: bool) -> Decoded:
 
 def decode_data(path: str, data: bytes, *, want_cnn: bool) -> Decoded:
     """decode() of a file's bytes, already read."""
-    rgb, w, h, fmt, orientation, taken, camera = _open_upright(path, data)
+    rgb, w, h, fmt, _, taken, camera, pixel_key = _open_upright(path, data)
     work = working_image(rgb)
     thumb = work.resize(fit_within(rgb.size, THUMB_SIDE), Image.Resampling.BILINEAR)
     gray = np.asarray(thumb.convert("L").resize((GRAY_SIDE, GRAY_SIDE), Image.Resampling.BILINEAR), dtype=np.uint8)
@@ -382,12 +388,11 @@ def decode_data(path: str, data: bytes, *, want_cnn: bool) -> Decoded:
     cnn = cnn_inner = None
     if want_cnn:
         cnn = np.asarray(work.resize((CNN_SIDE, CNN_SIDE), Image.Resampling.BILINEAR), dtype=np.uint8)
-        box = framed_content_box(np.asarray(thumb.convert("L"), dtype=np.float32))
+        box = photo_box(np.asarray(thumb.convert("L"), dtype=np.float32))
         if box is not None:
             sx, sy = work.width / thumb.width, work.height / thumb.height
             inner = work.crop((int(box[0] * sx), int(box[1] * sy), int(box[2] * sx), int(box[3] * sy)))
             cnn_inner = np.asarray(inner.resize((CNN_SIDE, CNN_SIDE), Image.Resampling.BILINEAR), dtype=np.uint8)
-    pixel_key = jpeg_pixel_key(data, orientation) if fmt == "JPEG" else None
     info = ImageInfo(width=w, height=h, format=fmt, taken=taken, camera=camera, uniform=uniform)
     return Decoded(path, info, gray, buf.getvalue(), cnn, cnn_inner, pixel_key)
 
@@ -409,41 +414,6 @@ def working_image(rgb: Image.Image) -> Image.Image:
     long, short = max(rgb.size), min(rgb.size)
     factor = min(long // need_long, short // need_short)
     return rgb.reduce(factor) if factor >= 2 else rgb
-
-
-def _longest_run(mask: np.ndarray) -> tuple[int, int]:
-    """[start, end) of the longest run of True."""
-    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    if len(edges) == 0:
-        return 0, 0
-    starts, ends = edges[::2], edges[1::2]
-    k = int(np.argmax(ends - starts))
-    return int(starts[k]), int(ends[k])
-
-
-def framed_content_box(gray: np.ndarray) -> tuple[int, int, int, int] | None:
-    """The box of a picture shown inside a plain frame (phone screenshot, letterbox, border), or None.
-
-    A screenshot of a photo embeds so differently from the photo that its neighbours never include it; the box
-    lets the embedding stage also query with the picture inside. Only a frame that is mostly one flat colour
-    counts, so ordinary photos (dark sky, white wall) are left alone.
-    """
-    h, w = gray.shape
-    ring = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    far = np.abs(gray - np.median(ring)) > 20
-    top, bottom = _longest_run(far.mean(axis=1) >= 0.5)
-    if bottom - top < h * 0.2:
-        return None
-    left, right = _longest_run(far[top:bottom].mean(axis=0) >= 0.5)
-    area = (bottom - top) * (right - left) / (h * w)
-    if not 0.15 <= area <= 0.85:
-        return None
-    outside = far.copy()
-    outside[top:bottom, left:right] = False
-    if outside.sum() > 0.25 * (h * w - (bottom - top) * (right - left)):
-        return None
-    return left, top, right, bottom
 
 
 def decode_or_problem(path: str, size: int, *, want_cnn: bool, data: bytes | None = None) -> Decoded | Problem:

@@ -29,6 +29,7 @@ MOMENT = 60  # seconds: another shot this close in time was taken "a moment" lat
 SCREENSHOT_EXTRA = 0.2  # a PNG showing 20 %+ more than the photo around it is a screenshot of it (phone status
 # bars, app chrome); a border added by an editor is usually a few percent
 COMPRESSED = 0.8  # same pixels in a file under 80 % of the keeper's: saved again at a lower quality
+STRAIGHTENED = 0.3  # degrees: a copy turned by this much or more was straightened (copies measure under 0.1)
 PHONE_ASPECT = 1.7  # a screen taller than 16:9.5 is a phone's
 
 FORMAT_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "HEIF": "HEIC", "WEBP": "WebP", "TIFF": "TIFF", "GIF": "GIF"}
@@ -81,14 +82,21 @@ class _Facts:
     crop: float | None  # share of the keeper's picture the copy leaves out
     extra: float | None  # share of the copy that is not the keeper's picture (border, screenshot chrome)
     through: str | None  # the member the match went through, when not direct
+    angle: float | None  # degrees the copy is turned beyond the 90-degree steps (straightened)
+    overlay: float | None  # share of the picture covered by something added (text, a logo, a box)
+    tone_edit: bool  # colours or brightness changed by one curve over the whole picture
 
     @staticmethod
     def of(ev: PairEvidence) -> _Facts:
         text = ev.description
+        via = ev.via.rsplit("/", 1)[-1] if ev.via else None
         return _Facts(
             crop=_field(ev, "crop", _percent(r"cropped (\d+) %", text)),
             extra=_field(ev, "extra", _percent(r"(\d+) % extra around", text)),
-            through=_field(ev, "through", _match(r"matched through (.+)$", text)),
+            through=via or _match(r"matched through (.+)$", text),
+            angle=ev.angle,
+            overlay=ev.overlay,
+            tone_edit=ev.tone_edit,
         )
 
 
@@ -170,10 +178,16 @@ def _changes(ev: PairEvidence, facts: _Facts) -> tuple[Phrase, ...]:
     out: list[Phrase] = []
     if ev.transform in TRANSFORM_WORDS:
         out.append(Phrase(TRANSFORM_WORDS[ev.transform]))
+    if facts.angle is not None and abs(facts.angle) >= STRAIGHTENED:
+        out.append(Phrase("straightened {degrees:.1f}°", {"degrees": abs(facts.angle)}))
     if facts.crop is not None and facts.crop >= 0.01:
         out.append(Phrase("cropped {percent} %", {"percent": round(100 * facts.crop)}))
     if facts.extra is not None and 0.01 <= facts.extra < SCREENSHOT_EXTRA:
         out.append(Phrase("with a border"))
+    if facts.overlay is not None and facts.overlay >= 0.01:
+        out.append(Phrase("with text or a logo added"))
+    if facts.tone_edit:
+        out.append(Phrase("colours or brightness changed"))
     if facts.through:
         out.append(Phrase("matched through {name}", {"name": facts.through}))
     return tuple(out)

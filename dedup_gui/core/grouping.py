@@ -1,16 +1,17 @@
 """Turns confirmed pairs into groups without chaining unrelated photos (the keeper rules live in `keeper`).
 
 The rule: a group is a star. Its anchor is the member with the most confirmed links (the original, usually); every
-other member is confirmed against the anchor directly, and no two members may be incompatible (clearly different
-by their own comparison). So A~B~C where A and C differ never puts A and C together: whichever joins B first
-stays, the other is left out of that group.
+other member is confirmed against the anchor (directly, or verified on demand when it was matched through another
+member), and no two members may be incompatible (clearly different by their own comparison). So A~B~C where A and C
+differ never puts A and C together: whichever joins B first stays, the other is left out of that group.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,26 +21,51 @@ class Link:
     a: int
     b: int
     strength: float
+    a_holds_b: bool = True  # a shows all of b (b is a copy or a crop of a, not a picture with more around it)
+    b_holds_a: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Star:
+    """One group: its anchor, its members (anchor first), and for a member that is not linked to the anchor
+    directly, the member it was reached through."""
+
+    anchor: int
+    members: list[int]
+    via: dict[int, int] = field(default_factory=dict)
+
+
+Compatible = Callable[[int, int, int], bool]  # (anchor, u, member): may u join the anchor's group beside member?
 
 
 def star_groups(
     n: int,
     links: Iterable[Link],
-    compatible: Callable[[int, int], bool],
+    compatible: Compatible,
     anchor_rank: Callable[[int], tuple],
-) -> list[tuple[int, list[int]]]:
-    """Groups of node ids as (anchor, members including the anchor), largest connected structures first.
+    confirm: Callable[[int, int], bool] | None = None,
+) -> list[Star]:
+    """Groups of node ids, largest connected structures first.
 
-    `anchor_rank` breaks ties between equally connected anchors (higher is better: the proposed keeper).
+    The anchor is the photo itself rather than a frame around it or a crop of it: the node with the most copies
+    in the same framing (a screenshot or a bordered copy shows every other member inside its frame, a crop shows
+    less than all of them); then the best connected; then the one that shows all of the most others; then
+    `anchor_rank` (higher is better: the proposed keeper).
+
+    `confirm(anchor, u)`, when given, admits a node linked only to another member: it says whether u is the same
+    photo as the anchor too (verifying the pair on demand). Without it a group holds the anchor's links only.
     """
     adj: dict[int, dict[int, float]] = defaultdict(dict)
+    holds: set[tuple[int, int]] = set()
     for link in links:
         if link.a == link.b:
             continue
         best = max(link.strength, adj[link.a].get(link.b, float("-inf")))
         adj[link.a][link.b] = best
         adj[link.b][link.a] = best
-    groups: list[tuple[int, list[int]]] = []
+        holds |= {(link.a, link.b)} if link.a_holds_b else set()
+        holds |= {(link.b, link.a)} if link.b_holds_a else set()
+    groups: list[Star] = []
     seen: set[int] = set()
     for start in sorted(adj):  # one connected component at a time: the greedy choice never looks further
         if start in seen:
@@ -51,27 +77,52 @@ def star_groups(
                     component.add(u)
                     todo.append(u)
         seen |= component
-        groups += _stars_in(component, adj, compatible, anchor_rank)
+        groups += _stars_in(component, adj, holds, compatible, anchor_rank, confirm)
     return groups
 
 
 def _stars_in(
     free: set[int],
     adj: dict[int, dict[int, float]],
-    compatible: Callable[[int, int], bool],
+    holds: set[tuple[int, int]],
+    compatible: Compatible,
     anchor_rank: Callable[[int], tuple],
-) -> list[tuple[int, list[int]]]:
-    """Stars of one connected component: take the best-connected anchor, its compatible neighbours, repeat."""
-    groups: list[tuple[int, list[int]]] = []
+    confirm: Callable[[int, int], bool] | None,
+) -> list[Star]:
+    """Stars of one connected component: take the anchor, its compatible neighbours, then (with `confirm`) the
+    nodes linked to those neighbours that the anchor confirms; repeat with what is left."""
+    groups: list[Star] = []
     while free:
-        anchor = max(free, key=lambda v: (sum(1 for u in adj[v] if u in free), anchor_rank(v), -v))
-        members = [anchor]
-        for u, _ in sorted(((u, s) for u, s in adj[anchor].items() if u in free), key=lambda t: (-t[1], t[0])):
-            if all(compatible(u, m) for m in members[1:]):
-                members.append(u)
+
+        def key(v: int) -> tuple:
+            near = [u for u in adj[v] if u in free]
+            same = sum(1 for u in near if (v, u) in holds and (u, v) in holds)
+            return (same, len(near), sum(1 for u in near if (v, u) in holds), anchor_rank(v), -v)
+
+        anchor = max(free, key=key)
+        members, via = [anchor], {}
+        # the anchor's own links first (strongest first), then links reached through a member
+        queue = [(0, -s, u, anchor) for u, s in adj[anchor].items() if u in free]
+        heapq.heapify(queue)
+        tried = {anchor}
+        while queue:
+            _, _, u, through = heapq.heappop(queue)
+            if u in tried:
+                continue
+            tried.add(u)
+            if not all(compatible(anchor, u, m) for m in members[1:]):
+                continue
+            if through != anchor:
+                if confirm is None or not confirm(anchor, u):
+                    continue
+                via[u] = through
+            members.append(u)
+            for w, s in adj[u].items():
+                if w in free and w not in tried:
+                    heapq.heappush(queue, (1, -s, w, u))
         if len(members) < 2:
             free.discard(anchor)
             continue
         free.difference_update(members)
-        groups.append((anchor, members))
+        groups.append(Star(anchor, members, via))
     return groups

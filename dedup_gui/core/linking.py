@@ -12,43 +12,24 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Protocol
 
 import numpy as np
 
 from dedup_gui.core import verify
+from dedup_gui.core.checker import PairChecker
 from dedup_gui.core.config import ScanConfig
-from dedup_gui.core.content import Content, hash_evidence
-from dedup_gui.core.hashing import hamming
+from dedup_gui.core.content import Content, best_cosine, hash_evidence
+from dedup_gui.core.hashing import best_transform, hamming
 from dedup_gui.core.index import dihedral_hash_pairs, embedding_pairs
 from dedup_gui.core.types import PairEvidence, Tier
-from dedup_gui.core.verify_batches import cluster_ids, verify_in_batches
 
 log = logging.getLogger("dedup_gui.linking")
 
 # Bump when candidates or tiers change for the same inputs: a rescan reuses stored links only of the same version.
-MATCH_VERSION = 1
+MATCH_VERSION = 2  # 2: hash matches verified, on-demand links, any-angle and dense verification
 
 Links = list[tuple[int, int, PairEvidence]]
-Thumbnails = Callable[[list[int]], dict[int, np.ndarray]]  # content indices -> RGB thumbnails
-
-
-class VerdictCache(Protocol):
-    """Verification results kept between scans, keyed by content-index pairs of this scan."""
-
-    def get(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], verify.Verification]: ...
-
-    def put(self, results: list[tuple[int, int, verify.Verification]]) -> None: ...
-
-
-class NoVerdictCache:
-    def get(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], verify.Verification]:
-        return {}
-
-    def put(self, results: list[tuple[int, int, verify.Verification]]) -> None:
-        return None
 
 
 @dataclass
@@ -59,7 +40,8 @@ class Candidate:
 
 
 def pixel_links(contents: list[Content], ok: list[int]) -> Links:
-    """Contents whose decoded pixels are identical (JPEGs differing only in metadata)."""
+    """Contents whose displayed pixels are identical: JPEGs differing only in metadata, and lossless files of the
+    same pixels in any format (a PNG and a TIFF of one picture)."""
     by_key: dict[str, list[int]] = defaultdict(list)
     for i in ok:
         key = contents[i].pixel_key
@@ -69,14 +51,9 @@ def pixel_links(contents: list[Content], ok: list[int]) -> Links:
     for members in by_key.values():
         first = contents[members[0]]
         for j in members[1:]:
-            ev = PairEvidence(
-                first.paths[0],
-                contents[j].paths[0],
-                Tier.EXACT,
-                1.0,
-                "pixels",
-                description="same pixels, different metadata",
-            )
+            formats = sorted({c.info.format for c in (first, contents[j]) if c.info is not None})
+            what = f"same pixels, {' and '.join(formats)}" if len(formats) > 1 else "same pixels, different metadata"
+            ev = PairEvidence(first.paths[0], contents[j].paths[0], Tier.EXACT, 1.0, "pixels", description=what)
             links.append((members[0], j, ev))
     return links
 
@@ -122,69 +99,76 @@ def _count(queries: np.ndarray | None) -> int:
 
 
 def confirm(
-    contents: list[Content],
-    config: ScanConfig,
-    found: dict[tuple[int, int], Candidate],
-    thumbnails: Thumbnails,
-    check: Callable[[], None],
-    cache: VerdictCache,
+    contents: list[Content], config: ScanConfig, found: dict[tuple[int, int], Candidate], checker: PairChecker
 ) -> Links:
-    """A tier for each candidate: hash-identical pairs directly, the rest by geometric verification (cached)."""
+    """A tier for each candidate: near-identical hashes of detailed pictures directly, the rest by geometric
+    verification (cached). Plain pictures (star fields, fog, documents) have close hashes without being copies."""
     links: Links = []
-    to_verify = [(pair, cand) for pair, cand in found.items() if not cand.hash_identical]
-    for (i, j), cand in found.items():
-        if cand.hash_identical:
-            ev = hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)
-            links.append((i, j, _with_cosine(ev, cand.cosine)))
-    known = cache.get([pair for pair, _ in to_verify])
-    for (i, j), cand in to_verify:
-        if (i, j) in known:
-            link = _tier(contents, i, j, cand, known[(i, j)], config)
-            if link is not None:
-                links.append((i, j, link))
-    to_verify = [(pair, cand) for pair, cand in to_verify if pair not in known]
-    if not to_verify:
-        return links
-    # Features are made on demand and dropped when no pending pair needs them (10 GB at 100,000 photos if all
-    # were kept): see verify_batches.
-    cands = dict(to_verify)
-    clusters = cluster_ids([c.vector for c in contents])
-    with ThreadPoolExecutor(max(1, config.workers)) as pool:
-
-        def make_features(items: list[int]) -> dict[int, verify.Features]:
-            made: dict[int, verify.Features] = {}
-            for lo in range(0, len(items), 256):
-                images = thumbnails(items[lo : lo + 256])
-                keys = [k for k in items[lo : lo + 256] if k in images]
-                made.update(zip(keys, pool.map(verify.features, [images[k] for k in keys]), strict=True))
-            return made
-
-        counts: dict[str, int] = {}
-        batches = verify_in_batches(
-            list(cands), clusters, make_features, verify.verify_features, pool, check=check, size_of=_nbytes,
-            counts=counts,
-        )  # fmt: skip
-        for results in batches:
-            for i, j, v in results:
-                link = _tier(contents, i, j, cands[(i, j)], v, config)
-                if link is not None:
-                    links.append((i, j, link))
-            cache.put(results)
-    made, images = counts.get("made", 0), counts.get("images", 0)
-    log.info("verified %d pairs of %d images: features made %d times", len(cands), images, made)
+    checker.load(found)  # every stored verdict of the candidates in one read
+    trusted = _trusted_by_hashes(found, checker)
+    for i, j in trusted:
+        ev = hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)
+        links.append((i, j, _with_cosine(ev, found[(i, j)].cosine)))
+    strong = {p for p, c in found.items() if c.hash_close or (c.cosine or 0.0) >= config.similar_cosine}
+    verdicts = checker.verdicts([pair for pair in found if pair not in trusted], dense=strong)
+    for (i, j), v in verdicts.items():
+        link = _tier(contents, i, j, found[(i, j)], v, config)
+        if link is not None:
+            links.append((i, j, link))
     return links
 
 
-def _nbytes(f: verify.Features) -> int:
-    return int(f.gray.nbytes + f.points.nbytes + f.descriptors.nbytes)
+def _trusted_by_hashes(found: dict[tuple[int, int], Candidate], checker: PairChecker) -> set[tuple[int, int]]:
+    """Pairs whose hashes alone prove a copy: near-identical, and both pictures detailed. The decision is stored
+    with the verdicts, so a rescan need not look at the thumbnails again."""
+    identical = [pair for pair, cand in found.items() if cand.hash_identical]
+    known = {pair: checker.known(*pair) for pair in identical}
+    trusted = {pair for pair, v in known.items() if v is not None and v.by_hashes}
+    fresh = [pair for pair, v in known.items() if v is None]
+    plain = checker.plain({k for pair in fresh for k in pair})
+    new = [(i, j) for i, j in fresh if not plain[i] and not plain[j]]
+    checker.trust(new)
+    return trusted | set(new)
+
+
+def on_demand_link(
+    contents: list[Content], config: ScanConfig, checker: PairChecker, i: int, j: int
+) -> tuple[int, int, PairEvidence] | None:
+    """Verify a pair no candidate search proposed (assembly asks: a copy of a member, against the anchor)."""
+    i, j = min(i, j), max(i, j)
+    v = checker.verdicts([(i, j)], dense={(i, j)}).get((i, j))
+    if v is None:
+        return None
+    a, b = contents[i], contents[j]
+    cand = Candidate(cosine=best_cosine(a, b) if a.vector is not None and b.vector is not None else None)
+    if a.phash is not None and b.phash is not None and a.dhash is not None and b.dhash is not None:
+        _, dp, dd = best_transform(a.phash, b.phash, a.dhash, b.dhash)
+        cand.hash_close = dp <= config.hashes.phash and dd <= config.hashes.dhash
+    link = _tier(contents, i, j, cand, v, config)
+    return None if link is None else (i, j, replace(link, on_demand=True))
+
+
+class OnDemandLinks:
+    """What assembly may ask the checker: verdicts already known, and links verified on demand."""
+
+    def __init__(self, contents: list[Content], config: ScanConfig, checker: PairChecker) -> None:
+        self._contents, self._config, self._checker = contents, config, checker
+
+    def known(self, i: int, j: int) -> verify.Verification | None:
+        return self._checker.known(i, j)
+
+    def link(self, i: int, j: int) -> tuple[int, int, PairEvidence] | None:
+        return on_demand_link(self._contents, self._config, self._checker, i, j)
 
 
 def _tier(
     contents: list[Content], i: int, j: int, cand: Candidate, v: verify.Verification, config: ScanConfig
 ) -> PairEvidence | None:
-    """The verification decides; close hashes are trusted when the thumbnails are too plain to verify."""
+    """The verification decides (close hashes never overrule it: look-alike series have them too)."""
     a, b = contents[i], contents[j]
     cos = f", cosine {cand.cosine:.2f}" if cand.cosine is not None else ""
+    if v.verdict == "same-photo" and v.plain and not cand.hash_close:
+        return None  # a plain picture lines up with many: its tone curve alone, without close hashes, proves nothing
     if v.verdict == "same-photo":
         text = (v.description or "same photo") + cos
         return PairEvidence(
@@ -196,22 +180,38 @@ def _tier(
             cosine=cand.cosine,
             transform=_transform(v),
             description=text,
+            **_facts(v),
         )
-    if v.verdict == "similar":
-        if cand.hash_close or (cand.cosine or 0.0) >= config.similar_cosine:
-            return PairEvidence(
-                a.paths[0],
-                b.paths[0],
-                Tier.SIMILAR,
-                round(v.score, 3),
-                "geometry",
-                cosine=cand.cosine,
-                description=f"another shot of the same scene{cos}",
-            )
-        return None
-    if cand.hash_close:
-        return _with_cosine(hash_evidence(a, b, Tier.SAME_PHOTO), cand.cosine)
+    near = v.partial or v.lighting or cand.hash_close or (cand.cosine or 0.0) >= config.similar_cosine
+    if v.verdict == "similar" and near:
+        what = "the same photo cropped two ways (the frames overlap in part)" if v.partial else "another shot"
+        what = "the same view in other light" if v.lighting else what
+        return PairEvidence(
+            a.paths[0],
+            b.paths[0],
+            Tier.SIMILAR,
+            round(v.score, 3),
+            "geometry",
+            cosine=cand.cosine,
+            description=f"{what} of the same scene{cos}" if not v.partial else f"{what}{cos}",
+            **_facts(v),
+        )
     return None
+
+
+def _facts(v: verify.Verification) -> dict:
+    """The structured evidence fields a verification establishes."""
+    crop, extra = round(v.uncovered_a, 3), round(v.uncovered_b, 3)
+    return {
+        "crop": crop if crop >= 0.01 else None,
+        "extra": extra if extra >= 0.01 else None,
+        "partial": v.partial,
+        "angle": v.tilt if abs(v.tilt) >= 0.3 else None,
+        "overlay": v.overlay or None,
+        "tone_edit": v.tone_edit,
+        "alignment": "dense" if v.dense else "keypoints",
+        "detail": v.detail,
+    }
 
 
 def _transform(v: verify.Verification) -> str | None:
@@ -229,10 +229,9 @@ def _with_cosine(ev: PairEvidence, cosine: float | None) -> PairEvidence:
 def find_links(
     contents: list[Content],
     config: ScanConfig,
-    thumbnails: Thumbnails,
+    checker: PairChecker,
     *,
     check: Callable[[], None] = lambda: None,
-    cache: VerdictCache | None = None,
 ) -> Links:
     """Every confirmed link between contents, each with its tier and evidence."""
     ok = [i for i, c in enumerate(contents) if c.info is not None]
@@ -240,10 +239,11 @@ def find_links(
     twins = {(min(i, j), max(i, j)) for i, j, _ in links}
     found = {p: c for p, c in candidates(contents, config, check).items() if p not in twins}
     if not config.embeddings:
-        # hashes alone: close hashes are the evidence, nothing is verified
-        return links + [
-            (i, j, hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO))
-            for (i, j), c in found.items()
-            if c.hash_close
-        ]
-    return links + confirm(contents, config, found, thumbnails, check, cache or NoVerdictCache())
+        # hashes alone: close hashes are the evidence; only pairs with a plain picture are verified
+        close = {pair: c for pair, c in found.items() if c.hash_close}
+        plain = checker.plain({k for pair in close for k in pair})
+        checked = {pair: c for pair, c in close.items() if plain[pair[0]] or plain[pair[1]]}
+        trusted = [(i, j) for i, j in close if (i, j) not in checked]
+        links += [(i, j, hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)) for i, j in trusted]
+        return links + confirm(contents, config, checked, checker)
+    return links + confirm(contents, config, found, checker)

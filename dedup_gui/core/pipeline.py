@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import logging
 import os
 import time
@@ -17,16 +16,16 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image
 
-from dedup_gui.core import contenthash, scanning, verify
+from dedup_gui.core import contenthash, scanning
 from dedup_gui.core.assemble import apart_pairs, build_groups
+from dedup_gui.core.checker import PairChecker, StoredVerdicts, content_sources, stored_thumbnails, verdict_version
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content
 from dedup_gui.core.decode_pool import decode_all
 from dedup_gui.core.embedding import MODEL_ID
 from dedup_gui.core.embedding_runner import EmbeddingRunner, queries_id, want_rotations
-from dedup_gui.core.linking import MATCH_VERSION, find_links
+from dedup_gui.core.linking import MATCH_VERSION, OnDemandLinks, find_links
 from dedup_gui.core.progress import (
     PREPARING_MODEL,
     Cancelled,
@@ -50,6 +49,7 @@ from dedup_gui.core.types import (
     ScanStats,
     ScanStatus,
 )
+from dedup_gui.core.verify_batches import cluster_ids
 from dedup_gui.core.worker import ANALYSIS_VERSION, Analysed
 
 log = logging.getLogger("dedup_gui.pipeline")
@@ -125,19 +125,26 @@ def run_scan(
             reuse = _decode(state, contents, reuse=previous is not None)
         with state.stage(Stage.MATCHING):
             state.emit(ProgressEvent(Stage.MATCHING, 0, None))
+            cache = StoredVerdicts(store, contents)
+            checker = PairChecker(
+                stored_thumbnails(store, contents),
+                cache,
+                sources=content_sources(contents),
+                workers=config.workers,
+                check=state.cancel.check,
+                clusters=cluster_ids([c.vector for c in contents]),
+            )
             if reuse and previous is not None:
                 links = _stored_links(state, previous, contents)
             else:
-                cache = StoredVerdicts(store, contents)
-                links = find_links(
-                    contents, config, _thumbnail_loader(store, contents), check=state.cancel.check, cache=cache
-                )
-                state.verified = cache.verified
+                links = find_links(contents, config, checker, check=state.cancel.check)
             state.emit(ProgressEvent(Stage.MATCHING, 1, 1))
         with state.stage(Stage.GROUPING):
             not_dups = store.not_duplicates()  # every file's content hash is read only when there are some
             apart = apart_pairs(contents, store.full_hashes() if not_dups else {}, not_dups)
-            groups = build_groups(contents, links, records, config, apart)
+            oracle = OnDemandLinks(contents, config, checker) if config.embeddings else None
+            groups = build_groups(contents, links, records, config, apart, oracle)
+            state.verified = cache.verified
             _hash_members(state, groups)
     except Cancelled:
         status = ScanStatus.CANCELLED
@@ -413,11 +420,6 @@ def _save_vectors(
     state.embedded += len(done)
 
 
-def _verdict_version() -> str:
-    thresholds = hashlib.sha1(repr(verify.DEFAULT_THRESHOLDS).encode()).hexdigest()[:12]
-    return f"{verify.VERSION}:{thresholds}"
-
-
 def _inputs_key(state: ScanState, records: list[FileRecord]) -> str:
     """A digest of everything a scan's links depend on: every file as walked (path, size, date, inode) and the
     matching settings and algorithm versions. A rescan with the same digest as a completed scan reuses its links
@@ -425,7 +427,7 @@ def _inputs_key(state: ScanState, records: list[FileRecord]) -> str:
     rules and "not duplicates" are applied afresh."""
     c = state.config
     settings = (c.embeddings, c.mode is Mode.EXACT, state.rotations, c.hashes, c.min_cosine, c.similar_cosine)
-    versions = (MODEL_ID, ANALYSIS_VERSION, contenthash.HASH_VERSION, _verdict_version(), MATCH_VERSION)
+    versions = (MODEL_ID, ANALYSIS_VERSION, contenthash.HASH_VERSION, verdict_version(), MATCH_VERSION)
     digest = hashlib.sha1(repr((settings, versions)).encode())
     for r in sorted(records, key=lambda r: r.path):
         digest.update(f"{r.path}\0{r.size}\0{r.mtime_ns}\0{r.inode}\n".encode("utf-8", "surrogateescape"))
@@ -453,45 +455,6 @@ def _stored_links(state: ScanState, scan_id: int, contents: list[Content]) -> li
             q = next((extra[f] for f in c.file_ids if f in extra), None)
             c.queries = None if q is None else q.reshape(-1, len(c.vector))
     return links
-
-
-class StoredVerdicts:
-    """Verification results in the store, keyed by the files' ids; dropped when either file changes."""
-
-    def __init__(self, store: Store, contents: list[Content]) -> None:
-        self._store = store
-        self._contents = contents
-        self._version = _verdict_version()
-        self.verified = 0
-
-    def _ids(self, i: int, j: int) -> tuple[int, int]:
-        return self._contents[i].file_ids[0], self._contents[j].file_ids[0]
-
-    def get(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], verify.Verification]:
-        by_ids = {self._ids(i, j): (i, j) for i, j in pairs}
-        stored = self._store.verdicts(by_ids, self._version, lambda v: verify.Verification(**v))
-        return {by_ids[k]: v for k, v in stored.items()}
-
-    def put(self, results: list[tuple[int, int, verify.Verification]]) -> None:
-        rows = [(*self._ids(i, j), dataclasses.asdict(v)) for i, j, v in results]
-        self.verified += len(rows)
-        self._store.save_verdicts(rows, self._version)
-
-
-def _thumbnail_loader(store: Store, contents: list[Content]) -> Callable[[list[int]], dict[int, np.ndarray]]:
-    """Thumbnails made by the scan's one decode, read back from the store for verification."""
-
-    def load(indices: list[int]) -> dict[int, np.ndarray]:
-        blobs = store.thumbnails([contents[i].file_ids[0] for i in indices])
-        out = {}
-        for i in indices:
-            blob = blobs.get(contents[i].file_ids[0])
-            if blob is not None:
-                with Image.open(io.BytesIO(blob)) as img:
-                    out[i] = np.asarray(img.convert("RGB"))
-        return out
-
-    return load
 
 
 def _problems(found: list[Problem], contents: list[Content]) -> list[Problem]:

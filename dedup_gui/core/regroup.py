@@ -8,14 +8,17 @@ from dataclasses import replace
 import numpy as np
 
 from dedup_gui.core.assemble import apart_pairs, build_groups
+from dedup_gui.core.checker import PairChecker, StoredVerdicts, content_sources, stored_thumbnails
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content
 from dedup_gui.core.embedding import MODEL_ID
 from dedup_gui.core.embedding_runner import queries_id
 from dedup_gui.core.errors import DedupError
+from dedup_gui.core.linking import OnDemandLinks
 from dedup_gui.core.serialize import evidence_from_dict, result_from_dict
 from dedup_gui.core.store import CachedImage, Store
 from dedup_gui.core.types import FileRecord, Mode, PairEvidence, ScanResult
+from dedup_gui.core.verify_batches import cluster_ids
 from dedup_gui.core.worker import ANALYSIS_VERSION
 
 
@@ -65,7 +68,21 @@ def regroup(store: Store, mode: Mode, base: ScanConfig | None = None) -> ScanRes
     links = [(index[a], index[b], ev) for a, b, ev in links_by_path if a in index and b in index]
     not_dups = store.not_duplicates()  # every file's content hash is read only when there are some
     apart = apart_pairs(contents, store.full_hashes() if not_dups else {}, not_dups)
-    groups = build_groups(contents, links, records, config, apart)
+    oracle = None
+    if config_dict.get("embeddings", True):
+        # the scan's verdicts decide who contradicts whom; a pair it never verified is verified from the thumbnails
+        verdicts = StoredVerdicts(store, contents)
+        thumbnails = stored_thumbnails(store, contents)
+        checker = PairChecker(
+            thumbnails,
+            verdicts,
+            sources=content_sources(contents),
+            workers=config.workers,
+            clusters=cluster_ids([c.vector for c in contents]),
+        )
+        checker.remember(verdicts.among())
+        oracle = OnDemandLinks(contents, config, checker)
+    groups = build_groups(contents, links, records, config, apart, oracle)
     previous = result_from_dict(result_dict, scan_id)
     return replace(previous, groups=tuple(groups))
 

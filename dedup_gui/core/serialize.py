@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from dedup_gui.core.types import (
@@ -25,8 +25,12 @@ def evidence_to_dict(ev: PairEvidence) -> dict[str, Any]:
     return d
 
 
+_EVIDENCE_FIELDS = {f.name for f in fields(PairEvidence)}
+
+
 def evidence_from_dict(d: dict[str, Any]) -> PairEvidence:
-    return PairEvidence(**{**d, "tier": Tier(d["tier"])})
+    """Evidence as stored; facts a later or earlier version wrote and this one does not know are skipped."""
+    return PairEvidence(**{k: v for k, v in d.items() if k in _EVIDENCE_FIELDS} | {"tier": Tier(d["tier"])})
 
 
 def member_to_dict(m: Member) -> dict[str, Any]:

@@ -110,6 +110,17 @@ class PairEvidence:
     transform: str | None = None  # dihedral transform of b that matched a, e.g. "rot90", "mirror"
     cosine: float | None = None
     description: str = ""
+    # Structured facts behind the description (None/False: not measured or not the case), for words in the UI.
+    angle: float | None = None  # degrees b is turned beyond the 90° steps of `transform` (a straightened copy)
+    crop: float | None = None  # share of a's area that b does not show (b is cropped)
+    extra: float | None = None  # share of b's area that a does not show (a border, a screen around the photo)
+    overlay: float | None = None  # share of the aligned picture covered by something added (logo, text, a box)
+    tone_edit: bool = False  # the pictures differ by one global tone/colour curve (an edit, not other light)
+    alignment: str | None = None  # "keypoints", or "dense": whole-picture alignment where keypoints were too few
+    detail: bool = False  # decided on a larger decode than the 256-px thumbnail
+    partial: bool = False  # the frames overlap and neither contains the other (two crops of one photo)
+    via: str | None = None  # the group member b was matched through, when it was not compared with a directly
+    on_demand: bool = False  # verified against the group's anchor while assembling, after matching a member
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,33 +4,27 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
+
+from dedup_gui.core import keypoints, pixelcheck
+from dedup_gui.core.dense import align
 
 log = logging.getLogger("dedup_gui.verify")
 
 # Pairs are verified from a worker pool on a 2-core machine: OpenCV's own thread pool would only oversubscribe.
 cv2.setNumThreads(1)
 
-SIDE = 256  # long side (px) of the grey image that SIFT and the pixel check run on
-MAX_FEATURES = 300  # matching cost grows with the square; 300 keeps every dev copy kind verified
-_SIFT_OFFSET = 0.25  # OpenCV SIFT reports points a quarter pixel right/down of the pixel centre
-# Index permutation turning the SIFT descriptor of a patch into the descriptor of its mirror image (rows of the
-# 4x4 grid reversed, gradient orientation bins reflected); mirrors then need no second detection.
-_MIRROR = np.arange(128).reshape(4, 4, 8)[::-1][:, :, (-np.arange(8)) % 8].reshape(-1)
-_local = threading.local()
-# inliers, mirrored, similarity b->a (None: no fit), inlier mask, points in a, points in b, ratio-test matches
-_Hypothesis = tuple[int, bool, np.ndarray | None, np.ndarray, np.ndarray, np.ndarray, int]
+SIDE = 256  # long side (px) of the grey image that SIFT and the pixel check run on; px thresholds are at this size
 
 
 @dataclass(frozen=True, slots=True)
 class VerifyThresholds:
-    """Decision limits, set with bench/calibrate_verify.py on the dev set, each with a wide margin on both sides.
+    """Decision limits, set with bench/calibrate_verify.py on dev and dev-large, each with a margin on both sides.
 
-    Bracketed numbers: dev-set extremes (257 copies of 25 kinds, 10 other shots, 6,700 look-alike/random negatives).
+    Bracketed numbers: extremes on dev + dev-large (1,200 copies of 30 kinds, 51 other shots, look-alike series).
     """
 
     ratio: float = 0.8  # Lowe ratio test for descriptor matches
@@ -39,28 +33,41 @@ class VerifyThresholds:
     similar_inliers: int = 15  # inliers that prove the same scene even when the pixels disagree [negatives <= 7]
     min_scale: float = 1 / 6  # plausible content scale between two SIDE thumbnails
     max_scale: float = 6.0
-    max_angle_dev: float = 0.5  # degrees off a multiple of 90 [copies <= 0.07; a hand-held second shot 1.3]
     max_residual: float = 0.5  # median inlier error, px of the coarser image [copies <= 0.2; 2 % keystone >= 0.64]
     max_protrusion: float = 0.004  # share of the long side both frames stick out of each other [copies <= 0.0012,
     # burst frames >= 0.0086]: a copy is contained in the other image (crop) or contains it (border, screenshot)
-    min_texture: int = 1500  # textured overlap pixels needed before the pixel check means anything
+    min_texture: int = 1500  # textured overlap pixels (at SIDE) local correlation needs to mean anything
     same_ncc: float = 0.9  # median local NCC of the aligned overlap for a copy [copies >= 0.98, negatives <= 0.29]
-    similar_ncc: float = 0.6  # median local NCC that still says "same scene"
-    max_changed: float = 0.12  # share of textured overlap that differs (watermark, caption bar) [copies <= 0.022]
+    similar_ncc: float = 0.6  # median local NCC that still says "same scene" (with enough consistent keypoints)
+    max_changed: float = 0.12  # share of textured overlap that differs (watermark, caption bar) [copies <= 0.084]
+    dense_keypoints: int = 64  # fewer keypoints in either picture: align from the whole picture too [copies that
+    # need it: <= 42; repetitive look-alikes that many keypoints cannot align (chessboards): >= 87]
+    min_inlier_ratio: float = 0.4  # inliers / matches of another shot's fit when inliers are few (< 30)
+    max_outliers: int = 10  # a copy's fit with few inliers (< 30) has at most this many or as many inconsistent
+    # matches as consistent ones [copies: 3 of 7 (a phone screenshot), 18 of 23; chessboards 28 of 12, 46 of 13]
+    max_tone: float = 0.2  # share of the overlap one tone curve leaves unexplained [copies <= 0.154 (a vignette
+    # filter); a look-alike chessboard photo 0.28; other shots median 0.12]: above it the light, not the edit, differs
+    plain_tone: float = 0.15  # the same for a plain picture (too little texture for local correlation), where the
+    # unexplained share is what an overlay covers (a login box on a gradient: 0.11); a plain verdict also needs
+    # close hashes, and a larger decode of both files overrules it where one can be made
+    plain_shapes: float = 0.2  # a plain overlap must show shapes (share away from its median grey) ...
+    plain_cover: float = 0.5  # ... and cover at least half of each frame: a patch of wall lines up with anything
 
 
 DEFAULT_THRESHOLDS = VerifyThresholds()
-VERSION = 1  # bump when the method changes: stored verdicts made by another version are ignored
+VERSION = 5  # bump when the method changes: stored verdicts made by another version are ignored
 
 
 @dataclass(frozen=True, slots=True)
 class Features:
     """What verification needs of one image; compute once per image, reuse for every pair it is in."""
 
-    gray: np.ndarray  # uint8, long side SIDE
+    gray: np.ndarray  # uint8, long side `side`
     points: np.ndarray  # (N, 2) float32 keypoint centres in gray pixels
     descriptors: np.ndarray  # (N, 128) uint8 SIFT (OpenCV's values are whole numbers 0..255)
     input_scale: float  # gray pixels per pixel of the image given to features()
+    side: int = SIDE  # long side of gray; pixel thresholds scale with it
+    detail: float = 1.0  # share of the picture with clear detail (see detail_share)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +80,20 @@ class Measurements:
     matrix: np.ndarray | None  # 2x3 similarity mapping b's gray pixels onto a's (after mirroring b)
     scale: float  # a gray pixels per b gray pixel
     angle: float  # degrees, clockwise in image coordinates
-    residual: float  # median inlier reprojection error, px of whichever image shows the content smaller
+    residual: float  # median inlier reprojection error, px (at SIDE) of whichever image shows the content smaller
     ncc: float  # median local NCC of the aligned overlap (9x9 windows, textured pixels only)
     changed: float  # share of textured overlap with local NCC < 0.5
-    texture: int  # textured overlap pixels
+    texture: int  # textured overlap pixels, counted at SIDE
     protrusion: float  # min over the two frames of how far it sticks out of the other, share of long side
     uncovered_a: float  # share of a's area that b does not show
     uncovered_b: float  # share of b's area that a does not show
+    tone: float = 1.0  # share of the overlap one monotonic tone curve leaves unexplained
+    toned: float = 0.0  # share of the overlap that differs before that curve
+    shapes: float = 0.0  # share of the overlap away from its median grey (after a 2-px blur)
+    dense: bool = False  # aligned from the whole picture (too few keypoints), not from keypoints
+    sparse: bool = False  # either picture shows little clear detail at this size (see detail_share)
+    bare: bool = False  # either picture shows next to none (a plain gradient, a blank sky)
+    spots: float = 1.0  # share of clear detail in either picture that the other does not repeat
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,14 +110,22 @@ class Verification:
     crop_fraction: float  # share of one image's area missing from the other (the larger of the two)
     description: str  # e.g. "cropped 18 %, rotated 90°"
     score: float  # 0..1 confidence it is the same photo; >= 0.5 exactly when verdict is same-photo
+    partial: bool = False  # not same-photo only because neither frame contains the other: two crops of one photo
+    uncovered_a: float = 0.0  # share of a's area that b does not show
+    uncovered_b: float = 0.0  # share of b's area that a does not show
+    tilt: float = 0.0  # degrees b is turned beyond `rotation` (clockwise): a straightened copy
+    tone_edit: bool = False  # one global tone/colour curve explains a clear difference (an edit)
+    lighting: bool = False  # the same view, but the light falls differently (another exposure, another hour)
+    overlay: float = 0.0  # share of the aligned picture covered by something added (logo, caption, a box)
+    dense: bool = False  # aligned from the whole picture: too few keypoints
+    plain: bool = False  # too little texture for local correlation: decided by the tone curve alone
+    detail: bool = False  # decided on larger decodes than the thumbnails
+    keypoints: int = 0  # keypoints of the poorer of the two pictures
+    sparse: bool = False  # a picture shows little detail at this size: a closer look may tell more
+    by_hashes: bool = False  # not verified: near-identical hashes of two detailed pictures (see linking)
 
 
-def _sift() -> cv2.SIFT:
-    """Per-thread detector: OpenCV algorithm objects are not safe to share between threads."""
-    sift = getattr(_local, "sift", None)
-    if sift is None:
-        sift = _local.sift = cv2.SIFT_create(nfeatures=MAX_FEATURES)  # type: ignore[attr-defined]
-    return sift
+BY_HASHES = Verification("same-photo", 0, 0.0, 1.0, 1.0, 0, False, 0.0, "near-identical hashes", 1.0, by_hashes=True)
 
 
 def _to_gray(img: np.ndarray, side: int) -> np.ndarray:
@@ -122,40 +144,32 @@ def _to_gray(img: np.ndarray, side: int) -> np.ndarray:
     return cv2.resize(img, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
 
 
-def features(img: np.ndarray) -> Features:
-    """SIFT keypoints of an RGB/grey thumbnail; tiny images are upscaled so small copies still yield points."""
+def features(img: np.ndarray, side: int = SIDE) -> Features:
+    """SIFT keypoints of an RGB/grey picture at long side `side`; small images are upscaled so that small copies
+    still yield points."""
     if img.size == 0:
         raise ValueError("empty image")
-    gray = _to_gray(img, SIDE)
-    kps, desc = _sift().detectAndCompute(gray, None)
-    pts = np.array([k.pt for k in kps], dtype=np.float32).reshape(-1, 2) - _SIFT_OFFSET
-    desc = np.zeros((0, 128), np.uint8) if desc is None else np.clip(desc, 0, 255).astype(np.uint8)
-    return Features(gray, pts, desc, SIDE / max(img.shape[:2]))
+    gray = _to_gray(img, side)
+    pts, desc = keypoints.detect(gray)
+    return Features(gray, pts, desc, side / max(img.shape[:2]), side, _detail_of(gray))
 
 
-def _match(da: np.ndarray, db: np.ndarray, ratio: float) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of ratio-test matches from a to b.
-
-    cv2.batchDistance on the uint8 descriptors is ~2x faster than BFMatcher.knnMatch and, unlike a BLAS matrix
-    product, stays on the calling thread (OpenCV's and numpy's OpenBLAS would start busy-waiting threads of their own).
-    """
-    if len(da) < 2 or len(db) < 2:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    dist, idx = cv2.batchDistance(da, db, cv2.CV_32S, normType=cv2.NORM_L2SQR, K=2)
-    ok = dist[:, 0] < ratio * ratio * dist[:, 1]
-    return np.flatnonzero(ok), idx[ok, 0].astype(np.intp)
+# Share of a 256-px thumbnail showing clear detail (local grey variance > 100 in 9x9 windows after a 1-px blur)
+# below which its perceptual hashes say little: star fields, fog, snow, plain documents and gradients. Photos of
+# dev and dev-large: >= 0.02 (a low-contrast t-shirt), 2nd percentile 0.08; star-field nights: <= 0.010.
+PLAIN_DETAIL = 0.05
+BARE_DETAIL = 0.005  # next to no detail at all: a gradient, a blank sky (anything on it is an overlay)
 
 
-def _fit(pa: np.ndarray, pb: np.ndarray, th: VerifyThresholds) -> tuple[np.ndarray | None, np.ndarray]:
-    """RANSAC similarity (rotation, uniform scale, shift) mapping pb onto pa; copies need nothing more general."""
-    if len(pa) < 3:
-        return None, np.zeros(len(pa), bool)
-    m, inl = cv2.estimateAffinePartial2D(
-        pb, pa, method=cv2.RANSAC, ransacReprojThreshold=th.ransac_px, maxIters=2000, confidence=0.995, refineIters=10
-    )
-    if m is None or inl is None:
-        return None, np.zeros(len(pa), bool)
-    return m, inl.ravel().astype(bool)
+def detail_share(img: np.ndarray) -> float:
+    """Share of the image (RGB or grey, thumbnail size) that shows clear detail."""
+    return _detail_of(_to_gray(img, SIDE))
+
+
+def _detail_of(gray: np.ndarray) -> float:
+    x = cv2.GaussianBlur(gray, (0, 0), 1.0).astype(np.float32)
+    mean = cv2.boxFilter(x, -1, (9, 9))
+    return float(np.mean(cv2.boxFilter(x * x, -1, (9, 9)) - mean * mean > 100.0))
 
 
 def _corners(h: int, w: int) -> np.ndarray:
@@ -187,59 +201,69 @@ def _geometry(m: np.ndarray, sa: tuple[int, ...], sb: tuple[int, ...]) -> tuple[
     return min(out_a, out_b), unc_a, unc_b
 
 
-def _pixels(ga: np.ndarray, gb: np.ndarray, m: np.ndarray, s: float) -> tuple[float, float, int]:
-    """Warp the finer image into the coarser one's frame and compare: local NCC ignores tone edits, not new content."""
-    if s >= 1:  # b shows the content smaller: compare in b's frame
-        src, dst, warp, shrink = ga, gb, cv2.invertAffineTransform(m), s
-    else:
-        src, dst, warp, shrink = gb, ga, m, 1 / s
-    if shrink > 1.05:
-        src = cv2.GaussianBlur(src, (0, 0), 0.5 * math.sqrt(shrink * shrink - 1))
-    h, w = dst.shape
-    moved = cv2.warpAffine(src, warp, (w, h), flags=cv2.INTER_LINEAR)
-    valid = cv2.warpAffine(np.full(src.shape, 255, np.uint8), warp, (w, h), flags=cv2.INTER_NEAREST)
-    mask = cv2.erode(valid, np.ones((15, 15), np.uint8)) > 0
-    x = cv2.GaussianBlur(moved, (0, 0), 1.0).astype(np.float32)
-    y = cv2.GaussianBlur(dst, (0, 0), 1.0).astype(np.float32)
-    k = (9, 9)
-    mx, my = cv2.boxFilter(x, -1, k), cv2.boxFilter(y, -1, k)
-    vx = cv2.boxFilter(x * x, -1, k) - mx * mx
-    vy = cv2.boxFilter(y * y, -1, k) - my * my
-    cxy = cv2.boxFilter(x * y, -1, k) - mx * my
-    tex = mask & (vx > 4.0) & (vy > 4.0)
-    n = int(np.count_nonzero(tex))
-    if n < 50:
-        return -1.0, 1.0, n
-    ncc = cxy[tex] / np.sqrt(vx[tex] * vy[tex])
-    return float(np.median(ncc[:: max(1, n // 4096)])), float(np.mean(ncc < 0.5)), n  # subsampled median: 10x faster
-
-
-def _hypothesis(fa: Features, fb: Features, mirrored: bool, th: VerifyThresholds) -> _Hypothesis:
-    """Best similarity from a to b, or to b mirrored left-right (mirrored descriptors need no new detection)."""
-    ia, ib = _match(fa.descriptors, fb.descriptors[:, _MIRROR] if mirrored else fb.descriptors, th.ratio)
-    pa, pb = fa.points[ia], fb.points[ib].copy()
-    if mirrored:
-        pb[:, 0] = fb.gray.shape[1] - 1 - pb[:, 0]
-    m, inl = _fit(pa, pb, th)
-    return (int(inl.sum()) if m is not None else 0), mirrored, m, inl, pa, pb, len(ia)
-
-
-def measure(fa: Features, fb: Features, thresholds: VerifyThresholds = DEFAULT_THRESHOLDS) -> Measurements:
-    """Match, fit a similarity (b as is, and mirrored unless that is already clear) and compare aligned pixels."""
-    th = thresholds
-    hyp = _hypothesis(fa, fb, False, th)
-    if hyp[0] < th.similar_inliers:  # a clear direct match needs no mirrored search
-        hyp = max(hyp, _hypothesis(fa, fb, True, th), key=lambda h: h[0])
-    n, mirrored, m, inl, pa, pb, nm = hyp
-    s = math.sqrt(abs(float(np.linalg.det(m[:, :2])))) if m is not None else 0.0
-    if m is None or n < th.min_inliers or not th.min_scale <= s <= th.max_scale:
-        return Measurements(nm, n, mirrored, None, 1.0, 0.0, 0.0, -1.0, 1.0, 0, 1.0, 1.0, 1.0)
+def _measure_at(
+    fa: Features,
+    fb: Features,
+    m: np.ndarray,
+    mirrored: bool,
+    *,
+    matches: int = 0,
+    inliers: int = 0,
+    residual: float = 0.0,
+    dense: bool = False,
+) -> Measurements:
+    """Measurements of b aligned onto a by the similarity m (b mirrored first when `mirrored`)."""
+    s = math.sqrt(abs(float(np.linalg.det(m[:, :2]))))
     angle = math.degrees(math.atan2(m[1, 0], m[0, 0]))
-    res = float(np.median(np.linalg.norm(_apply(m, pb[inl]) - pa[inl], axis=1))) / max(s, 1.0)
     gb = np.ascontiguousarray(fb.gray[:, ::-1]) if mirrored else fb.gray
     protrusion, unc_a, unc_b = _geometry(m, fa.gray.shape, gb.shape)
-    ncc, changed, texture = _pixels(fa.gray, gb, m, s)
-    return Measurements(nm, n, mirrored, m, s, angle, res, ncc, changed, texture, protrusion, unc_a, unc_b)
+    px = pixelcheck.compare(fa.gray, gb, m, s)
+    texture = round(px.texture * (SIDE / fa.side) ** 2)
+    return Measurements(
+        matches, inliers, mirrored, m, s, angle, residual, px.ncc, px.changed, texture, protrusion, unc_a, unc_b,
+        px.tone, px.toned, px.shapes, dense, min(fa.detail, fb.detail) < PLAIN_DETAIL,
+        min(fa.detail, fb.detail) < BARE_DETAIL, px.spots,
+    )  # fmt: skip
+
+
+def _by_keypoints(fa: Features, fb: Features, th: VerifyThresholds) -> Measurements:
+    """Match, fit a similarity (b as is, and mirrored unless that is already clear) and compare aligned pixels."""
+    k = fa.side / SIDE
+    args = (fa.points, fa.descriptors, fb.points, fb.descriptors, fb.gray.shape[1])
+    fit = keypoints.fit(*args, mirrored=False, ratio=th.ratio, ransac_px=th.ransac_px * k)
+    if fit.inliers < th.similar_inliers:  # a clear direct match needs no mirrored search
+        fit = max(fit, keypoints.fit(*args, mirrored=True, ratio=th.ratio, ransac_px=th.ransac_px * k),
+                  key=lambda f: f.inliers)  # fmt: skip
+    m = fit.matrix
+    s = math.sqrt(abs(float(np.linalg.det(m[:, :2])))) if m is not None else 0.0
+    if m is None or fit.inliers < th.min_inliers or not th.min_scale <= s <= th.max_scale:
+        return Measurements(fit.matches, fit.inliers, fit.mirrored, None, 1.0, 0.0, 0.0, -1.0, 1.0, 0, 1.0, 1.0, 1.0)
+    err = np.linalg.norm(_apply(m, fit.pb[fit.mask]) - fit.pa[fit.mask], axis=1)
+    res = float(np.median(err)) / max(s, 1.0) / k
+    return _measure_at(fa, fb, m, fit.mirrored, matches=fit.matches, inliers=fit.inliers, residual=res)
+
+
+def measure(
+    fa: Features, fb: Features, thresholds: VerifyThresholds = DEFAULT_THRESHOLDS, *, dense: bool = False
+) -> Measurements:
+    """Align b onto a by keypoints and compare the pixels; with `dense`, when either picture has too few keypoints
+    and they leave the pair unsettled, also from the whole picture, keeping the better. (A picture with many
+    keypoints that still do not align is no copy, or a repeating pattern that whole-picture alignment misleads.)"""
+    th = thresholds
+    best = _by_keypoints(fa, fb, th)
+    if not dense or min(len(fa.points), len(fb.points)) >= th.dense_keypoints:
+        return best
+    if best.matrix is not None and best.inliers >= th.similar_inliers and best.texture >= th.min_texture:
+        return best
+    score = _score(best, th)[0]
+    for m, mirrored, _ in align(fa.gray, fb.gray, frames_only=min(fa.detail, fb.detail) < PLAIN_DETAIL):
+        s = math.sqrt(abs(float(np.linalg.det(m[:, :2]))))
+        if not th.min_scale <= s <= th.max_scale:
+            continue
+        candidate = _measure_at(fa, fb, m, mirrored, dense=True)
+        if (cs := _score(candidate, th)[0]) > score:
+            best, score = candidate, cs
+    return best
 
 
 def _ramp(value: float, limit: float, width: float) -> float:
@@ -247,7 +271,7 @@ def _ramp(value: float, limit: float, width: float) -> float:
     return 1.0 / (1.0 + math.exp(min(50.0, (limit - value) / max(width, 1e-9))))
 
 
-def _describe(rotation: int, mirrored: bool, unc_a: float, unc_b: float) -> str:
+def _describe(rotation: int, tilt: float, mirrored: bool, unc_a: float, unc_b: float) -> str:
     parts = []
     if unc_a >= 0.01:
         parts.append(f"cropped {round(100 * unc_a)} %")
@@ -257,53 +281,127 @@ def _describe(rotation: int, mirrored: bool, unc_a: float, unc_b: float) -> str:
         parts.append("mirrored")
     if rotation:
         parts.append(f"rotated {rotation}°")
+    if abs(tilt) >= _TILT_WORDS:
+        parts.append(f"straightened by {abs(tilt):.1f}°")
     return ", ".join(parts) or "same framing"
+
+
+_TILT_WORDS = 0.3  # degrees: a smaller turn is alignment noise, not worth a word
+_TONE_EDIT = 0.2  # share of the overlap changed before the tone curve that makes the curve worth a word
+
+
+def _score(m: Measurements, th: VerifyThresholds) -> tuple[float, float, bool]:
+    """(score, score without the containment test, plain): each test is 0.5 at its limit and ~0.99 for a perfect
+    value (width = limit / 5); the score is the weakest. A plain overlap has too little texture for local
+    correlation and answers to a stricter tone test instead."""
+    if m.matrix is None:
+        return 0.0, 0.0, False
+    plain = m.texture < th.min_texture or m.bare
+    tests = [
+        _ramp(-m.tone, -(th.plain_tone if plain else th.max_tone), (th.plain_tone if plain else th.max_tone) / 5),
+        _ramp(-m.residual, -th.max_residual, th.max_residual / 5),
+    ]
+    if m.texture >= 50 and not m.bare:  # whatever texture there is must agree (on a bare picture it is an
+        # overlay's edges and text)
+        tests.append(_ramp(m.ncc, th.same_ncc, max(1 - th.same_ncc, 0.01) / 5))
+        tests.append(_ramp(-m.changed, -th.max_changed, th.max_changed / 5))
+    if m.sparse and not m.bare:  # the few details there are (stars) must be the same ones
+        tests.append(_ramp(-m.spots, -th.max_changed, th.max_changed / 5))
+    if plain:  # the tone curve alone must explain real shapes over most of both frames
+        tests.append(_ramp(m.shapes, th.plain_shapes, th.plain_shapes / 5))
+        cover = 1 - max(m.uncovered_a, m.uncovered_b)
+        tests.append(_ramp(cover, th.plain_cover, 0.05))
+    if not m.dense:  # a keypoint fit needs a few consistent inliers; a dense one stands on its pixels
+        tests.append(_ramp(float(m.inliers), th.min_inliers - 0.5, 1.0))
+        if m.inliers < 30:  # a repeating pattern matches many wrong places: more of them than the right ones
+            allowed = max(th.max_outliers, m.inliers)
+            tests.append(_ramp(float(allowed - (m.matches - m.inliers)), 0.0, 2.0))
+    pixels = min(tests)
+    return min(pixels, _ramp(-m.protrusion, -th.max_protrusion, th.max_protrusion / 5)), pixels, plain
+
+
+def _same_scene(m: Measurements, th: VerifyThresholds) -> bool:
+    """Another shot of the same scene: a fit of many consistent keypoints, and an overlap that still correlates.
+    A handful of keypoints lines up any two road scenes or chessboards, so the count alone does not say it."""
+    if m.dense or m.inliers < th.similar_inliers or m.ncc < th.similar_ncc:
+        return False
+    return m.inliers >= 30 or m.inliers / max(m.matches, 1) >= th.min_inlier_ratio
 
 
 def classify(
     m: Measurements, fa: Features, fb: Features, thresholds: VerifyThresholds = DEFAULT_THRESHOLDS
 ) -> Verification:
-    """Turn measurements into a verdict: a copy must align exactly, be contained, and differ only in tone/overlays."""
+    """Turn measurements into a verdict: a copy must align exactly (any angle), be contained, and differ only by
+    one tone curve and overlays; the same view in other light is another shot."""
     th = thresholds
     ratio = m.inliers / m.matches if m.matches else 0.0
     if m.matrix is None:
-        return Verification("different", m.inliers, ratio, -1.0, 1.0, 0, False, 0.0, "no geometric match", 0.0)
-    angle_dev = abs((m.angle + 45) % 90 - 45)
+        poorer = min(len(fa.points), len(fb.points))
+        sparse = min(fa.detail, fb.detail) < PLAIN_DETAIL
+        return Verification(
+            "different", m.inliers, ratio, -1.0, 1.0, 0, False, 0.0, "no geometric match", 0.0, keypoints=poorer,
+            sparse=sparse,
+        )  # fmt: skip
     rotation = int(round(m.angle / 90) * 90) % 360
+    tilt = (m.angle - rotation + 180) % 360 - 180
     scale = m.scale * fb.input_scale / fa.input_scale
-    # Each test is 0.5 at its limit and ~0.99 for a perfect value (width = limit / 5): the score is the weakest.
-    score = min(
-        _ramp(m.ncc, th.same_ncc, max(1 - th.same_ncc, 0.01) / 5),
-        _ramp(-m.changed, -th.max_changed, th.max_changed / 5),
-        _ramp(-m.protrusion, -th.max_protrusion, th.max_protrusion / 5),
-        _ramp(-angle_dev, -th.max_angle_dev, th.max_angle_dev / 5),
-        _ramp(-m.residual, -th.max_residual, th.max_residual / 5),
-        _ramp(float(m.texture), float(th.min_texture), th.min_texture / 5),
-        _ramp(float(m.inliers), th.min_inliers - 0.5, 1.0),
-    )
+    score, pixels, plain = _score(m, th)
+    partial = score < 0.5 <= pixels
+    unlit = replace(m, tone=0.0, changed=0.0)  # the same view (structure, geometry) but for the light?
+    lighting = not plain and score < 0.5 and m.tone > th.max_tone and _score(unlit, th)[1] >= 0.5
     if score >= 0.5:
         verdict = "same-photo"
-    elif m.inliers >= th.similar_inliers or (m.ncc >= th.similar_ncc and m.texture >= th.min_texture):
+    elif lighting or partial or _same_scene(m, th):
         verdict = "similar"
     else:
         verdict = "different"
-    desc = _describe(rotation, m.mirrored, m.uncovered_a, m.uncovered_b)
-    if verdict == "similar":
-        desc = "different shot: " + desc
-    elif verdict == "different":
+    desc = _describe(rotation, tilt, m.mirrored, m.uncovered_a, m.uncovered_b)
+    overlay = (m.tone if plain else m.changed) if verdict == "same-photo" else 0.0
+    tone_edit = verdict == "same-photo" and m.toned >= _TONE_EDIT
+    if verdict == "same-photo":
+        desc += ", tone or colour edited" if tone_edit else ""
+        desc += f", {round(100 * overlay)} % covered by an overlay" if overlay >= 0.01 else ""
+    elif verdict == "similar":
+        desc = ("the same view in other light: " if lighting else "different shot: ") + desc
+    else:
         desc = "no match"
     return Verification(
-        verdict, m.inliers, ratio, m.ncc, scale, rotation, m.mirrored, max(m.uncovered_a, m.uncovered_b), desc, score
+        verdict,
+        m.inliers,
+        ratio,
+        m.ncc,
+        scale,
+        rotation,
+        m.mirrored,
+        max(m.uncovered_a, m.uncovered_b),
+        desc + (", the frames overlap in part" if partial else ""),
+        score,
+        partial,
+        m.uncovered_a,
+        m.uncovered_b,
+        round(tilt, 2),
+        tone_edit,
+        lighting,
+        round(overlay, 3) if overlay >= 0.01 else 0.0,
+        m.dense,
+        plain,
+        keypoints=min(len(fa.points), len(fb.points)),
+        sparse=min(fa.detail, fb.detail) < PLAIN_DETAIL,
     )
 
 
-def verify_features(fa: Features, fb: Features, thresholds: VerifyThresholds = DEFAULT_THRESHOLDS) -> Verification:
-    """Verify a pair from cached features (the pipeline computes each image's features once)."""
-    v = classify(measure(fa, fb, thresholds), fa, fb, thresholds)
+def verify_features(
+    fa: Features, fb: Features, thresholds: VerifyThresholds = DEFAULT_THRESHOLDS, *, dense: bool = False
+) -> Verification:
+    """Verify a pair from cached features (the pipeline computes each image's features once); `dense` also tries
+    whole-picture alignment when keypoints leave the pair unsettled."""
+    v = classify(measure(fa, fb, thresholds, dense=dense), fa, fb, thresholds)
     log.debug("%s score=%.3f inliers=%d ncc=%.4f: %s", v.verdict, v.score, v.inliers, v.overlap_ncc, v.description)
     return v
 
 
-def verify_pair(a: np.ndarray, b: np.ndarray, thresholds: VerifyThresholds = DEFAULT_THRESHOLDS) -> Verification:
+def verify_pair(
+    a: np.ndarray, b: np.ndarray, thresholds: VerifyThresholds = DEFAULT_THRESHOLDS, *, dense: bool = True
+) -> Verification:
     """Verify two RGB thumbnails (long side ~256); see verify_features to reuse per-image work."""
-    return verify_features(features(a), features(b), thresholds)
+    return verify_features(features(a), features(b), thresholds, dense=dense)

@@ -1,9 +1,9 @@
-"""Verifying many candidate pairs with bounded memory: features made on demand, kept while they are still needed.
+"""Verifying many candidate pairs with bounded memory: the order that lets few features serve many pairs.
 
 One image's verification features (a 256-px grey image and up to 300 SIFT descriptors) take 50-90 KB. Holding
-every needed image's features at once costs 0.65 GB at 10,000 photos and 6.5 GB at 100,000, so pairs are verified in
-an order that keeps the images they share close together, and features are dropped as soon as no pair left needs
-them, or, past a memory budget, least recently used first (to be made again if a later pair needs them).
+every needed image's features at once costs 0.65 GB at 10,000 photos and 6.5 GB at 100,000, so the checker
+(checker.PairChecker) verifies pairs in an order that keeps the images they share close together and keeps
+features within a budget, least recently used dropped first (made again if a later pair needs them).
 
 The order: images are put in clusters of about `cluster` by their embeddings (k-means on a random projection; a
 candidate pair is close in embedding space, so most pairs fall inside one cluster or between two neighbouring
@@ -12,10 +12,7 @@ ones), and pairs are taken cluster pair by cluster pair.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor
-from typing import Generic, TypeVar
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -25,8 +22,6 @@ import numpy as np
 # with room for 2,048 images, 1.23x for 4,096 and about once for 8,192; past that, the share of the images that
 # fit sets how often features are made again.
 BUDGET = 512 << 20
-F = TypeVar("F")
-V = TypeVar("V")
 Pair = tuple[int, int]
 
 
@@ -87,91 +82,3 @@ def local_order(pairs: list[Pair], clusters: np.ndarray) -> list[Pair]:
         return ca, cb, min(p), max(p)
 
     return sorted(pairs, key=key)
-
-
-class FeatureCache(Generic[F]):
-    """Features by item, dropped when no pending pair needs them or, past the budget, least recently used first."""
-
-    def __init__(self, pending: dict[int, int], budget: int, size_of: Callable[[F], int]) -> None:
-        self._pending = pending  # item -> pairs still to verify
-        self._budget = budget
-        self._size_of = size_of
-        self._items: OrderedDict[int, F] = OrderedDict()
-        self._used = 0
-        self.made = 0  # features computed, counting the ones made again after eviction
-
-    def missing(self, items: set[int]) -> list[int]:
-        return sorted(k for k in items if k not in self._items)
-
-    def add(self, made: dict[int, F]) -> None:
-        for k, value in made.items():
-            self._items[k] = value
-            self._used += self._size_of(value)
-        self.made += len(made)
-
-    def _drop(self, k: int) -> None:
-        value = self._items.pop(k, None)
-        if value is not None:
-            self._used -= self._size_of(value)
-
-    def get(self, k: int) -> F | None:
-        value = self._items.get(k)
-        if value is not None:
-            self._items.move_to_end(k)
-        return value
-
-    def done(self, pairs: list[Pair]) -> None:
-        """These pairs are verified: forget features no other pair needs, then trim to the budget."""
-        for pair in pairs:
-            for k in pair:
-                self._pending[k] -= 1
-                if self._pending[k] == 0:
-                    self._drop(k)
-        while self._used > self._budget and self._items:
-            self._drop(next(iter(self._items)))
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
-def verify_in_batches(
-    pairs: list[Pair],
-    clusters: np.ndarray,
-    make_features: Callable[[list[int]], dict[int, F]],
-    verify: Callable[[F, F], V],
-    pool: Executor,
-    *,
-    check: Callable[[], None] = lambda: None,
-    batch: int = 256,
-    budget: int = BUDGET,
-    size_of: Callable[[F], int] = lambda f: 1,
-    counts: dict[str, int] | None = None,
-) -> Iterator[list[tuple[int, int, V]]]:
-    """Verify every pair; yields each batch's results as they are ready (pairs whose features could not be made
-    are left out). `make_features(items)` returns what it could make for those items. Kept features may take
-    `budget` as measured by `size_of` (bytes; by default each item counts 1). `counts`, if given, gets "images"
-    and "made" (features made, counting those made again after eviction)."""
-    pending: dict[int, int] = {}
-    for pair in pairs:
-        for k in pair:
-            pending[k] = pending.get(k, 0) + 1
-    cache: FeatureCache[F] = FeatureCache(pending, budget, size_of)
-    ordered = local_order(pairs, clusters)
-    for lo in range(0, len(ordered), batch):
-        check()
-        chunk = ordered[lo : lo + batch]
-        missing = cache.missing({k for p in chunk for k in p})
-        if missing:
-            cache.add(make_features(missing))
-        ready = []
-        for i, j in chunk:
-            fa, fb = cache.get(i), cache.get(j)
-            if fa is not None and fb is not None:
-                ready.append((i, j, fa, fb))
-        results = list(pool.map(lambda r: verify(r[2], r[3]), ready))
-        verified = [(i, j, v) for (i, j, _, _), v in zip(ready, results, strict=True)]
-        del ready  # no reference to this batch's features outlives it
-        cache.done(chunk)
-        if counts is not None:
-            counts.update(images=len(pending), made=cache.made)
-        yield verified

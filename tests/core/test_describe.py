@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -93,12 +93,10 @@ def test_crop_from_the_text_until_a_field_carries_it_then_from_the_field() -> No
         Phrase("matched through {name}", {"name": "IMG_7.jpg"}),
     )
 
-    @dataclass(frozen=True, slots=True)
-    class Richer(PairEvidence):  # what detection will add: a structured crop share
-        crop: float | None = None
-
-    richer = Richer(**{f: getattr(ev, f) for f in PairEvidence.__slots__}, crop=0.08)  # type: ignore[attr-defined]
-    assert "cropped 8 %" in describe(member("/c/crop.jpg", cropped, richer), KEEPER).text
+    richer = replace(ev, crop=0.08, angle=-3.2, overlay=0.05, tone_edit=True, via="/b/IMG_9.jpg")
+    text = describe(member("/c/crop.jpg", cropped, richer), KEEPER).text
+    assert "cropped 8 %" in text and "straightened 3.2°" in text and "text or a logo" in text
+    assert "colours or brightness changed" in text and "matched through IMG_9.jpg" in text
 
 
 def test_exact_tiers_and_the_keeper() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dedup_gui.core.config import KEEPER_RULE_NAMES
-from dedup_gui.core.grouping import Link, star_groups
+from dedup_gui.core.grouping import Link, Star, star_groups
 from dedup_gui.core.keeper import KEEPER_RULES, propose_keeper
 from dedup_gui.core.types import ImageInfo, Member
 
@@ -11,21 +11,42 @@ from dedup_gui.core.types import ImageInfo, Member
 def test_chain_a_b_c_does_not_put_a_and_c_together() -> None:
     # A~B (strong) and B~C, but A and C are clearly different photos
     links = [Link(0, 1, 0.9), Link(1, 2, 0.8)]
-    groups = star_groups(3, links, compatible=lambda i, j: {i, j} != {0, 2}, anchor_rank=lambda v: (0,))
-    assert groups == [(1, [1, 0])]
+    groups = star_groups(3, links, compatible=lambda a, i, j: {i, j} != {0, 2}, anchor_rank=lambda v: (0,))
+    assert groups == [Star(1, [1, 0])]
 
 
 def test_copies_that_only_match_the_original_still_join_its_group() -> None:
     # a crop (1) and a grayscale copy (2) both match the original (0) but not each other directly
     links = [Link(0, 1, 0.9), Link(0, 2, 0.8)]
-    groups = star_groups(3, links, compatible=lambda i, j: True, anchor_rank=lambda v: (0,))
-    assert groups == [(0, [0, 1, 2])]
+    groups = star_groups(3, links, compatible=lambda a, i, j: True, anchor_rank=lambda v: (0,))
+    assert groups == [Star(0, [0, 1, 2])]
 
 
 def test_two_separate_photos_give_two_groups() -> None:
     links = [Link(0, 1, 1.0), Link(2, 3, 1.0)]
-    groups = star_groups(4, links, compatible=lambda i, j: True, anchor_rank=lambda v: (-v,))
-    assert sorted(sorted(m) for _, m in groups) == [[0, 1], [2, 3]]
+    groups = star_groups(4, links, compatible=lambda a, i, j: True, anchor_rank=lambda v: (-v,))
+    assert sorted(sorted(star.members) for star in groups) == [[0, 1], [2, 3]]
+
+
+def test_a_copy_matched_only_through_a_member_joins_when_the_anchor_confirms_it() -> None:
+    # 0 original with four copies (1 resized, 4, 5, 6); 2 a crop matched only against the resized copy;
+    # 3 another photo that also matched the resized copy
+    links = [Link(0, 1, 0.95), Link(0, 4, 0.9), Link(0, 5, 0.85), Link(0, 6, 0.8), Link(1, 2, 0.9), Link(1, 3, 0.6)]
+    asked: list[tuple[int, int]] = []
+
+    def confirm(anchor: int, u: int) -> bool:
+        asked.append((anchor, u))
+        return u == 2  # verified against the anchor: the crop is the same photo, the other photo is not
+
+    groups = star_groups(7, links, compatible=lambda a, i, j: True, anchor_rank=lambda v: (-v,), confirm=confirm)
+    assert groups == [Star(0, [0, 1, 4, 5, 6, 2], {2: 1})]
+    assert sorted(asked) == [(0, 2), (0, 3)]
+
+
+def test_without_confirmation_a_member_of_a_member_stays_out() -> None:
+    links = [Link(0, 1, 0.95), Link(0, 3, 0.9), Link(1, 2, 0.9)]
+    groups = star_groups(4, links, compatible=lambda a, i, j: True, anchor_rank=lambda v: (-v,))
+    assert groups[0] == Star(0, [0, 1, 3])
 
 
 def member(

@@ -171,3 +171,88 @@ def test_thresholds_are_frozen_and_used() -> None:
     a = thumb(sample("astronaut"))
     strict = VerifyThresholds(same_ncc=1.01)  # no real pair can reach it
     assert verify_pair(a, a, strict).verdict == "similar"
+
+
+def straightened(img: np.ndarray, degrees: float) -> np.ndarray:
+    """A photo turned by a few degrees and cropped to the largest upright rectangle without blank corners."""
+    h, w = img.shape[:2]
+    turned = np.asarray(Image.fromarray(img).rotate(degrees, Image.Resampling.BICUBIC))
+    t = abs(np.radians(degrees))
+    # the largest axis-aligned rectangle of the same aspect inside the turned frame
+    k = 1 / (np.cos(t) + max(h / w, w / h) * np.sin(t))
+    cw, ch = int(w * k) - 4, int(h * k) - 4
+    x0, y0 = (w - cw) // 2, (h - ch) // 2
+    return np.ascontiguousarray(turned[y0 : y0 + ch, x0 : x0 + cw])
+
+
+@pytest.mark.parametrize("degrees", [3.0, -1.5, 5.0])
+def test_straightened_copy_is_same_photo_with_its_angle(degrees: float) -> None:
+    full = sample("astronaut")
+    v = verify_pair(thumb(full), thumb(straightened(full, degrees)))
+    assert v.verdict == "same-photo", v
+    assert abs(v.tilt) == pytest.approx(abs(degrees), abs=0.3)
+    assert v.rotation == 0
+    assert "straightened by" in v.description
+    assert v.crop_fraction > 0.05  # the corners were cropped away
+
+
+def gradient(w: int = 800, h: int = 600, turn: float = 0.0) -> np.ndarray:
+    """A smooth wallpaper: two colours blended along a direction, with a soft glow."""
+    y, x = np.mgrid[0:h, 0:w] / max(h, w)
+    t = np.clip(np.cos(turn) * x + np.sin(turn) * y, 0, 1)[..., None]
+    glow = np.exp(-((x - 0.7) ** 2 + (y - 0.3) ** 2) / 0.05)[..., None]
+    rgb = (1 - t) * np.array([30, 60, 140]) + t * np.array([200, 120, 90]) + 40 * glow
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def with_login_box(img: np.ndarray) -> np.ndarray:
+    """A login box with a logo and text drawn over the middle: what a login-screen screenshot adds."""
+    from PIL import ImageDraw
+
+    im = Image.fromarray(img)
+    d = ImageDraw.Draw(im)
+    w, h = im.size
+    d.rounded_rectangle((0.35 * w, 0.3 * h, 0.65 * w, 0.62 * h), radius=12, fill=(245, 245, 245))
+    d.ellipse((0.46 * w, 0.33 * h, 0.54 * w, 0.43 * h), fill=(40, 90, 200))
+    for k in range(3):
+        d.rectangle((0.39 * w, (0.47 + 0.045 * k) * h, 0.61 * w, (0.5 + 0.045 * k) * h), outline=(120, 120, 120))
+    d.text((0.4 * w, 0.45 * h), "Welcome back", fill=(20, 20, 20))
+    return np.asarray(im)
+
+
+def test_logo_and_login_box_over_a_gradient_is_same_photo() -> None:
+    wall = gradient()
+    small = np.asarray(Image.fromarray(with_login_box(wall)).resize((640, 480), Image.Resampling.LANCZOS))
+    v = verify_pair(thumb(wall), thumb(small))
+    assert v.verdict == "same-photo", v
+    assert v.overlay > 0.02  # the box is reported as an overlay, not hidden
+    other = verify_pair(thumb(wall), thumb(gradient(turn=0.9)))  # another wallpaper: the light runs elsewhere
+    assert other.verdict != "same-photo"
+
+
+def test_tone_curve_edit_is_same_photo_and_reported() -> None:
+    a = thumb(sample("coffee"))
+    curve = (255 * (np.arange(256) / 255) ** 0.55).astype(np.uint8)  # strong shadows lift: one global curve
+    v = verify_pair(a, curve[a])
+    assert v.verdict == "same-photo"
+    assert v.tone_edit and not v.lighting
+
+
+def night(img: np.ndarray) -> np.ndarray:
+    """The same view at night: dark everywhere except where lamps now light it (light falls elsewhere)."""
+    h, w = img.shape[:2]
+    y, x = np.mgrid[0:h, 0:w]
+    dark = img.astype(np.float32) * 0.18
+    lamps = np.zeros((h, w), np.float32)
+    for cx, cy in ((0.2, 0.7), (0.55, 0.35), (0.8, 0.8), (0.4, 0.15)):
+        lamps += np.exp(-(((x - cx * w) ** 2 + (y - cy * h) ** 2) / (0.012 * w * w)))
+    lit = dark * (1 + 5 * lamps[..., None]) + 60 * lamps[..., None] * np.array([1.0, 0.8, 0.4])
+    return np.clip(lit, 0, 255).astype(np.uint8)
+
+
+def test_day_and_night_of_one_view_is_similar_not_same_photo() -> None:
+    day = thumb(sample("astronaut"))
+    v = verify_pair(day, night(day))
+    assert v.verdict == "similar", v
+    assert v.lighting
+    assert "other light" in v.description

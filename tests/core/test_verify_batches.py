@@ -1,65 +1,14 @@
-"""Verifying pairs in bounded memory: every pair once, features dropped when done, close vectors clustered."""
+"""Verifying pairs in bounded memory: close vectors clustered, pairs ordered by cluster, features kept within a
+budget by the checker without changing a single verdict."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
+from PIL import Image
 
-from dedup_gui.core.verify_batches import cluster_ids, verify_in_batches
-
-
-def _run(pairs, clusters, budget=64, batch=16, unmakeable=frozenset()):
-    made: list[int] = []
-    alive: set[int] = set()
-    peak = [0]
-
-    class Feature:
-        def __init__(self, k: int) -> None:
-            self.k = k
-            alive.add(k)
-
-        def __del__(self) -> None:
-            alive.discard(self.k)
-
-    def make(items):
-        made.extend(items)
-        out = {k: Feature(k) for k in items if k not in unmakeable}
-        peak[0] = max(peak[0], len(alive))
-        return out
-
-    with ThreadPoolExecutor(2) as pool:
-        results = [
-            r
-            for part in verify_in_batches(
-                pairs, clusters, make, lambda a, b: (a.k, b.k), pool, batch=batch, budget=budget
-            )
-            for r in part
-        ]
-    return results, made, peak[0]
-
-
-def test_every_pair_is_verified_once_with_its_own_features() -> None:
-    rng = np.random.default_rng(0)
-    pairs = sorted({(int(a), int(b)) for a, b in rng.integers(0, 2000, (6000, 2)) if a < b})
-    results, made, peak = _run(pairs, np.zeros(2000, dtype=np.int64))
-    assert sorted((i, j) for i, j, _ in results) == pairs
-    assert all(v == (i, j) for i, j, v in results)
-    assert peak <= 64 + 2 * 16 + 2 * 16  # the budget (64 items) plus the batch being verified
-    assert len(set(made)) == len({k for p in pairs for k in p})
-
-
-def test_features_are_dropped_when_no_pair_needs_them() -> None:
-    # 500 separate pairs: without eviction by need every feature would stay, with it at most a batch's worth
-    pairs = [(2 * k, 2 * k + 1) for k in range(500)]
-    _, made, peak = _run(pairs, np.arange(1000) // 2, budget=10_000, batch=16)
-    assert peak <= 3 * 16  # about one batch's features, not all 1,000
-    assert len(made) == 1000  # nothing made twice
-
-
-def test_pairs_whose_features_cannot_be_made_are_left_out() -> None:
-    results, _, _ = _run([(0, 1), (1, 2), (2, 3)], np.zeros(4, dtype=np.int64), unmakeable={2})
-    assert [(i, j) for i, j, _ in results] == [(0, 1)]
+from dedup_gui.core.checker import PairChecker, _nbytes
+from dedup_gui.core.verify_batches import cluster_ids, local_order
+from tests.conftest import photo
 
 
 def test_close_vectors_share_a_cluster() -> None:
@@ -72,3 +21,38 @@ def test_close_vectors_share_a_cluster() -> None:
     # each k-means cluster holds items of one true cluster (so pairs of close items stay close in the order)
     for k in set(ids[:-1].tolist()):
         assert np.bincount(labels[ids[:-1] == k]).max() >= 0.95 * (ids[:-1] == k).sum()
+
+
+def test_pairs_are_ordered_cluster_pair_by_cluster_pair() -> None:
+    clusters = np.array([0, 1, 0, 1, 2])
+    pairs = [(3, 4), (0, 1), (0, 2), (1, 3), (2, 4)]
+    assert local_order(pairs, clusters) == [(0, 2), (0, 1), (2, 4), (1, 3), (3, 4)]
+
+
+def _thumbnails() -> list[np.ndarray]:
+    """Twelve real photos and a resized copy of each (every second image), as 256-px RGB thumbnails."""
+    out = []
+    for name in ("astronaut", "coffee", "chelsea", "rocket", "camera", "cat"):
+        for angle in (0, 7):
+            base = photo(name, (320, 240)).rotate(angle, resample=Image.Resampling.BICUBIC)
+            out += [np.asarray(base), np.asarray(base.resize((256, 192), Image.Resampling.LANCZOS))]
+    return out
+
+
+def test_a_small_feature_budget_changes_no_verdict_and_bounds_memory() -> None:
+    images = _thumbnails()
+    pairs = [(i, j) for i in range(len(images)) for j in range(i + 1, len(images))]
+
+    def load(indices: list[int]) -> dict[int, np.ndarray]:
+        return {k: images[k] for k in indices}
+
+    free = PairChecker(load, workers=2).verdicts(pairs)
+    clusters = np.arange(len(images)) // 4
+    tight = PairChecker(load, workers=2, clusters=clusters, budget=200_000)  # room for about 3 images' features
+    bounded = tight.verdicts(pairs)
+    assert {p: (v.verdict, round(v.score, 6)) for p, v in bounded.items()} == {
+        p: (v.verdict, round(v.score, 6)) for p, v in free.items()
+    }
+    assert sum(v.verdict == "same-photo" for v in bounded.values()) >= len(images) // 2  # the copies are found
+    kept = [f for f in tight._features.values() if f is not None]
+    assert sum(_nbytes(f) for f in kept) <= 200_000

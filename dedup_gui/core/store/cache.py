@@ -304,13 +304,21 @@ class CacheTables:
     # -- verdicts -------------------------------------------------------------------------------------------
 
     def verdicts(
-        self, pairs: Iterable[tuple[int, int]], version: str, convert: Callable[[dict], T]
+        self,
+        pairs: Iterable[tuple[int, int]] | None,
+        version: str,
+        convert: Callable[[dict], T] = lambda d: d,  # type: ignore[assignment,return-value]
     ) -> dict[tuple[int, int], T]:
-        """Stored verification results of file-id pairs (a, b), as written by save_verdicts, each turned into the
-        caller's record as it is read (no dict of every row at once: 800,000 rows at 100,000 photos)."""
-        wanted = set(pairs)
+        """Stored verification results of file-id pairs (a, b) (None: all of them), as written by save_verdicts,
+        each turned into the caller's record as it is read (no dict of every row at once: 800,000 rows at 100,000
+        photos). A few pairs (asked on demand) are read by key, not by a scan of the table."""
+        wanted = None if pairs is None else set(pairs)
+        if wanted is not None and len(wanted) <= 64:
+            query = "SELECT a, b, verdict FROM verdicts WHERE a=? AND b=? AND version=?"
+            found = [row for a, b in wanted for row in self.db.execute(query, (a, b, version))]
+            return {(a, b): convert(json.loads(v)) for a, b, v in found}
         rows = self.db.execute("SELECT a, b, verdict FROM verdicts WHERE version=?", (version,))
-        return {(a, b): convert(json.loads(v)) for a, b, v in rows if (a, b) in wanted}
+        return {(a, b): convert(json.loads(v)) for a, b, v in rows if wanted is None or (a, b) in wanted}
 
     def save_verdicts(self, rows: Iterable[tuple[int, int, dict]], version: str) -> None:
         with self.transaction() as db:

@@ -1,0 +1,303 @@
+"""Geometric verification of content pairs for one scan: features computed once per image, verdicts remembered.
+
+Linking verifies its candidates through it in batches; assembly asks it about pairs linking never saw (a copy
+matched through another member of a group is verified against the group's anchor on demand), and about pairs it
+did see (a member verified as another shot contradicts a newcomer).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from typing import Protocol
+
+import numpy as np
+from PIL import Image
+
+from dedup_gui.core import verify
+from dedup_gui.core.content import Content
+from dedup_gui.core.detail import DETAIL_SIDE, Source, decode_gray
+from dedup_gui.core.store import Store
+from dedup_gui.core.verify_batches import BUDGET as FEATURE_BUDGET
+from dedup_gui.core.verify_batches import local_order
+
+log = logging.getLogger("dedup_gui.checker")
+
+Thumbnails = Callable[[list[int]], dict[int, np.ndarray]]  # content indices -> RGB thumbnails
+Pair = tuple[int, int]
+_CHUNK = 256  # images or pairs per batch: bounded memory, and a cancel is honoured between batches
+
+
+class VerdictCache(Protocol):
+    """Verification results kept between scans, keyed by content-index pairs of this scan."""
+
+    def get(self, pairs: list[Pair]) -> dict[Pair, verify.Verification]: ...
+
+    def put(self, results: list[tuple[int, int, verify.Verification]]) -> None: ...
+
+
+class NoVerdictCache:
+    def get(self, pairs: list[Pair]) -> dict[Pair, verify.Verification]:
+        return {}
+
+    def put(self, results: list[tuple[int, int, verify.Verification]]) -> None:
+        return None
+
+
+def _open(v: verify.Verification) -> bool:
+    """Did the thumbnails lack what it takes to settle the pair: detail (a sparse picture, a plain overlap: two
+    night skies over the same hills agree in everything a thumbnail shows), or keypoints?"""
+    few = v.keypoints < verify.DEFAULT_THRESHOLDS.dense_keypoints
+    return v.plain or v.sparse or (v.verdict != "same-photo" and few)
+
+
+def _unsure(v: verify.Verification) -> bool:
+    """A copy or another shot by the thumbnails of pictures short of detail: only a larger decode may confirm it."""
+    return v.verdict != "different" and (v.plain or v.sparse)
+
+
+def _unsettled(v: verify.Verification) -> verify.Verification:
+    """A verdict the thumbnails could not settle and no larger decode exists for (a small copy of a star field):
+    no copy, as another night sky over the same hills would look just the same."""
+    return replace(v, verdict="different", score=min(v.score, 0.49), description="too plain to tell apart at this size")
+
+
+def _better(detail: verify.Verification, thumb: verify.Verification) -> bool:
+    """The larger decode's verdict replaces a verdict on thumbnails short of detail, any other when it says more."""
+    if thumb.plain or thumb.sparse:
+        return True
+    return detail.score > thumb.score or (thumb.verdict == "different" and detail.verdict != "different")
+
+
+def content_sources(contents: Sequence[Content]) -> list[Source | None]:
+    """Where each content can be decoded again for a closer look."""
+    return [None if c.info is None else Source(c.paths[0], max(c.info.width, c.info.height)) for c in contents]
+
+
+class PairChecker:
+    """Verifies pairs (i, j) of contents, i < j, b = j measured against a = i; every answer is remembered."""
+
+    def __init__(
+        self,
+        thumbnails: Thumbnails,
+        cache: VerdictCache | None = None,
+        *,
+        sources: Sequence[Source | None] = (),
+        workers: int = 1,
+        check: Callable[[], None] = lambda: None,
+        clusters: np.ndarray | None = None,
+        budget: int = FEATURE_BUDGET,
+    ) -> None:
+        self._thumbnails = thumbnails
+        self._clusters = clusters  # embedding clusters: pairs verified in an order that keeps shared images close
+        self._budget = budget
+        self._feature_bytes = 0
+        self._sources = sources
+        self._detail: dict[tuple[int, int], verify.Features | None] = {}
+        self._detail_lock = threading.Lock()
+        self._cache = cache or NoVerdictCache()
+        self._workers = max(1, workers)
+        self._check = check
+        # features kept least recently used first, within `budget` bytes (6.5 GB at 100,000 photos if all were kept)
+        self._features: OrderedDict[int, verify.Features | None] = OrderedDict()
+        self._verdicts: dict[Pair, verify.Verification] = {}
+        self._plain: dict[int, bool] = {}
+        self._asked: set[Pair] = set()  # pairs already looked up in the store
+        self._decoded: dict[int, np.ndarray] = {}  # thumbnails decoded for `plain`, until their features exist
+
+    def known(self, i: int, j: int) -> verify.Verification | None:
+        """The verdict for the pair if it was verified in this scan or an earlier one (no new work)."""
+        return self._verdicts.get((min(i, j), max(i, j)))
+
+    def plain(self, indices: Iterable[int]) -> dict[int, bool]:
+        """Which images show too little detail for their hashes to mean much (no thumbnail: plain too)."""
+        missing = sorted({k for k in indices if k not in self._plain})
+        for lo in range(0, len(missing), _CHUNK):
+            self._check()
+            chunk = missing[lo : lo + _CHUNK]
+            images = self._thumbnails(chunk)
+            self._plain.update(
+                {k: k not in images or verify.detail_share(images[k]) < verify.PLAIN_DETAIL for k in chunk}
+            )
+            # a plain picture is verified next: keep its thumbnail rather than decode it twice
+            self._decoded.update({k: img for k, img in images.items() if self._plain[k]})
+        return {k: self._plain[k] for k in indices}
+
+    def trust(self, pairs: list[Pair]) -> None:
+        """Pairs accepted on their near-identical hashes (detailed pictures): remembered and stored as such."""
+        if pairs:
+            found = dict.fromkeys(pairs, verify.BY_HASHES)
+            self._verdicts.update(found)
+            self._cache.put([(i, j, v) for (i, j), v in found.items()])
+
+    def remember(self, verdicts: dict[Pair, verify.Verification]) -> None:
+        """Verdicts read elsewhere (all stored ones, when regrouping), so `known` answers for them."""
+        self._verdicts.update(verdicts)
+
+    def load(self, pairs: Iterable[Pair]) -> None:
+        """Read the stored verdicts of these pairs, so `known` answers for them (each pair is looked up once)."""
+        wanted = [
+            p for p in {(min(i, j), max(i, j)) for i, j in pairs} if p not in self._verdicts and p not in self._asked
+        ]
+        self._asked.update(wanted)
+        for lo in range(0, len(wanted), 4096):
+            self._verdicts.update(self._cache.get(wanted[lo : lo + 4096]))
+
+    def verdicts(self, pairs: Iterable[Pair], dense: Collection[Pair] = ()) -> dict[Pair, verify.Verification]:
+        """Verdicts for the pairs: remembered or stored ones first, the rest verified now (and stored). Pairs in
+        `dense` (strong candidates) are also aligned from the whole picture when keypoints leave them unsettled."""
+        pairs = list(dict.fromkeys((min(i, j), max(i, j)) for i, j in pairs if i != j))
+        self.load(pairs)
+        todo = [p for p in pairs if p not in self._verdicts]
+        if todo:
+            if self._clusters is not None and len(todo) > _CHUNK:
+                todo = local_order(todo, self._clusters)
+            with ThreadPoolExecutor(self._workers) as pool:
+                for lo in range(0, len(todo), _CHUNK):
+                    self._check()
+                    chunk = todo[lo : lo + _CHUNK]
+                    self._prepare(sorted({k for p in chunk for k in p}), pool)
+                    batch = [p for p in chunk if self._features.get(p[0]) and self._features.get(p[1])]
+                    results = self._verify_batch(batch, dense, pool)
+                    self._verdicts.update(zip(batch, results, strict=True))
+                    self._cache.put([(i, j, v) for (i, j), v in zip(batch, results, strict=True)])
+                    self._trim()
+        return {p: self._verdicts[p] for p in pairs if p in self._verdicts}
+
+    def _verify_batch(
+        self, batch: list[Pair], dense: Collection[Pair], pool: ThreadPoolExecutor
+    ) -> list[verify.Verification]:
+        """Thumbnail verdicts, then a larger decode for those the thumbnails could not settle."""
+        results = list(pool.map(lambda p: self._verify_one(p, p in dense), batch))
+        again = [
+            k for k, (p, v) in enumerate(zip(batch, results, strict=True)) if _unsure(v) or (p in dense and _open(v))
+        ]
+        for k, v in zip(again, pool.map(self._verify_detail, [batch[k] for k in again]), strict=True):
+            if v is not None and _better(v, results[k]):
+                results[k] = v
+            elif v is None and _unsure(results[k]):
+                results[k] = _unsettled(results[k])
+        self._detail.clear()
+        return results
+
+    def _verify_one(self, pair: Pair, dense: bool) -> verify.Verification:
+        fa, fb = self._features[pair[0]], self._features[pair[1]]
+        assert fa is not None and fb is not None
+        return verify.verify_features(fa, fb, dense=dense)
+
+    def _verify_detail(self, pair: Pair) -> verify.Verification | None:
+        """The pair verified again on larger decodes of both files (never enlarged), when they have more pixels
+        than the thumbnails by a good margin."""
+        sa, sb = (self._sources[k] if k < len(self._sources) else None for k in pair)
+        if sa is None or sb is None:
+            return None
+        side = min(DETAIL_SIDE, sa.long_side, sb.long_side)
+        if side < 1.5 * verify.SIDE:
+            return None
+        fa, fb = self._detail_features(pair[0], sa, side), self._detail_features(pair[1], sb, side)
+        if fa is None or fb is None:
+            return None
+        return replace(verify.verify_features(fa, fb, dense=True), detail=True)
+
+    def _detail_features(self, k: int, source: Source, side: int) -> verify.Features | None:
+        with self._detail_lock:
+            if (k, side) in self._detail:
+                return self._detail[(k, side)]
+        gray = decode_gray(source.path, side)
+        found = None if gray is None else verify.features(gray, side)
+        with self._detail_lock:
+            self._detail[(k, side)] = found
+        return found
+
+    def _prepare(self, indices: list[int], pool: ThreadPoolExecutor) -> None:
+        """Features of these images, made when not kept (an image without a thumbnail is remembered as None)."""
+        for k in indices:
+            if k in self._features:
+                self._features.move_to_end(k)
+        missing = [k for k in indices if k not in self._features]
+        for lo in range(0, len(missing), _CHUNK):
+            self._check()
+            chunk = missing[lo : lo + _CHUNK]
+            images = {k: self._decoded.pop(k) for k in chunk if k in self._decoded}
+            images |= self._thumbnails([k for k in chunk if k not in images])
+            keys = [k for k in chunk if k in images]
+            self._features.update(dict.fromkeys(chunk))
+            made = dict(zip(keys, pool.map(verify.features, [images[k] for k in keys]), strict=True))
+            self._features.update(made)
+            self._feature_bytes += sum(_nbytes(f) for f in made.values())
+
+    def _trim(self) -> None:
+        """Drop the least recently used features past the budget (made again if a later pair needs them)."""
+        while self._feature_bytes > self._budget and self._features:
+            _, f = self._features.popitem(last=False)
+            if f is not None:
+                self._feature_bytes -= _nbytes(f)
+
+
+def _nbytes(f: verify.Features) -> int:
+    return f.gray.nbytes + f.points.nbytes + f.descriptors.nbytes
+
+
+def verdict_version() -> str:
+    """The method and thresholds a stored verdict was made with: verdicts of another version are not used."""
+    thresholds = hashlib.sha1(repr(verify.DEFAULT_THRESHOLDS).encode()).hexdigest()[:12]
+    return f"{verify.VERSION}:{thresholds}"
+
+
+def _verification(d: dict) -> verify.Verification:
+    return verify.Verification(**{k: v for k, v in d.items() if k in _FIELDS})
+
+
+_FIELDS = {f.name for f in dataclasses.fields(verify.Verification)}
+
+
+class StoredVerdicts:
+    """Verification results in the store, keyed by the files' ids; dropped when either file changes."""
+
+    def __init__(self, store: Store, contents: list[Content]) -> None:
+        self._store = store
+        self._contents = contents
+        self._version = verdict_version()
+        self.verified = 0
+
+    def _ids(self, i: int, j: int) -> tuple[int, int]:
+        return self._contents[i].file_ids[0], self._contents[j].file_ids[0]
+
+    def get(self, pairs: list[Pair]) -> dict[Pair, verify.Verification]:
+        by_ids = {self._ids(i, j): (i, j) for i, j in pairs}
+        stored = self._store.verdicts(by_ids, self._version, _verification)
+        return {by_ids[k]: v for k, v in stored.items()}
+
+    def among(self) -> dict[Pair, verify.Verification]:
+        """Every stored verdict between two of the contents (regrouping reads them all at once)."""
+        index = {fid: n for n, c in enumerate(self._contents) for fid in c.file_ids[:1]}
+        stored = self._store.verdicts(None, self._version, _verification)
+        return {(index[a], index[b]): v for (a, b), v in stored.items() if a in index and b in index}
+
+    def put(self, results: list[tuple[int, int, verify.Verification]]) -> None:
+        rows = [(*self._ids(i, j), dataclasses.asdict(v)) for i, j, v in results]
+        self.verified += sum(1 for _, _, v in results if not v.by_hashes)
+        self._store.save_verdicts(rows, self._version)
+
+
+def stored_thumbnails(store: Store, contents: list[Content]) -> Thumbnails:
+    """Thumbnails made by the scan's one decode, read back from the store for verification."""
+
+    def load(indices: list[int]) -> dict[int, np.ndarray]:
+        blobs = store.thumbnails([contents[i].file_ids[0] for i in indices])
+        out = {}
+        for i in indices:
+            blob = blobs.get(contents[i].file_ids[0])
+            if blob is not None:
+                with Image.open(io.BytesIO(blob)) as img:
+                    out[i] = np.asarray(img.convert("RGB"))
+        return out
+
+    return load

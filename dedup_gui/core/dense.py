@@ -1,0 +1,144 @@
+"""Alignment from the whole picture, for pairs whose keypoints are too few (plain skies, gradients with a logo,
+star fields, small crops): frame-to-frame and multi-scale template hypotheses under each of the 8 turns and
+mirrors, refined by ECC (enhanced correlation, insensitive to brightness and contrast).
+
+Only a few pairs per scan come here, so it trades speed (a few to tens of ms per pair) for not needing texture.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+_SEARCH_SIDE = 64  # long side of the pictures the hypotheses are scored on
+_SCALES = (1.0, 0.85, 0.7, 0.55)  # sizes of the smaller frame within the larger (ECC corrects the rest)
+_KEEP = 2  # hypotheses refined per pair
+_COARSE = 128  # ECC runs here first (cheap), then a few steps at full size
+_MIN_SCORE = 0.3  # correlation a hypothesis needs to be refined at all
+_UNIQUE = 0.05  # how much better than anywhere else (a few px away) the best place must fit
+_UNREFINED = 0.5  # a placement this good is kept (and judged on its pixels) when ECC cannot refine it
+
+
+def _small(g: np.ndarray) -> tuple[np.ndarray, float]:
+    f = _SEARCH_SIDE / max(g.shape)
+    size = (max(8, round(g.shape[1] * f)), max(8, round(g.shape[0] * f)))
+    return cv2.resize(g, size, interpolation=cv2.INTER_AREA).astype(np.float32), f
+
+
+def _turned(g: np.ndarray, k: int, mirrored: bool) -> np.ndarray:
+    """b mirrored left-right (first), then turned clockwise k quarter turns, as a contiguous array."""
+    out = g[:, ::-1] if mirrored else g
+    return np.ascontiguousarray(np.rot90(out, -k))
+
+
+def _turn_matrix(k: int, h: int, w: int) -> np.ndarray:
+    """2x3 map from (mirrored) b's pixels to the pixels of b turned clockwise k quarter turns (b is h x w)."""
+    c, s = [(1, 0), (0, 1), (-1, 0), (0, -1)][k % 4]
+    m = np.array([[c, -s, 0.0], [s, c, 0.0]])
+    corners = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], float) @ m[:, :2].T
+    m[:, 2] = -corners.min(axis=0)
+    return m
+
+
+def _compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    """The 2x3 map `outer` after `inner`."""
+    return np.hstack([outer[:, :2] @ inner[:, :2], outer[:, :2] @ inner[:, 2:] + outer[:, 2:]])
+
+
+def _hypotheses(sa: np.ndarray, sb: np.ndarray, frames_only: bool) -> list[tuple[float, np.ndarray]]:
+    """(score, map from sb to sa) for sb placed in sa and sa placed in sb at several sizes, scored by normalised
+    correlation of the overlap. With `frames_only`, only frame onto frame: a plain picture (a gradient, a sky)
+    correlates with a shifted or scaled part of itself as well as with itself, so no crop of it can be placed."""
+    out: list[tuple[float, np.ndarray]] = []
+    for big, small, inside in ((sa, sb, True), (sb, sa, False)):
+        base = min(big.shape[0] / small.shape[0], big.shape[1] / small.shape[1])
+        for f in _SCALES[:1] if frames_only else _SCALES:
+            s = base * f
+            th, tw = round(small.shape[0] * s), round(small.shape[1] * s)
+            if th < 12 or tw < 12 or th > big.shape[0] or tw > big.shape[1]:
+                continue
+            tmpl = cv2.resize(small, (tw, th), interpolation=cv2.INTER_AREA)
+            res = cv2.matchTemplate(big, tmpl, cv2.TM_CCOEFF_NORMED)
+            _, best, _, (x, y) = cv2.minMaxLoc(res)
+            if _ambiguous(res, x, y, best):
+                continue
+            sx, sy = tw / small.shape[1], th / small.shape[0]
+            m = np.array([[sx, 0.0, x + 0.5 * sx - 0.5], [0.0, sy, y + 0.5 * sy - 0.5]])
+            out.append((float(best), m if inside else cv2.invertAffineTransform(m)))
+    return out
+
+
+def _ambiguous(res: np.ndarray, x: int, y: int, best: float) -> bool:
+    """A repeating pattern (a chessboard, tiles, a fence) fits in several places: the second-best place away
+    from the best scores nearly as well. A copy fits in one."""
+    if res.size <= 1:
+        return False
+    away = res.copy()
+    r = max(2, round(0.05 * _SEARCH_SIDE))
+    away[max(0, y - r) : y + r + 1, max(0, x - r) : x + r + 1] = -1.0
+    return float(away.max()) > best - _UNIQUE
+
+
+def _ecc(ga: np.ndarray, gb: np.ndarray, m: np.ndarray, steps: int) -> tuple[np.ndarray, float] | None:
+    """ECC (affine) from a map gb -> ga; ECC warps gb into ga's frame and masks what falls outside gb itself."""
+    start = cv2.invertAffineTransform(m).astype(np.float32)  # ECC maps template (ga) coordinates into input (gb)
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, steps, 1e-4)
+    try:
+        cc, warp = cv2.findTransformECC(ga, gb, start, cv2.MOTION_AFFINE, criteria, None)
+    except cv2.error:
+        return None
+    return cv2.invertAffineTransform(np.asarray(warp, dtype=np.float64)), float(cc)
+
+
+def _scaled(g: np.ndarray, f: float) -> np.ndarray:
+    size = (max(8, round(g.shape[1] * f)), max(8, round(g.shape[0] * f)))
+    return cv2.resize(g, size, interpolation=cv2.INTER_AREA)
+
+
+def _refine(ga: np.ndarray, gb: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """ECC refinement of a map from gb to ga, coarse to fine; None when it fails or leaves a similarity."""
+    f = min(1.0, _COARSE / max(ga.shape))
+    if f < 1.0:  # the same map between the pictures shrunk by f: m' = f * m(p / f)
+        coarse = _ecc(_scaled(ga, f), _scaled(gb, f), np.hstack([m[:, :2], m[:, 2:] * f]), 40)
+        if coarse is None:
+            return None
+        m = np.hstack([coarse[0][:, :2], coarse[0][:, 2:] / f])
+    found = _ecc(ga, gb, m, 10 if f < 1.0 else 40)
+    if found is None:
+        return None
+    out, cc = found
+    a, b, c, d = out[0, 0], out[0, 1], out[1, 0], out[1, 1]
+    sx, sy = math.hypot(a, c), math.hypot(b, d)
+    if sx <= 0 or abs(sx - sy) / sx > 0.03 or abs(a * b + c * d) / (sx * sy) > 0.03:
+        return None  # not a similarity: a copy is only scaled, turned and shifted
+    return out, cc
+
+
+def align(ga: np.ndarray, gb: np.ndarray, *, frames_only: bool = False) -> list[tuple[np.ndarray, bool, float]]:
+    """Similarities (2x3, b's pixels onto a's, after mirroring b when the flag says so) with their ECC correlation,
+    best first; empty when nothing lines up. `frames_only` for plain pictures (see _hypotheses)."""
+    sa, fa = _small(ga)
+    found: list[tuple[float, int, bool, np.ndarray, float]] = []
+    for mirrored in (False, True):
+        for k in range(4):
+            sb, fb = _small(_turned(gb, k, mirrored))
+            found += [(score, k, mirrored, m, fb) for score, m in _hypotheses(sa, sb, frames_only)]
+    found.sort(key=lambda t: -t[0])
+    ga32 = ga.astype(np.float32)
+    results: list[tuple[np.ndarray, bool, float]] = []
+    for score, k, mirrored, m_small, fb in found[:_KEEP]:
+        if score < _MIN_SCORE:
+            break
+        # small b (turned) -> small a, lifted to full size; after the turn of the (mirrored) full-size b
+        lift = np.hstack([m_small[:, :2] * (fb / fa), m_small[:, 2:] / fa])
+        m = _compose(lift, _turn_matrix(k, *gb.shape))
+        flipped = np.ascontiguousarray(gb[:, ::-1] if mirrored else gb).astype(np.float32)
+        refined = _refine(ga32, flipped, m)
+        if refined is not None:
+            results.append((refined[0], mirrored, refined[1]))
+        elif score >= _UNREFINED:  # ECC cannot converge on a plain gradient; the placement alone may be right
+            results.append((m, mirrored, score))
+    results.sort(key=lambda t: -t[2])
+    return results

@@ -1,0 +1,95 @@
+"""SIFT keypoints, descriptor matching and a RANSAC similarity fit: the first, fast way verification aligns a pair."""
+
+from __future__ import annotations
+
+import threading
+
+import cv2
+import numpy as np
+
+MAX_FEATURES = 300  # matching cost grows with the square; 300 keeps every dev copy kind verified
+_SIFT_OFFSET = 0.25  # OpenCV SIFT reports points a quarter pixel right/down of the pixel centre
+# Index permutation turning the SIFT descriptor of a patch into the descriptor of its mirror image (rows of the
+# 4x4 grid reversed, gradient orientation bins reflected); mirrors then need no second detection.
+_MIRROR = np.arange(128).reshape(4, 4, 8)[::-1][:, :, (-np.arange(8)) % 8].reshape(-1)
+_local = threading.local()
+
+
+class Fit:
+    """The best similarity found from b's keypoints to a's (b mirrored first when `mirrored`)."""
+
+    __slots__ = ("inliers", "mask", "matches", "matrix", "mirrored", "pa", "pb")
+
+    def __init__(
+        self,
+        inliers: int,
+        mirrored: bool,
+        matrix: np.ndarray | None,
+        mask: np.ndarray,
+        pa: np.ndarray,
+        pb: np.ndarray,
+        matches: int,
+    ) -> None:
+        self.inliers, self.mirrored, self.matrix, self.mask = inliers, mirrored, matrix, mask
+        self.pa, self.pb, self.matches = pa, pb, matches
+
+
+def _sift() -> cv2.SIFT:
+    """Per-thread detector: OpenCV algorithm objects are not safe to share between threads."""
+    sift = getattr(_local, "sift", None)
+    if sift is None:
+        sift = _local.sift = cv2.SIFT_create(nfeatures=MAX_FEATURES)  # type: ignore[attr-defined]
+    return sift
+
+
+def detect(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keypoint centres (N, 2) in pixels and their uint8 SIFT descriptors (N, 128)."""
+    kps, desc = _sift().detectAndCompute(gray, None)
+    pts = np.array([k.pt for k in kps], dtype=np.float32).reshape(-1, 2) - _SIFT_OFFSET
+    desc = np.zeros((0, 128), np.uint8) if desc is None else np.clip(desc, 0, 255).astype(np.uint8)
+    return pts, desc
+
+
+def _match(da: np.ndarray, db: np.ndarray, ratio: float) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of ratio-test matches from a to b.
+
+    cv2.batchDistance on the uint8 descriptors is ~2x faster than BFMatcher.knnMatch and, unlike a BLAS matrix
+    product, stays on the calling thread (OpenCV's and numpy's OpenBLAS would start busy-waiting threads of their own).
+    """
+    if len(da) < 2 or len(db) < 2:
+        return np.zeros(0, np.intp), np.zeros(0, np.intp)
+    dist, idx = cv2.batchDistance(da, db, cv2.CV_32S, normType=cv2.NORM_L2SQR, K=2)
+    ok = dist[:, 0] < ratio * ratio * dist[:, 1]
+    return np.flatnonzero(ok), idx[ok, 0].astype(np.intp)
+
+
+def _similarity(pa: np.ndarray, pb: np.ndarray, ransac_px: float) -> tuple[np.ndarray | None, np.ndarray]:
+    """RANSAC similarity (rotation, uniform scale, shift) mapping pb onto pa; copies need nothing more general."""
+    if len(pa) < 3:
+        return None, np.zeros(len(pa), bool)
+    m, inl = cv2.estimateAffinePartial2D(
+        pb, pa, method=cv2.RANSAC, ransacReprojThreshold=ransac_px, maxIters=2000, confidence=0.995, refineIters=10
+    )
+    if m is None or inl is None:
+        return None, np.zeros(len(pa), bool)
+    return m, inl.ravel().astype(bool)
+
+
+def fit(
+    points_a: np.ndarray,
+    desc_a: np.ndarray,
+    points_b: np.ndarray,
+    desc_b: np.ndarray,
+    width_b: int,
+    *,
+    mirrored: bool,
+    ratio: float,
+    ransac_px: float,
+) -> Fit:
+    """Best similarity from b to a, or from b mirrored left-right (mirrored descriptors need no new detection)."""
+    ia, ib = _match(desc_a, desc_b[:, _MIRROR] if mirrored else desc_b, ratio)
+    pa, pb = points_a[ia], points_b[ib].copy()
+    if mirrored:
+        pb[:, 0] = width_b - 1 - pb[:, 0]
+    m, inl = _similarity(pa, pb, ransac_px)
+    return Fit(int(inl.sum()) if m is not None else 0, mirrored, m, inl, pa, pb, len(ia))

@@ -1,0 +1,163 @@
+"""Who may join a star group: the rules assembly applies to each newcomer, and the verifications they ask for.
+
+A newcomer joins the anchor's group when it is the same photo as the anchor (linked directly, or verified on
+demand after it matched another member) and no member contradicts it. A member contradicts it when their own
+comparison says another shot or clearly different; a pair never compared is judged by embeddings and hashes
+first and verified on demand when those say no, so a rotated or cropped copy is not kept out by a loose guess.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from dedup_gui.core.content import Content, best_cosine
+from dedup_gui.core.hashing import hamming
+from dedup_gui.core.types import PairEvidence, Tier
+from dedup_gui.core.verify import Verification
+
+# Two members of one group must not be clearly different photos: embeddings this far apart are. Each member is
+# already confirmed against the group's anchor, so this only has to catch the clearly unrelated.
+COMPATIBLE_COSINE = 0.5
+# Two frames that overlap in part may be two crops of one photo only when each shows a share the other lacks: a
+# frame that is all but inside the other is a camera that moved or zoomed a little (dev's other shots: 0.01 on the
+# thinner side), not a second crop. Pixels cannot tell two crops from two shifted shots; the anchor decides (see
+# Membership.compatible), and is chosen to be the photo itself (grouping.star_groups).
+TWO_CROPS_MIN_SHARE = 0.02
+
+Pair = tuple[int, int]
+Link = tuple[int, int, PairEvidence]
+
+
+class PairOracle(Protocol):
+    """What assembly may ask about a pair beyond the links: a remembered verdict, or a verification on demand."""
+
+    def known(self, i: int, j: int) -> Verification | None: ...
+
+    def link(self, i: int, j: int) -> Link | None: ...
+
+
+def contradicts(v: Verification, tiers: frozenset[Tier]) -> bool:
+    """A verdict that keeps two files out of one group: aligned and clearly different, or another shot of the
+    scene where the mode groups copies only.
+
+    A pair with no alignment at all says nothing either way; two crops (partial) are judged with the anchor.
+    """
+    if v.verdict == "same-photo" or v.partial:
+        return False
+    if v.verdict == "similar":
+        return Tier.SIMILAR not in tiers
+    return v.overlap_ncc > -1
+
+
+def holds(ev: PairEvidence, x: str) -> bool:
+    """Does the file x of this link show all of the other one (is the other a copy or a crop of it)?"""
+    share = ev.extra if ev.a == x else ev.crop
+    return share is None or share < 0.01
+
+
+def _two_crops(partial: bool, share_a: float | None, share_b: float | None) -> bool:
+    return partial and min(share_a or 0.0, share_b or 0.0) >= TWO_CROPS_MIN_SHARE
+
+
+class Membership:
+    """The links a mode admits and the rules for joining a group; verifications asked for become links too."""
+
+    def __init__(
+        self,
+        contents: list[Content],
+        links: list[Link],
+        tiers: frozenset[Tier],
+        apart: set[Pair],
+        radius: int,
+        oracle: PairOracle | None,
+    ) -> None:
+        self._contents, self._links, self._tiers, self._radius, self._oracle = contents, links, tiers, radius, oracle
+        self.apart = {p for a, b in apart for p in ((a, b), (b, a))}
+        self.evidence: dict[Pair, PairEvidence] = {}
+        self.rejected: dict[Pair, PairEvidence] = {}
+        for a, b, ev in links:
+            if (a, b) in self.apart:
+                continue
+            self._file(a, b, ev)
+
+    def _file(self, a: int, b: int, ev: PairEvidence) -> None:
+        """An admitted link joins; another shot contradicts; a copy link in exact mode says neither."""
+        if ev.tier in self._tiers:
+            self.evidence[(a, b)] = self.evidence[(b, a)] = ev
+        elif ev.tier is Tier.SIMILAR:
+            self.rejected[(a, b)] = self.rejected[(b, a)] = ev
+
+    def admitted(self) -> list[Link]:
+        """The links the mode admits (each once)."""
+        return [(a, b, ev) for (a, b), ev in self.evidence.items() if a < b]
+
+    def ask(self, i: int, j: int) -> Verification | None:
+        """The pair's verdict, verified now if it never was; a link found that way joins the links."""
+        if self._oracle is None:
+            return None
+        v = self._oracle.known(i, j)
+        if v is None:
+            found = self._oracle.link(i, j)
+            if found is not None:
+                self._links.append(found)
+                self._file(*found)
+            v = self._oracle.known(i, j)
+        return v
+
+    def confirm(self, anchor: int, u: int) -> bool:
+        """u is the same photo as a member: is it the anchor's too? Verified now if it never was."""
+        if (anchor, u) in self.apart:
+            return False
+        if (anchor, u) in self.evidence:
+            return True
+        v = self.ask(anchor, u)
+        return (anchor, u) in self.evidence or (v is not None and v.verdict == "same-photo")
+
+    def compatible(self, anchor: int, i: int, j: int) -> bool:
+        """May i join the anchor's group beside member j?
+
+        Not when verified as a weaker tier than the mode admits (another shot in near mode) or as clearly
+        different; yes when directly confirmed. Two frames that overlap in part may, when the anchor shows all of
+        both (two crops of one photo) or both show all of the anchor (two borders or screens around it), and each
+        shows a good share the other lacks: another shot from a camera that moved a little overlaps the same way,
+        in thin strips. A pair never compared is judged by embeddings and hashes, and verified when they say no.
+        """
+        if (i, j) in self.apart:
+            return False
+        if (i, j) in self.evidence:
+            return True
+        ev = self.rejected.get((i, j))
+        v = self._oracle.known(i, j) if self._oracle is not None else None
+        if ev is None and v is None and not self._looks_alike(i, j):
+            v = self.ask(i, j)
+            ev = self.rejected.get((i, j))
+            if (i, j) in self.evidence:
+                return True
+        if (ev is not None and _two_crops(ev.partial, ev.crop, ev.extra)) or (
+            v is not None and _two_crops(v.partial, v.uncovered_a, v.uncovered_b)
+        ):
+            return (self._holds(anchor, i) and self._holds(anchor, j)) or (
+                self._holds(i, anchor) and self._holds(j, anchor)
+            )
+        if ev is not None:
+            return False
+        if v is not None:
+            agrees = v.verdict == "same-photo" or (v.verdict == "similar" and Tier.SIMILAR in self._tiers)
+            return agrees or (not contradicts(v, self._tiers) and self._looks_alike(i, j))
+        return self._looks_alike(i, j)
+
+    def _holds(self, x: int, y: int) -> bool:
+        """x shows all of y, by their admitted link."""
+        ev = self.evidence.get((x, y))
+        return ev is not None and holds(ev, self._contents[x].paths[0])
+
+    def _looks_alike(self, i: int, j: int) -> bool:
+        """Not clearly different by embeddings and hashes (the guess for a pair never compared)."""
+        a, b = self._contents[i], self._contents[j]
+        if a.phash is None or b.phash is None or a.info is None or b.info is None:
+            return False
+        if a.info.uniform or b.info.uniform:
+            return False
+        if a.vector is not None and b.vector is not None and best_cosine(a, b) >= COMPATIBLE_COSINE:
+            return True
+        return int(hamming(a.phash[0], b.phash).min()) <= self._radius

@@ -1,0 +1,124 @@
+"""Compare two aligned grey pictures: what a copy keeps (local structure, one tone curve) and what it may add.
+
+Local normalised cross-correlation (9x9 windows) ignores brightness, contrast and colour edits but not new or moved
+content; it needs texture. One monotonic tone curve fitted over the whole overlap explains every global tone or
+colour edit (brightness, contrast, curves, grey, sepia, a negative) but not light that falls elsewhere (day and
+night, another hour, a moon phase) nor a scene that changed; it needs no texture, so it also speaks for plain
+pictures (gradients, skies, documents) where local correlation has nothing to hold on to.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+_BINS = 32  # tone-curve resolution: grey levels in steps of 8
+_TONE_BLUR = 2.0  # px: the tone check looks at shapes of light, not at resampling or JPEG noise
+_TONE_TOLERANCE = 0.1  # share of the overlap's grey range a pixel may miss the fitted curve by (at least 8 levels)
+_CLEAR = 100.0  # local grey variance (9x9, after a 1-px blur) of clear detail
+
+
+@dataclass(frozen=True, slots=True)
+class PixelComparison:
+    ncc: float  # median local NCC (9x9 windows) over the textured overlap; -1 when too little texture
+    changed: float  # share of the textured overlap with local NCC < 0.5 (overlays, moved things)
+    texture: int  # textured overlap pixels
+    tone: float  # share of the overlap one monotonic tone curve leaves unexplained (other light, other scene)
+    toned: float  # share of the overlap that differs before that curve (large with `tone` small: a tone edit)
+    shapes: float  # share of the overlap away from its median grey: near 0 for a flat wall, whatever aligns it
+    overlap: int  # overlap pixels compared
+    spots: float  # share of clear detail (in either picture) that the other does not repeat: where a sparse
+    # picture's few details (stars) are, the copy must have them too
+
+
+def compare(ga: np.ndarray, gb: np.ndarray, m: np.ndarray, s: float) -> PixelComparison:
+    """Warp the finer picture into the coarser one's frame (m maps gb onto ga, s its scale) and compare."""
+    if s >= 1:  # b shows the content smaller: compare in b's frame
+        src, dst, warp, shrink = ga, gb, cv2.invertAffineTransform(m), s
+    else:
+        src, dst, warp, shrink = gb, ga, m, 1 / s
+    if shrink > 1.05:
+        src = cv2.GaussianBlur(src, (0, 0), 0.5 * math.sqrt(shrink * shrink - 1))
+    h, w = dst.shape
+    moved = cv2.warpAffine(src, warp, (w, h), flags=cv2.INTER_LINEAR)
+    valid = cv2.warpAffine(np.full(src.shape, 255, np.uint8), warp, (w, h), flags=cv2.INTER_NEAREST)
+    mask = cv2.erode(valid, np.ones((15, 15), np.uint8)) > 0
+    ncc, changed, texture, spots = _local_ncc(moved, dst, mask)
+    tone, toned, shapes, overlap = _tone(moved, dst, mask)
+    return PixelComparison(ncc, changed, texture, tone, toned, shapes, overlap, spots)
+
+
+def _local_ncc(moved: np.ndarray, dst: np.ndarray, mask: np.ndarray) -> tuple[float, float, int, float]:
+    x = cv2.GaussianBlur(moved, (0, 0), 1.0).astype(np.float32)
+    y = cv2.GaussianBlur(dst, (0, 0), 1.0).astype(np.float32)
+    k = (9, 9)
+    mx, my = cv2.boxFilter(x, -1, k), cv2.boxFilter(y, -1, k)
+    vx = cv2.boxFilter(x * x, -1, k) - mx * mx
+    vy = cv2.boxFilter(y * y, -1, k) - my * my
+    cxy = cv2.boxFilter(x * y, -1, k) - mx * my
+    clear = mask & ((vx > _CLEAR) | (vy > _CLEAR))
+    n_clear = int(np.count_nonzero(clear))
+    if n_clear:
+        both = np.sqrt(np.maximum(vx[clear], 1.0) * np.maximum(vy[clear], 1.0))
+        spots = float(np.mean(cxy[clear] / both < 0.5))
+    else:
+        spots = 0.0
+    tex = mask & (vx > 4.0) & (vy > 4.0)
+    n = int(np.count_nonzero(tex))
+    if n < 50:
+        return -1.0, 1.0, n, spots
+    ncc = cxy[tex] / np.sqrt(vx[tex] * vy[tex])
+    median = float(np.median(ncc[:: max(1, n // 4096)]))  # subsampled median: 10x faster
+    return median, float(np.mean(ncc < 0.5)), n, spots
+
+
+def _tone(moved: np.ndarray, dst: np.ndarray, mask: np.ndarray) -> tuple[float, float, float, int]:
+    """Unexplained share after the best monotonic curve (rising or falling) from moved's grey to dst's, the share
+    that differed before it, and the share with any shape at all (away from the median grey).
+
+    Works on a joint histogram (32 bins of moved's grey x 256 of dst's): one pass over the pixels, then small
+    arrays only.
+    """
+    xs = cv2.GaussianBlur(moved, (0, 0), _TONE_BLUR)[mask][::2]
+    ys = cv2.GaussianBlur(dst, (0, 0), _TONE_BLUR)[mask][::2]
+    n = len(xs)
+    if n < 200:
+        return 1.0, 1.0, 0.0, n
+    bins = (xs >> 3).astype(np.intp)
+    joint = np.bincount(bins * 256 + ys, minlength=_BINS * 256).reshape(_BINS, 256)
+    counts = joint.sum(axis=1)
+    cum = np.cumsum(joint, axis=1)
+    medians = np.argmax(cum >= (counts[:, None] + 1) // 2, axis=1).astype(np.float64)
+    overall = np.cumsum(joint.sum(axis=0))
+    lo, hi = np.searchsorted(overall, [0.05 * n, 0.95 * n])
+    tol = max(_TONE_TOLERANCE * float(hi - lo), 8.0)
+    levels = np.arange(256)
+    best = 1.0
+    for rising in (True, False):
+        curve = _isotonic(medians, counts.astype(np.float64), rising)
+        off = np.abs(levels[None, :] - curve[:, None]) > tol  # (bin, dst level) pairs the curve misses
+        best = min(best, float(joint[off].sum()) / n)
+    centres = (np.arange(_BINS) * 8 + 4)[:, None]
+    toned = float(joint[np.abs(levels[None, :] - centres) > tol].sum()) / n
+    median = float(np.searchsorted(overall, n / 2))
+    shapes = float(joint.sum(axis=0)[np.abs(levels - median) > tol].sum()) / n
+    return best, toned, shapes, n
+
+
+def _isotonic(values: np.ndarray, weights: np.ndarray, rising: bool) -> np.ndarray:
+    """Weighted least-squares monotonic fit of a short sequence (pool adjacent violators)."""
+    seq = values if rising else values[::-1]
+    wts = weights if rising else weights[::-1]
+    blocks: list[list[float]] = []  # [mean, weight, length]
+    for v, w in zip(seq.tolist(), wts.tolist(), strict=True):
+        blocks.append([v, w, 1])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            v2, w2, n2 = blocks.pop()
+            v1, w1, n1 = blocks.pop()
+            total = w1 + w2
+            blocks.append([(v1 * w1 + v2 * w2) / total if total else v1, total, n1 + n2])
+    fit = np.repeat([b[0] for b in blocks], [int(b[2]) for b in blocks])
+    return fit if rising else fit[::-1]
