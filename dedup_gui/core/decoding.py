@@ -444,8 +444,9 @@ class Picture:
 
 
 def display_picture(path: str, max_side: int) -> Picture:
-    """Decode a file for the compare view with the scan's decoder: every format the scan reads (HEIC and AVIF
-    included), EXIF orientation applied, transparency on white, the same bomb guard. Raises DecodeError."""
+    """Decode a file for the compare view and for verification's larger look with the scan's decoder: every format
+    the scan reads (HEIC, AVIF and camera RAWs included), EXIF orientation applied, transparency on white, the same
+    bomb and memory guards. Raises DecodeError."""
     try:
         with open(path, "rb") as fh:
             data = fh.read()
@@ -474,6 +475,9 @@ def display_picture(path: str, max_side: int) -> Picture:
             full_w, full_h = (img.height, img.width) if orientation in (5, 6, 7, 8) else img.size
             if fmt == "JPEG":
                 img.draft("RGB", (max_side, max_side))  # decodes at 1/2, 1/4 or 1/8 when that still covers max_side
+            need, budget = decode_memory(img, orientation), memory_budget()
+            if need > budget:
+                raise DecodeError(ProblemKind.TOO_LARGE, rawfiles.too_large_message(need, budget))
             img.load()
             if fmt != "HEIF":  # pillow-heif hands out pixels already rotated
                 img = ImageOps.exif_transpose(img)

@@ -8,58 +8,34 @@ decoder does not handle) just leaves the thumbnail's verdict standing.
 from __future__ import annotations
 
 import logging
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
-from dedup_gui.core.decoding import MAX_PIXELS
+from dedup_gui.core.decoding import DecodeError, display_picture
 
 log = logging.getLogger("dedup_gui.detail")
 
 DETAIL_SIDE = 1024  # long side of the larger decode: stars, text and small crops survive; still one JPEG draft
-_heif_ready = False
-
-
-def _register_heif() -> None:
-    global _heif_ready
-    if not _heif_ready:
-        import pillow_heif
-
-        pillow_heif.register_heif_opener()
-        _heif_ready = True
 
 
 def decode_gray(path: str, side: int, box: tuple[float, float, float, float] | None = None) -> np.ndarray | None:
     """The picture at `path` as grey uint8 with its long side at most `side` (never enlarged), or None.
 
     `box` (left, top, right, bottom as shares of the displayed width and height) cuts a part out first, decoded
-    at the resolution that part has in the file.
+    at the resolution that part has in the file. The scan's own display decoder does the work: every format it
+    reads (RAWs from their full-size preview), orientation applied, the same size and memory guards.
     """
+    want = side
+    if box is not None:  # the part must come out at `side`: ask for the whole accordingly
+        want = round(side / max(box[2] - box[0], box[3] - box[1], 1e-3))
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with open(path, "rb") as fh:
-                if fh.read(12)[4:8] == b"ftyp":
-                    _register_heif()
-            with Image.open(path) as img:
-                w, h = img.size
-                if w * h > MAX_PIXELS:
-                    return None
-                fmt = img.format
-                want = side
-                if box is not None:  # the part must come out at `side`: ask the draft for the whole accordingly
-                    want = round(side / max(box[2] - box[0], box[3] - box[1], 1e-3))
-                if fmt == "JPEG":
-                    img.draft("L", (want, want))
-                img.load()
-                # pillow-heif hands out pixels already rotated
-                upright = img if fmt == "HEIF" else ImageOps.exif_transpose(img)
-                gray = upright.convert("L")
-    except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError) as exc:
+        pic = display_picture(path, want)
+    except DecodeError as exc:
         log.info("no larger decode of %s: %s", path, exc)
         return None
+    gray = Image.frombytes("RGB", (pic.width, pic.height), pic.rgb).convert("L")
     if box is not None:
         bw, bh = gray.size
         gray = gray.crop((round(box[0] * bw), round(box[1] * bh), round(box[2] * bw), round(box[3] * bh)))
