@@ -81,6 +81,22 @@ def test_photo_on_a_phone_screen_is_boxed() -> None:
     assert abs(box[1] - 630 * f) <= 3 and abs(box[3] - 1710 * f) <= 3
 
 
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "rocket"])
+def test_photo_on_a_blurred_fill_is_boxed(name: str) -> None:
+    """A landscape photo posted as a portrait story: the gaps above and below filled with the photo blown up and
+    blurred. The fill has the photo's colours and large shapes; only its lack of fine detail gives it away."""
+    from PIL import ImageFilter
+
+    photo = sample(name).resize((1080, 720), Image.Resampling.LANCZOS)
+    fill = photo.resize((2880, 1920), Image.Resampling.BICUBIC).crop((900, 0, 1980, 1920))
+    shot = fill.filter(ImageFilter.GaussianBlur(40)).resize((1080, 1920))
+    shot.paste(photo, (0, 600))
+    box = photo_box(thumb_gray(shot))
+    assert box is not None
+    f = 256 / shot.height
+    assert abs(box[1] - 600 * f) <= 4 and abs(box[3] - 1320 * f) <= 4
+
+
 @pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea"])
 def test_ordinary_photos_get_no_box(name: str) -> None:
     assert photo_box(thumb_gray(sample(name))) is None
