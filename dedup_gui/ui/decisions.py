@@ -30,7 +30,7 @@ class Totals:
 class Decisions(QObject):
     changed = Signal(list)  # paths whose decision changed
     totals_changed = Signal(object)  # Totals
-    bulk_done = Signal(int, int)  # files newly decided, groups touched: after an auto-select of many groups
+    bulk_done = Signal(int, int, int)  # files newly decided, groups touched, uncertain groups left to look at
     failed = Signal(str)
 
     def __init__(self, service: StoreService, parent: QObject | None = None) -> None:
@@ -113,7 +113,7 @@ class Decisions(QObject):
         def done(selected: jobs.AutoSelected) -> None:
             fresh = [(p, d) for p, d in selected.items if self._set_at.get(p, 0) < serial]
             self._mark(fresh, serial)
-            emit(self.bulk_done, len(fresh), selected.groups)
+            emit(self.bulk_done, len(fresh), selected.groups, selected.uncertain)
 
         self.service.call(jobs.auto_select(groups, exact_only), done, self._on_failed)
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, Qt
 
 from dedup_gui.core.describe import describe
+from dedup_gui.core.review import uncertain
 from dedup_gui.core.types import Group, Member, Tier
 from dedup_gui.ui.style import decision_text
 from dedup_gui.ui.text import human_size
@@ -124,7 +125,7 @@ COLUMNS: tuple[Column, ...] = (
         "match",
         "Match",
         170,
-        lambda g, ctx: tier_label(g.tier),
+        lambda g, ctx: tier_label(g.tier) + (tr(" · check") if uncertain(g) else ""),
         lambda g, m, ctx: tr("proposed keeper") if m.path == g.keeper else describe(m, _keeper(g)).text,
         lambda g, ctx: _certainty(g),
     ),

@@ -110,16 +110,19 @@ def apply_plan(
 class AutoSelected:
     items: list[tuple[str, str]]  # decisions made (members already decided are left out)
     groups: int  # groups that got at least one
+    uncertain: int = 0  # groups left for the person to look at (another shot, or a weak match)
 
 
 def auto_select(groups: Sequence[Group], exact_only: bool) -> Callable[[Store], AutoSelected]:
-    """The engine's proposal for every group given, saved in one transaction; what was decided before stays."""
+    """The engine's proposal for every group given, saved in one transaction; what was decided before stays, and
+    uncertain groups are left for the person."""
 
     def job(store: Store) -> AutoSelected:
-        items = review.auto_select(groups, exact_only=exact_only, decided=store.decisions())
+        items = review.auto_select(groups, exact_only=exact_only, decided=store.decisions(), skip_uncertain=True)
         store.set_decisions(items)
         paths = {p for p, _ in items}
-        return AutoSelected(items, sum(1 for g in groups if any(m.path in paths for m in g.members)))
+        touched = sum(1 for g in groups if any(m.path in paths for m in g.members))
+        return AutoSelected(items, touched, sum(1 for g in groups if review.uncertain(g)))
 
     return job
 

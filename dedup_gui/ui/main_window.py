@@ -299,13 +299,18 @@ class MainWindow(QMainWindow):
         """The groups shown (filter applied) and the problems, written on the store thread."""
         self.review.export_to(path, tuple(self.problem_list))
 
-    def _on_bulk_selected(self, files: int, groups: int) -> None:
-        self.statusBar().showMessage(
-            self.tr("Auto-selected {groups} groups: {files} files decided; decisions you had made were kept").format(
-                groups=f"{groups:,}", files=f"{files:,}"
-            ),
-            10000,
+    def _on_bulk_selected(self, files: int, groups: int, uncertain: int) -> None:
+        text = self.tr("Auto-selected {groups} groups: {files} files decided; decisions you had made were kept").format(
+            groups=f"{groups:,}", files=f"{files:,}"
         )
+        self.statusBar().showMessage(text, 10000)
+        if uncertain:  # a note that stays until dismissed: these groups still need the person
+            self.review.message.show_message(
+                self.tr(
+                    "{count} uncertain groups were left for you to look at: they are marked “check” in the "
+                    "Match column and come first when you sort by it."
+                ).format(count=f"{uncertain:,}")
+            )
 
     def apply_decisions(self) -> None:
         """Check every marked file (a dry run, with progress), then confirm with what will move and what stays."""

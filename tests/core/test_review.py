@@ -194,3 +194,17 @@ def test_a_group_of_identical_copies_cannot_be_dismissed(tmp_path: Path) -> None
         assert not store.dismissals() and len(review.load(store).groups) == 1
     finally:
         store.close()
+
+
+def test_auto_select_of_many_groups_leaves_uncertain_ones_to_the_person() -> None:
+    def group(score: float, tier: Tier = Tier.SAME_PHOTO) -> Group:
+        keeper = _member(f"/g{score}/a.jpg", "JPEG", (4000, 3000), None)
+        ev = PairEvidence(keeper.path, f"/g{score}/b.jpg", tier, score, "geometry")
+        copy = Member(f"/g{score}/b.jpg", 1000, False, ImageInfo(2000, 1500, "JPEG", None, None, False), ev)
+        return Group(tier, keeper.path, "most pixels", (keeper, copy))
+
+    sure, weak, shot = group(0.97), group(0.72), group(0.9, Tier.SIMILAR)
+    assert not review.uncertain(sure) and review.uncertain(weak) and review.uncertain(shot)
+    decided = dict(review.auto_select([sure, weak, shot], skip_uncertain=True))
+    assert set(decided) == set(sure.paths)  # the weak match and the other shot wait for a look
+    assert set(dict(review.auto_select([weak]))) == set(weak.paths)  # one group on request: as before
