@@ -30,8 +30,8 @@ class PixelComparison:
     toned: float  # share of the overlap that differs before that curve (large with `tone` small: a tone edit)
     shapes: float  # share of the overlap away from its median grey: near 0 for a flat wall, whatever aligns it
     overlap: int  # overlap pixels compared
-    spots: float  # share of clear detail (in either picture) that the other does not repeat: where a sparse
-    # picture's few details (stars) are, the copy must have them too
+    spots: float  # share of one picture's clear detail that the other does not repeat (the smaller side): where a
+    # sparse picture's few details (stars) are, the copy must have them too
 
 
 def compare(ga: np.ndarray, gb: np.ndarray, m: np.ndarray, s: float) -> PixelComparison:
@@ -59,13 +59,7 @@ def _local_ncc(moved: np.ndarray, dst: np.ndarray, mask: np.ndarray) -> tuple[fl
     vx = cv2.boxFilter(x * x, -1, k) - mx * mx
     vy = cv2.boxFilter(y * y, -1, k) - my * my
     cxy = cv2.boxFilter(x * y, -1, k) - mx * my
-    clear = mask & ((vx > _CLEAR) | (vy > _CLEAR))
-    n_clear = int(np.count_nonzero(clear))
-    if n_clear:
-        both = np.sqrt(np.maximum(vx[clear], 1.0) * np.maximum(vy[clear], 1.0))
-        spots = float(np.mean(cxy[clear] / both < 0.5))
-    else:
-        spots = 0.0
+    spots = min(_unrepeated(mask & (vx > _CLEAR), vx, vy, cxy), _unrepeated(mask & (vy > _CLEAR), vx, vy, cxy))
     tex = mask & (vx > 4.0) & (vy > 4.0)
     n = int(np.count_nonzero(tex))
     if n < 50:
@@ -73,6 +67,17 @@ def _local_ncc(moved: np.ndarray, dst: np.ndarray, mask: np.ndarray) -> tuple[fl
     ncc = cxy[tex] / np.sqrt(vx[tex] * vy[tex])
     median = float(np.median(ncc[:: max(1, n // 4096)]))  # subsampled median: 10x faster
     return median, float(np.mean(ncc < 0.5)), n, spots
+
+
+def _unrepeated(clear: np.ndarray, vx: np.ndarray, vy: np.ndarray, cxy: np.ndarray) -> float:
+    """Share of one picture's clear detail that the other does not repeat. The smaller of the two sides counts:
+    two different star fields each have stars the other lacks, while a logo or a login box added to a copy is new
+    detail on one side only (the original's details are all in the copy)."""
+    n = int(np.count_nonzero(clear))
+    if not n:
+        return 0.0
+    both = np.sqrt(np.maximum(vx[clear], 1.0) * np.maximum(vy[clear], 1.0))
+    return float(np.mean(cxy[clear] / both < 0.5))
 
 
 def _tone(moved: np.ndarray, dst: np.ndarray, mask: np.ndarray) -> tuple[float, float, float, int]:

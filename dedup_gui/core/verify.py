@@ -55,7 +55,7 @@ class VerifyThresholds:
 
 
 DEFAULT_THRESHOLDS = VerifyThresholds()
-VERSION = 5  # bump when the method changes: stored verdicts made by another version are ignored
+VERSION = 6  # bump when the method changes: stored verdicts made by another version are ignored (6: spots by side)
 
 
 @dataclass(frozen=True, slots=True)

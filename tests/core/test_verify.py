@@ -230,6 +230,40 @@ def test_logo_and_login_box_over_a_gradient_is_same_photo() -> None:
     assert other.verdict != "same-photo"
 
 
+def wallpaper() -> np.ndarray:
+    """A blurred wallpaper with a few sharp light strokes: sparse detail, as open-source desktop wallpapers are."""
+    from PIL import ImageDraw, ImageFilter
+
+    rng = np.random.default_rng(5)
+    im = Image.fromarray(gradient(1920, 1080, 0.4))
+    d = ImageDraw.Draw(im)
+    for _ in range(6):
+        cx, cy, r = rng.uniform(0, 1920), rng.uniform(0, 1080), rng.uniform(120, 500)
+        d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=tuple(int(v) for v in rng.uniform(0, 255, 3)))
+    im = im.filter(ImageFilter.GaussianBlur(40))
+    d = ImageDraw.Draw(im)
+    for _ in range(3):
+        d.line([(rng.uniform(0, 1920), rng.uniform(0, 1080)) for _ in range(4)], fill=(255, 255, 255), width=8)
+    return np.asarray(im)
+
+
+def test_a_login_box_over_a_darkened_copy_is_the_same_photo() -> None:
+    """The box's new detail is on one side only; two different star fields each have stars the other lacks."""
+    from PIL import ImageDraw
+
+    wall = wallpaper()
+    dark = (wall.astype(np.float32) * 0.45).astype(np.uint8)  # the wallpaper's dark variant: one tone curve
+    im = Image.fromarray(wall)
+    d = ImageDraw.Draw(im)  # a login box of 400 x 320 on a 1920 x 1080 screen, with an avatar and a field
+    d.rounded_rectangle((760, 380, 1160, 700), 20, fill=(30, 30, 30))
+    d.ellipse((920, 420, 1000, 500), fill=(200, 200, 200))
+    d.rectangle((800, 560, 1120, 590), fill=(250, 250, 250))
+    login = np.asarray(im)
+    v = verify_pair(thumb(dark), thumb(login))
+    assert v.verdict == "same-photo", v
+    assert v.overlay > 0.01
+
+
 def test_tone_curve_edit_is_same_photo_and_reported() -> None:
     a = thumb(sample("coffee"))
     curve = (255 * (np.arange(256) / 255) ** 0.55).astype(np.uint8)  # strong shadows lift: one global curve
