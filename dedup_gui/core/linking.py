@@ -27,7 +27,10 @@ from dedup_gui.core.types import PairEvidence, Tier
 log = logging.getLogger("dedup_gui.linking")
 
 # Bump when candidates or tiers change for the same inputs: a rescan reuses stored links only of the same version.
-MATCH_VERSION = 2  # 2: hash matches verified, on-demand links, any-angle and dense verification
+MATCH_VERSION = 3  # 2: hash matches verified, on-demand links, any-angle and dense verification; 3: DENSE_COSINE
+# Candidates at least this close by their embeddings are aligned from the whole picture when keypoints are too few
+# (a keypoint-poor wallpaper and its portrait cut: cosine 0.71-0.82); only keypoint-poor pairs pay for it.
+DENSE_COSINE = 0.7
 
 Links = list[tuple[int, int, PairEvidence]]
 
@@ -109,7 +112,7 @@ def confirm(
     for i, j in trusted:
         ev = hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)
         links.append((i, j, _with_cosine(ev, found[(i, j)].cosine)))
-    strong = {p for p, c in found.items() if c.hash_close or (c.cosine or 0.0) >= config.similar_cosine}
+    strong = {p for p, c in found.items() if c.hash_close or (c.cosine or 0.0) >= DENSE_COSINE}
     verdicts = checker.verdicts([pair for pair in found if pair not in trusted], dense=strong)
     for (i, j), v in verdicts.items():
         link = _tier(contents, i, j, found[(i, j)], v, config)
