@@ -147,11 +147,51 @@ def _edit_path(kind: str, shot: Shot, n: int) -> str:
 
 
 def _write(out: Path, rel: str, data: bytes, when: datetime) -> None:
+    """Written under a temporary name and renamed, so a file that exists is whole (what --resume relies on)."""
     path = out / rel
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    part = path.with_name(path.name + ".part")
+    part.write_bytes(data)
     t = when.timestamp()
-    os.utime(path, (t, t))
+    os.utime(part, (t, t))
+    os.replace(part, path)
+
+
+def _paths(shot: Shot) -> list[str]:
+    """Every file one shot writes, relative to OUT."""
+    if shot.kind == "broken":
+        return [f"{shot.folder}/{shot.stem}.jpg"]
+    if shot.kind == "ui":
+        return [f"{shot.folder}/{shot.stem}.png"]
+    if shot.kind == "burst":
+        return [f"{shot.folder}/IMG_{shot.stem[4:]}_BURST{k:03d}.JPG" for k in range(shot.frames)]
+    if shot.kind == "raw":
+        raw = f"{shot.folder}/{shot.stem}.DNG"
+        return [raw, f"{shot.folder}/{shot.stem}.JPG", f"{raw}.xmp"]
+    return [f"{shot.folder}/{shot.stem}.JPG", *(rel for _, rel in shot.edits)]
+
+
+def _made_before(shot: Shot, out: Path) -> dict | None:
+    """The truth of a shot an interrupted run already wrote (every file present), without making it again; the
+    recipe lines are not known then. Broken files are always made again (their kind is drawn when made)."""
+    paths = _paths(shot)
+    if shot.kind == "broken" or not all((out / p).exists() for p in paths):
+        return None
+    if shot.kind == "ui":
+        return {"singletons": paths}
+    if shot.kind == "raw":
+        raw, jpeg, xmp = paths
+        kinds = {raw: "original", jpeg: "raw_jpeg"}
+        return {"group": {"original": raw, "files": [raw, jpeg], "kinds": kinds, "details": {}}, "ignored": [xmp]}
+    if len(paths) == 1:
+        return {"singletons": paths}
+    first = "original"
+    kinds = (
+        {p: first if n == 0 else "similar" for n, p in enumerate(paths)}
+        if shot.kind == "burst"
+        else {paths[0]: first, **{rel: kind for kind, rel in shot.edits}}
+    )
+    return {"group": {"original": paths[0], "files": paths, "kinds": kinds, "details": {}}}
 
 
 def _edited(kind: str, img: np.ndarray, jpeg: bytes, rng: np.random.Generator, shot: Shot) -> tuple[bytes, str]:
@@ -196,10 +236,12 @@ def _edited(kind: str, img: np.ndarray, jpeg: bytes, rng: np.random.Generator, s
     return simple[kind]()
 
 
-def make(job: tuple[Shot, str]) -> dict:
+def make(job: tuple[Shot, str, bool]) -> dict:
     """Write one shot's files; return its truth: a group, singletons, broken or ignored files."""
-    shot, out_dir = job
+    shot, out_dir, resume = job
     out = Path(out_dir)
+    if resume and (before := _made_before(shot, out)) is not None:
+        return before
     rng = np.random.default_rng(shot.seed)
     taken = f"{shot.taken:%Y:%m:%d %H:%M:%S}"
     original = f"{shot.folder}/{shot.stem}.JPG"
@@ -262,8 +304,9 @@ def main() -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--resume", action="store_true", help="finish an interrupted run into the same OUT")
     args = ap.parse_args()
-    if (args.out / "photos").exists():
+    if (args.out / "photos").exists() and not args.resume:
         print(f"{args.out / 'photos'} exists: choose an empty folder", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
@@ -280,7 +323,7 @@ def main() -> int:
         "hard_negatives": [],
         "seed": args.seed,
     }
-    jobs = [(s, str(args.out)) for s in shots]
+    jobs = [(s, str(args.out), args.resume) for s in shots]
     # big shots first, so no worker is left alone with a camera-sized photo at the end
     jobs.sort(key=lambda j: -(j[0].size[0] * j[0].size[1] * j[0].file_count()))
     with multiprocessing.get_context("forkserver").Pool(args.workers) as pool:
