@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
-from pathlib import Path
 
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content, hash_evidence
@@ -47,13 +47,25 @@ def build_groups(
     rules_of = Membership(contents, links, tiers, apart or set(), config.hashes.compatible_phash, oracle)
     admitted = rules_of.admitted()
     evidence = rules_of.evidence
+    # each file's member and keeper key made once (ranking, the keeper and the final members all use them)
+    members_by_path: dict[str, Member] = {}
+    keys: dict[str, tuple] = {}
 
     def member(path: str, c: Content) -> Member:
-        r = by_path[path]
-        return Member(path, r.size, r.protected, c.info, None)
+        m = members_by_path.get(path)
+        if m is None:
+            r = by_path[path]
+            m = members_by_path[path] = Member(path, r.size, r.protected, c.info, None)
+        return m
+
+    def key(m: Member) -> tuple:
+        k = keys.get(m.path)
+        if k is None:
+            k = keys[m.path] = keeper_key(m, rules)
+        return k
 
     linked = sorted({i for a, b, _ in admitted for i in (a, b)})
-    best_first = sorted(linked, key=lambda i: min(keeper_key(member(p, contents[i]), rules) for p in contents[i].paths))
+    best_first = sorted(linked, key=lambda i: min(key(member(p, contents[i])) for p in contents[i].paths))
     keeper_rank = {i: -n for n, i in enumerate(best_first)}
 
     def anchor_rank(i: int) -> tuple:
@@ -73,7 +85,7 @@ def build_groups(
     for star in stars:
         node_ids = star.members
         members = [member(p, contents[i]) for i in node_ids for p in contents[i].paths]
-        keeper_path, reason = propose_keeper(members, rules)
+        keeper_path, reason = propose_keeper(members, rules, key)
         keeper_node = next(i for i in node_ids if keeper_path in contents[i].paths)
         final: list[Member] = []
         tier = Tier.EXACT
@@ -123,7 +135,7 @@ def _relative_to_keeper(
     if link.method in ("pixels", "bytes") or k.phash is None or m.phash is None:
         return replace(link, a=k.paths[0], b=path, via=name)
     hashed = hash_evidence(k, m, link.tier)
-    via = "" if name is None else f"; matched through {Path(name).name}"
+    via = "" if name is None else f"; matched through {os.path.basename(name)}"
     return replace(
         link,
         a=k.paths[0],

@@ -66,13 +66,19 @@ def keeper_key(m: Member, rules: Sequence[str] = DEFAULT_KEEPER_RULES) -> tuple:
     return (*(KEEPER_RULES[r][0](m) for r in rules), m.path)
 
 
-def propose_keeper(members: Sequence[Member], rules: Sequence[str] = DEFAULT_KEEPER_RULES) -> tuple[str, str]:
-    """The copy to keep by the ranked rules, with a one-line reason naming the rule that decided."""
-    ranked = sorted(members, key=lambda m: keeper_key(m, rules))
+def propose_keeper(
+    members: Sequence[Member],
+    rules: Sequence[str] = DEFAULT_KEEPER_RULES,
+    key: Callable[[Member], tuple] | None = None,
+) -> tuple[str, str]:
+    """The copy to keep by the ranked rules, with a one-line reason naming the rule that decided. `key`: the
+    members' keeper keys when the caller has them already (assembly ranks every member once)."""
+    key = key or (lambda m: keeper_key(m, rules))
+    ranked = sorted(members, key=key)
     best = ranked[0]
     if len(ranked) == 1:
         return best.path, "only copy"
-    kb, ks = keeper_key(best, rules), keeper_key(ranked[1], rules)
+    kb, ks = key(best), key(ranked[1])
     for i, rule in enumerate(rules):
         if kb[i] != ks[i]:
             return best.path, KEEPER_RULES[rule][1](best)

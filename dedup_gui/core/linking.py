@@ -152,13 +152,19 @@ def on_demand_link(
 
 
 class OnDemandLinks:
-    """What assembly may ask the checker: verdicts already known, and links verified on demand."""
+    """What assembly may ask the checker: verdicts already known, and links verified on demand.
 
-    def __init__(self, contents: list[Content], config: ScanConfig, checker: PairChecker) -> None:
-        self._contents, self._config, self._checker = contents, config, checker
+    `stored`: a verdict any earlier scan stored counts as known (regrouping: read by key when asked); else only
+    the verdicts this scan verified or read for its candidates.
+    """
+
+    def __init__(
+        self, contents: list[Content], config: ScanConfig, checker: PairChecker, *, stored: bool = False
+    ) -> None:
+        self._contents, self._config, self._checker, self._stored = contents, config, checker, stored
 
     def known(self, i: int, j: int) -> verify.Verification | None:
-        return self._checker.known(i, j)
+        return self._checker.recall(i, j) if self._stored else self._checker.known(i, j)
 
     def link(self, i: int, j: int) -> tuple[int, int, PairEvidence] | None:
         return on_demand_link(self._contents, self._config, self._checker, i, j)

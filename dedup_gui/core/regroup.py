@@ -18,7 +18,6 @@ from dedup_gui.core.linking import OnDemandLinks
 from dedup_gui.core.serialize import evidence_from_dict, result_from_dict
 from dedup_gui.core.store import CachedImage, Store
 from dedup_gui.core.types import FileRecord, Mode, PairEvidence, ScanResult
-from dedup_gui.core.verify_batches import cluster_ids
 from dedup_gui.core.worker import ANALYSIS_VERSION
 
 
@@ -70,20 +69,16 @@ def regroup(store: Store, mode: Mode, base: ScanConfig | None = None) -> ScanRes
     apart = apart_pairs(contents, store.full_hashes() if not_dups else {}, not_dups)
     oracle = None
     if config_dict.get("embeddings", True):
-        # the scan's verdicts decide who contradicts whom; a pair it never verified is verified from the thumbnails
+        # the stored verdicts decide who contradicts whom, read by key for the pairs assembly asks about; a pair
+        # never verified is verified from the thumbnails (one pair at a time: no cluster order needed)
         verdicts = StoredVerdicts(store, contents)
-        thumbnails = stored_thumbnails(store, contents)
         checker = PairChecker(
-            thumbnails,
-            verdicts,
-            sources=content_sources(contents),
-            workers=config.workers,
-            clusters=cluster_ids([c.vector for c in contents]),
+            stored_thumbnails(store, contents), verdicts, sources=content_sources(contents), workers=config.workers
         )
-        checker.remember(verdicts.among())
-        oracle = OnDemandLinks(contents, config, checker)
+        oracle = OnDemandLinks(contents, config, checker, stored=True)
     groups = build_groups(contents, links, records, config, apart, oracle)
-    previous = result_from_dict(result_dict, scan_id)
+    # the stored groups are replaced: only the rest of the result is read back
+    previous = result_from_dict({**result_dict, "details": []}, scan_id)
     return replace(previous, groups=tuple(groups))
 
 
