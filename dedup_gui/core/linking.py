@@ -13,6 +13,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 import numpy as np
 
@@ -27,10 +28,16 @@ from dedup_gui.core.types import PairEvidence, Tier
 log = logging.getLogger("dedup_gui.linking")
 
 # Bump when candidates or tiers change for the same inputs: a rescan reuses stored links only of the same version.
-MATCH_VERSION = 3  # 2: hash matches verified, on-demand links, any-angle and dense verification; 3: DENSE_COSINE
+# 2: hash matches verified, on-demand links, any-angle and dense verification; 3: DENSE_COSINE; 4: bursts
+MATCH_VERSION = 4
 # Candidates at least this close by their embeddings are aligned from the whole picture when keypoints are too few
 # (a keypoint-poor wallpaper and its portrait cut: cosine 0.71-0.82); only keypoint-poor pairs pay for it.
 DENSE_COSINE = 0.7
+
+# Another shot of the same scene taken this close in time by the same camera is a burst, a similar shot whatever its
+# cosine. Burst frames in dev-large are 1-12 s apart (cosine 0.64-0.85, where a third were lost); look-alike shots
+# of other moments that verification also calls "another shot" are 342 s or more apart.
+BURST_SECONDS = 60.0
 
 Links = list[tuple[int, int, PairEvidence]]
 
@@ -191,7 +198,7 @@ def _tier(
             description=text,
             **_facts(v),
         )
-    near = v.partial or v.lighting or cand.hash_close or (cand.cosine or 0.0) >= config.similar_cosine
+    near = v.partial or v.lighting or cand.hash_close or (cand.cosine or 0.0) >= config.similar_cosine or burst(a, b)
     if v.verdict == "similar" and near:
         what = "the same photo cropped two ways (the frames overlap in part)" if v.partial else "another shot"
         what = "the same view in other light" if v.lighting else what
@@ -206,6 +213,17 @@ def _tier(
             **_facts(v),
         )
     return None
+
+
+def burst(a: Content, b: Content) -> bool:
+    """Taken by one camera within seconds of each other (both capture times known): frames of one burst."""
+    if a.info is None or b.info is None or not a.info.taken or not b.info.taken or a.info.camera != b.info.camera:
+        return False
+    try:
+        gap = abs((datetime.fromisoformat(a.info.taken) - datetime.fromisoformat(b.info.taken)).total_seconds())
+    except (ValueError, TypeError):
+        return False  # a date the camera wrote wrongly says nothing
+    return gap <= BURST_SECONDS
 
 
 def _facts(v: verify.Verification) -> dict:

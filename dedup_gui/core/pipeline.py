@@ -134,6 +134,7 @@ def run_scan(
                 check=state.cancel.check,
                 clusters=cluster_ids([c.vector for c in contents]),
             )
+            reused = reuse and previous is not None
             if reuse and previous is not None:
                 links = _stored_links(state, previous, contents)
             else:
@@ -142,7 +143,8 @@ def run_scan(
         with state.stage(Stage.GROUPING):
             not_dups = store.not_duplicates()  # every file's content hash is read only when there are some
             apart = apart_pairs(contents, store.full_hashes() if not_dups else {}, not_dups)
-            oracle = OnDemandLinks(contents, config, checker) if config.embeddings else None
+            # a rescan that reuses the links asks the stored verdicts, as the scan that found them knew them
+            oracle = OnDemandLinks(contents, config, checker, stored=reused) if config.embeddings else None
             groups = build_groups(contents, links, records, config, apart, oracle)
             state.verified = cache.verified
             _hash_members(state, groups)

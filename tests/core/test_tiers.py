@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageEnhance
@@ -93,6 +94,46 @@ def test_similar_mode_adds_the_burst_as_similar(shots: dict[str, Path], tmp_path
     assert tiers["unrelated"] is None
     group = next(g for g in result.groups if str(shots["orig"]) in g.paths)
     assert group.tier is Tier.SIMILAR
+
+
+def _with_exif(img: Image.Image, path: Path, taken: str, model: str) -> None:
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Apple", model
+    exif.get_ifd(0x8769)[0x9003] = taken
+    img.save(path, quality=90, exif=exif.tobytes())
+
+
+@pytest.mark.parametrize(
+    ("taken", "model", "joins"),
+    [
+        ("2022:04:11 15:24:11", "iPhone 12", True),  # 2 s later: a burst
+        ("2022:04:11 15:34:09", "iPhone 12", False),  # 10 minutes later: a look-alike of another moment
+        ("2022:04:11 15:24:11", "iPhone 13", False),  # another camera at the same moment: another person's shot
+    ],
+)
+def test_similar_mode_joins_another_shot_by_its_capture_time(
+    shots: dict[str, Path], tmp_path: Path, taken: str, model: str, joins: bool
+) -> None:
+    """Where the embeddings alone are not close enough (here: never), another shot of the scene joins as a similar
+    shot when one camera took both within seconds, and only then."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    orig = np.array(Image.open(shots["orig"]))
+    h, w = orig.shape[:2]
+    # the camera tilted a little (5 % keystone, so the frames are not two crops of one) and something moved
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    dst = np.float32([[0.05 * w, 0.05 * h], [0.95 * w, 0], [w, h], [0, 0.95 * h]])
+    shot = cv2.warpPerspective(orig, cv2.getPerspectiveTransform(src, dst), (w, h), borderMode=cv2.BORDER_REFLECT)
+    side = h // 6
+    shot[h // 10 : h // 10 + side, w // 10 : w // 10 + side] = shot[h // 2 : h // 2 + side, w // 2 : w // 2 + side]
+    _with_exif(Image.fromarray(orig), lib / "IMG_2271.jpg", "2022:04:11 15:24:09", "iPhone 12")
+    _with_exif(Image.fromarray(shot), lib / "IMG_2272.jpg", taken, model)
+    config = ScanConfig(roots=(lib,), mode=Mode.SIMILAR, workers=2, similar_cosine=1.01)
+    result = run_scan(config, store=Store(tmp_path / "s.db"))
+    grouped = [sorted(Path(p).name for p in g.paths) for g in result.groups]
+    assert grouped == ([["IMG_2271.jpg", "IMG_2272.jpg"]] if joins else []), grouped
+    if joins:
+        assert all(m.evidence is None or m.evidence.tier is Tier.SIMILAR for m in result.groups[0].members)
 
 
 def test_rotated_crop_is_found_through_rotated_queries(shots: dict[str, Path], tmp_path: Path) -> None:
