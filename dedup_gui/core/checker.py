@@ -33,6 +33,9 @@ log = logging.getLogger("dedup_gui.checker")
 Thumbnails = Callable[[list[int]], dict[int, np.ndarray]]  # content indices -> RGB thumbnails
 Pair = tuple[int, int]
 _CHUNK = 256  # images or pairs per batch: bounded memory, and a cancel is honoured between batches
+# Larger decodes' features kept for later pairs, least recently used dropped first: an image short of detail is
+# usually a candidate of several others, and its decode and SIFT at 1024 px cost more than the pair's alignment.
+DETAIL_BUDGET = 128 * 2**20
 
 
 class VerdictCache(Protocol):
@@ -100,7 +103,8 @@ class PairChecker:
         self._budget = budget
         self._feature_bytes = 0
         self._sources = sources
-        self._detail: dict[tuple[int, int], verify.Features | None] = {}
+        self._detail: OrderedDict[tuple[int, int], verify.Features | None] = OrderedDict()
+        self._detail_bytes = 0
         self._detail_lock = threading.Lock()
         self._cache = cache or NoVerdictCache()
         self._workers = max(1, workers)
@@ -189,10 +193,10 @@ class PairChecker:
                 results[k] = v
             elif v is None and _unsure(results[k]):
                 results[k] = _unsettled(results[k])
-        self._detail.clear()
         return results
 
     def _verify_one(self, pair: Pair, dense: bool) -> verify.Verification:
+        self._check()  # a batch of pictures short of keypoints may take minutes: a cancel must not wait for it
         fa, fb = self._features[pair[0]], self._features[pair[1]]
         assert fa is not None and fb is not None
         return verify.verify_features(fa, fb, dense=dense)
@@ -200,6 +204,7 @@ class PairChecker:
     def _verify_detail(self, pair: Pair) -> verify.Verification | None:
         """The pair verified again on larger decodes of both files (never enlarged), when they have more pixels
         than the thumbnails by a good margin."""
+        self._check()
         sa, sb = (self._sources[k] if k < len(self._sources) else None for k in pair)
         if sa is None or sb is None:
             return None
@@ -214,11 +219,17 @@ class PairChecker:
     def _detail_features(self, k: int, source: Source, side: int) -> verify.Features | None:
         with self._detail_lock:
             if (k, side) in self._detail:
+                self._detail.move_to_end((k, side))
                 return self._detail[(k, side)]
         gray = decode_gray(source.path, side)
         found = None if gray is None else verify.features(gray, side)
         with self._detail_lock:
-            self._detail[(k, side)] = found
+            if (k, side) not in self._detail:
+                self._detail[(k, side)] = found
+                self._detail_bytes += 0 if found is None else _nbytes(found)
+            while self._detail_bytes > DETAIL_BUDGET and len(self._detail) > 2:
+                _, old = self._detail.popitem(last=False)
+                self._detail_bytes -= 0 if old is None else _nbytes(old)
         return found
 
     def _prepare(self, indices: list[int], pool: ThreadPoolExecutor) -> None:

@@ -3,10 +3,15 @@ budget by the checker without changing a single verdict."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 from PIL import Image
 
+from dedup_gui.core import checker
 from dedup_gui.core.checker import PairChecker, _nbytes
+from dedup_gui.core.detail import Source, decode_gray
 from dedup_gui.core.verify_batches import cluster_ids, local_order
 from tests.conftest import photo
 
@@ -56,3 +61,42 @@ def test_a_small_feature_budget_changes_no_verdict_and_bounds_memory() -> None:
     assert sum(v.verdict == "same-photo" for v in bounded.values()) >= len(images) // 2  # the copies are found
     kept = [f for f in tight._features.values() if f is not None]
     assert sum(_nbytes(f) for f in kept) <= 200_000
+
+
+def test_larger_decodes_are_kept_for_later_pairs_and_change_no_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Night skies need the larger decode; each sky is in pairs of several batches. Its decode is made once (not
+    once per batch), and a budget too small to keep any gives the same verdicts."""
+    from tests.core.test_lookalikes import star_field
+
+    paths = []
+    for seed in range(4):
+        sky = star_field(seed, (1200, 900))
+        for n, size in enumerate(((1200, 900), (800, 600))):  # each sky and a web copy of it
+            paths.append(tmp_path / f"sky{seed}_{n}.jpg")
+            sky.resize(size, Image.Resampling.LANCZOS).save(paths[-1], quality=90)
+    images = [np.asarray(Image.open(p).convert("RGB").resize((256, 192), Image.Resampling.LANCZOS)) for p in paths]
+    sources = [Source(str(p), Image.open(p).size[0]) for p in paths]
+    pairs = [(i, j) for i in range(len(paths)) for j in range(i + 1, len(paths))]
+    decoded: list[tuple[str, int]] = []
+
+    def counting_decode(path: str, side: int) -> np.ndarray | None:
+        decoded.append((path, side))
+        return decode_gray(path, side)
+
+    monkeypatch.setattr(checker, "decode_gray", counting_decode)
+    monkeypatch.setattr(checker, "_CHUNK", 4)  # seven batches: every sky meets others in several of them
+
+    def verdicts() -> dict[tuple[int, int], tuple[str, float]]:
+        check = PairChecker(lambda ks: {k: images[k] for k in ks}, sources=sources, workers=2)
+        found = check.verdicts(pairs, dense=set(pairs))  # as strong candidates: aligned larger when unsettled
+        return {p: (v.verdict, round(v.score, 6)) for p, v in found.items()}
+
+    kept = verdicts()
+    assert decoded and len(decoded) == len(set(decoded))  # no file decoded twice at one size
+    assert [p for p, v in kept.items() if v[0] == "same-photo"] == [(2 * k, 2 * k + 1) for k in range(4)]
+    decoded.clear()
+    monkeypatch.setattr(checker, "DETAIL_BUDGET", 0)
+    assert verdicts() == kept
+    assert len(decoded) > len(set(decoded))  # without room, made again for later batches
