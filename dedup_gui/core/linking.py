@@ -13,14 +13,13 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 import numpy as np
 
 from dedup_gui.core import verify
 from dedup_gui.core.checker import PairChecker
 from dedup_gui.core.config import ScanConfig
-from dedup_gui.core.content import Content, best_cosine, hash_evidence
+from dedup_gui.core.content import Content, another_exposure, best_cosine, burst, hash_evidence
 from dedup_gui.core.hashing import best_transform, hamming
 from dedup_gui.core.index import dihedral_hash_pairs, embedding_pairs
 from dedup_gui.core.types import PairEvidence, Tier
@@ -29,15 +28,11 @@ log = logging.getLogger("dedup_gui.linking")
 
 # Bump when candidates or tiers change for the same inputs: a rescan reuses stored links only of the same version.
 # 2: hash matches verified, on-demand links, any-angle and dense verification; 3: DENSE_COSINE; 4: bursts
-MATCH_VERSION = 4
+MATCH_VERSION = 5  # 5: frames a camera dated apart are never copies
 # Candidates at least this close by their embeddings are aligned from the whole picture when keypoints are too few
 # (a keypoint-poor wallpaper and its portrait cut: cosine 0.71-0.82); only keypoint-poor pairs pay for it.
 DENSE_COSINE = 0.7
 
-# Another shot of the same scene taken this close in time by the same camera is a burst, a similar shot whatever its
-# cosine. Burst frames in dev-large are 1-12 s apart (cosine 0.64-0.85, where a third were lost); look-alike shots
-# of other moments that verification also calls "another shot" are 342 s or more apart.
-BURST_SECONDS = 60.0
 
 Links = list[tuple[int, int, PairEvidence]]
 
@@ -115,7 +110,8 @@ def confirm(
     verification (cached). Plain pictures (star fields, fog, documents) have close hashes without being copies."""
     links: Links = []
     checker.load(found)  # every stored verdict of the candidates in one read
-    trusted = _trusted_by_hashes(found, checker)
+    # two exposures a camera dated apart are never copies, however close their hashes: verified like any pair
+    trusted = {p for p in _trusted_by_hashes(found, checker) if not another_exposure(contents[p[0]], contents[p[1]])}
     for i, j in trusted:
         ev = hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)
         links.append((i, j, _with_cosine(ev, found[(i, j)].cosine)))
@@ -183,6 +179,8 @@ def _tier(
     """The verification decides (close hashes never overrule it: look-alike series have them too)."""
     a, b = contents[i], contents[j]
     cos = f", cosine {cand.cosine:.2f}" if cand.cosine is not None else ""
+    if v.verdict == "same-photo" and another_exposure(a, b):
+        v = replace(v, verdict="similar")  # the camera says it took two pictures, however alike they look
     if v.verdict == "same-photo" and v.plain and not cand.hash_close:
         return None  # a plain picture lines up with many: its tone curve alone, without close hashes, proves nothing
     if v.verdict == "same-photo":
@@ -213,17 +211,6 @@ def _tier(
             **_facts(v),
         )
     return None
-
-
-def burst(a: Content, b: Content) -> bool:
-    """Taken by one camera within seconds of each other (both capture times known): frames of one burst."""
-    if a.info is None or b.info is None or not a.info.taken or not b.info.taken or a.info.camera != b.info.camera:
-        return False
-    try:
-        gap = abs((datetime.fromisoformat(a.info.taken) - datetime.fromisoformat(b.info.taken)).total_seconds())
-    except (ValueError, TypeError):
-        return False  # a date the camera wrote wrongly says nothing
-    return gap <= BURST_SECONDS
 
 
 def _facts(v: verify.Verification) -> dict:
@@ -271,6 +258,8 @@ def find_links(
         plain = checker.plain({k for pair in close for k in pair})
         checked = {pair: c for pair, c in close.items() if plain[pair[0]] or plain[pair[1]]}
         trusted = [(i, j) for i, j in close if (i, j) not in checked]
+        checked |= {(i, j): close[(i, j)] for i, j in trusted if another_exposure(contents[i], contents[j])}
+        trusted = [pair for pair in trusted if pair not in checked]
         links += [(i, j, hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)) for i, j in trusted]
         return links + confirm(contents, config, checked, checker)
     return links + confirm(contents, config, found, checker)

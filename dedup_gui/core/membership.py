@@ -8,9 +8,10 @@ first and verified on demand when those say no, so a rotated or cropped copy is 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Protocol
 
-from dedup_gui.core.content import Content, best_cosine
+from dedup_gui.core.content import Content, another_exposure, best_cosine
 from dedup_gui.core.hashing import hamming
 from dedup_gui.core.types import PairEvidence, Tier
 from dedup_gui.core.verify import Verification
@@ -111,7 +112,7 @@ class Membership:
         if (anchor, u) in self.evidence:
             return True
         v = self.ask(anchor, u)
-        return (anchor, u) in self.evidence or (v is not None and v.verdict == "same-photo")
+        return (anchor, u) in self.evidence or (v is not None and self._as_seen(anchor, u, v).verdict == "same-photo")
 
     def compatible(self, anchor: int, i: int, j: int) -> bool:
         """May i join the anchor's group beside member j?
@@ -126,6 +127,8 @@ class Membership:
             return False
         if (i, j) in self.evidence:
             return True
+        if Tier.SIMILAR not in self._tiers and another_exposure(self._contents[i], self._contents[j]):
+            return False  # two exposures the camera dated apart never share a group of copies
         ev = self.rejected.get((i, j))
         v = self._oracle.known(i, j) if self._oracle is not None else None
         if ev is None and v is None and not self._looks_alike(i, j):
@@ -142,9 +145,16 @@ class Membership:
         if ev is not None:
             return False
         if v is not None:
+            v = self._as_seen(i, j, v)
             agrees = v.verdict == "same-photo" or (v.verdict == "similar" and Tier.SIMILAR in self._tiers)
             return agrees or (not contradicts(v, self._tiers) and self._looks_alike(i, j))
         return self._looks_alike(i, j)
+
+    def _as_seen(self, i: int, j: int, v: Verification) -> Verification:
+        """The verdict as linking reads it: two exposures the camera dated apart are other shots, however alike."""
+        if v.verdict == "same-photo" and another_exposure(self._contents[i], self._contents[j]):
+            return replace(v, verdict="similar")
+        return v
 
     def _holds(self, x: int, y: int) -> bool:
         """x shows all of y, by their admitted link."""

@@ -75,6 +75,9 @@ class ScanState:
 
     @contextmanager
     def stage(self, stage: Stage) -> Iterator[None]:
+        """Times a stage; a cancel that came while the last one ended is honoured before this one starts."""
+        if stage is not Stage.SAVING:
+            self.cancel.check()
         t0 = time.perf_counter()
         try:
             yield

@@ -136,6 +136,30 @@ def test_similar_mode_joins_another_shot_by_its_capture_time(
         assert all(m.evidence is None or m.evidence.tier is Tier.SIMILAR for m in result.groups[0].members)
 
 
+@pytest.mark.parametrize("mode", [Mode.NEAR, Mode.SIMILAR])
+def test_a_burst_frame_that_looks_identical_is_never_a_copy(shots: dict[str, Path], tmp_path: Path, mode: Mode) -> None:
+    """The next frame of a burst can look the same to hashes and to the pixels (nothing moved); the camera dated
+    it 3 s later, so it is another picture: never proposed for the trash as a copy. A copy keeps its date."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    orig = Image.open(shots["orig"])
+    _with_exif(orig, lib / "IMG_2271.jpg", "2022:04:11 15:24:09", "iPhone 12")
+    _with_exif(orig.resize((700, 700)), lib / "IMG_2271_small.jpg", "2022:04:11 15:24:09", "iPhone 12")  # a copy
+    _with_exif(ImageEnhance.Brightness(orig).enhance(1.02), lib / "IMG_2272.jpg", "2022:04:11 15:24:12", "iPhone 12")
+    result = run_scan(ScanConfig(roots=(lib,), mode=mode, workers=2), store=Store(tmp_path / "s.db"))
+    group = next(g for g in result.groups if str(lib / "IMG_2271_small.jpg") in g.paths)
+    tiers = {Path(m.path).name: (m.evidence.tier if m.evidence else None) for m in group.members}
+    if mode is Mode.NEAR:
+        assert set(tiers) == {"IMG_2271.jpg", "IMG_2271_small.jpg"}, tiers  # the burst frame is not a copy
+    else:
+        assert set(tiers) == {"IMG_2271.jpg", "IMG_2271_small.jpg", "IMG_2272.jpg"}, tiers
+        # told relative to the keeper: the burst frame is another shot, or (when kept) the others are
+        if group.keeper.endswith("IMG_2272.jpg"):
+            assert tiers == {"IMG_2272.jpg": None, "IMG_2271.jpg": Tier.SIMILAR, "IMG_2271_small.jpg": Tier.SIMILAR}
+        else:
+            assert tiers["IMG_2272.jpg"] is Tier.SIMILAR, tiers
+
+
 def test_rotated_crop_is_found_through_rotated_queries(shots: dict[str, Path], tmp_path: Path) -> None:
     """Without rotated queries the plain embedding must come within the loosest candidate cosine to be seen."""
     config = ScanConfig(roots=(shots["orig"].parent,), min_cosine=0.8, rotations=True)
