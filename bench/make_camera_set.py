@@ -23,13 +23,18 @@ def main() -> None:
     for n, path in enumerate(sources):
         try:
             with Image.open(path) as img:
+                exif = img.getexif()
                 big = ImageOps.exif_transpose(img).convert("RGB").resize((4000, 3000), Image.Resampling.BICUBIC)
         except OSError:
             continue
-        big.save(args.out / f"IMG_{n:04d}.jpg", quality=92)
+        exif[0x0112] = 1  # the pixels are upright now
+        tags = exif.tobytes()  # the source's camera and capture time, kept by the copies as editors keep them
+        big.save(args.out / f"IMG_{n:04d}.jpg", quality=92, exif=tags)
         if n % 4 == 0:  # an edited copy and a smaller export beside every fourth photo
-            ImageEnhance.Brightness(big).enhance(1.15).save(args.out / f"IMG_{n:04d}-edit.jpg", quality=88)
-            big.resize((2000, 1500), Image.Resampling.LANCZOS).save(args.out / f"IMG_{n:04d}-web.jpg", quality=80)
+            edit = ImageEnhance.Brightness(big).enhance(1.15)
+            edit.save(args.out / f"IMG_{n:04d}-edit.jpg", quality=88, exif=tags)
+            web = big.resize((2000, 1500), Image.Resampling.LANCZOS)
+            web.save(args.out / f"IMG_{n:04d}-web.jpg", quality=80, exif=tags)
 
 
 if __name__ == "__main__":
