@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Protocol
 
-from dedup_gui.core.content import Content, another_exposure, best_cosine
+from dedup_gui.core.content import Content, another_exposure, best_cosine, burst
 from dedup_gui.core.hashing import hamming
 from dedup_gui.core.types import PairEvidence, Tier
 from dedup_gui.core.verify import Verification
@@ -129,6 +129,8 @@ class Membership:
             return True
         if Tier.SIMILAR not in self._tiers and another_exposure(self._contents[i], self._contents[j]):
             return False  # two exposures the camera dated apart never share a group of copies
+        if Tier.SIMILAR in self._tiers and burst(self._contents[i], self._contents[j]):
+            return True  # frames of one burst belong together as other shots, however far the subject moved
         ev = self.rejected.get((i, j))
         v = self._oracle.known(i, j) if self._oracle is not None else None
         if ev is None and v is None and not self._looks_alike(i, j):

@@ -18,7 +18,8 @@ from dedup_gui.core.content import Content
 from dedup_gui.core.decoding import decode
 from dedup_gui.core.hashing import image_hashes
 from dedup_gui.core.linking import OnDemandLinks, on_demand_link
-from dedup_gui.core.types import FileRecord, Group, Tier
+from dedup_gui.core.membership import Membership
+from dedup_gui.core.types import FileRecord, Group, ImageInfo, Mode, Tier
 
 
 def sample(name: str) -> Image.Image:
@@ -104,3 +105,21 @@ def test_another_shot_matched_only_through_a_crop_stays_out(library: Library) ->
     assert links[-1][2].tier is Tier.SAME_PHOTO
     group = library.group_of(library.groups(links), "orig")
     assert library.names_in(group) == {"orig", "small", "square"}
+
+
+def _frame(taken: str | None, camera: str | None = "Apple iPhone 12") -> Content:
+    return Content([f"/p/{taken}.jpg"], [0], 1, ImageInfo(4000, 3000, "JPEG", taken, camera, False))
+
+
+def test_burst_frames_belong_together_in_similar_mode_and_apart_in_near_mode() -> None:
+    """The first and last frames of a burst can be verified 'different' (the subject moved across the frame);
+    in similar mode they still share their group, as frames of one burst. In near mode two frames dated apart
+    never share a group of copies, whatever a verification said."""
+    frames = [_frame("2022-04-11T15:24:09"), _frame("2022-04-11T15:24:12"), _frame("2022-04-11T15:24:18")]
+    later = [*frames, _frame("2022-04-11T15:34:09"), _frame("2022-04-11T15:24:12", "Canon EOS 80D")]
+    similar = Membership(later, [], Mode.SIMILAR.tiers, set(), 22, None)
+    assert similar.compatible(0, 2, 1)  # the last frame beside the second, both frames of the anchor's burst
+    assert not similar.compatible(0, 3, 1)  # ten minutes later: not the same burst, nothing known: apart
+    assert not similar.compatible(0, 4, 1)  # another camera at the same moment: another person's shot
+    near = Membership(later, [], Mode.NEAR.tiers, set(), 22, None)
+    assert not near.compatible(0, 2, 1)
