@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from PySide6.QtCore import Qt
 
+from dedup_gui.core.settings import Settings
 from dedup_gui.core.types import Group, ImageInfo, Member, PairEvidence, Tier
+from dedup_gui.ui.main_window import RESULTS, MainWindow
 from tests.conftest import photo, save_jpeg
 
 
@@ -50,3 +53,25 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DEDUP_GUI_DB", str(tmp_path / "store.sqlite3"))
     monkeypatch.setenv("DEDUP_GUI_SETTINGS", str(tmp_path / "settings.toml"))
     return tmp_path
+
+
+def open_window(qtbot, sandbox: Path, **settings) -> MainWindow:
+    window = MainWindow(Settings(embeddings=False, **settings), sandbox / "store.sqlite3", sandbox / "settings.toml")
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.service.idle)  # the start-up load of the last results
+    return window
+
+
+def scan(qtbot, window: MainWindow) -> None:
+    with qtbot.waitSignal(window.model.modelReset, timeout=60_000):
+        qtbot.mouseClick(window.folders.scan_button, Qt.MouseButton.LeftButton)
+    assert window.stack.currentIndex() == RESULTS
+
+
+@pytest.fixture
+def scanned_window(qtbot, sandbox: Path):
+    lib = make_library(sandbox / "lib")
+    window = open_window(qtbot, sandbox, folders=(f"scan:{lib}",))
+    scan(qtbot, window)
+    yield window, lib
+    window.close()

@@ -14,8 +14,7 @@ from dedup_gui.core import review, trash
 from dedup_gui.core.keeper import DEFAULT_KEEPER_RULES
 from dedup_gui.ui.main_window import MainWindow
 from tests.conftest import photo, save_jpeg
-from tests.ui.conftest import make_library
-from tests.ui.test_main_window import open_window, scan
+from tests.ui.conftest import make_library, open_window, scan
 
 pytestmark = pytest.mark.qt_log_ignore(
     "does not support propagateSizeHints", "does not support raise", "does not support grabbing"

@@ -18,7 +18,7 @@ from dedup_gui.ui.compare_dialog import SCREEN_SHARE, CompareDialog
 from dedup_gui.ui.images import FULL
 from dedup_gui.ui.main_window import MainWindow
 from tests.conftest import photo, save_jpeg
-from tests.ui.test_main_window import open_window, scan
+from tests.ui.conftest import open_window, scan
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 

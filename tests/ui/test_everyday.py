@@ -18,8 +18,7 @@ from dedup_gui.core.progress import PREPARING_MODEL, ProgressEvent, Stage
 from dedup_gui.ui.lifecycle import SignalQuit
 from dedup_gui.ui.main_window import EMPTY
 from dedup_gui.ui.scan_progress import ScanProgress
-from tests.ui.conftest import make_library
-from tests.ui.test_main_window import open_window, scan
+from tests.ui.conftest import make_library, open_window
 
 # the offscreen platform says so when a dialog or a context menu opens; harmless
 pytestmark = pytest.mark.qt_log_ignore(
@@ -141,15 +140,6 @@ def test_after_a_cancel_the_window_says_what_was_kept_and_how_to_go_on(qtbot, sa
     assert window.stack.currentIndex() == EMPTY
     text = window.empty_text.text()
     assert "Scan stopped" in text and "Press <b>Scan</b>" in text and "0 groups" not in text
-    window.close()
-
-
-@pytest.fixture
-def scanned_window(qtbot, sandbox: Path):
-    lib = make_library(sandbox / "lib")
-    window = open_window(qtbot, sandbox, folders=(f"scan:{lib}",))
-    scan(qtbot, window)
-    yield window, lib
     window.close()
 
 

@@ -9,37 +9,14 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
-from dedup_gui.core.settings import Settings
 from dedup_gui.core.store import Store
 from dedup_gui.ui.compare_dialog import CompareDialog
 from dedup_gui.ui.group_columns import column_index
-from dedup_gui.ui.main_window import EMPTY, RESULTS, MainWindow
-from tests.ui.conftest import make_library
+from dedup_gui.ui.main_window import EMPTY, MainWindow
+from tests.ui.conftest import make_library, open_window
 
 # the offscreen platform says so whenever a dialog opens; harmless
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
-
-
-def open_window(qtbot, sandbox: Path, **settings) -> MainWindow:
-    window = MainWindow(Settings(embeddings=False, **settings), sandbox / "store.sqlite3", sandbox / "settings.toml")
-    qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.service.idle)  # the start-up load of the last results
-    return window
-
-
-def scan(qtbot, window: MainWindow) -> None:
-    with qtbot.waitSignal(window.model.modelReset, timeout=60_000):
-        qtbot.mouseClick(window.folders.scan_button, Qt.MouseButton.LeftButton)
-    assert window.stack.currentIndex() == RESULTS
-
-
-@pytest.fixture
-def scanned_window(qtbot, sandbox: Path):
-    lib = make_library(sandbox / "lib")
-    window = open_window(qtbot, sandbox, folders=(f"scan:{lib}",))
-    scan(qtbot, window)
-    yield window, lib
-    window.close()
 
 
 def drop(window: MainWindow, *paths: Path) -> None:

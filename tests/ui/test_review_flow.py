@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from dedup_gui.core import settings as settings_io
 from dedup_gui.ui.main_window import EMPTY, RESULTS
-from tests.ui.conftest import make_library
-from tests.ui.test_main_window import drop, open_window
+from tests.ui.conftest import make_library, open_window
+from tests.ui.test_main_window import drop
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 CTRL = Qt.KeyboardModifier.ControlModifier

@@ -15,8 +15,7 @@ from dedup_gui.core.types import Group
 from dedup_gui.ui.group_columns import column_index
 from dedup_gui.ui.main_window import MainWindow
 from dedup_gui.ui.text import human_size
-from tests.ui.conftest import make_library
-from tests.ui.test_main_window import open_window, scan
+from tests.ui.conftest import make_library, open_window, scan
 
 pytestmark = pytest.mark.qt_log_ignore(
     "does not support propagateSizeHints", "does not support raise", "does not support grabbing"
