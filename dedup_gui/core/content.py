@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 
 from dedup_gui.core.hashing import TRANSFORMS, best_transform
-from dedup_gui.core.types import ImageInfo, PairEvidence, Problem, Tier
+from dedup_gui.core.types import ImageInfo, PairEvidence, Problem, Tier, seconds_between
 
 # Another shot of the same scene taken this close in time by the same camera is a burst, a similar shot whatever its
 # cosine. Burst frames in dev-large are 1-12 s apart (cosine 0.64-0.85, where a third were lost); look-alike shots
@@ -48,7 +47,7 @@ def hash_evidence(a: Content, b: Content, tier: Tier) -> PairEvidence:
     assert a.phash is not None and b.phash is not None and a.dhash is not None and b.dhash is not None
     t, dp, dd = best_transform(a.phash, b.phash, a.dhash, b.dhash)
     name = _INVERSE[TRANSFORMS[t]]
-    what = "" if name == "identity" else f", {_WORDS[name]}"
+    what = "" if name == "identity" else f", {TRANSFORM_WORDS[name]}"
     return PairEvidence(
         a.paths[0],
         b.paths[0],
@@ -66,8 +65,8 @@ _INVERSE = {"identity": "identity", "rot90": "rot270", "rot180": "rot180", "rot2
     t: t for t in TRANSFORMS if t.startswith("mirror")
 }
 
-# How b differs from a, in words (np.rot90 turns counter-clockwise).
-_WORDS = {
+# How b differs from a, in words (the transform names of PairEvidence; np.rot90 turns counter-clockwise).
+TRANSFORM_WORDS = {
     "rot90": "turned 90° left",
     "rot180": "upside down",
     "rot270": "turned 90° right",
@@ -80,12 +79,10 @@ _WORDS = {
 
 def _seconds_apart(a: Content, b: Content) -> float | None:
     """Seconds between two capture times written by one camera (None: a time or the camera unknown or different)."""
-    if a.info is None or b.info is None or not a.info.taken or not b.info.taken or a.info.camera != b.info.camera:
+    if a.info is None or b.info is None or a.info.camera != b.info.camera:
         return None
-    try:
-        return abs((datetime.fromisoformat(a.info.taken) - datetime.fromisoformat(b.info.taken)).total_seconds())
-    except (ValueError, TypeError):
-        return None  # a date the camera wrote wrongly says nothing
+    gap = seconds_between(a.info, b.info)
+    return None if gap is None else abs(gap)
 
 
 def burst(a: Content, b: Content) -> bool:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TypeVar
 
+from dedup_gui.core.content import TRANSFORM_WORDS
 from dedup_gui.core.keeper import keeper_key
-from dedup_gui.core.types import Group, Member, PairEvidence, Tier
+from dedup_gui.core.types import Group, Member, PairEvidence, Tier, seconds_between
 
 T = TypeVar("T")
 
@@ -34,17 +34,6 @@ PHONE_ASPECT = 1.7  # a screen taller than 16:9.5 is a phone's
 
 FORMAT_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "HEIF": "HEIC", "WEBP": "WebP", "TIFF": "TIFF", "GIF": "GIF"}
 FORMAT_NAMES |= {"BMP": "BMP", "AVIF": "AVIF", "JPEG2000": "JPEG 2000", "DNG": "DNG"}
-
-# How b differs from a (the transform names of PairEvidence: np.rot90 turns counter-clockwise).
-TRANSFORM_WORDS = {
-    "rot90": "turned 90° left",
-    "rot180": "upside down",
-    "rot270": "turned 90° right",
-    "mirror": "mirrored",
-    "mirror+rot90": "mirrored and turned 90° left",
-    "mirror+rot180": "flipped upside down",
-    "mirror+rot270": "mirrored and turned 90° right",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,19 +221,8 @@ def _sizes(member: Member, keeper: Member) -> tuple[Phrase, ...]:
     return tuple(out)
 
 
-def _seconds_apart(member: Member, keeper: Member) -> float | None:
-    a = keeper.info.taken if keeper.info else None
-    b = member.info.taken if member.info else None
-    if not a or not b:
-        return None
-    try:
-        return (datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds()
-    except ValueError:
-        return None
-
-
 def _another_shot(member: Member, keeper: Member) -> Phrase:
-    apart = _seconds_apart(member, keeper)
+    apart = seconds_between(keeper.info, member.info)
     if apart is None:
         return Phrase("another shot of the same scene")
     if abs(apart) <= MOMENT:
@@ -255,7 +233,7 @@ def _another_shot(member: Member, keeper: Member) -> Phrase:
 
 
 def _time_apart(member: Member, keeper: Member) -> tuple[Phrase, ...]:
-    apart = _seconds_apart(member, keeper)
+    apart = seconds_between(keeper.info, member.info)
     if apart is None:
         return ()
     return (Phrase("taken {seconds:.0f} s from the proposed keeper", {"seconds": abs(apart)}),)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from dedup_gui.core.formats import RAW_FORMATS
@@ -95,6 +96,16 @@ class ImageInfo:
     def raw(self) -> bool:
         """A camera RAW original (its size is the sensor's): never a mere copy of a JPEG rendering."""
         return self.format in RAW_FORMATS
+
+
+def seconds_between(a: ImageInfo | None, b: ImageInfo | None) -> float | None:
+    """Seconds from a's capture time to b's (None: either unknown, or a date the camera wrote wrongly)."""
+    if a is None or b is None or not a.taken or not b.taken:
+        return None
+    try:
+        return (datetime.fromisoformat(b.taken) - datetime.fromisoformat(a.taken)).total_seconds()
+    except (ValueError, TypeError):
+        return None
 
 
 @dataclass(frozen=True, slots=True)
