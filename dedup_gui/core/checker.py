@@ -159,9 +159,12 @@ class PairChecker:
         for lo in range(0, len(wanted), 4096):
             self._verdicts.update(self._cache.get(wanted[lo : lo + 4096]))
 
-    def verdicts(self, pairs: Iterable[Pair], dense: Collection[Pair] = ()) -> dict[Pair, verify.Verification]:
+    def verdicts(
+        self, pairs: Iterable[Pair], dense: Collection[Pair] = (), closer: Collection[Pair] = ()
+    ) -> dict[Pair, verify.Verification]:
         """Verdicts for the pairs: remembered or stored ones first, the rest verified now (and stored). Pairs in
-        `dense` (strong candidates) are also aligned from the whole picture when keypoints leave them unsettled."""
+        `dense` (strong candidates) are also aligned from the whole picture when keypoints leave them unsettled;
+        pairs in `closer` get only a larger decode's keypoints then (see linking.CLOSER_COSINE)."""
         pairs = list(dict.fromkeys((min(i, j), max(i, j)) for i, j in pairs if i != j))
         self.load(pairs)
         todo = [p for p in pairs if p not in self._verdicts]
@@ -174,21 +177,25 @@ class PairChecker:
                     chunk = todo[lo : lo + _CHUNK]
                     self._prepare(sorted({k for p in chunk for k in p}), pool)
                     batch = [p for p in chunk if self._features.get(p[0]) and self._features.get(p[1])]
-                    results = self._verify_batch(batch, dense, pool)
+                    results = self._verify_batch(batch, dense, closer, pool)
                     self._verdicts.update(zip(batch, results, strict=True))
                     self._cache.put([(i, j, v) for (i, j), v in zip(batch, results, strict=True)])
                     self._trim()
         return {p: self._verdicts[p] for p in pairs if p in self._verdicts}
 
     def _verify_batch(
-        self, batch: list[Pair], dense: Collection[Pair], pool: ThreadPoolExecutor
+        self, batch: list[Pair], dense: Collection[Pair], closer: Collection[Pair], pool: ThreadPoolExecutor
     ) -> list[verify.Verification]:
         """Thumbnail verdicts, then a larger decode for those the thumbnails could not settle."""
         results = list(pool.map(lambda p: self._verify_one(p, p in dense), batch))
         again = [
-            k for k, (p, v) in enumerate(zip(batch, results, strict=True)) if _unsure(v) or (p in dense and _open(v))
+            k
+            for k, (p, v) in enumerate(zip(batch, results, strict=True))
+            if _unsure(v) or ((p in dense or p in closer) and _open(v))
         ]
-        for k, v in zip(again, pool.map(self._verify_detail, [batch[k] for k in again]), strict=True):
+        # whole-picture alignment on the larger decode too, except for `closer` pairs the thumbnails left open
+        jobs = [(batch[k], batch[k] in dense or _unsure(results[k])) for k in again]
+        for k, v in zip(again, pool.map(lambda job: self._verify_detail(*job), jobs), strict=True):
             if v is not None and _better(v, results[k]):
                 results[k] = v
             elif v is None and _unsure(results[k]):
@@ -201,9 +208,9 @@ class PairChecker:
         assert fa is not None and fb is not None
         return verify.verify_features(fa, fb, dense=dense)
 
-    def _verify_detail(self, pair: Pair) -> verify.Verification | None:
+    def _verify_detail(self, pair: Pair, dense: bool = True) -> verify.Verification | None:
         """The pair verified again on larger decodes of both files (never enlarged), when they have more pixels
-        than the thumbnails by a good margin."""
+        than the thumbnails by a good margin; `dense`: also aligned from the whole picture if keypoints are few."""
         self._check()
         sa, sb = (self._sources[k] if k < len(self._sources) else None for k in pair)
         if sa is None or sb is None:
@@ -214,7 +221,7 @@ class PairChecker:
         fa, fb = self._detail_features(pair[0], sa, side), self._detail_features(pair[1], sb, side)
         if fa is None or fb is None:
             return None
-        return replace(verify.verify_features(fa, fb, dense=True), detail=True)
+        return replace(verify.verify_features(fa, fb, dense=dense), detail=True)
 
     def _detail_features(self, k: int, source: Source, side: int) -> verify.Features | None:
         with self._detail_lock:
@@ -271,7 +278,14 @@ def _verification(d: dict) -> verify.Verification:
     return verify.Verification(**{k: v for k, v in d.items() if k in _FIELDS})
 
 
-_FIELDS = {f.name for f in dataclasses.fields(verify.Verification)}
+_NAMES = tuple(f.name for f in dataclasses.fields(verify.Verification))
+_FIELDS = set(_NAMES)
+
+
+def _as_dict(v: verify.Verification) -> dict:
+    """The verdict's fields (all plain values): what dataclasses.asdict gives, without its deep copies (a 100k
+    library stores about a million verdicts)."""
+    return {name: getattr(v, name) for name in _NAMES}
 
 
 class StoredVerdicts:
@@ -292,7 +306,7 @@ class StoredVerdicts:
         return {by_ids[k]: v for k, v in stored.items()}
 
     def put(self, results: list[tuple[int, int, verify.Verification]]) -> None:
-        rows = [(*self._ids(i, j), dataclasses.asdict(v)) for i, j, v in results]
+        rows = [(*self._ids(i, j), _as_dict(v)) for i, j, v in results]
         self.verified += sum(1 for _, _, v in results if not v.by_hashes)
         self._store.save_verdicts(rows, self._version)
 

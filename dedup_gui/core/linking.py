@@ -28,10 +28,15 @@ log = logging.getLogger("dedup_gui.linking")
 
 # Bump when candidates or tiers change for the same inputs: a rescan reuses stored links only of the same version.
 # 2: hash matches verified, on-demand links, any-angle and dense verification; 3: DENSE_COSINE; 4: bursts
-MATCH_VERSION = 5  # 5: frames a camera dated apart are never copies
-# Candidates at least this close by their embeddings are aligned from the whole picture when keypoints are too few
-# (a keypoint-poor wallpaper and its portrait cut: cosine 0.71-0.82); only keypoint-poor pairs pay for it.
-DENSE_COSINE = 0.7
+MATCH_VERSION = 6  # 5: frames a camera dated apart are never copies; 6: CLOSER_COSINE
+# Candidates at least this close by their embeddings (or close by their hashes) are aligned from the whole picture
+# when keypoints are too few, on the thumbnails and on a larger decode. The copies that whole-picture alignment
+# decided on dev and dev-large (30 pairs) are hash-close or at cosine >= 0.866.
+DENSE_COSINE = 0.8
+# Candidates from this cosine up whose keypoints leave them open get a larger decode's keypoints (a heavy crop of a
+# keypoint-poor photo: 11 keypoints on the thumbnail, 47 at 640 px; cosine 0.76), not whole-picture alignment: in
+# this band it decided no copy on dev or dev-large, and cost half of dev-large's matching time.
+CLOSER_COSINE = 0.7
 
 
 Links = list[tuple[int, int, PairEvidence]]
@@ -116,7 +121,8 @@ def confirm(
         ev = hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)
         links.append((i, j, _with_cosine(ev, found[(i, j)].cosine)))
     strong = {p for p, c in found.items() if c.hash_close or (c.cosine or 0.0) >= DENSE_COSINE}
-    verdicts = checker.verdicts([pair for pair in found if pair not in trusted], dense=strong)
+    closer = {p for p, c in found.items() if (c.cosine or 0.0) >= CLOSER_COSINE and p not in strong}
+    verdicts = checker.verdicts([pair for pair in found if pair not in trusted], dense=strong, closer=closer)
     for (i, j), v in verdicts.items():
         link = _tier(contents, i, j, found[(i, j)], v, config)
         if link is not None:
