@@ -83,6 +83,11 @@ def _colours(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.repeat(c.mean(axis=1, keepdims=True), 3, axis=1) if scheme == 4 else c
 
 
+# Share of distinct pictures without clutter (skies, snow, walls): with it, the share of thumbnails short of
+# keypoints and detail matches dev-large's real photos (see scene)
+PLAIN_SHARE = 0.05
+
+
 def scene(seed: int, w: int, h: int) -> np.ndarray:
     """A distinct RGB uint8 picture of w x h for this seed.
 
@@ -136,6 +141,12 @@ def scene(seed: int, w: int, h: int) -> np.ndarray:
         else:
             x2, y2 = int(cx + rng.normal(0, size * 2)), int(cy + rng.normal(0, size * 2))
             cv2.line(img, (cx, cy), (x2, y2), colour, max(1, int(size / 6)), cv2.LINE_AA)
+    if rng.random() > PLAIN_SHARE:  # clutter (leaves, pebbles, fabric): photos have detail almost everywhere
+        for _ in range(int(rng.integers(100, 400))):
+            colour = tuple(int(c) for c in colours[rng.integers(0, 12)])
+            cx, cy = int(rng.integers(0, bw)), int(rng.integers(0, bh))
+            axes = (max(1, int(unit * rng.uniform(0.3, 2.0))), max(1, int(unit * rng.uniform(0.2, 1.2))))
+            cv2.ellipse(img, (cx, cy), axes, float(rng.uniform(0, 180)), 0, 360, colour, -1, cv2.LINE_AA)
     small = cv2.GaussianBlur(img, (0, 0), float(rng.uniform(0.5, 1.5)))
     if (bw, bh) != (w, h):
         small = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
