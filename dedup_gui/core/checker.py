@@ -61,6 +61,13 @@ def _open(v: verify.Verification) -> bool:
     return v.plain or v.sparse or (v.verdict != "same-photo" and few)
 
 
+def _few(v: verify.Verification) -> bool:
+    """Left open by thumbnails with too few keypoints, which show enough detail otherwise: a larger decode's
+    keypoints may settle it (a heavy crop of a photo: 11 keypoints on its thumbnail, 47 at 640 px)."""
+    few = v.keypoints < verify.DEFAULT_THRESHOLDS.dense_keypoints
+    return v.verdict != "same-photo" and few and not (v.plain or v.sparse)
+
+
 def _unsure(v: verify.Verification) -> bool:
     """A copy or another shot by the thumbnails of pictures short of detail: only a larger decode may confirm it."""
     return v.verdict != "different" and (v.plain or v.sparse)
@@ -163,8 +170,9 @@ class PairChecker:
         self, pairs: Iterable[Pair], dense: Collection[Pair] = (), closer: Collection[Pair] = ()
     ) -> dict[Pair, verify.Verification]:
         """Verdicts for the pairs: remembered or stored ones first, the rest verified now (and stored). Pairs in
-        `dense` (strong candidates) are also aligned from the whole picture when keypoints leave them unsettled;
-        pairs in `closer` get only a larger decode's keypoints then (see linking.CLOSER_COSINE)."""
+        `dense` (strong candidates) are also aligned from the whole picture when keypoints leave them unsettled, on
+        the thumbnails and on a larger decode; pairs in `closer` on the thumbnails only, and a larger decode's
+        keypoints are looked at only when the thumbnails have too few (see linking.CLOSER_COSINE)."""
         pairs = list(dict.fromkeys((min(i, j), max(i, j)) for i, j in pairs if i != j))
         self.load(pairs)
         todo = [p for p in pairs if p not in self._verdicts]
@@ -187,11 +195,11 @@ class PairChecker:
         self, batch: list[Pair], dense: Collection[Pair], closer: Collection[Pair], pool: ThreadPoolExecutor
     ) -> list[verify.Verification]:
         """Thumbnail verdicts, then a larger decode for those the thumbnails could not settle."""
-        results = list(pool.map(lambda p: self._verify_one(p, p in dense), batch))
+        results = list(pool.map(lambda p: self._verify_one(p, p in dense or p in closer), batch))
         again = [
             k
             for k, (p, v) in enumerate(zip(batch, results, strict=True))
-            if _unsure(v) or ((p in dense or p in closer) and _open(v))
+            if _unsure(v) or (p in dense and _open(v)) or (p in closer and _few(v))
         ]
         # whole-picture alignment on the larger decode too, except for `closer` pairs the thumbnails left open
         jobs = [(batch[k], batch[k] in dense or _unsure(results[k])) for k in again]
