@@ -154,6 +154,11 @@ def features(img: np.ndarray, side: int = SIDE) -> Features:
     return Features(gray, pts, desc, side / max(img.shape[:2]), side, _detail_of(gray))
 
 
+def with_pixels(f: Features, img: np.ndarray) -> Features:
+    """`f` (keypoints made from this same picture before, its grey image dropped) with the grey image made again."""
+    return replace(f, gray=_to_gray(img, f.side))
+
+
 # Share of a 256-px thumbnail showing clear detail (local grey variance > 100 in 9x9 windows after a 1-px blur)
 # below which its perceptual hashes say little: star fields, fog, snow, plain documents and gradients. Photos of
 # dev and dev-large: >= 0.02 (a low-contrast t-shirt), 2nd percentile 0.08; star-field nights: <= 0.010.

@@ -97,9 +97,23 @@ def test_larger_decodes_are_kept_for_later_pairs_and_change_no_verdict(
     assert decoded and len(decoded) == len(set(decoded))  # no file decoded twice at one size
     assert [p for p, v in kept.items() if v[0] == "same-photo"] == [(2 * k, 2 * k + 1) for k in range(4)]
     decoded.clear()
+    analysed: list[int] = []
+    features = checker.verify.features
+
+    def counting_features(img: np.ndarray, side: int = checker.verify.SIDE) -> checker.verify.Features:
+        if side != checker.verify.SIDE:
+            analysed.append(img.size)
+        return features(img, side)
+
+    monkeypatch.setattr(checker.verify, "features", counting_features)
     monkeypatch.setattr(checker, "DETAIL_BUDGET", 0)
     assert verdicts() == kept
-    assert len(decoded) > len(set(decoded))  # without room, made again for later batches
+    assert len(decoded) > len(set(decoded))  # without room for the grey pictures, decoded again for later batches
+    assert len(analysed) == len(set(decoded))  # ... but their keypoints were kept: SIFT ran once per picture
+    analysed.clear()
+    monkeypatch.setattr(checker, "DETAIL_POINTS_BUDGET", 0)
+    assert verdicts() == kept
+    assert len(analysed) > len(set(decoded))  # with no room for keypoints either, analysed again too
 
 
 def test_closer_candidates_are_aligned_from_the_whole_thumbnails(tmp_path: Path) -> None:
