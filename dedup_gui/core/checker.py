@@ -147,6 +147,8 @@ class PairChecker:
         self._sources = sources
         self._detail: _Budget[verify.Features | None] = _Budget(DETAIL_BUDGET, lambda f: 0 if f is None else _nbytes(f))
         self._detail_points: _Budget[verify.Features] = _Budget(DETAIL_POINTS_BUDGET, _nbytes)
+        self._making: dict[tuple[int, int], threading.Lock] = {}  # larger decodes being made, one lock each
+        self._making_lock = threading.Lock()
         self._cache = cache or NoVerdictCache()
         self._workers = max(1, workers)
         self._check = check
@@ -266,20 +268,27 @@ class PairChecker:
         return replace(verify.verify_features(fa, fb, dense=dense), detail=True)
 
     def _detail_features(self, k: int, source: Source, side: int) -> verify.Features | None:
-        """Features of the larger decode: kept whole, or their keypoints kept and the grey picture decoded again."""
-        found, features = self._detail.get((k, side))
-        if found:
-            return features
-        _, points = self._detail_points.get((k, side))
-        gray = decode_gray(source.path, side)
-        if gray is None:
-            made = None
-        elif points is not None:
-            made = verify.with_pixels(points, gray)
-        else:
-            made = verify.features(gray, side)
-            self._detail_points.put((k, side), replace(made, gray=_NO_PIXELS))
-        self._detail.put((k, side), made)
+        """Features of the larger decode: kept whole, or their keypoints kept and the grey picture decoded again.
+        Two pairs of one batch asking for the same picture wait for one decode."""
+        key = (k, side)
+        with self._making_lock:
+            making = self._making.setdefault(key, threading.Lock())
+        with making:
+            found, features = self._detail.get(key)
+            if found:
+                return features
+            _, points = self._detail_points.get(key)
+            gray = decode_gray(source.path, side)
+            if gray is None:
+                made = None
+            elif points is not None:
+                made = verify.with_pixels(points, gray)
+            else:
+                made = verify.features(gray, side)
+                self._detail_points.put(key, replace(made, gray=_NO_PIXELS))
+            self._detail.put(key, made)
+        with self._making_lock:
+            self._making.pop(key, None)
         return made
 
     def _prepare(self, indices: list[int], pool: ThreadPoolExecutor) -> None:
