@@ -89,18 +89,21 @@ class NoVerdictCache:
         return None
 
 
+def _short_of_keypoints(v: verify.Verification) -> bool:
+    """Not a copy by thumbnails with too few keypoints to say more."""
+    return v.verdict != "same-photo" and v.keypoints < verify.DEFAULT_THRESHOLDS.dense_keypoints
+
+
 def _open(v: verify.Verification) -> bool:
     """Did the thumbnails lack what it takes to settle the pair: detail (a sparse picture, a plain overlap: two
     night skies over the same hills agree in everything a thumbnail shows), or keypoints?"""
-    few = v.keypoints < verify.DEFAULT_THRESHOLDS.dense_keypoints
-    return v.plain or v.sparse or (v.verdict != "same-photo" and few)
+    return v.plain or v.sparse or _short_of_keypoints(v)
 
 
 def _few(v: verify.Verification) -> bool:
     """Left open by thumbnails with too few keypoints, which show enough detail otherwise: a larger decode's
     keypoints may settle it (a heavy crop of a photo: 11 keypoints on its thumbnail, 47 at 640 px)."""
-    few = v.keypoints < verify.DEFAULT_THRESHOLDS.dense_keypoints
-    return v.verdict != "same-photo" and few and not (v.plain or v.sparse)
+    return _short_of_keypoints(v) and not (v.plain or v.sparse)
 
 
 def _unsure(v: verify.Verification) -> bool:
