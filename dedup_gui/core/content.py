@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from dedup_gui.core.hashing import TRANSFORMS, best_transform
 from dedup_gui.core.types import ImageInfo, PairEvidence, Problem, Tier, seconds_between
+from dedup_gui.core.verify import Verification
 
 # Another shot of the same scene taken this close in time by the same camera is a burst, a similar shot whatever its
 # cosine. Burst frames in dev-large are 1-12 s apart (cosine 0.64-0.85, where a third were lost); look-alike shots
@@ -97,3 +98,9 @@ def another_exposure(a: Content, b: Content) -> bool:
     copy pair with one camera is 0 s or more than a day apart, every other-shot pair 0-12 s)."""
     gap = _seconds_apart(a, b)
     return gap is not None and 0 < gap <= BURST_SECONDS
+
+
+def as_seen(a: Content, b: Content, v: Verification) -> Verification:
+    """The verdict as linking and grouping read it: two exposures the camera dated apart are other shots, however
+    alike they look."""
+    return replace(v, verdict="similar") if v.verdict == "same-photo" and another_exposure(a, b) else v

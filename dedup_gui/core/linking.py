@@ -19,7 +19,7 @@ import numpy as np
 from dedup_gui.core import verify
 from dedup_gui.core.checker import PairChecker
 from dedup_gui.core.config import ScanConfig
-from dedup_gui.core.content import Content, another_exposure, best_cosine, burst, hash_evidence
+from dedup_gui.core.content import Content, another_exposure, as_seen, best_cosine, burst, hash_evidence
 from dedup_gui.core.hashing import best_transform, hamming
 from dedup_gui.core.index import dihedral_hash_pairs, embedding_pairs
 from dedup_gui.core.types import PairEvidence, Tier
@@ -187,8 +187,7 @@ def _tier(
     """The verification decides (close hashes never overrule it: look-alike series have them too)."""
     a, b = contents[i], contents[j]
     cos = f", cosine {cand.cosine:.2f}" if cand.cosine is not None else ""
-    if v.verdict == "same-photo" and another_exposure(a, b):
-        v = replace(v, verdict="similar")  # the camera says it took two pictures, however alike they look
+    v = as_seen(a, b, v)  # the camera says it took two pictures, however alike they look
     if v.verdict == "same-photo" and v.plain and not cand.hash_close:
         return None  # a plain picture lines up with many: its tone curve alone, without close hashes, proves nothing
     if v.verdict == "same-photo":

@@ -8,10 +8,9 @@ first and verified on demand when those say no, so a rotated or cropped copy is 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Protocol
 
-from dedup_gui.core.content import Content, another_exposure, best_cosine, burst
+from dedup_gui.core.content import Content, another_exposure, as_seen, best_cosine, burst
 from dedup_gui.core.hashing import hamming
 from dedup_gui.core.types import PairEvidence, Tier
 from dedup_gui.core.verify import Verification
@@ -153,10 +152,7 @@ class Membership:
         return self._looks_alike(i, j)
 
     def _as_seen(self, i: int, j: int, v: Verification) -> Verification:
-        """The verdict as linking reads it: two exposures the camera dated apart are other shots, however alike."""
-        if v.verdict == "same-photo" and another_exposure(self._contents[i], self._contents[j]):
-            return replace(v, verdict="similar")
-        return v
+        return as_seen(self._contents[i], self._contents[j], v)
 
     def _holds(self, x: int, y: int) -> bool:
         """x shows all of y, by their admitted link."""
