@@ -43,7 +43,7 @@ def star_groups(
     links: Iterable[Link],
     compatible: Compatible,
     anchor_rank: Callable[[int], tuple],
-    confirm: Callable[[int, int], bool] | None = None,
+    confirm: Callable[[int, int, int], bool] | None = None,
 ) -> list[Star]:
     """Groups of node ids, largest connected structures first.
 
@@ -52,8 +52,8 @@ def star_groups(
     less than all of them); then the best connected; then the one that shows all of the most others; then
     `anchor_rank` (higher is better: the proposed keeper).
 
-    `confirm(anchor, u)`, when given, admits a node linked only to another member: it says whether u is the same
-    photo as the anchor too (verifying the pair on demand). Without it a group holds the anchor's links only.
+    `confirm(anchor, u, member)`, when given, admits a node linked only to another member: it says whether u is
+    the same photo as the anchor too (verifying the pair on demand). Without it a group holds the anchor's links only.
     """
     adj: dict[int, dict[int, float]] = defaultdict(dict)
     holds: set[tuple[int, int]] = set()
@@ -87,7 +87,7 @@ def _stars_in(
     holds: set[tuple[int, int]],
     compatible: Compatible,
     anchor_rank: Callable[[int], tuple],
-    confirm: Callable[[int, int], bool] | None,
+    confirm: Callable[[int, int, int], bool] | None,
 ) -> list[Star]:
     """Stars of one connected component: take the anchor, its compatible neighbours, then (with `confirm`) the
     nodes linked to those neighbours that the anchor confirms; repeat with what is left."""
@@ -113,7 +113,7 @@ def _stars_in(
             if not all(compatible(anchor, u, m) for m in members[1:]):
                 continue
             if through != anchor:
-                if confirm is None or not confirm(anchor, u):
+                if confirm is None or not confirm(anchor, u, through):
                     continue
                 via[u] = through
             members.append(u)

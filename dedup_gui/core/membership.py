@@ -13,15 +13,17 @@ from typing import Protocol
 from dedup_gui.core.content import Content, another_exposure, as_seen, best_cosine, burst
 from dedup_gui.core.hashing import hamming
 from dedup_gui.core.types import PairEvidence, Tier
-from dedup_gui.core.verify import Verification
+from dedup_gui.core.verify import DEFAULT_THRESHOLDS, Verification
 
 # Two members of one group must not be clearly different photos: embeddings this far apart are. Each member is
 # already confirmed against the group's anchor, so this only has to catch the clearly unrelated.
 COMPATIBLE_COSINE = 0.5
-# Two frames that overlap in part may be two crops of one photo only when each shows a share the other lacks: a
-# frame that is all but inside the other is a camera that moved or zoomed a little (dev's other shots: 0.01 on the
-# thinner side), not a second crop. Pixels cannot tell two crops from two shifted shots; the anchor decides (see
-# Membership.compatible), and is chosen to be the photo itself (grouping.star_groups).
+# Two frames that overlap in part and both show all of the anchor (two borders or screens around it) are two
+# copies only when each shows a share the other lacks: a frame that is all but inside the other is a camera that
+# moved or zoomed a little (dev's other shots: 0.01 on the thinner side). Pixels cannot tell two crops from two
+# shifted shots; the anchor decides (see Membership.compatible), and is chosen to be the photo itself
+# (grouping.star_groups). Two frames the anchor shows all of need no share: a straightened copy beside a crop
+# shows only the corners it cut away (dev-large: 0.005).
 TWO_CROPS_MIN_SHARE = 0.02
 
 Pair = tuple[int, int]
@@ -40,12 +42,16 @@ def contradicts(v: Verification, tiers: frozenset[Tier]) -> bool:
     """A verdict that keeps two files out of one group: aligned and clearly different, or another shot of the
     scene where the mode groups copies only.
 
-    A pair with no alignment at all says nothing either way; two crops (partial) are judged with the anchor.
+    A pair with no alignment at all says nothing either way, nor does a whole-picture alignment whose overlap does
+    not correlate (it found no placement: a small crop of a plain picture ends there as often as two different
+    photos do); two crops (partial) are judged with the anchor.
     """
     if v.verdict == "same-photo" or v.partial:
         return False
     if v.verdict == "similar":
         return Tier.SIMILAR not in tiers
+    if v.dense:
+        return v.overlap_ncc >= DEFAULT_THRESHOLDS.similar_ncc
     return v.overlap_ncc > -1
 
 
@@ -104,23 +110,34 @@ class Membership:
             v = self._oracle.known(i, j)
         return v
 
-    def confirm(self, anchor: int, u: int) -> bool:
-        """u is the same photo as a member: is it the anchor's too? Verified now if it never was."""
+    def confirm(self, anchor: int, u: int, through: int) -> bool:
+        """u is linked to the member `through`: is it the anchor's too? Verified now if it never was.
+
+        Where the mode groups other shots, a frame of one burst with a member (the camera dated both) needs only a
+        verified "another shot of this scene" with the anchor: an anchor that is a copy stripped of its capture
+        time cannot show it is of the burst, and the group must not depend on which copy became the anchor.
+        """
         if (anchor, u) in self.apart:
             return False
         if (anchor, u) in self.evidence:
             return True
         v = self.ask(anchor, u)
-        return (anchor, u) in self.evidence or (v is not None and self._as_seen(anchor, u, v).verdict == "same-photo")
+        if (anchor, u) in self.evidence:
+            return True
+        seen = None if v is None else self._as_seen(anchor, u, v).verdict
+        if seen == "same-photo":
+            return True
+        return seen == "similar" and Tier.SIMILAR in self._tiers and burst(self._contents[u], self._contents[through])
 
     def compatible(self, anchor: int, i: int, j: int) -> bool:
         """May i join the anchor's group beside member j?
 
         Not when verified as a weaker tier than the mode admits (another shot in near mode) or as clearly
-        different; yes when directly confirmed. Two frames that overlap in part may, when the anchor shows all of
-        both (two crops of one photo) or both show all of the anchor (two borders or screens around it), and each
-        shows a good share the other lacks: another shot from a camera that moved a little overlaps the same way,
-        in thin strips. A pair never compared is judged by embeddings and hashes, and verified when they say no.
+        different; yes when directly confirmed. Two frames that overlap in part may when the anchor shows all of
+        both (two crops of one photo), or when both show all of the anchor (two borders or screens around it) and
+        each shows a good share the other lacks: another shot from a camera that moved a little overlaps the same
+        way, in thin strips. A pair never compared is judged by embeddings and hashes, and verified when they say
+        no.
         """
         if (i, j) in self.apart:
             return False
@@ -137,12 +154,13 @@ class Membership:
             ev = self.rejected.get((i, j))
             if (i, j) in self.evidence:
                 return True
+        partial = (ev is not None and ev.partial) or (v is not None and v.partial)
+        if partial and self._holds(anchor, i) and self._holds(anchor, j):
+            return True  # two crops of the anchor, each verified inside it: the anchor explains the overlap
         if (ev is not None and _two_crops(ev.partial, ev.crop, ev.extra)) or (
             v is not None and _two_crops(v.partial, v.uncovered_a, v.uncovered_b)
         ):
-            return (self._holds(anchor, i) and self._holds(anchor, j)) or (
-                self._holds(i, anchor) and self._holds(j, anchor)
-            )
+            return self._holds(i, anchor) and self._holds(j, anchor)
         if ev is not None:
             return False
         if v is not None:

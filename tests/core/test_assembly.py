@@ -5,6 +5,7 @@ verification on generated files; only the candidate search is left out, so the p
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +19,9 @@ from dedup_gui.core.content import Content
 from dedup_gui.core.decoding import decode
 from dedup_gui.core.hashing import image_hashes
 from dedup_gui.core.linking import OnDemandLinks, on_demand_link
-from dedup_gui.core.membership import Membership
+from dedup_gui.core.membership import Membership, contradicts
 from dedup_gui.core.types import FileRecord, Group, ImageInfo, Mode, Tier
+from dedup_gui.core.verify import Verification
 
 
 def sample(name: str) -> Image.Image:
@@ -31,14 +33,18 @@ def sample(name: str) -> Image.Image:
 class Library:
     """Files written to disk and decoded as a scan would: contents, records and thumbnails."""
 
-    def __init__(self, root: Path, images: dict[str, Image.Image]) -> None:
+    def __init__(self, root: Path, images: dict[str, Image.Image], dated: dict[str, str] | None = None) -> None:
+        """`dated`: capture times (EXIF, one phone) of the files a camera wrote; the others carry none."""
         self.names = list(images)
         self.contents: list[Content] = []
         self.records: list[FileRecord] = []
         self.thumbs: dict[int, np.ndarray] = {}
         for n, (name, img) in enumerate(images.items()):
             path = root / f"{name}.jpg"
-            img.save(path, quality=92)
+            exif = Image.Exif()
+            if dated and name in dated:
+                exif[0x0110], exif[0x0132] = "Apple iPhone 12", dated[name]
+            img.save(path, quality=92, exif=exif.tobytes())
             size = path.stat().st_size
             d = decode(str(path), size, want_cnn=False)
             phash, dhash = image_hashes(d.gray)
@@ -58,9 +64,10 @@ class Library:
         assert found is not None, (a, b)
         return found
 
-    def groups(self, links: list) -> list[Group]:
-        oracle = OnDemandLinks(self.contents, self.config, self.checker)
-        return build_groups(self.contents, links, self.records, self.config, None, oracle)
+    def groups(self, links: list, mode: Mode = Mode.NEAR) -> list[Group]:
+        config = replace(self.config, mode=mode)
+        oracle = OnDemandLinks(self.contents, config, self.checker)
+        return build_groups(self.contents, links, self.records, config, None, oracle)
 
     def group_of(self, groups: list[Group], name: str) -> Group:
         path = self.contents[self.index(name)].paths[0]
@@ -105,6 +112,49 @@ def test_another_shot_matched_only_through_a_crop_stays_out(library: Library) ->
     assert links[-1][2].tier is Tier.SAME_PHOTO
     group = library.group_of(library.groups(links), "orig")
     assert library.names_in(group) == {"orig", "small", "square"}
+
+
+def test_a_straightened_copy_and_a_crop_of_one_photo_share_its_group(tmp_path: Path) -> None:
+    # each is verified inside the original; side by side each shows a share the other lacks, the crop only a
+    # sliver (the corners the straightening cut away): the original explains that overlap, so both are copies
+    orig = sample("astronaut").resize((1200, 1200), Image.Resampling.LANCZOS).crop((100, 100, 1100, 1000))
+    crop = orig.crop((100, 90, 930, 837))
+    tilt = orig.rotate(3.0, resample=Image.Resampling.BICUBIC).crop((70, 63, 930, 837))
+    lib = Library(tmp_path, {"orig": orig, "crop": crop, "tilt": tilt})
+    between = lib.link("crop", "tilt")[2]  # what the scan finds between them: the frames overlap in part
+    assert between.tier is Tier.SIMILAR and between.partial and min(between.crop or 0, between.extra or 0) < 0.02
+    links = [lib.link("orig", "crop"), lib.link("orig", "tilt"), lib.link("crop", "tilt")]
+    assert lib.names_in(lib.group_of(lib.groups(links), "orig")) == {"orig", "crop", "tilt"}
+
+
+def test_a_burst_frame_joins_in_similar_mode_when_the_anchor_is_a_copy_without_capture_time(tmp_path: Path) -> None:
+    full = sample("astronaut").resize((1200, 1200), Image.Resampling.LANCZOS)
+    orig = full.crop((100, 100, 1100, 1000))
+    moved = np.array(full.crop((180, 140, 1180, 1040)))  # the next frame: the camera moved ...
+    scene = moved.copy()
+    for n in range(2):  # ... and the people in it too
+        moved[550:800, 50 + 240 * n : 300 + 240 * n] = scene[150:400, 700 - 200 * n : 950 - 200 * n]
+    edit = ImageEnhance.Contrast(orig).enhance(1.15)  # an edited export: its capture time is gone
+    images = {"orig": orig, "edit": edit, "small": edit.resize((500, 450)), "next": Image.fromarray(moved)}
+    lib = Library(tmp_path, images, {"orig": "2022:04:11 15:24:09", "next": "2022:04:11 15:24:12"})
+    # the export has the most copies in its framing, so it anchors the group; the next frame matched the
+    # original only, as a frame of its burst
+    links = [lib.link("orig", "edit"), lib.link("edit", "small"), lib.link("orig", "next")]
+    assert links[-1][2].tier is Tier.SIMILAR
+    assert on_demand_link(lib.contents, lib.config, lib.checker, lib.index("edit"), lib.index("next")) is None
+    similar = lib.group_of(lib.groups(links, Mode.SIMILAR), "orig")
+    assert lib.names_in(similar) == {"orig", "edit", "small", "next"}
+    assert lib.names_in(lib.group_of(lib.groups(links), "orig")) == {"orig", "edit", "small"}
+
+
+def test_a_whole_picture_alignment_that_found_no_placement_keeps_no_copy_out() -> None:
+    def verdict(ncc: float, dense: bool) -> Verification:
+        return Verification("different", 0, 0.0, ncc, 1.0, 0, False, 0.0, "no match", 0.0, dense=dense)
+
+    assert not contradicts(verdict(0.23, dense=True), Mode.NEAR.tiers)  # no placement correlates: unknown
+    assert contradicts(verdict(0.7, dense=True), Mode.NEAR.tiers)  # aligned, and the pixels disagree
+    assert contradicts(verdict(0.23, dense=False), Mode.NEAR.tiers)  # keypoints lined them up: different
+    assert not contradicts(verdict(-1.0, dense=False), Mode.NEAR.tiers)  # nothing lined up: unknown
 
 
 def _frame(taken: str | None, camera: str | None = "Apple iPhone 12") -> Content:

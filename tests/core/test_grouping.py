@@ -34,8 +34,9 @@ def test_a_copy_matched_only_through_a_member_joins_when_the_anchor_confirms_it(
     links = [Link(0, 1, 0.95), Link(0, 4, 0.9), Link(0, 5, 0.85), Link(0, 6, 0.8), Link(1, 2, 0.9), Link(1, 3, 0.6)]
     asked: list[tuple[int, int]] = []
 
-    def confirm(anchor: int, u: int) -> bool:
+    def confirm(anchor: int, u: int, through: int) -> bool:
         asked.append((anchor, u))
+        assert through == 1  # the member that brought it
         return u == 2  # verified against the anchor: the crop is the same photo, the other photo is not
 
     groups = star_groups(7, links, compatible=lambda a, i, j: True, anchor_rank=lambda v: (-v,), confirm=confirm)
