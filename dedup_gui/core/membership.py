@@ -136,8 +136,9 @@ class Membership:
         different; yes when directly confirmed. Two frames that overlap in part may when the anchor shows all of
         both (two crops of one photo), or when both show all of the anchor (two borders or screens around it) and
         each shows a good share the other lacks: another shot from a camera that moved a little overlaps the same
-        way, in thin strips. A pair never compared is judged by embeddings and hashes, and verified when they say
-        no.
+        way, in thin strips. Two frames that show all of the anchor alike may differ in light only around it (black
+        bars beside a desktop). A pair never compared is judged by embeddings and hashes, and verified when they
+        say no.
         """
         if (i, j) in self.apart:
             return False
@@ -154,6 +155,8 @@ class Membership:
             ev = self.rejected.get((i, j))
             if (i, j) in self.evidence:
                 return True
+        if v is not None and v.lighting and self._holds(i, anchor) and self._holds(j, anchor):
+            return True  # each shows all of the anchor as it is: the light differs around it (a border, a screen)
         partial = (ev is not None and ev.partial) or (v is not None and v.partial)
         if partial and self._holds(anchor, i) and self._holds(anchor, j):
             return True  # two crops of the anchor, each verified inside it: the anchor explains the overlap

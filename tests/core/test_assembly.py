@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageEnhance
+from PIL import Image, ImageDraw, ImageEnhance
 
 from dedup_gui.core.assemble import build_groups
 from dedup_gui.core.checker import PairChecker
@@ -125,6 +125,24 @@ def test_a_straightened_copy_and_a_crop_of_one_photo_share_its_group(tmp_path: P
     assert between.tier is Tier.SIMILAR and between.partial and min(between.crop or 0, between.extra or 0) < 0.02
     links = [lib.link("orig", "crop"), lib.link("orig", "tilt"), lib.link("crop", "tilt")]
     assert lib.names_in(lib.group_of(lib.groups(links), "orig")) == {"orig", "crop", "tilt"}
+
+
+def test_a_letterboxed_copy_and_a_screenshot_of_one_photo_share_its_group(tmp_path: Path) -> None:
+    # both show all of the photo; side by side, black bars stand where the desktop is, which verification reads
+    # as the same view in other light: the photo explains it, so both are copies
+    orig = sample("astronaut").resize((1200, 1200), Image.Resampling.LANCZOS).crop((100, 100, 1100, 850))
+    box = Image.new("RGB", (1000, 1250), "black")
+    box.paste(orig, (0, 250))
+    screen = Image.new("RGB", (1280, 800), (40, 90, 160))
+    draw = ImageDraw.Draw(screen)
+    draw.rectangle((0, 770, 1280, 800), fill=(30, 30, 30))  # a task bar
+    draw.rectangle((150, 60, 770, 560), fill=(235, 235, 235))  # a viewer's window
+    screen.paste(orig.resize((600, 450)), (160, 100))
+    lib = Library(tmp_path, {"orig": orig, "box": box, "screen": screen})
+    between = lib.link("box", "screen")[2]
+    assert between.tier is Tier.SIMILAR and "other light" in between.description
+    links = [lib.link("orig", "box"), lib.link("orig", "screen"), lib.link("box", "screen")]
+    assert lib.names_in(lib.group_of(lib.groups(links), "orig")) == {"orig", "box", "screen"}
 
 
 def test_a_burst_frame_joins_in_similar_mode_when_the_anchor_is_a_copy_without_capture_time(tmp_path: Path) -> None:
