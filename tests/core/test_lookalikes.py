@@ -1,5 +1,6 @@
 """Look-alike series never join on their hashes: two night skies with close perceptual hashes stay apart, while a
-resized copy of one of them is still found. Real files, the real scan (hashes, CNN, verification)."""
+resized copy of one of them is still found, and so is a small copy of a photo with little detail. Real files, the
+real scan (hashes, CNN, verification)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,12 @@ def star_field(seed: int, size: tuple[int, int] = (1600, 1200)) -> Image.Image:
     return Image.fromarray(np.dstack([grey, grey, np.clip(grey.astype(int) + 12, 0, 255).astype(np.uint8)]))
 
 
+def _item() -> Image.Image:
+    from skimage import data
+
+    return Image.fromarray(np.ascontiguousarray(data.astronaut())).resize((120, 144), Image.Resampling.LANCZOS)
+
+
 def group_of(result: ScanResult, path: Path) -> Group | None:
     return next((g for g in result.groups if str(path) in g.paths), None)
 
@@ -43,6 +50,12 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("night")
     files = {"sky_a": star_field(1), "sky_b": star_field(2), "sky_c": star_field(3)}
     files["sky_a_small"] = files["sky_a"].resize((1000, 750), Image.Resampling.LANCZOS)  # a web copy of sky A
+    # a preview of sky B so small its stars are gone: nothing in it tells sky A and sky B apart
+    files["sky_b_preview"] = files["sky_b"].resize((320, 240), Image.Resampling.LANCZOS)
+    # a product shot on a plain backdrop (little detail) and its small web copy: too small for a larger decode
+    shirt = Image.new("RGB", (1000, 750), (214, 210, 204))
+    shirt.paste(_item(), (440, 303))
+    files["shirt"], files["shirt_web"] = shirt, shirt.resize((306, 230), Image.Resampling.LANCZOS)
     paths = {}
     for name, img in files.items():
         paths[name] = root / f"{name}.jpg"
@@ -84,3 +97,17 @@ def test_a_resized_copy_of_a_star_field_is_found(night: dict[str, Path], scanned
     assert group is not None and str(night["sky_a_small"]) in group.paths
     member = next(m for m in group.members if m.path in (str(night["sky_a_small"]), str(night["sky_a"])) and m.evidence)
     assert member.evidence is not None and member.evidence.detail
+
+
+def test_a_preview_too_small_to_show_the_stars_joins_no_other_sky(night: dict[str, Path], scanned: ScanResult) -> None:
+    group = group_of(scanned, night["sky_b_preview"])
+    assert group is None or str(night["sky_a"]) not in group.paths
+
+
+def test_a_small_web_copy_of_a_photo_with_little_detail_is_found_by_its_keypoints(
+    night: dict[str, Path], scanned: ScanResult
+) -> None:
+    """No larger decode exists (the copy is 306 px), the picture is short of detail, and its keypoints line up."""
+    group = group_of(scanned, night["shirt"])
+    assert group is not None and str(night["shirt_web"]) in group.paths
+    assert not any(str(night[sky]) in group.paths for sky in ("sky_a", "sky_b", "sky_b_preview"))
