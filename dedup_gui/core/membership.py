@@ -44,7 +44,8 @@ def contradicts(v: Verification, tiers: frozenset[Tier]) -> bool:
 
     A pair with no alignment at all says nothing either way, nor does a whole-picture alignment whose overlap does
     not correlate (it found no placement: a small crop of a plain picture ends there as often as two different
-    photos do); two crops (partial) are judged with the anchor.
+    photos do), nor a keypoint fit whose aligned pixels agree as a copy's do (its statistics failed, not the
+    pictures: a social crop beside a copy with text on it); two crops (partial) are judged with the anchor.
     """
     if v.verdict == "same-photo" or v.partial:
         return False
@@ -52,7 +53,7 @@ def contradicts(v: Verification, tiers: frozenset[Tier]) -> bool:
         return Tier.SIMILAR not in tiers
     if v.dense:
         return v.overlap_ncc >= DEFAULT_THRESHOLDS.similar_ncc
-    return v.overlap_ncc > -1
+    return -1 < v.overlap_ncc < DEFAULT_THRESHOLDS.same_ncc
 
 
 def holds(ev: PairEvidence, x: str) -> bool:

@@ -165,13 +165,15 @@ def test_a_burst_frame_joins_in_similar_mode_when_the_anchor_is_a_copy_without_c
     assert lib.names_in(lib.group_of(lib.groups(links), "orig")) == {"orig", "edit", "small"}
 
 
-def test_a_whole_picture_alignment_that_found_no_placement_keeps_no_copy_out() -> None:
+def test_only_an_alignment_whose_pixels_disagree_keeps_a_copy_out() -> None:
     def verdict(ncc: float, dense: bool) -> Verification:
         return Verification("different", 0, 0.0, ncc, 1.0, 0, False, 0.0, "no match", 0.0, dense=dense)
 
     assert not contradicts(verdict(0.23, dense=True), Mode.NEAR.tiers)  # no placement correlates: unknown
     assert contradicts(verdict(0.7, dense=True), Mode.NEAR.tiers)  # aligned, and the pixels disagree
     assert contradicts(verdict(0.23, dense=False), Mode.NEAR.tiers)  # keypoints lined them up: different
+    # keypoints lined them up and the pixels agree: only the fit's statistics failed (a crop with an overlay)
+    assert not contradicts(verdict(0.97, dense=False), Mode.NEAR.tiers)
     assert not contradicts(verdict(-1.0, dense=False), Mode.NEAR.tiers)  # nothing lined up: unknown
 
 
