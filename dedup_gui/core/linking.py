@@ -28,7 +28,7 @@ log = logging.getLogger("dedup_gui.linking")
 
 # Bump when candidates or tiers change for the same inputs: a rescan reuses stored links only of the same version.
 # 2: hash matches verified, on-demand links, any-angle and dense verification; 3: DENSE_COSINE; 4: bursts
-MATCH_VERSION = 8  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSINE; 8: keypoints settle a small copy
+MATCH_VERSION = 9  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSINE; 8: small copies; 9: bursts
 # Candidates at least this close by their embeddings (or close by their hashes) are aligned from the whole picture
 # when keypoints leave them unsettled, on the thumbnails and on a larger decode. The copies that whole-picture
 # alignment decided on dev and dev-large (30 pairs) are hash-close or at cosine >= 0.866.
@@ -204,7 +204,7 @@ def _tier(
             **_facts(v),
         )
     near = v.partial or v.lighting or cand.hash_close or (cand.cosine or 0.0) >= config.similar_cosine or burst(a, b)
-    if v.verdict == "similar" and near:
+    if (v.verdict == "similar" and near) or _burst_frames(a, b, v):
         what = "the same photo cropped two ways (the frames overlap in part)" if v.partial else "another shot"
         what = "the same view in other light" if v.lighting else what
         return PairEvidence(
@@ -218,6 +218,13 @@ def _tier(
             **_facts(v),
         )
     return None
+
+
+def _burst_frames(a: Content, b: Content, v: verify.Verification) -> bool:
+    """Two frames the camera took seconds apart whose keypoints line up as one scene's do, though their pixels
+    differ too much for "another shot" (the people moved between the frames): the camera says they are one burst.
+    Without the capture times, such an overlap is no evidence (any two road scenes line up a few keypoints)."""
+    return v.verdict == "different" and burst(a, b) and verify.scene_keypoints(v)
 
 
 def _facts(v: verify.Verification) -> dict:

@@ -13,7 +13,7 @@ from typing import Protocol
 from dedup_gui.core.content import Content, another_exposure, as_seen, best_cosine, burst
 from dedup_gui.core.hashing import hamming
 from dedup_gui.core.types import PairEvidence, Tier
-from dedup_gui.core.verify import DEFAULT_THRESHOLDS, Verification
+from dedup_gui.core.verify import DEFAULT_THRESHOLDS, Verification, scene_keypoints
 
 # Two members of one group must not be clearly different photos: embeddings this far apart are. Each member is
 # already confirmed against the group's anchor, so this only has to catch the clearly unrelated.
@@ -45,11 +45,12 @@ def contradicts(v: Verification, tiers: frozenset[Tier]) -> bool:
     A pair with no alignment at all says nothing either way, nor does a whole-picture alignment whose overlap does
     not correlate (it found no placement: a small crop of a plain picture ends there as often as two different
     photos do), nor a keypoint fit whose aligned pixels agree as a copy's do (its statistics failed, not the
-    pictures: a social crop beside a copy with text on it); two crops (partial) are judged with the anchor.
+    pictures: a social crop beside a copy with text on it); two crops (partial) are judged with the anchor. Where
+    the mode groups other shots, keypoints that line up as one scene's make another shot, not a contradiction.
     """
     if v.verdict == "same-photo" or v.partial:
         return False
-    if v.verdict == "similar":
+    if v.verdict == "similar" or (Tier.SIMILAR in tiers and scene_keypoints(v)):
         return Tier.SIMILAR not in tiers
     if v.dense:
         return v.overlap_ncc >= DEFAULT_THRESHOLDS.similar_ncc

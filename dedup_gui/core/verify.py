@@ -333,6 +333,12 @@ def _same_scene(m: Measurements, th: VerifyThresholds) -> bool:
     return m.inliers >= 30 or m.inliers / max(m.matches, 1) >= th.min_inlier_ratio
 
 
+def scene_keypoints(v: Verification, th: VerifyThresholds = DEFAULT_THRESHOLDS) -> bool:
+    """As many keypoints line up, as consistently, as prove one scene, whatever the pixels say (the people in it
+    moved): with capture times or a group around it, evidence of another shot; alone, not (see _same_scene)."""
+    return v.inliers >= th.similar_inliers and v.inlier_ratio >= th.min_inlier_ratio
+
+
 def classify(
     m: Measurements, fa: Features, fb: Features, thresholds: VerifyThresholds = DEFAULT_THRESHOLDS
 ) -> Verification:

@@ -165,6 +165,29 @@ def test_a_burst_frame_joins_in_similar_mode_when_the_anchor_is_a_copy_without_c
     assert lib.names_in(lib.group_of(lib.groups(links), "orig")) == {"orig", "edit", "small"}
 
 
+def test_a_burst_frame_where_people_moved_across_most_of_the_picture_is_another_shot(tmp_path: Path) -> None:
+    """Its keypoints line up as one scene's, its pixels do not (someone walked into most of the frame): with the
+    camera's capture times seconds apart that is another shot, in similar mode beside a copy without them too."""
+    full = sample("astronaut").resize((1200, 1200), Image.Resampling.LANCZOS)
+    orig = full.crop((100, 100, 1100, 1000))
+    moved = np.array(full.crop((140, 100, 1140, 1000)))
+    moved[180:, 100:900] = np.asarray(sample("coffee").resize((1000, 900)))[180:, 100:900]
+    images = {"orig": orig, "web": orig.resize((500, 450)), "next": Image.fromarray(moved)}
+    images["next_undated"] = images["next"]
+    lib = Library(tmp_path, images, {"orig": "2022:04:11 15:24:09", "next": "2022:04:11 15:24:12"})
+    i, j = lib.index("orig"), lib.index("next")
+    assert lib.checker.verdicts([(i, j)])[(i, j)].verdict == "different"  # the pixels alone say so
+    assert lib.link("orig", "next")[2].tier is Tier.SIMILAR  # the camera dated them 3 s apart
+    assert on_demand_link(lib.contents, lib.config, lib.checker, i, lib.index("next_undated")) is None
+    for content in lib.contents:  # the embeddings of one scene (the candidate search is left out here)
+        content.vector = np.full(8, 0.35, np.float32)
+    w = lib.index("web")
+    assert lib.checker.verdicts([(w, j)])[(w, j)].verdict == "different"  # compared as candidates, as a scan does
+    links = [lib.link("orig", "web"), lib.link("orig", "next")]
+    assert lib.names_in(lib.group_of(lib.groups(links, Mode.SIMILAR), "orig")) == {"orig", "web", "next"}
+    assert lib.names_in(lib.group_of(lib.groups(links), "orig")) == {"orig", "web"}
+
+
 def test_only_an_alignment_whose_pixels_disagree_keeps_a_copy_out() -> None:
     def verdict(ncc: float, dense: bool) -> Verification:
         return Verification("different", 0, 0.0, ncc, 1.0, 0, False, 0.0, "no match", 0.0, dense=dense)
