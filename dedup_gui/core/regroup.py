@@ -37,7 +37,9 @@ def regroup(store: Store, mode: Mode, base: ScanConfig | None = None) -> ScanRes
             copies.setdefault(a, [a]).append(b)
         else:
             links_by_path.append((a, b, evidence_from_dict({"a": a, "b": b, **ev} if "a" not in ev else ev)))
-    reps = sorted({p for a, b, _ in links_by_path for p in (a, b)} | set(copies))
+    # only files with a link the mode admits can be in a group: the rest are not read (exact mode after a near
+    # scan reads the byte and pixel copies alone); links between those files still count (another shot contradicts)
+    reps = sorted({p for a, b, ev in links_by_path if ev.tier in mode.tiers for p in (a, b)} | set(copies))
     ids = store.file_ids()
     cached = store.cached_images([ids[p] for p in reps if p in ids], ANALYSIS_VERSION)
     rep_ids = [ids[p] for p in reps if p in ids]
