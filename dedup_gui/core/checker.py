@@ -116,13 +116,11 @@ def _unsettled(v: verify.Verification) -> verify.Verification:
     no copy, as another night sky over the same hills would look alike. Unless keypoints settle it: as many line
     up as prove the same scene, and the aligned pixels pass as a copy's (a t-shirt's 306-px web copy: 54 of 59;
     a star field's thumbnails have none, and their whole-picture alignment cannot tell one sky from another)."""
-    th = verify.DEFAULT_THRESHOLDS
     if (
         v.verdict == "same-photo"
         and not v.plain
-        and v.inliers >= th.similar_inliers
-        and v.inlier_ratio >= th.min_inlier_ratio
-        and v.overlap_ncc >= th.same_ncc
+        and verify.scene_keypoints(v)
+        and v.overlap_ncc >= verify.DEFAULT_THRESHOLDS.same_ncc
     ):
         return v
     return replace(v, verdict="different", score=min(v.score, 0.49), description="too plain to tell apart at this size")
