@@ -21,7 +21,7 @@ from typing import Generic, Protocol, TypeVar
 import numpy as np
 from PIL import Image
 
-from dedup_gui.core import verify
+from dedup_gui.core import keypoints, verify
 from dedup_gui.core.content import Content
 from dedup_gui.core.detail import DETAIL_SIDE, Source, decode_gray
 from dedup_gui.core.store import Store
@@ -227,7 +227,7 @@ class PairChecker:
         if todo:
             if self._clusters is not None and len(todo) > _CHUNK:
                 todo = local_order(todo, self._clusters)
-            with ThreadPoolExecutor(self._workers) as pool:
+            with keypoints.single_threaded(), ThreadPoolExecutor(self._workers) as pool:
                 for lo in range(0, len(todo), _CHUNK):
                     self._check()
                     chunk = todo[lo : lo + _CHUNK]
