@@ -16,6 +16,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 from typing import Generic, Protocol, TypeVar
 
 import numpy as np
@@ -24,6 +25,7 @@ from PIL import Image
 from dedup_gui.core import keypoints, verify
 from dedup_gui.core.content import Content
 from dedup_gui.core.detail import DETAIL_SIDE, Source, decode_gray
+from dedup_gui.core.spill import KeypointSpill
 from dedup_gui.core.store import Store
 from dedup_gui.core.verify_batches import BUDGET as FEATURE_BUDGET
 from dedup_gui.core.verify_batches import local_order
@@ -36,10 +38,8 @@ _CHUNK = 256  # images or pairs per batch: bounded memory, and a cancel is honou
 # Larger decodes' features kept for later pairs, least recently used dropped first: an image short of detail is
 # usually a candidate of several others, and its decode and SIFT at 1024 px cost more than the pair's alignment.
 DETAIL_BUDGET = 128 * 2**20
-# Their keypoints kept longer than their grey pictures (40 KB against 0.8 MB at 1024 px): SIFT is 85 % of a larger
-# decode's cost, so a picture whose grey image was dropped is decoded again but not analysed again. On the
-# simulated 10k library, 3,050 pictures needed a larger decode and SIFT ran 5,392 times with the grey budget alone.
-DETAIL_POINTS_BUDGET = 64 * 2**20
+# When a grey picture is dropped its keypoints stay in a scratch file (spill.py): SIFT is 85 % of a larger decode's
+# cost, so a picture asked for again is decoded again but not analysed again.
 
 
 V = TypeVar("V")
@@ -151,6 +151,7 @@ class PairChecker:
         check: Callable[[], None] = lambda: None,
         clusters: np.ndarray | None = None,
         budget: int = FEATURE_BUDGET,
+        scratch: Path | None = None,
     ) -> None:
         self._thumbnails = thumbnails
         self._clusters = clusters  # embedding clusters: pairs verified in an order that keeps shared images close
@@ -158,7 +159,7 @@ class PairChecker:
         self._feature_bytes = 0
         self._sources = sources
         self._detail: _Budget[verify.Features | None] = _Budget(DETAIL_BUDGET, lambda f: 0 if f is None else _nbytes(f))
-        self._detail_points: _Budget[verify.Features] = _Budget(DETAIL_POINTS_BUDGET, _nbytes)
+        self._spill = KeypointSpill(scratch)
         self._making: dict[tuple[int, int], threading.Lock] = {}  # larger decodes being made, one lock each
         self._making_lock = threading.Lock()
         self._cache = cache or NoVerdictCache()
@@ -289,7 +290,7 @@ class PairChecker:
             found, features = self._detail.get(key)
             if found:
                 return features
-            _, points = self._detail_points.get(key)
+            points = self._spill.get(key)
             gray = decode_gray(source.path, side)
             if gray is None:
                 made = None
@@ -297,7 +298,7 @@ class PairChecker:
                 made = verify.with_pixels(points, gray)
             else:
                 made = verify.features(gray, side)
-                self._detail_points.put(key, replace(made, gray=_NO_PIXELS))
+                self._spill.put(key, made)
             self._detail.put(key, made)
         with self._making_lock:
             self._making.pop(key, None)
@@ -326,9 +327,6 @@ class PairChecker:
             _, f = self._features.popitem(last=False)
             if f is not None:
                 self._feature_bytes -= _nbytes(f)
-
-
-_NO_PIXELS = np.zeros((0, 0), dtype=np.uint8)
 
 
 def _nbytes(f: verify.Features) -> int:

@@ -136,6 +136,7 @@ def run_scan(
                 workers=config.workers,
                 check=state.cancel.check,
                 clusters=cluster_ids([c.vector for c in contents]),
+                scratch=store.path.parent,
             )
             reused = reuse and previous is not None
             if reuse and previous is not None:

@@ -75,7 +75,11 @@ def regroup(store: Store, mode: Mode, base: ScanConfig | None = None) -> ScanRes
         # never verified is verified from the thumbnails (one pair at a time: no cluster order needed)
         verdicts = StoredVerdicts(store, contents)
         checker = PairChecker(
-            stored_thumbnails(store, contents), verdicts, sources=content_sources(contents), workers=config.workers
+            stored_thumbnails(store, contents),
+            verdicts,
+            sources=content_sources(contents),
+            workers=config.workers,
+            scratch=store.path.parent,
         )
         oracle = OnDemandLinks(contents, config, checker, stored=True)
     groups = build_groups(contents, links, records, config, apart, oracle)

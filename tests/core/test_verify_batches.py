@@ -3,13 +3,14 @@ budget by the checker without changing a single verdict."""
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from dedup_gui.core import checker
+from dedup_gui.core import checker, spill
 from dedup_gui.core.checker import PairChecker, _nbytes
 from dedup_gui.core.detail import Source, decode_gray
 from dedup_gui.core.verify_batches import cluster_ids, local_order
@@ -89,7 +90,7 @@ def test_larger_decodes_are_kept_for_later_pairs_and_change_no_verdict(
     monkeypatch.setattr(checker, "_CHUNK", 4)  # seven batches: every sky meets others in several of them
 
     def verdicts() -> dict[tuple[int, int], tuple[str, float]]:
-        check = PairChecker(lambda ks: {k: images[k] for k in ks}, sources=sources, workers=2)
+        check = PairChecker(lambda ks: {k: images[k] for k in ks}, sources=sources, workers=2, scratch=tmp_path)
         found = check.verdicts(pairs, dense=set(pairs))  # as strong candidates: aligned larger when unsettled
         return {p: (v.verdict, round(v.score, 6)) for p, v in found.items()}
 
@@ -110,10 +111,15 @@ def test_larger_decodes_are_kept_for_later_pairs_and_change_no_verdict(
     assert verdicts() == kept
     assert len(decoded) > len(set(decoded))  # without room for the grey pictures, decoded again for later batches
     assert len(analysed) == len(set(decoded))  # ... but their keypoints were kept: SIFT ran once per picture
+    assert not list(tmp_path.glob("dedup-keypoints-*"))  # kept in a file without a name: nothing left behind
     analysed.clear()
-    monkeypatch.setattr(checker, "DETAIL_POINTS_BUDGET", 0)
-    assert verdicts() == kept
-    assert len(analysed) > len(set(decoded))  # with no room for keypoints either, analysed again too
+
+    def full_disk(fd: int, data: bytes, offset: int) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(spill.os, "pwrite", full_disk)
+    assert verdicts() == kept  # where the scratch file cannot be written, the same verdicts ...
+    assert len(analysed) > len(set(decoded))  # ... with the keypoints made again
 
 
 def test_closer_candidates_are_aligned_from_the_whole_thumbnails(tmp_path: Path) -> None:

@@ -1,0 +1,82 @@
+"""Keypoints of larger decodes, kept in an unnamed scratch file for the length of a scan.
+
+SIFT on a larger decode costs about 65 ms a picture, and a picture short of detail is a candidate of several
+others spread over the whole scan. Memory holds the keypoints of only some of them (40 KB each; about 30,000
+pictures need them in a 100,000-photo library), so without this the same picture was analysed again whenever a
+later pair asked for it: 1.4 times per picture at 10,000 photos and more the larger the library. Read back from
+the file it costs a fraction of a millisecond. The file has no name (deleted as it is made), so nothing is left
+behind however the scan ends, and it lives beside the store rather than in a RAM-backed temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import tempfile
+import threading
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from dedup_gui.core import verify
+
+_HEAD = struct.Struct("<Iidd")  # keypoints, side, input scale, detail share
+_NO_PIXELS = np.zeros((0, 0), dtype=np.uint8)
+
+
+class KeypointSpill:
+    """Features without their grey picture, by key, written once and read by any thread."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self._folder = folder
+        self._file: IO[bytes] | None = None
+        self._where: dict[tuple[int, int], tuple[int, int]] = {}  # key -> (offset, length)
+        self._end = 0
+        self._lock = threading.Lock()
+        self.failed = False  # the folder could not take the file (full, read-only): SIFT runs again instead
+
+    def get(self, key: tuple[int, int]) -> verify.Features | None:
+        with self._lock:
+            where, file = self._where.get(key), self._file
+        if where is None or file is None:
+            return None
+        data = os.pread(file.fileno(), where[1], where[0])
+        return _unpack(data) if len(data) == where[1] else None
+
+    def put(self, key: tuple[int, int], features: verify.Features) -> None:
+        data = _pack(features)
+        with self._lock:
+            if key in self._where or self.failed:
+                return
+            try:
+                file = self._file
+                if file is None:
+                    folder = self._folder if self._folder is not None and self._folder.is_dir() else None
+                    file = self._file = tempfile.TemporaryFile(prefix="dedup-keypoints-", dir=folder)  # noqa: SIM115
+                os.pwrite(file.fileno(), data, self._end)
+            except OSError:
+                self.failed = True
+                return
+            self._where[key] = (self._end, len(data))
+            self._end += len(data)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+            self._file, self._where, self._end = None, {}, 0
+
+
+def _pack(f: verify.Features) -> bytes:
+    points = np.ascontiguousarray(f.points, dtype=np.float32)
+    desc = np.ascontiguousarray(f.descriptors, dtype=np.uint8)
+    return _HEAD.pack(len(points), f.side, f.input_scale, f.detail) + points.tobytes() + desc.tobytes()
+
+
+def _unpack(data: bytes) -> verify.Features:
+    n, side, scale, detail = _HEAD.unpack_from(data)
+    at = _HEAD.size
+    points = np.frombuffer(data, np.float32, 2 * n, at).reshape(n, 2)
+    desc = np.frombuffer(data, np.uint8, 128 * n, at + 8 * n).reshape(n, 128)
+    return verify.Features(_NO_PIXELS, points, desc, scale, side, detail)
