@@ -93,11 +93,16 @@ def burst(a: Content, b: Content) -> bool:
 
 
 def another_exposure(a: Content, b: Content) -> bool:
-    """Two frames of one burst, dated apart by the camera: never copies of each other. Copies keep the original's
-    capture time (or lose it); an organiser that rewrites it moves it by hours or more (dev and dev-large: every
-    copy pair with one camera is 0 s or more than a day apart, every other-shot pair 0-12 s)."""
+    """Two exposures one camera dated apart: never copies of each other, however alike they look (frames of one
+    burst; the same stretch of road filmed by a dash cam weeks apart, which lines up as a crop even at 941 px).
+    Copies keep the original's capture time or lose it: on dev and dev-large no copy pair of one camera has two
+    different times. An app that rewrites the time of a copy (a time-zone fix) makes it another exposure here: a
+    copy shown as a similar shot, never different photos shown as copies. Beyond a burst's seconds both files must
+    name the camera."""
     gap = _seconds_apart(a, b)
-    return gap is not None and 0 < gap <= BURST_SECONDS
+    if gap is None or gap == 0:
+        return False
+    return gap <= BURST_SECONDS or (a.info is not None and a.info.camera is not None)
 
 
 def as_seen(a: Content, b: Content, v: Verification) -> Verification:

@@ -28,7 +28,8 @@ log = logging.getLogger("dedup_gui.linking")
 
 # Bump when candidates or tiers change for the same inputs: a rescan reuses stored links only of the same version.
 # 2: hash matches verified, on-demand links, any-angle and dense verification; 3: DENSE_COSINE; 4: bursts
-MATCH_VERSION = 9  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSINE; 8: small copies; 9: bursts
+MATCH_VERSION = 10  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSINE; 8: small copies; 9: bursts;
+# 10: two exposures one camera dated apart are never copies, however far apart
 # Candidates at least this close by their embeddings (or close by their hashes) are aligned from the whole picture
 # when keypoints leave them unsettled, on the thumbnails and on a larger decode. The copies that whole-picture
 # alignment decided on dev and dev-large (30 pairs) are hash-close or at cosine >= 0.866.

@@ -188,6 +188,31 @@ def test_a_burst_frame_where_people_moved_across_most_of_the_picture_is_another_
     assert lib.names_in(lib.group_of(lib.groups(links), "orig")) == {"orig", "web"}
 
 
+def test_one_place_filmed_weeks_apart_by_one_camera_is_never_a_copy(tmp_path: Path) -> None:
+    """A dash cam passes the same stretch of road weeks apart: the nearer frame lines up with the other as a crop,
+    pixel for pixel at thumbnail size. The camera dated the two exposures 48 days apart, so in near mode they never
+    share a group of copies (a real copy keeps its original's capture time or loses it); in similar mode the later
+    drive is a similar shot beside the earlier one and its copy."""
+    road = sample("astronaut").resize((1280, 720), Image.Resampling.LANCZOS)
+    nearer = road.crop((160, 90, 1120, 630)).resize((960, 540), Image.Resampling.LANCZOS)
+    images = {"march": road, "march_web": road.resize((640, 360)), "april": nearer, "april_undated": nearer}
+    images["march_kept"] = road  # a copy that kept the original's capture time
+    dated = {"march": "2017:03:02 08:41:46", "march_kept": "2017:03:02 08:41:46", "april": "2017:04:19 17:31:35"}
+    lib = Library(tmp_path, images, dated)
+    for content in lib.contents:  # the embeddings of one scene (the candidate search is left out here)
+        content.vector = np.full(8, 0.35, np.float32)
+    i, j = lib.index("march"), lib.index("april")
+    assert lib.checker.verdicts([(i, j)])[(i, j)].verdict == "same-photo"  # the pixels alone would say so
+    assert lib.link("march", "april")[2].tier is Tier.SIMILAR  # the camera dated them weeks apart
+    assert lib.link("march", "march_kept")[2].tier is Tier.SAME_PHOTO
+    assert lib.link("march", "april_undated")[2].tier is Tier.SAME_PHOTO  # no date: the pixels decide
+    links = [lib.link(a, b) for a, b in (("march", "march_web"), ("march", "march_kept"), ("march", "april"))]
+    near = lib.group_of(lib.groups(links), "march")
+    assert lib.names_in(near) == {"march", "march_web", "march_kept"}
+    similar = lib.group_of(lib.groups(links, Mode.SIMILAR), "march")
+    assert lib.names_in(similar) == {"march", "march_web", "march_kept", "april"}
+
+
 def test_only_an_alignment_whose_pixels_disagree_keeps_a_copy_out() -> None:
     def verdict(ncc: float, dense: bool) -> Verification:
         return Verification("different", 0, 0.0, ncc, 1.0, 0, False, 0.0, "no match", 0.0, dense=dense)
