@@ -10,6 +10,7 @@ live in a temporary folder.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import tempfile
@@ -36,6 +37,16 @@ def main() -> int:
     from dedup_gui.core.settings import Settings
     from dedup_gui.ui.main_window import MainWindow
 
+    collections: list[tuple[int, float, float]] = []  # (generation, start, seconds) of each cyclic collection
+    begun: dict[str, float] = {}
+
+    def timed(phase: str, info: dict) -> None:
+        if phase == "start":
+            begun["t"] = time.perf_counter()
+        else:
+            collections.append((info["generation"], begun["t"], time.perf_counter() - begun["t"]))
+
+    gc.callbacks.append(timed)
     app = QApplication.instance() or QApplication([])
     window = MainWindow(Settings(embeddings=not args.no_embeddings), tmp / "store.sqlite3", tmp / "settings.toml")
     window.resize(1300, 850)
@@ -75,6 +86,12 @@ def main() -> int:
     )
     for gap, where in slow[:15]:
         print(f"  {gap * 1000:6.0f} ms during {where}")
+    full = [c for c in collections if c[0] == 2]
+    longest = max((c[2] for c in collections), default=0.0)
+    print(
+        f"garbage collections: {len(collections)}, {len(full)} of the oldest generation; longest "
+        f"{longest * 1000:.0f} ms, those over 20 ms: {[round(c[2] * 1000) for c in collections if c[2] > 0.02]}"
+    )
     return 0
 
 

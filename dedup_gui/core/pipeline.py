@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dedup_gui.core import contenthash, scanning
+from dedup_gui.core import collector, contenthash, scanning
 from dedup_gui.core.assemble import apart_pairs, build_groups
 from dedup_gui.core.checker import PairChecker, StoredVerdicts, content_sources, stored_thumbnails, verdict_version
 from dedup_gui.core.config import ScanConfig
@@ -84,6 +84,12 @@ class ScanState:
         finally:
             self.seconds[stage.value] = self.seconds.get(stage.value, 0.0) + time.perf_counter() - t0
 
+    def checkpoint(self) -> None:
+        """Between two steps of work: honour a cancel, and put what the scan built so far out of the garbage
+        collector's reach (collector.py: its full collections stalled the window)."""
+        collector.settle()
+        self.cancel.check()
+
 
 def _config_dict(config: ScanConfig) -> dict:
     """The scan's settings as stored with its result; folders by real path (links and relative paths resolved)."""
@@ -104,6 +110,11 @@ def run_scan(
     Environment errors (bad root, store not writable) raise DedupError subclasses; per-file failures become
     Problems in the result. On cancel, finished work is saved first and a CANCELLED result is returned.
     """
+    with collector.held_off():  # the scan's objects are freed (by reference counting) before it ends
+        return _scan(config, store, sink, cancel)
+
+
+def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: CancelToken | None) -> ScanResult:
     state = ScanState(config, store, Throttle(sink or NullSink()), cancel or CancelToken())
     scanning.check_roots(config.roots + config.references)
     scan_id = store.begin_scan(_config_dict(config))
@@ -115,7 +126,7 @@ def run_scan(
     status = ScanStatus.COMPLETED
     try:
         records = _enumerate(state)
-        state.cancel.check()
+        state.checkpoint()
         with state.stage(Stage.EXACT):
             ids = store.sync_files(records)
             twins = _exact(state, records)
@@ -134,7 +145,7 @@ def run_scan(
                 cache,
                 sources=content_sources(contents),
                 workers=config.workers,
-                check=state.cancel.check,
+                check=state.checkpoint,
                 clusters=cluster_ids([c.vector for c in contents]),
                 scratch=store.path.parent,
             )
@@ -142,7 +153,7 @@ def run_scan(
             if reuse and previous is not None:
                 links = _stored_links(state, previous, contents)
             else:
-                links = find_links(contents, config, checker, check=state.cancel.check)
+                links = find_links(contents, config, checker, check=state.checkpoint)
             state.emit(ProgressEvent(Stage.MATCHING, 1, 1))
         with state.stage(Stage.GROUPING):
             not_dups = store.not_duplicates()  # every file's content hash is read only when there are some
@@ -188,10 +199,10 @@ def _enumerate(state: ScanState) -> list[FileRecord]:
     records: list[FileRecord] = []
     with state.stage(Stage.ENUMERATING):
         state.emit(ProgressEvent(Stage.ENUMERATING, 0, None))
-        for record in scanning.walk(options, state.problems, check=state.cancel.check):
+        for record in scanning.walk(options, state.problems, check=state.checkpoint):
             records.append(record)
             if len(records) % 256 == 0:
-                state.cancel.check()
+                state.checkpoint()
                 state.emit(ProgressEvent(Stage.ENUMERATING, len(records), None, detail=record.path))
         state.emit(ProgressEvent(Stage.ENUMERATING, len(records), len(records)))
     return records
@@ -215,7 +226,7 @@ def _exact(state: ScanState, records: list[FileRecord]) -> dict[str, str]:
         nonlocal done
         done += n
         state.emit(ProgressEvent(Stage.EXACT, done, total))
-        state.cancel.check()
+        state.checkpoint()
 
     state.emit(ProgressEvent(Stage.EXACT, 0, total))
     try:
@@ -255,7 +266,7 @@ def _hash_members(state: ScanState, groups: list[Group]) -> None:
     for path, size in sizes.items():
         if path in known:
             continue
-        state.cancel.check()
+        state.checkpoint()
         try:
             rows.append((path, None, contenthash.full_hash(FileRecord(path, size, 0, 0))))
         except contenthash.ContentError as exc:  # changed or gone since the walk: apply will refuse it
@@ -357,7 +368,7 @@ def _decode(state: ScanState, contents: list[Content], *, reuse: bool = False) -
                 state.emit(ProgressEvent(Stage.DECODING, done, total, detail=contents[i].paths[0]))
                 if len(pending_rows) >= SAVE_EVERY:
                     flush()
-                state.cancel.check()
+                state.checkpoint()
         if runner is not None:
             _wait_for_embeddings(state, runner, len(need_embed))
     finally:
@@ -382,7 +393,7 @@ def _wait_for_embeddings(state: ScanState, runner: EmbeddingRunner, total: int) 
     """After the last decode the model may still be working through its queue: report it, honour cancel."""
     while runner.count < total and runner.alive:
         state.emit(ProgressEvent(Stage.EMBEDDING, runner.count, total))
-        state.cancel.check()
+        state.checkpoint()
         runner.wait(0.15)
     state.emit(ProgressEvent(Stage.EMBEDDING, total, total))
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
+import weakref
 from pathlib import Path
 
 import pytest
@@ -202,3 +204,37 @@ def test_every_group_member_has_its_full_content_hash(library: Library, near: Sc
         assert all(store.full_hash_of(m.path) for g in again.groups for m in g.members)
     finally:
         store.close()
+
+
+def test_a_scan_keeps_its_objects_from_the_garbage_collector_and_gives_them_back(
+    library: Library, tmp_path: Path
+) -> None:
+    """Full collections of the cyclic garbage collector walk every object while holding the GIL: during a scan
+    of 10,000 photos they stalled the window for up to 111 ms. During a scan what exists is frozen at every step
+    (a collection walks only what was made since); afterwards nothing stays frozen, and a cycle made during the
+    scan is collected as usual."""
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+    frozen: list[int] = []
+    made: list[weakref.ref] = []
+
+    def sink(event: ProgressEvent) -> None:
+        frozen.append(gc.get_freeze_count())
+        if not made:
+            made.append(weakref.ref(Cycle()))
+
+    gc.collect()
+    objects = len(gc.get_objects())
+    store = Store(tmp_path / "store.sqlite3")
+    try:
+        config = ScanConfig(roots=(library.root,), embeddings=False, workers=2)
+        run_scan(config, store=store, sink=sink)
+    finally:
+        store.close()
+    assert max(frozen) >= objects  # everything there was before the scan, at least, out of reach during it
+    assert gc.get_freeze_count() == 0
+    gc.collect()
+    assert made and made[0]() is None  # the scan's cycle was collected once it ended
