@@ -3,8 +3,8 @@
     python bench/bench_ui_stall.py FOLDER [--no-embeddings]
 
 The real MainWindow runs the real scan on its worker thread (offscreen Qt unless DISPLAY is set); gaps over 50 ms
-are listed with the scan stage at the time, to find what holds the UI thread up. Store, settings and model cache
-live in a temporary folder.
+are listed with the scan stage at the time, to find what holds the UI thread up, and so are the pauses of Python's
+cyclic garbage collector (which hold the GIL). Store, settings and model cache live in a temporary folder.
 """
 
 from __future__ import annotations
