@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from dedup_gui.core import collector
 from dedup_gui.core.assemble import apart_pairs, build_groups
 from dedup_gui.core.checker import PairChecker, StoredVerdicts, content_sources, stored_thumbnails
 from dedup_gui.core.config import ScanConfig
@@ -23,6 +24,11 @@ from dedup_gui.core.worker import ANALYSIS_VERSION
 
 def regroup(store: Store, mode: Mode, base: ScanConfig | None = None) -> ScanResult:
     """The last scan's result with groups rebuilt from its stored pairs for `mode` (and base's thresholds)."""
+    with collector.held_off():  # a 100k library's records, read at once, are not walked by every collection
+        return _regroup(store, mode, base)
+
+
+def _regroup(store: Store, mode: Mode, base: ScanConfig | None) -> ScanResult:
     last = store.last_scan(completed=True)
     if last is None:
         raise DedupError("nothing to regroup: run a scan first")
@@ -67,6 +73,7 @@ def regroup(store: Store, mode: Mode, base: ScanConfig | None = None) -> ScanRes
             size, mtime, _ = facts[p]
             records.append(FileRecord(p, size, mtime, 0, bool(references) and _under(p, references)))
     links = [(index[a], index[b], ev) for a, b, ev in links_by_path if a in index and b in index]
+    collector.settle()
     not_dups = store.not_duplicates()  # every file's content hash is read only when there are some
     apart = apart_pairs(contents, store.full_hashes() if not_dups else {}, not_dups)
     oracle = None

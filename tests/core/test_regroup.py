@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from dedup_gui.core.config import ScanConfig
@@ -23,6 +24,7 @@ def test_regroup_matches_a_fresh_scan_in_each_mode(library: Library, tmp_path: P
     assert groups(regroup(store, Mode.EXACT)) == groups(exact)
     assert groups(regroup(store, Mode.NEAR)) == groups(near)
     assert groups(exact) != groups(near)
+    assert gc.get_freeze_count() == 0  # what a regroup held off the garbage collector is given back
 
 
 def test_pairs_marked_not_duplicates_stay_apart_in_scans_and_regroups(library: Library, tmp_path: Path) -> None:
