@@ -73,7 +73,14 @@ def build_groups(
         return (keeper_rank.get(i, -len(best_first)),)
 
     links_ = [
-        Link(a, b, ev.score + (ev.tier is Tier.EXACT), holds(ev, contents[a].paths[0]), holds(ev, contents[b].paths[0]))
+        Link(
+            a,
+            b,
+            ev.score + (ev.tier is Tier.EXACT),
+            holds(ev, contents[a].paths[0]),
+            holds(ev, contents[b].paths[0]),
+            copy=ev.tier is not Tier.SIMILAR,
+        )
         for a, b, ev in admitted
     ]
     confirm = rules_of.confirm if oracle is not None else None

@@ -23,6 +23,7 @@ class Link:
     strength: float
     a_holds_b: bool = True  # a shows all of b (b is a copy or a crop of a, not a picture with more around it)
     b_holds_a: bool = True
+    copy: bool = True  # a copy's tie (exact or same photo), not another shot's
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +58,13 @@ def star_groups(
     """
     adj: dict[int, dict[int, float]] = defaultdict(dict)
     holds: set[tuple[int, int]] = set()
+    copies: dict[int, set[int]] = defaultdict(set)
     for link in links:
         if link.a == link.b:
             continue
+        if link.copy:
+            copies[link.a].add(link.b)
+            copies[link.b].add(link.a)
         best = max(link.strength, adj[link.a].get(link.b, float("-inf")))
         adj[link.a][link.b] = best
         adj[link.b][link.a] = best
@@ -77,7 +82,7 @@ def star_groups(
                     component.add(u)
                     todo.append(u)
         seen |= component
-        groups += _stars_in(component, adj, holds, compatible, anchor_rank, confirm)
+        groups += _stars_in(component, adj, holds, copies, compatible, anchor_rank, confirm)
     return groups
 
 
@@ -85,12 +90,17 @@ def _stars_in(
     free: set[int],
     adj: dict[int, dict[int, float]],
     holds: set[tuple[int, int]],
+    copies: dict[int, set[int]],
     compatible: Compatible,
     anchor_rank: Callable[[int], tuple],
     confirm: Callable[[int, int, int], bool] | None,
 ) -> list[Star]:
     """Stars of one connected component: take the anchor, its compatible neighbours, then (with `confirm`) the
-    nodes linked to those neighbours that the anchor confirms; repeat with what is left."""
+    nodes linked to those neighbours that the anchor confirms; repeat with what is left.
+
+    A node tied to the group only as another shot stays with its own copies: it does not join while a copy of it
+    outside the group could not join too (a square crop of one photo, taken as "the same view in other light" of
+    another photo's group, would leave its own original's group)."""
     groups: list[Star] = []
     while free:
 
@@ -111,6 +121,10 @@ def _stars_in(
                 continue
             tried.add(u)
             if not all(compatible(anchor, u, m) for m in members[1:]):
+                continue
+            if not any(m in copies[u] for m in members) and any(
+                not all(compatible(anchor, w, m) for m in members) for w in copies[u] if w in free and w not in members
+            ):
                 continue
             if through != anchor:
                 if confirm is None or not confirm(anchor, u, through):

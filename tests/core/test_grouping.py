@@ -50,6 +50,26 @@ def test_without_confirmation_a_member_of_a_member_stays_out() -> None:
     assert groups[0] == Star(0, [0, 1, 3])
 
 
+def test_a_copy_tied_to_another_photos_group_only_as_another_shot_stays_with_its_original() -> None:
+    """Similar mode: photo 0 with copies 1 and 2 and another shot 3 of its scene; photo 4 (another photo, not
+    compatible with 0's group) with its square crop 5, which looks like 'the same view in other light' of copy 2.
+    The crop stays in its original's group. When the other photo is a shot of the same scene (compatible), its
+    copy goes with it into the one group."""
+    links = [Link(0, 1, 0.95), Link(0, 2, 0.9), Link(0, 3, 0.0, copy=False), Link(4, 5, 0.98)]
+    links.append(Link(2, 5, 0.0, copy=False))
+
+    def apart(a: int, i: int, j: int) -> bool:
+        return not ({i, j} & {4} and {i, j} & {0, 1, 2, 3})  # 4 is another photo than 0, 1, 2 and 3
+
+    def confirm(anchor: int, u: int, through: int) -> bool:
+        return True  # every pair asked about verifies as a copy or another shot of the anchor's scene
+
+    groups = star_groups(6, links, compatible=apart, anchor_rank=lambda v: (-v,), confirm=confirm)
+    assert sorted(sorted(star.members) for star in groups) == [[0, 1, 2, 3], [4, 5]]
+    together = star_groups(6, links, compatible=lambda a, i, j: True, anchor_rank=lambda v: (-v,), confirm=confirm)
+    assert sorted(sorted(star.members) for star in together) == [[0, 1, 2, 3, 4, 5]]
+
+
 def member(
     path: str,
     w: int,
