@@ -27,7 +27,8 @@ _NO_PIXELS = np.zeros((0, 0), dtype=np.uint8)
 
 
 class KeypointSpill:
-    """Features without their grey picture, by key, written once and read by any thread."""
+    """Features without their grey picture, by key, written once and read by any thread. The file closes (and its
+    space is freed) when the spill is dropped with the checker that owns it."""
 
     def __init__(self, folder: Path | None = None) -> None:
         self._folder = folder
@@ -61,12 +62,6 @@ class KeypointSpill:
                 return
             self._where[key] = (self._end, len(data))
             self._end += len(data)
-
-    def close(self) -> None:
-        with self._lock:
-            if self._file is not None:
-                self._file.close()
-            self._file, self._where, self._end = None, {}, 0
 
 
 def _pack(f: verify.Features) -> bytes:
