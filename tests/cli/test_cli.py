@@ -32,6 +32,11 @@ def test_scan_writes_json_groups_details_and_problems(library: Library, tmp_path
     assert {m["path"] for m in detail["members"]} >= {str(library.orig), str(library.exact_copy)}
     problems = {p["path"]: p["kind"] for p in data["problems"]}
     assert problems[str(library.broken["truncated"])] == "truncated"
+    # one group per line, so `grep IMG_1234 out.json` shows the whole group it is in
+    lines = out.read_text().splitlines()
+    assert [json.loads(line.rstrip(",")) for line in lines if str(library.orig) in line][:1] == [
+        g for g in data["groups"] if str(library.orig) in g
+    ][:1]
 
 
 def test_scan_writes_one_csv_row_per_member(library: Library, tmp_path: Path) -> None:
