@@ -106,9 +106,13 @@ def _table_sizes(db: Path) -> dict[str, int]:
         store.close()
 
 
-def measure(n: int, libs: Path, workers: int, save: Callable[[dict], None], floor_sample: int = 0) -> dict:
+def measure(
+    n: int, libs: Path, workers: int, save: Callable[[dict], None], floor_sample: int = 0, earlier: dict | None = None
+) -> dict:
     """Every step on a library of about n files; `save(partial)` after each, so a run cut short keeps its steps.
-    `floor_sample`: decode only every k-th file for the floor and scale it up (a 100k floor alone takes minutes)."""
+    `floor_sample`: decode only every k-th file for the floor and scale it up (a 100k floor alone takes minutes).
+    `earlier`: the saved steps of a run cut short during its first scan, resumed from the store it left (its
+    decodes and verdicts are reused, so the first scan's figures then cover only the rest: marked `resumed`)."""
     lib = libs / f"lib-{n}"
     made = None
     if not (lib / "truth.json").exists():
@@ -117,20 +121,24 @@ def measure(n: int, libs: Path, workers: int, save: Callable[[dict], None], floo
         made = round(time.perf_counter() - t0, 1)
     photos = lib / "photos"
     run = libs / f"run-{n}"
-    shutil.rmtree(run, ignore_errors=True)
-    run.mkdir(parents=True)
+    if earlier is None:
+        shutil.rmtree(run, ignore_errors=True)
+    run.mkdir(parents=True, exist_ok=True)
     db = run / "store.sqlite3"
     env = proctree.env_with(XDG_DATA_HOME=str(run / "data"), DEDUP_GUI_SETTINGS=str(run / "settings.toml"))
     scan = [*APP, "scan", str(photos), "--db", str(db), "-q", "--workers", str(workers)]
     files = sorted(str(p) for p in photos.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
     out: dict = {"files": sum(1 for p in photos.rglob("*") if p.is_file()), "images": len(files), "made_s": made}
     out["library_bytes"] = sum(Path(f).stat().st_size for f in files)
-    sample = files[:: floor_sample or 1]
-    print(f"[{n}] decode floor over {len(sample)} of {len(files)} files", file=sys.stderr)
-    out["floor_s"] = round(decode_floor(sample, workers) * len(files) / len(sample), 3)
-    out["floor_sampled"] = len(sample)
+    if earlier is not None and "floor_s" in earlier:
+        out |= {k: earlier[k] for k in ("floor_s", "floor_sampled")} | {"resumed": earlier.get("when")}
+    else:
+        sample = files[:: floor_sample or 1]
+        print(f"[{n}] decode floor over {len(sample)} of {len(files)} files", file=sys.stderr)
+        out["floor_s"] = round(decode_floor(sample, workers) * len(files) / len(sample), 3)
+        out["floor_sampled"] = len(sample)
     save(out)
-    print(f"[{n}] first scan", file=sys.stderr)
+    print(f"[{n}] first scan" + (" (resumed)" if earlier is not None else ""), file=sys.stderr)
     first = proctree.run([*scan, "--json", str(run / "first.json")], env=env)
     out["first"] = _step(first)
     result = json.loads((run / "first.json").read_text())
@@ -254,6 +262,7 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=default_workers())
     ap.add_argument("--table", action="store_true", help="only print the stored results")
     ap.add_argument("--floor-sample", type=int, default=0, help="floor from every k-th file, scaled up (default: all)")
+    ap.add_argument("--resume", action="store_true", help="go on from the store a run cut short left (see measure)")
     args = ap.parse_args()
     results = json.loads(args.results.read_text()) if args.results.exists() else {"sizes": {}}
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -271,7 +280,12 @@ def main() -> int:
             )
             args.results.write_text(json.dumps(results, indent=1))
 
-        save(measure(n, args.libs, args.workers, save, args.floor_sample))
+        earlier = results["sizes"].get(str(n)) if args.resume else None
+        save(
+            measure(
+                n, args.libs, args.workers, save, args.floor_sample, {} if args.resume and earlier is None else earlier
+            )
+        )
     print_table(results)
     return 0
 

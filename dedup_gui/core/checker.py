@@ -39,7 +39,11 @@ _CHUNK = 256  # images or pairs per batch: bounded memory, and a cancel is honou
 # usually a candidate of several others, and its decode and SIFT at 1024 px cost more than the pair's alignment.
 DETAIL_BUDGET = 128 * 2**20
 # When a grey picture is dropped its keypoints stay in a scratch file (spill.py): SIFT is 85 % of a larger decode's
-# cost, so a picture asked for again is decoded again but not analysed again.
+# cost, so a picture asked for again is decoded again but not analysed again. The same holds for the thumbnails'
+# features past FEATURE_BUDGET: a library of 100,000 photos has room for 8 % of them, and no order of its candidate
+# pairs keeps the rest close (its candidate graph has no narrow cut): with features made again when asked for,
+# SIFT ran 4.7 times per thumbnail there (bench_verify_order.py), and the matching stage went half as fast.
+_THUMBNAIL = 0  # the spill key's size for a thumbnail's features (a larger decode's is its long side, > 256)
 
 
 V = TypeVar("V")
@@ -315,18 +319,22 @@ class PairChecker:
             chunk = missing[lo : lo + _CHUNK]
             images = {k: self._decoded.pop(k) for k in chunk if k in self._decoded}
             images |= self._thumbnails([k for k in chunk if k not in images])
-            keys = [k for k in chunk if k in images]
+            spilled = {k: self._spill.get((k, _THUMBNAIL)) for k in chunk if k in images}
+            again = {k: verify.with_pixels(f, images[k]) for k, f in spilled.items() if f is not None}
+            keys = [k for k in chunk if k in images and k not in again]
             self._features.update(dict.fromkeys(chunk))
             made = dict(zip(keys, pool.map(verify.features, [images[k] for k in keys]), strict=True))
+            made |= again
             self._features.update(made)
             self._feature_bytes += sum(_nbytes(f) for f in made.values())
 
     def _trim(self) -> None:
         """Drop the least recently used features past the budget (made again if a later pair needs them)."""
         while self._feature_bytes > self._budget and self._features:
-            _, f = self._features.popitem(last=False)
+            k, f = self._features.popitem(last=False)
             if f is not None:
                 self._feature_bytes -= _nbytes(f)
+                self._spill.put((k, _THUMBNAIL), f)  # its keypoints, for a later pair: 41 KB on disk, not 10 ms
 
 
 def _nbytes(f: verify.Features) -> int:

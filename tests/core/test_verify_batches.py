@@ -45,7 +45,9 @@ def _thumbnails() -> list[np.ndarray]:
     return out
 
 
-def test_a_small_feature_budget_changes_no_verdict_and_bounds_memory() -> None:
+def test_a_small_feature_budget_changes_no_verdict_bounds_memory_and_runs_sift_once_per_image(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     images = _thumbnails()
     pairs = [(i, j) for i in range(len(images)) for j in range(i + 1, len(images))]
 
@@ -53,9 +55,20 @@ def test_a_small_feature_budget_changes_no_verdict_and_bounds_memory() -> None:
         return {k: images[k] for k in indices}
 
     free = PairChecker(load, workers=2).verdicts(pairs)
+    analysed: list[int] = []
+    features = checker.verify.features
+
+    def counting_features(img: np.ndarray, side: int = checker.verify.SIDE) -> checker.verify.Features:
+        analysed.append(img.size)
+        return features(img, side)
+
+    monkeypatch.setattr(checker.verify, "features", counting_features)
+    monkeypatch.setattr(checker, "_CHUNK", 16)  # many batches: each image is dropped and asked for again
     clusters = np.arange(len(images)) // 4
-    tight = PairChecker(load, workers=2, clusters=clusters, budget=200_000)  # room for about 3 images' features
+    tight = PairChecker(load, workers=2, clusters=clusters, budget=200_000, scratch=tmp_path)  # room for 3 images
     bounded = tight.verdicts(pairs)
+    # a dropped image's keypoints wait in the scratch file: SIFT ran once per image, as with room for all
+    assert len(analysed) == len(images)
     assert {p: (v.verdict, round(v.score, 6)) for p, v in bounded.items()} == {
         p: (v.verdict, round(v.score, 6)) for p, v in free.items()
     }
