@@ -168,3 +168,26 @@ def test_closer_candidates_are_aligned_from_the_whole_thumbnails(tmp_path: Path)
     for sets in ({"closer": set(skies)}, {"dense": set(skies)}):
         found = check(skies, **sets)
         assert [p for p, v in found.items() if v == "same-photo"] == [(2, 3), (4, 5)], sets
+
+
+def test_plain_pictures_thumbnails_are_kept_for_their_pairs_only_up_to_a_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plain pictures (gradients here) are verified after their hashes are looked at; their thumbnails wait for
+    it only up to a batch's worth (a 100k library held 130 MB of them), the rest are read again when needed."""
+    monkeypatch.setattr(checker, "_CHUNK", 4)
+    ramp = np.linspace(0, 255, 256, dtype=np.float32)
+    images = [
+        np.dstack([np.tile(ramp * (0.5 + 0.04 * k), (192, 1))] * 3).clip(0, 255).astype(np.uint8) for k in range(12)
+    ]
+    reads: list[int] = []
+
+    def load(indices: list[int]) -> dict[int, np.ndarray]:
+        reads.extend(indices)
+        return {k: images[k] for k in indices}
+
+    check = PairChecker(load, workers=2)
+    assert all(check.plain(range(12)).values())
+    assert len(check._decoded) == 4
+    pairs = [(i, i + 1) for i in range(11)]
+    found = check.verdicts(pairs)
+    assert set(found) == set(pairs)  # every pair verified, its thumbnails read again where not kept
+    assert sorted(reads) == sorted([*range(12), *range(4, 12)])
