@@ -280,12 +280,8 @@ def main() -> int:
             )
             args.results.write_text(json.dumps(results, indent=1))
 
-        earlier = results["sizes"].get(str(n)) if args.resume else None
-        save(
-            measure(
-                n, args.libs, args.workers, save, args.floor_sample, {} if args.resume and earlier is None else earlier
-            )
-        )
+        earlier = results["sizes"].get(str(n), {}) if args.resume else None
+        save(measure(n, args.libs, args.workers, save, args.floor_sample, earlier))
     print_table(results)
     return 0
 

@@ -30,7 +30,7 @@ from dedup_gui.core.store import Store
 from dedup_gui.core.types import Mode
 from dedup_gui.core.verify_batches import local_order
 
-BATCH = 256
+BATCH = checker._CHUNK  # pairs per batch, as the checker takes them
 
 
 def replay(order: list[tuple[int, int]], capacity: int) -> int:

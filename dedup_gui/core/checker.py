@@ -40,7 +40,7 @@ _CHUNK = 256  # images or pairs per batch: bounded memory, and a cancel is honou
 DETAIL_BUDGET = 128 * 2**20
 # When a grey picture is dropped its keypoints stay in a scratch file (spill.py): SIFT is 85 % of a larger decode's
 # cost, so a picture asked for again is decoded again but not analysed again. The same holds for the thumbnails'
-# features past FEATURE_BUDGET: a library of 100,000 photos has room for 8 % of them, and no order of its candidate
+# features past FEATURE_BUDGET: a library of 100,000 photos has room for 7 % of them, and no order of its candidate
 # pairs keeps the rest close (its candidate graph has no narrow cut): with features made again when asked for,
 # SIFT ran 4.7 times per thumbnail there (bench_verify_order.py), and the matching stage went half as fast.
 _THUMBNAIL = 0  # the spill key's size for a thumbnail's features (a larger decode's is its long side, > 256)
@@ -338,7 +338,7 @@ class PairChecker:
             k, f = self._features.popitem(last=False)
             if f is not None:
                 self._feature_bytes -= _nbytes(f)
-                self._spill.put((k, _THUMBNAIL), f)  # its keypoints, for a later pair: 41 KB on disk, not 10 ms
+                self._spill.put((k, _THUMBNAIL), f)  # its keypoints, for a later pair: 28 KB on disk, not 13 ms
 
 
 def _nbytes(f: verify.Features) -> int:
