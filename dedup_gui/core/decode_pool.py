@@ -4,6 +4,12 @@ A worker can die under us: the out-of-memory killer, a segfault in a codec, a ki
 job in flight (BrokenProcessPool) without saying which file did it, so those files are run again one at a time in
 a single-worker pool: a file that kills that worker too is the culprit and becomes a Problem; the others are
 decoded normally. Then the scan goes on with a fresh pool.
+
+A worker killed while it writes its result is worse: the pool's reader thread waits forever for the rest of a
+half-written message (the other workers and this process hold the pipe open, so no end-of-file comes), no job ever
+finishes and the pool never says it is broken. So the wait for results wakes every second; a dead worker with
+nothing finished means a stuck pool, which is treated as broken and abandoned: its workers are killed and its
+pipe closed, which ends the reader thread, and the jobs it held are run again as above.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import logging
 import multiprocessing
 import os
 import sys
+import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -28,6 +35,7 @@ K = TypeVar("K")
 Job = tuple[str, int, bool]  # path, size, want the CNN input
 JOBS_PER_WORKER = 4  # in flight per worker: keeps every core busy while bounding the results held in memory
 CRASH_MESSAGE = "the decoder crashed on this file (out of memory, or a damaged file that crashes its codec)"
+STUCK_CHECK_S = 1.0  # how often a wait for results looks for a dead worker; a healthy pool never waits on it
 
 
 def pool_context() -> multiprocessing.context.BaseContext:
@@ -58,18 +66,16 @@ def decode_all(
         pool = new_pool(workers, budget)
         try:
             while todo or in_flight:
-                broken = False
                 try:
                     while todo and len(in_flight) < workers * JOBS_PER_WORKER:
                         in_flight[pool.submit(work, todo[0][1])] = todo[0]
                         todo.popleft()
-                    finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                    broken = any(isinstance(fut.exception(), BrokenProcessPool) for fut in finished)
+                    finished, broken = _wait(pool, in_flight)
                 except BrokenProcessPool:  # submit() to a pool that broke since the last wait
-                    broken = True
+                    finished, broken = set(), True
                 if broken:
                     for fut, (key, job) in list(in_flight.items()):
-                        if fut.done() and fut.exception() is None:
+                        if fut.done() and not fut.cancelled() and fut.exception() is None:
                             yield key, fut.result()
                         else:
                             suspects.append((key, job))
@@ -82,8 +88,46 @@ def decode_all(
         finally:
             for fut in in_flight:
                 fut.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
+            _close(pool)
         yield from _one_by_one(suspects, budget, work)
+
+
+def _wait(pool: ProcessPoolExecutor, futures: Iterable[Future]) -> tuple[set[Future], bool]:
+    """(the futures that finished, whether the pool is broken); broken also when it is stuck (see the top)."""
+    futures = list(futures)
+    while True:
+        finished, _ = wait(futures, timeout=STUCK_CHECK_S, return_when=FIRST_COMPLETED)
+        if finished:
+            return finished, any(not f.cancelled() and isinstance(f.exception(), BrokenProcessPool) for f in finished)
+        if _a_worker_died(pool):
+            return set(), True
+
+
+def _a_worker_died(pool: ProcessPoolExecutor) -> bool:
+    processes = getattr(pool, "_processes", None) or {}
+    return any(p.exitcode is not None for p in list(processes.values()))
+
+
+def _close(pool: ProcessPoolExecutor) -> None:
+    """Shut the pool down; one with a dead worker is abandoned so that neither we nor the interpreter's exit hang."""
+    if not _a_worker_died(pool):
+        pool.shutdown(wait=True, cancel_futures=True)
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.kill()
+    for process in processes:
+        process.join(timeout=5)
+    result_queue = getattr(pool, "_result_queue", None)
+    if result_queue is not None:
+        result_queue._writer.close()  # the last write end: the reader thread gets end-of-file and ends
+    pool.shutdown(wait=False, cancel_futures=True)
+    manager = getattr(pool, "_executor_manager_thread", None)
+    if manager is not None:
+        started = time.monotonic()
+        manager.join(timeout=10)
+        if manager.is_alive():
+            log.error("a broken decode pool did not end in %.0f s", time.monotonic() - started)
 
 
 def _one_by_one(
@@ -96,13 +140,18 @@ def _one_by_one(
             if pool is None:
                 pool = new_pool(1, budget)
             try:
-                result: Analysed | Problem = pool.submit(work, job).result()
+                future = pool.submit(work, job)
+                finished, broken = _wait(pool, [future])
             except BrokenProcessPool:
+                finished, broken = set(), True
+            if broken:
                 log.warning("the decoder crashed on %s", job[0])
-                result = Problem(job[0], ProblemKind.DECODER_CRASHED, CRASH_MESSAGE)
-                pool.shutdown(wait=True)
+                result: Analysed | Problem = Problem(job[0], ProblemKind.DECODER_CRASHED, CRASH_MESSAGE)
+                _close(pool)
                 pool = None
+            else:
+                result = finished.pop().result()
             yield key, result
     finally:
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            _close(pool)

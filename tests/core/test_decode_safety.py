@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import resource
 import signal
@@ -106,6 +107,41 @@ def test_a_worker_killed_mid_scan_costs_nothing(tmp_path: Path) -> None:
     assert result.problems == ()
     assert result.stats.decoded == 16
     assert {str(lib["orig"]), str(lib["copy"])} in [set(g.paths) for g in result.groups]
+
+
+_SCAN_WITH_A_HALF_WRITTEN_RESULT = """
+import functools, json, sys
+from pathlib import Path
+from dedup_gui.core import decode_pool, pipeline
+from dedup_gui.core.config import ScanConfig
+from dedup_gui.core.store import Store
+from tests.core.crashing_work import analyse_or_die_writing
+
+pipeline.decode_all = functools.partial(decode_pool.decode_all, work=analyse_or_die_writing)
+store = Store(Path(sys.argv[2]))
+result = pipeline.run_scan(ScanConfig(roots=(Path(sys.argv[1]),), embeddings=False, workers=2), store=store)
+store.close()
+print(json.dumps({"decoded": result.stats.decoded, "groups": [sorted(g.paths) for g in result.groups],
+                  "problems": {Path(p.path).name: p.kind.name for p in result.problems}}))
+"""
+
+
+def test_a_worker_killed_while_writing_its_result_costs_that_file_and_the_scan_ends(tmp_path: Path) -> None:
+    """The pool never learns of that death by itself: without care the scan, and then the app's exit, wait forever."""
+    lib = small_library(tmp_path / "lib")
+    for n in range(8):
+        save_jpeg(photo("camera", (600, 400)).rotate(n * 11), tmp_path / "lib" / f"x{n}.jpg")
+    save_jpeg(photo("chelsea"), tmp_path / "lib" / "dies-writing-here.jpg")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    args = [str(tmp_path / "lib"), str(tmp_path / "s.sqlite3")]
+    done = subprocess.run(
+        [sys.executable, "-c", _SCAN_WITH_A_HALF_WRITTEN_RESULT, *args], env=env, capture_output=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    result = json.loads(done.stdout)
+    assert result["problems"] == {"dies-writing-here.jpg": "DECODER_CRASHED"}
+    assert result["decoded"] == 13  # every file went through the decoder; only the culprit is lost
+    assert sorted([str(lib["orig"]), str(lib["copy"])]) in result["groups"]
 
 
 def test_worker_memory_ceiling_turns_a_giant_allocation_into_memory_error(tmp_path: Path) -> None:
