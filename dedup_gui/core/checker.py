@@ -13,7 +13,7 @@ import io
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -80,14 +80,23 @@ class _Budget(Generic[V]):
 class VerdictCache(Protocol):
     """Verification results kept between scans, keyed by content-index pairs of this scan."""
 
+    durable: bool  # what is put can be read back: a verdict need not stay in memory
+
     def get(self, pairs: list[Pair]) -> dict[Pair, verify.Verification]: ...
+
+    def each(self, pairs: Collection[Pair]) -> Iterator[tuple[Pair, verify.Verification]]: ...
 
     def put(self, results: list[tuple[int, int, verify.Verification]]) -> None: ...
 
 
 class NoVerdictCache:
+    durable = False
+
     def get(self, pairs: list[Pair]) -> dict[Pair, verify.Verification]:
         return {}
+
+    def each(self, pairs: Collection[Pair]) -> Iterator[tuple[Pair, verify.Verification]]:
+        return iter(())
 
     def put(self, results: list[tuple[int, int, verify.Verification]]) -> None:
         return None
@@ -172,13 +181,35 @@ class PairChecker:
         # features kept least recently used first, within `budget` bytes (6.5 GB at 100,000 photos if all were kept)
         self._features: OrderedDict[int, verify.Features | None] = OrderedDict()
         self._verdicts: dict[Pair, verify.Verification] = {}
+        # Pairs verified as different whose verdict is in the store, not in memory (read back when asked): a library
+        # of 100,000 photos has about a million candidate pairs, nearly all different; 560 bytes each as objects.
+        self._elsewhere: set[int] = set()
         self._plain: dict[int, bool] = {}
         self._asked: set[Pair] = set()  # pairs already looked up in the store
         self._decoded: dict[int, np.ndarray] = {}  # thumbnails decoded for `plain`, until their features exist
 
     def known(self, i: int, j: int) -> verify.Verification | None:
         """The verdict for the pair if it was verified in this scan or an earlier one (no new work)."""
-        return self._verdicts.get((min(i, j), max(i, j)))
+        pair = (min(i, j), max(i, j))
+        found = self._verdicts.get(pair)
+        if found is None and _packed(pair) in self._elsewhere:
+            found = self._cache.get([pair]).get(pair)
+            if found is not None:  # asked once, likely asked again: assembly asks about a group's members
+                self._elsewhere.discard(_packed(pair))
+                self._verdicts[pair] = found
+        return found
+
+    def held(self) -> tuple[int, int]:
+        """(verdicts held in memory, verdicts known from the store only): what the checker costs in memory."""
+        return len(self._verdicts), len(self._elsewhere)
+
+    def _remember(self, pair: Pair, v: verify.Verification) -> None:
+        """Keep a verdict: in memory, or as a key only when it is a plain "different" the store has."""
+        if v.verdict == "different" and self._cache.durable:
+            self._elsewhere.add(_packed(pair))
+            self._verdicts.pop(pair, None)
+        else:
+            self._verdicts[pair] = v
 
     def plain(self, indices: Iterable[int]) -> dict[int, bool]:
         """Which images show too little detail for their hashes to mean much (no thumbnail: plain too)."""
@@ -208,30 +239,53 @@ class PairChecker:
         """The pair's verdict from this scan, or read from the store by key the first time it is asked (regrouping
         reads only the pairs assembly asks about: a library of 100,000 photos stores about 800,000 verdicts)."""
         pair = (min(i, j), max(i, j))
-        if pair not in self._verdicts and pair not in self._asked:
+        if pair not in self._verdicts and pair not in self._asked and _packed(pair) not in self._elsewhere:
             self._asked.add(pair)
             self._verdicts.update(self._cache.get([pair]))
-        return self._verdicts.get(pair)
+        return self.known(*pair)
 
     def load(self, pairs: Iterable[Pair]) -> None:
         """Read the stored verdicts of these pairs, so `known` answers for them (each pair is looked up once)."""
-        wanted = [
-            p for p in {(min(i, j), max(i, j)) for i, j in pairs} if p not in self._verdicts and p not in self._asked
-        ]
-        self._asked.update(wanted)
-        for lo in range(0, len(wanted), 4096):
-            self._verdicts.update(self._cache.get(wanted[lo : lo + 4096]))
+        wanted = {p for p in {(min(i, j), max(i, j)) for i, j in pairs} if not self._has(p) and p not in self._asked}
+        for pair, v in self._stored(wanted):
+            self._remember(pair, v)
+        self._asked.update(p for p in wanted if not self._has(p))  # not stored: not looked up again
+
+    def _has(self, pair: Pair) -> bool:
+        return pair in self._verdicts or _packed(pair) in self._elsewhere
+
+    def _stored(self, pairs: Collection[Pair]) -> Iterator[tuple[Pair, verify.Verification]]:
+        """Stored verdicts of these pairs: a few by key, many in one pass over the store."""
+        if len(pairs) <= 64:
+            yield from self._cache.get(list(pairs)).items()
+        elif pairs:
+            yield from self._cache.each(pairs)
 
     def verdicts(
         self, pairs: Iterable[Pair], dense: Collection[Pair] = (), closer: Collection[Pair] = ()
     ) -> dict[Pair, verify.Verification]:
-        """Verdicts for the pairs: remembered or stored ones first, the rest verified now (and stored). Pairs in
-        `dense` (strong candidates) are also aligned from the whole picture when keypoints leave them unsettled, on
-        the thumbnails and on a larger decode; pairs in `closer` on the thumbnails only, and a larger decode's
-        keypoints are looked at only when the thumbnails have too few (see linking.CLOSER_COSINE)."""
+        """Verdicts for the pairs (see each_verdict), as a dict: for a few pairs."""
+        return dict(self.each_verdict(pairs, dense, closer))
+
+    def each_verdict(
+        self, pairs: Iterable[Pair], dense: Collection[Pair] = (), closer: Collection[Pair] = ()
+    ) -> Iterator[tuple[Pair, verify.Verification]]:
+        """Verdicts for the pairs: remembered or stored ones first, the rest verified now (and stored), each
+        yielded once as it is known, so a caller need not hold them all. Pairs in `dense` (strong candidates) are
+        also aligned from the whole picture when keypoints leave them unsettled, on the thumbnails and on a larger
+        decode; pairs in `closer` on the thumbnails only, and a larger decode's keypoints are looked at only when
+        the thumbnails have too few (see linking.CLOSER_COSINE). A pair whose pictures cannot be read is left out."""
         pairs = list(dict.fromkeys((min(i, j), max(i, j)) for i, j in pairs if i != j))
-        self.load(pairs)
-        todo = [p for p in pairs if p not in self._verdicts]
+        for pair in pairs:
+            if self._has(pair):
+                found = self.known(*pair)
+                if found is not None:
+                    yield pair, found
+        wanted = {p for p in pairs if not self._has(p)}
+        for pair, v in self._stored(wanted):
+            self._remember(pair, v)
+            yield pair, v
+        todo = [p for p in pairs if not self._has(p)]
         self._asked.difference_update(todo)  # their verdicts are made now: 85 MB for a 100k library's candidates
         if todo:
             if self._clusters is not None and len(todo) > _CHUNK:
@@ -243,10 +297,11 @@ class PairChecker:
                     self._prepare(sorted({k for p in chunk for k in p}), pool)
                     batch = [p for p in chunk if self._features.get(p[0]) and self._features.get(p[1])]
                     results = self._verify_batch(batch, dense, closer, pool)
-                    self._verdicts.update(zip(batch, results, strict=True))
                     self._cache.put([(i, j, v) for (i, j), v in zip(batch, results, strict=True)])
+                    for pair, v in zip(batch, results, strict=True):
+                        self._remember(pair, v)
+                        yield pair, v
                     self._trim()
-        return {p: self._verdicts[p] for p in pairs if p in self._verdicts}
 
     def _verify_batch(
         self, batch: list[Pair], dense: Collection[Pair], closer: Collection[Pair], pool: ThreadPoolExecutor
@@ -341,6 +396,11 @@ class PairChecker:
                 self._spill.put((k, _THUMBNAIL), f)  # its keypoints, for a later pair: 28 KB on disk, not 13 ms
 
 
+def _packed(pair: Pair) -> int:
+    """A pair as one int: 28 bytes in a set, where a tuple of two ints takes 64 more."""
+    return pair[0] << 32 | pair[1]
+
+
 def _nbytes(f: verify.Features) -> int:
     return f.gray.nbytes + f.points.nbytes + f.descriptors.nbytes
 
@@ -368,6 +428,8 @@ def _as_dict(v: verify.Verification) -> dict:
 class StoredVerdicts:
     """Verification results in the store, keyed by the files' ids; dropped when either file changes."""
 
+    durable = True
+
     def __init__(self, store: Store, contents: list[Content]) -> None:
         self._store = store
         self._contents = contents
@@ -381,6 +443,15 @@ class StoredVerdicts:
         by_ids = {self._ids(i, j): (i, j) for i, j in pairs}
         stored = self._store.verdicts(by_ids, self._version, _verification)
         return {by_ids[k]: v for k, v in stored.items()}
+
+    def each(self, pairs: Collection[Pair]) -> Iterator[tuple[Pair, verify.Verification]]:
+        index = {c.file_ids[0]: k for k, c in enumerate(self._contents) if c.file_ids}
+
+        def wanted(a: int, b: int) -> bool:
+            return (index.get(a, -1), index.get(b, -1)) in pairs
+
+        for (a, b), v in self._store.each_verdict(self._version, wanted, _verification):
+            yield (index[a], index[b]), v
 
     def put(self, results: list[tuple[int, int, verify.Verification]]) -> None:
         rows = [(*self._ids(i, j), _as_dict(v)) for i, j, v in results]

@@ -117,7 +117,6 @@ def confirm(
     """A tier for each candidate: near-identical hashes of detailed pictures directly, the rest by geometric
     verification (cached). Plain pictures (star fields, fog, documents) have close hashes without being copies."""
     links: Links = []
-    checker.load(found)  # every stored verdict of the candidates in one read
     # two exposures a camera dated apart are never copies, however close their hashes: verified like any pair
     trusted = {p for p in _trusted_by_hashes(found, checker) if not another_exposure(contents[p[0]], contents[p[1]])}
     for i, j in trusted:
@@ -125,8 +124,8 @@ def confirm(
         links.append((i, j, _with_cosine(ev, found[(i, j)].cosine)))
     strong = {p for p, c in found.items() if c.hash_close or (c.cosine or 0.0) >= DENSE_COSINE}
     closer = {p for p, c in found.items() if (c.cosine or 0.0) >= CLOSER_COSINE and p not in strong}
-    verdicts = checker.verdicts([pair for pair in found if pair not in trusted], dense=strong, closer=closer)
-    for (i, j), v in verdicts.items():
+    # one at a time as they are read or made: a 100,000-photo library has about a million, nearly all different
+    for (i, j), v in checker.each_verdict([pair for pair in found if pair not in trusted], dense=strong, closer=closer):
         link = _tier(contents, i, j, found[(i, j)], v, config)
         if link is not None:
             links.append((i, j, link))
@@ -137,6 +136,7 @@ def _trusted_by_hashes(found: dict[tuple[int, int], Candidate], checker: PairChe
     """Pairs whose hashes alone prove a copy: near-identical, and both pictures detailed. The decision is stored
     with the verdicts, so a rescan need not look at the thumbnails again."""
     identical = [pair for pair, cand in found.items() if cand.hash_identical]
+    checker.load(identical)  # their stored verdicts in one read
     known = {pair: checker.known(*pair) for pair in identical}
     trusted = {pair for pair, v in known.items() if v is not None and v.by_hashes}
     fresh = [pair for pair, v in known.items() if v is None]

@@ -11,8 +11,11 @@ import pytest
 from PIL import Image
 
 from dedup_gui.core import checker, spill
-from dedup_gui.core.checker import PairChecker, _nbytes
+from dedup_gui.core.checker import PairChecker, StoredVerdicts, _nbytes
+from dedup_gui.core.content import Content
 from dedup_gui.core.detail import Source, decode_gray
+from dedup_gui.core.store import Store
+from dedup_gui.core.types import FileRecord
 from dedup_gui.core.verify_batches import cluster_ids, local_order
 from tests.conftest import photo
 
@@ -191,3 +194,37 @@ def test_plain_pictures_thumbnails_are_kept_for_their_pairs_only_up_to_a_batch(m
     found = check.verdicts(pairs)
     assert set(found) == set(pairs)  # every pair verified, its thumbnails read again where not kept
     assert sorted(reads) == sorted([*range(12), *range(4, 12)])
+
+
+def test_different_verdicts_wait_in_the_store_not_in_memory_and_read_back_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 100,000-photo library has about a million candidate pairs, nearly all different: the checker keeps those
+    as keys and reads a verdict back when assembly asks; a rescan reads them all in one pass and verifies none."""
+    images = _thumbnails()
+    pairs = [(i, j) for i in range(len(images)) for j in range(i + 1, len(images))]
+
+    def load(indices: list[int]) -> dict[int, np.ndarray]:
+        return {k: images[k] for k in indices}
+
+    expected = PairChecker(load, workers=2).verdicts(pairs)  # nothing stored: every verdict held
+    store = Store(tmp_path / "s.sqlite3")
+    records = [FileRecord(str(tmp_path / f"p{k}.jpg"), 1000 + k, k, k) for k in range(len(images))]
+    ids = store.sync_files(records)
+    contents = [Content([r.path], [ids[r.path]], r.size) for r in records]
+    scan = PairChecker(load, StoredVerdicts(store, contents), workers=2)
+    assert dict(scan.each_verdict(pairs)) == expected
+    different = sum(v.verdict == "different" for v in expected.values())
+    assert different > len(pairs) // 2
+    assert scan.held() == (len(pairs) - different, different)
+    assert {p: scan.known(*p) for p in pairs} == expected
+    store.close()
+
+    made: list[int] = []
+    features = checker.verify.features
+    monkeypatch.setattr(checker.verify, "features", lambda img, *a: made.append(1) or features(img, *a))
+    store = Store(tmp_path / "s.sqlite3")
+    rescan = PairChecker(load, StoredVerdicts(store, contents), workers=2)
+    assert dict(rescan.each_verdict(pairs)) == expected
+    assert made == [] and rescan.held() == (len(pairs) - different, different)
+    store.close()
