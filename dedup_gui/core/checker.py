@@ -28,7 +28,7 @@ from dedup_gui.core.detail import DETAIL_SIDE, Source, decode_gray
 from dedup_gui.core.spill import KeypointSpill
 from dedup_gui.core.store import Store
 from dedup_gui.core.verify_batches import BUDGET as FEATURE_BUDGET
-from dedup_gui.core.verify_batches import local_order
+from dedup_gui.core.verify_batches import local_order_keys
 
 log = logging.getLogger("dedup_gui.checker")
 
@@ -180,36 +180,43 @@ class PairChecker:
         self._check = check
         # features kept least recently used first, within `budget` bytes (6.5 GB at 100,000 photos if all were kept)
         self._features: OrderedDict[int, verify.Features | None] = OrderedDict()
-        self._verdicts: dict[Pair, verify.Verification] = {}
-        # Pairs verified as different whose verdict is in the store, not in memory (read back when asked): a library
-        # of 100,000 photos has about a million candidate pairs, nearly all different; 560 bytes each as objects.
+        # verdicts by packed pair (see _packed): a library of 100,000 photos has about a million candidate pairs
+        self._verdicts: dict[int, verify.Verification] = {}
+        # pairs verified as different whose verdict is in the store, not in memory (read back when asked): nearly
+        # all candidate pairs are different, and a verdict takes 560 bytes as objects
         self._elsewhere: set[int] = set()
         self._plain: dict[int, bool] = {}
-        self._asked: set[Pair] = set()  # pairs already looked up in the store
+        self._asked: set[int] = set()  # pairs already looked up in the store
         self._decoded: dict[int, np.ndarray] = {}  # thumbnails decoded for `plain`, until their features exist
 
     def known(self, i: int, j: int) -> verify.Verification | None:
         """The verdict for the pair if it was verified in this scan or an earlier one (no new work)."""
-        pair = (min(i, j), max(i, j))
-        found = self._verdicts.get(pair)
-        if found is None and _packed(pair) in self._elsewhere:
+        return self._known(_packed((i, j)))
+
+    def _known(self, key: int) -> verify.Verification | None:
+        found = self._verdicts.get(key)
+        if found is None and key in self._elsewhere:
+            pair = _unpacked(key)
             found = self._cache.get([pair]).get(pair)
             if found is not None:  # asked once, likely asked again: assembly asks about a group's members
-                self._elsewhere.discard(_packed(pair))
-                self._verdicts[pair] = found
+                self._elsewhere.discard(key)
+                self._verdicts[key] = found
         return found
 
     def held(self) -> tuple[int, int]:
         """(verdicts held in memory, verdicts known from the store only): what the checker costs in memory."""
         return len(self._verdicts), len(self._elsewhere)
 
-    def _remember(self, pair: Pair, v: verify.Verification) -> None:
+    def _remember(self, key: int, v: verify.Verification) -> None:
         """Keep a verdict: in memory, or as a key only when it is a plain "different" the store has."""
         if v.verdict == "different" and self._cache.durable:
-            self._elsewhere.add(_packed(pair))
-            self._verdicts.pop(pair, None)
+            self._elsewhere.add(key)
+            self._verdicts.pop(key, None)
         else:
-            self._verdicts[pair] = v
+            self._verdicts[key] = v
+
+    def _has(self, key: int) -> bool:
+        return key in self._verdicts or key in self._elsewhere
 
     def plain(self, indices: Iterable[int]) -> dict[int, bool]:
         """Which images show too little detail for their hashes to mean much (no thumbnail: plain too)."""
@@ -231,35 +238,34 @@ class PairChecker:
     def trust(self, pairs: list[Pair]) -> None:
         """Pairs accepted on their near-identical hashes (detailed pictures): remembered and stored as such."""
         if pairs:
-            found = dict.fromkeys(pairs, verify.BY_HASHES)
-            self._verdicts.update(found)
-            self._cache.put([(i, j, v) for (i, j), v in found.items()])
+            self._verdicts.update(dict.fromkeys(map(_packed, pairs), verify.BY_HASHES))
+            self._cache.put([(min(i, j), max(i, j), verify.BY_HASHES) for i, j in pairs])
 
     def recall(self, i: int, j: int) -> verify.Verification | None:
         """The pair's verdict from this scan, or read from the store by key the first time it is asked (regrouping
         reads only the pairs assembly asks about: a library of 100,000 photos stores about 800,000 verdicts)."""
-        pair = (min(i, j), max(i, j))
-        if pair not in self._verdicts and pair not in self._asked and _packed(pair) not in self._elsewhere:
-            self._asked.add(pair)
-            self._verdicts.update(self._cache.get([pair]))
-        return self.known(*pair)
+        key = _packed((i, j))
+        if not self._has(key) and key not in self._asked:
+            self._asked.add(key)
+            pair = _unpacked(key)
+            found = self._cache.get([pair]).get(pair)
+            if found is not None:
+                self._verdicts[key] = found
+        return self._known(key)
 
     def load(self, pairs: Iterable[Pair]) -> None:
         """Read the stored verdicts of these pairs, so `known` answers for them (each pair is looked up once)."""
-        wanted = {p for p in {(min(i, j), max(i, j)) for i, j in pairs} if not self._has(p) and p not in self._asked}
+        wanted = {k for k in map(_packed, pairs) if not self._has(k) and k not in self._asked}
         for pair, v in self._stored(wanted):
-            self._remember(pair, v)
-        self._asked.update(p for p in wanted if not self._has(p))  # not stored: not looked up again
+            self._remember(_packed(pair), v)
+        self._asked.update(k for k in wanted if not self._has(k))  # not stored: not looked up again
 
-    def _has(self, pair: Pair) -> bool:
-        return pair in self._verdicts or _packed(pair) in self._elsewhere
-
-    def _stored(self, pairs: Collection[Pair]) -> Iterator[tuple[Pair, verify.Verification]]:
+    def _stored(self, keys: set[int]) -> Iterator[tuple[Pair, verify.Verification]]:
         """Stored verdicts of these pairs: a few by key, many in one pass over the store."""
-        if len(pairs) <= 64:
-            yield from self._cache.get(list(pairs)).items()
-        elif pairs:
-            yield from self._cache.each(pairs)
+        if len(keys) <= 64:
+            yield from self._cache.get([_unpacked(k) for k in keys]).items()
+        elif keys:
+            yield from self._cache.each(_PairsOf(keys))
 
     def verdicts(
         self, pairs: Iterable[Pair], dense: Collection[Pair] = (), closer: Collection[Pair] = ()
@@ -274,34 +280,36 @@ class PairChecker:
         yielded once as it is known, so a caller need not hold them all. Pairs in `dense` (strong candidates) are
         also aligned from the whole picture when keypoints leave them unsettled, on the thumbnails and on a larger
         decode; pairs in `closer` on the thumbnails only, and a larger decode's keypoints are looked at only when
-        the thumbnails have too few (see linking.CLOSER_COSINE). A pair whose pictures cannot be read is left out."""
-        pairs = list(dict.fromkeys((min(i, j), max(i, j)) for i, j in pairs if i != j))
-        for pair in pairs:
-            if self._has(pair):
-                found = self.known(*pair)
-                if found is not None:
-                    yield pair, found
-        wanted = {p for p in pairs if not self._has(p)}
-        for pair, v in self._stored(wanted):
-            self._remember(pair, v)
+        the thumbnails have too few (see linking.CLOSER_COSINE). A pair whose pictures cannot be read is left out.
+        `pairs` may be a CandidatePairs: its keys are used as they are, no tuple is made for a pair not verified."""
+        keys = _keys(pairs)
+        held = np.fromiter(map(self._has, keys.tolist()), dtype=bool, count=len(keys))
+        for key in keys[held].tolist():
+            found = self._known(key)
+            if found is not None:
+                yield _unpacked(key), found
+        for pair, v in self._stored(set(keys[~held].tolist())):
+            self._remember(_packed(pair), v)
             yield pair, v
-        todo = [p for p in pairs if not self._has(p)]
-        self._asked.difference_update(todo)  # their verdicts are made now: 85 MB for a 100k library's candidates
-        if todo:
-            if self._clusters is not None and len(todo) > _CHUNK:
-                todo = local_order(todo, self._clusters)
-            with keypoints.single_threaded(), ThreadPoolExecutor(self._workers) as pool:
-                for lo in range(0, len(todo), _CHUNK):
-                    self._check()
-                    chunk = todo[lo : lo + _CHUNK]
-                    self._prepare(sorted({k for p in chunk for k in p}), pool)
-                    batch = [p for p in chunk if self._features.get(p[0]) and self._features.get(p[1])]
-                    results = self._verify_batch(batch, dense, closer, pool)
-                    self._cache.put([(i, j, v) for (i, j), v in zip(batch, results, strict=True)])
-                    for pair, v in zip(batch, results, strict=True):
-                        self._remember(pair, v)
-                        yield pair, v
-                    self._trim()
+        todo = keys[~held]
+        todo = todo[np.fromiter((not self._has(k) for k in todo.tolist()), dtype=bool, count=len(todo))]
+        self._asked.difference_update(todo.tolist())  # their verdicts are made now
+        if not len(todo):
+            return
+        if self._clusters is not None and len(todo) > _CHUNK:
+            todo = todo[local_order_keys(todo, self._clusters)]
+        with keypoints.single_threaded(), ThreadPoolExecutor(self._workers) as pool:
+            for lo in range(0, len(todo), _CHUNK):
+                self._check()
+                chunk = [_unpacked(k) for k in todo[lo : lo + _CHUNK].tolist()]
+                self._prepare(sorted({k for p in chunk for k in p}), pool)
+                batch = [p for p in chunk if self._features.get(p[0]) and self._features.get(p[1])]
+                results = self._verify_batch(batch, dense, closer, pool)
+                self._cache.put([(i, j, v) for (i, j), v in zip(batch, results, strict=True)])
+                for pair, v in zip(batch, results, strict=True):
+                    self._remember(_packed(pair), v)
+                    yield pair, v
+                self._trim()
 
     def _verify_batch(
         self, batch: list[Pair], dense: Collection[Pair], closer: Collection[Pair], pool: ThreadPoolExecutor
@@ -397,8 +405,40 @@ class PairChecker:
 
 
 def _packed(pair: Pair) -> int:
-    """A pair as one int: 28 bytes in a set, where a tuple of two ints takes 64 more."""
-    return pair[0] << 32 | pair[1]
+    """A pair as one int (the smaller index first), as candidates.pack does: 32 bytes, where a tuple of two ints
+    takes about 120."""
+    i, j = pair
+    return (i << 32 | j) if i < j else (j << 32 | i)
+
+
+def _unpacked(key: int) -> Pair:
+    return key >> 32, key & 0xFFFFFFFF
+
+
+def _keys(pairs: Iterable[Pair]) -> np.ndarray:
+    """The pairs' keys in the order given, each once, without pairs of an item with itself."""
+    keys = getattr(pairs, "keys", None)
+    if isinstance(keys, np.ndarray):  # CandidatePairs: already unique, i < j
+        return keys
+    packed = np.fromiter((_packed(p) for p in pairs if p[0] != p[1]), dtype=np.int64)
+    _, first = np.unique(packed, return_index=True)
+    return packed[np.sort(first)]
+
+
+class _PairsOf(Collection[Pair]):
+    """A set of packed pairs seen as a collection of pairs (what VerdictCache.each asks about)."""
+
+    def __init__(self, keys: set[int]) -> None:
+        self._keys = keys
+
+    def __contains__(self, pair: object) -> bool:
+        return isinstance(pair, tuple) and pair[0] < pair[1] and _packed(pair) in self._keys
+
+    def __iter__(self) -> Iterator[Pair]:
+        return map(_unpacked, self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 def _nbytes(f: verify.Features) -> int:

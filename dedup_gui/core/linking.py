@@ -12,16 +12,16 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from dedup_gui.core import verify
+from dedup_gui.core.candidates import Candidate, CandidatePairs, candidates
 from dedup_gui.core.checker import PairChecker
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content, another_exposure, as_seen, best_cosine, burst, hash_evidence
-from dedup_gui.core.hashing import best_transform, hamming
-from dedup_gui.core.index import dihedral_hash_pairs, embedding_pairs
+from dedup_gui.core.hashing import best_transform
 from dedup_gui.core.types import PairEvidence, Tier
 
 log = logging.getLogger("dedup_gui.linking")
@@ -45,13 +45,6 @@ CLOSER_COSINE = 0.7
 Links = list[tuple[int, int, PairEvidence]]
 
 
-@dataclass
-class Candidate:
-    hash_close: bool = False  # within the calibrated pHash and dHash radii under some transform
-    hash_identical: bool = False  # within 2 bits: a copy, no need to look closer
-    cosine: float | None = None
-
-
 def pixel_links(contents: list[Content], ok: list[int]) -> Links:
     """Contents whose displayed pixels are identical: JPEGs differing only in metadata, and lossless files of the
     same pixels in any format (a PNG and a TIFF of one picture)."""
@@ -71,49 +64,7 @@ def pixel_links(contents: list[Content], ok: list[int]) -> Links:
     return links
 
 
-def candidates(
-    contents: list[Content], config: ScanConfig, check: Callable[[], None]
-) -> dict[tuple[int, int], Candidate]:
-    """Every pair worth a look, from the hashes and (when present) the embeddings."""
-    thr = config.hashes
-    ok = [i for i, c in enumerate(contents) if c.info is not None]
-    found: dict[tuple[int, int], Candidate] = defaultdict(Candidate)
-    hashable = [i for i in ok if not contents[i].info.uniform]  # type: ignore[union-attr]
-    if len(hashable) >= 2:
-        ph = np.stack([contents[i].phash for i in hashable])  # type: ignore[misc]
-        dh = np.stack([contents[i].dhash for i in hashable])  # type: ignore[misc]
-        ia, ib, it, dp = dihedral_hash_pairs(ph, thr.phash, check=check)
-        dd = hamming(dh[ia, 0], dh[ib, it])
-        for x, y, p, d in zip(ia.tolist(), ib.tolist(), dp.tolist(), dd.tolist(), strict=True):
-            if d <= thr.dhash:
-                cand = found[(hashable[x], hashable[y])]
-                cand.hash_close = True
-                cand.hash_identical = p <= thr.identical and d <= 2 * thr.identical
-    embedded = [i for i in ok if contents[i].vector is not None]
-    if len(embedded) >= 2:
-        # float16, as stored: the search converts chunk by chunk (a float32 stack is 512 MB at 100,000 photos)
-        dim = len(contents[embedded[0]].vector)  # type: ignore[arg-type]
-        vectors = np.empty((len(embedded), dim), dtype=np.float16)
-        for row, i in enumerate(embedded):
-            vectors[row] = contents[i].vector
-        owners = [n for n, i in enumerate(embedded) for _ in range(_count(contents[i].queries))]
-        extra = None
-        if owners:
-            queries = np.concatenate([contents[i].queries for i in embedded if contents[i].queries is not None])
-            extra = (np.array(owners), queries)
-        ia, ib, cos = embedding_pairs(vectors, min_cosine=config.min_cosine, extra=extra, check=check)
-        for x, y, c in zip(ia.tolist(), ib.tolist(), cos.tolist(), strict=True):
-            found[(embedded[x], embedded[y])].cosine = c
-    return dict(found)
-
-
-def _count(queries: np.ndarray | None) -> int:
-    return 0 if queries is None else len(queries)
-
-
-def confirm(
-    contents: list[Content], config: ScanConfig, found: dict[tuple[int, int], Candidate], checker: PairChecker
-) -> Links:
+def confirm(contents: list[Content], config: ScanConfig, found: CandidatePairs, checker: PairChecker) -> Links:
     """A tier for each candidate: near-identical hashes of detailed pictures directly, the rest by geometric
     verification (cached). Plain pictures (star fields, fog, documents) have close hashes without being copies."""
     links: Links = []
@@ -122,20 +73,23 @@ def confirm(
     for i, j in trusted:
         ev = hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)
         links.append((i, j, _with_cosine(ev, found[(i, j)].cosine)))
-    strong = {p for p, c in found.items() if c.hash_close or (c.cosine or 0.0) >= DENSE_COSINE}
-    closer = {p for p, c in found.items() if (c.cosine or 0.0) >= CLOSER_COSINE and p not in strong}
-    # one at a time as they are read or made: a 100,000-photo library has about a million, nearly all different
-    for (i, j), v in checker.each_verdict([pair for pair in found if pair not in trusted], dense=strong, closer=closer):
+    strong = found.close | (found.cosine >= DENSE_COSINE)  # NaN (no cosine) compares as False
+    closer = (found.cosine >= CLOSER_COSINE) & ~strong
+    rest = found.take(~found.rows_of(trusted))
+    # verdicts come one at a time as they are read or made (nearly all different, kept by the store); the links
+    # are made in the order the candidates were found, as grouping breaks ties by the order of its links
+    made: dict[tuple[int, int], PairEvidence] = {}
+    for (i, j), v in checker.each_verdict(rest, dense=found.take(strong), closer=found.take(closer)):
         link = _tier(contents, i, j, found[(i, j)], v, config)
         if link is not None:
-            links.append((i, j, link))
-    return links
+            made[(i, j)] = link
+    return links + [(i, j, made[(i, j)]) for i, j in rest if (i, j) in made]
 
 
-def _trusted_by_hashes(found: dict[tuple[int, int], Candidate], checker: PairChecker) -> set[tuple[int, int]]:
+def _trusted_by_hashes(found: CandidatePairs, checker: PairChecker) -> set[tuple[int, int]]:
     """Pairs whose hashes alone prove a copy: near-identical, and both pictures detailed. The decision is stored
     with the verdicts, so a rescan need not look at the thumbnails again."""
-    identical = [pair for pair, cand in found.items() if cand.hash_identical]
+    identical = list(found.take(found.identical))
     checker.load(identical)  # their stored verdicts in one read
     known = {pair: checker.known(*pair) for pair in identical}
     trusted = {pair for pair, v in known.items() if v is not None and v.by_hashes}
@@ -266,15 +220,20 @@ def find_links(
     ok = [i for i, c in enumerate(contents) if c.info is not None]
     links = pixel_links(contents, ok)
     twins = {(min(i, j), max(i, j)) for i, j, _ in links}
-    found = {p: c for p, c in candidates(contents, config, check).items() if p not in twins}
+    found = candidates(contents, config, check)
+    found = found.take(~found.rows_of(twins))
     if not config.embeddings:
-        # hashes alone: close hashes are the evidence; only pairs with a plain picture are verified
-        close = {pair: c for pair, c in found.items() if c.hash_close}
-        plain = checker.plain({k for pair in close for k in pair})
-        checked = {pair: c for pair, c in close.items() if plain[pair[0]] or plain[pair[1]]}
-        trusted = [(i, j) for i, j in close if (i, j) not in checked]
-        checked |= {(i, j): close[(i, j)] for i, j in trusted if another_exposure(contents[i], contents[j])}
-        trusted = [pair for pair in trusted if pair not in checked]
+        # hashes alone: close hashes are the evidence; only pairs with a plain picture are verified, and two
+        # exposures a camera dated apart
+        close = found.take(found.close)
+        plain = checker.plain(set(close.a.tolist()) | set(close.b.tolist()))
+        flat = np.array([plain[i] or plain[j] for i, j in close], dtype=bool)
+        dated = np.array(
+            [not p and another_exposure(contents[i], contents[j]) for (i, j), p in zip(close, flat, strict=True)],
+            dtype=bool,
+        )
+        checked = close.take(np.concatenate([np.flatnonzero(flat), np.flatnonzero(dated)]).astype(np.int64))
+        trusted = close.take(~(flat | dated))
         links += [(i, j, hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)) for i, j in trusted]
         return links + confirm(contents, config, checked, checker)
     return links + confirm(contents, config, found, checker)

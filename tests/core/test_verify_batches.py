@@ -11,12 +11,13 @@ import pytest
 from PIL import Image
 
 from dedup_gui.core import checker, spill
+from dedup_gui.core.candidates import Candidate, CandidatePairs, pack
 from dedup_gui.core.checker import PairChecker, StoredVerdicts, _nbytes
 from dedup_gui.core.content import Content
 from dedup_gui.core.detail import Source, decode_gray
 from dedup_gui.core.store import Store
 from dedup_gui.core.types import FileRecord
-from dedup_gui.core.verify_batches import cluster_ids, local_order
+from dedup_gui.core.verify_batches import cluster_ids, local_order, local_order_keys
 from tests.conftest import photo
 
 
@@ -228,3 +229,31 @@ def test_different_verdicts_wait_in_the_store_not_in_memory_and_read_back_the_sa
     assert dict(rescan.each_verdict(pairs)) == expected
     assert made == [] and rescan.held() == (len(pairs) - different, different)
     store.close()
+
+
+def test_packed_pairs_are_ordered_as_pairs_are() -> None:
+    rng = np.random.default_rng(3)
+    clusters = rng.integers(-1, 6, 400)
+    pairs = sorted({(int(min(i, j)), int(max(i, j))) for i, j in rng.integers(0, 400, (3000, 2)) if i != j})
+    keys = pack(np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs]))
+    ordered = keys[local_order_keys(keys, clusters)]
+    assert [(int(k) >> 32, int(k) & 0xFFFFFFFF) for k in ordered] == local_order(pairs, clusters)
+
+
+def test_candidate_pairs_keep_their_order_and_answer_by_pair() -> None:
+    found = CandidatePairs(
+        np.array([5, 0, 2]),
+        np.array([9, 7, 3]),
+        np.array([1, 0, 1]),
+        np.array([0, 0, 1]),
+        np.array([0.91, 0.72, np.nan]),
+    )
+    assert list(found) == [(5, 9), (0, 7), (2, 3)]
+    assert (9, 5) in found and (7, 0) in found and (3, 7) not in found
+    assert found[(2, 3)] == Candidate(hash_close=True, hash_identical=True, cosine=None)
+    assert found[(0, 7)].cosine == 0.72
+    with pytest.raises(KeyError):
+        found[(1, 2)]
+    assert list(found.take(~found.rows_of({(3, 2)}))) == [(5, 9), (0, 7)]
+    assert list(found.take(np.array([2, 0]))) == [(2, 3), (5, 9)]
+    assert list(found.take(found.cosine >= 0.8)) == [(5, 9)]  # no cosine is never over a threshold

@@ -1,0 +1,150 @@
+"""Candidate pairs from the hashes and the embeddings, held as arrays.
+
+A library of 100,000 photos has about a million candidate pairs. As a dict of pair tuples and small objects they
+took about 250 bytes each (244 MB), beside everything verification holds; as arrays they take 25 bytes. The pairs
+keep the order they were found in (the hash pairs, then the embedding pairs the hashes did not find), which is the
+order their links are made in, and are looked up by binary search.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from dedup_gui.core.config import ScanConfig
+from dedup_gui.core.content import Content
+from dedup_gui.core.hashing import hamming
+from dedup_gui.core.index import dihedral_hash_pairs, embedding_pairs
+
+Pair = tuple[int, int]
+_STEP = 65_536  # pairs turned into Python tuples at a time while iterating
+
+
+@dataclass
+class Candidate:
+    hash_close: bool = False  # within the calibrated pHash and dHash radii under some transform
+    hash_identical: bool = False  # within 2 bits: a copy, no need to look closer
+    cosine: float | None = None
+
+
+def pack(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairs (a < b) as one int64 key each; checker.py packs single pairs the same way."""
+    return (np.asarray(a, dtype=np.int64) << 32) | np.asarray(b, dtype=np.int64)
+
+
+class CandidatePairs(Collection[Pair]):
+    """Candidate pairs (i < j) with what found them: a read-only collection of pairs, in the order found."""
+
+    def __init__(
+        self, a: np.ndarray, b: np.ndarray, close: np.ndarray, identical: np.ndarray, cosine: np.ndarray
+    ) -> None:
+        self.a = np.asarray(a, dtype=np.int32)
+        self.b = np.asarray(b, dtype=np.int32)
+        self.close = np.asarray(close, dtype=bool)  # hash_close
+        self.identical = np.asarray(identical, dtype=bool)  # hash_identical
+        self.cosine = np.asarray(cosine, dtype=np.float64)  # NaN: no embedding cosine (exact as computed)
+        self.keys = pack(self.a, self.b)
+        self._order = np.argsort(self.keys, kind="stable")
+        self._sorted = self.keys[self._order]
+
+    @classmethod
+    def empty(cls) -> CandidatePairs:
+        none = np.empty(0, dtype=np.int64)
+        return cls(none, none, none.astype(bool), none.astype(bool), none.astype(np.float64))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __iter__(self) -> Iterator[Pair]:
+        for lo in range(0, len(self.keys), _STEP):
+            yield from zip(self.a[lo : lo + _STEP].tolist(), self.b[lo : lo + _STEP].tolist(), strict=True)
+
+    def __contains__(self, pair: object) -> bool:
+        return isinstance(pair, tuple) and len(pair) == 2 and self._row(pair) >= 0
+
+    def __getitem__(self, pair: Pair) -> Candidate:
+        row = self._row(pair)
+        if row < 0:
+            raise KeyError(pair)
+        cos = float(self.cosine[row])
+        return Candidate(bool(self.close[row]), bool(self.identical[row]), None if math.isnan(cos) else cos)
+
+    def items(self) -> Iterator[tuple[Pair, Candidate]]:
+        for pair in self:
+            yield pair, self[pair]
+
+    def take(self, rows: np.ndarray) -> CandidatePairs:
+        """These rows (indices or a boolean mask), in the order given."""
+        return CandidatePairs(self.a[rows], self.b[rows], self.close[rows], self.identical[rows], self.cosine[rows])
+
+    def rows_of(self, pairs: Collection[Pair]) -> np.ndarray:
+        """A mask of the rows that are among `pairs`."""
+        if not pairs:
+            return np.zeros(len(self), dtype=bool)
+        a, b = np.array(list(pairs), dtype=np.int64).reshape(-1, 2).T
+        return np.isin(self.keys, pack(np.minimum(a, b), np.maximum(a, b)))
+
+    def _row(self, pair: Pair) -> int:
+        i, j = min(pair), max(pair)
+        key = (int(i) << 32) | int(j)
+        pos = int(np.searchsorted(self._sorted, key))
+        if pos < len(self._sorted) and int(self._sorted[pos]) == key:
+            return int(self._order[pos])
+        return -1
+
+
+def candidates(contents: list[Content], config: ScanConfig, check: Callable[[], None]) -> CandidatePairs:
+    """Every pair worth a look, from the hashes and (when present) the embeddings."""
+    thr = config.hashes
+    ok = [i for i, c in enumerate(contents) if c.info is not None]
+    none = np.empty(0, dtype=np.int64)
+    ha, hb, identical = none, none, np.empty(0, dtype=bool)
+    hashable = [i for i in ok if not contents[i].info.uniform]  # type: ignore[union-attr]
+    if len(hashable) >= 2:
+        ph = np.stack([contents[i].phash for i in hashable])  # type: ignore[misc]
+        dh = np.stack([contents[i].dhash for i in hashable])  # type: ignore[misc]
+        ia, ib, it, dp = dihedral_hash_pairs(ph, thr.phash, check=check)
+        dd = hamming(dh[ia, 0], dh[ib, it])
+        near = dd <= thr.dhash
+        index = np.asarray(hashable, dtype=np.int64)
+        ha, hb = index[ia[near]], index[ib[near]]
+        identical = (dp[near] <= thr.identical) & (dd[near] <= 2 * thr.identical)
+    ea, eb, cos = none, none, np.empty(0, dtype=np.float64)
+    embedded = [i for i in ok if contents[i].vector is not None]
+    if len(embedded) >= 2:
+        # float16, as stored: the search converts chunk by chunk (a float32 stack is 512 MB at 100,000 photos)
+        dim = len(contents[embedded[0]].vector)  # type: ignore[arg-type]
+        vectors = np.empty((len(embedded), dim), dtype=np.float16)
+        for row, i in enumerate(embedded):
+            vectors[row] = contents[i].vector
+        owners = [n for n, i in enumerate(embedded) for _ in range(_count(contents[i].queries))]
+        extra = None
+        if owners:
+            queries = np.concatenate([contents[i].queries for i in embedded if contents[i].queries is not None])
+            extra = (np.array(owners), queries)
+        ia, ib, c = embedding_pairs(vectors, min_cosine=config.min_cosine, extra=extra, check=check)
+        index = np.asarray(embedded, dtype=np.int64)
+        ea, eb, cos = index[ia], index[ib], np.asarray(c.tolist(), dtype=np.float64)
+    hkeys, ekeys = pack(ha, hb), pack(ea, eb)
+    # the hash pairs first, then the embedding pairs the hashes did not find; each hash pair gets its cosine
+    hcos = np.full(len(hkeys), np.nan)
+    if len(ekeys):
+        order = np.argsort(ekeys)
+        pos = np.clip(np.searchsorted(ekeys[order], hkeys), 0, len(ekeys) - 1)
+        hit = ekeys[order][pos] == hkeys
+        hcos[hit] = cos[order][pos][hit]
+    new = ~np.isin(ekeys, hkeys)
+    return CandidatePairs(
+        np.concatenate([ha, ea[new]]),
+        np.concatenate([hb, eb[new]]),
+        np.concatenate([np.ones(len(ha), dtype=bool), np.zeros(int(new.sum()), dtype=bool)]),
+        np.concatenate([identical, np.zeros(int(new.sum()), dtype=bool)]),
+        np.concatenate([hcos, cos[new]]),
+    )
+
+
+def _count(queries: np.ndarray | None) -> int:
+    return 0 if queries is None else len(queries)
