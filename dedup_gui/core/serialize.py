@@ -18,14 +18,16 @@ from dedup_gui.core.types import (
     Tier,
 )
 
+_EVIDENCE_NAMES = tuple(f.name for f in fields(PairEvidence))
+_EVIDENCE_FIELDS = set(_EVIDENCE_NAMES)
+
 
 def evidence_to_dict(ev: PairEvidence) -> dict[str, Any]:
-    d = asdict(ev)
+    """Its fields as they are (all plain values): what dataclasses.asdict gives, without its recursive copies,
+    which were a sixth of a regroup (1,754 evidences at 10k: 0.12 of 0.74 s)."""
+    d = {name: getattr(ev, name) for name in _EVIDENCE_NAMES}
     d["tier"] = ev.tier.value
     return d
-
-
-_EVIDENCE_FIELDS = {f.name for f in fields(PairEvidence)}
 
 
 def evidence_from_dict(d: dict[str, Any]) -> PairEvidence:
