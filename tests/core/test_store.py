@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dedup_gui.core.errors import StoreError
-from dedup_gui.core.store import Store, user_data_path
+from dedup_gui.core.store import Store, database, user_data_path
 from dedup_gui.core.store.cache import _SQL_MIGRATIONS, cache_migrations
 from dedup_gui.core.types import FileRecord
 
@@ -169,3 +169,22 @@ def test_sqlite_errors_become_clear_store_errors(tmp_path: Path) -> None:
     store.db.execute("DROP TABLE files")  # something no user can cause, but every query path must stay wrapped
     with pytest.raises(StoreError, match="store error"):
         store.file_ids()
+
+
+def test_the_write_ahead_log_shrinks_back_after_a_scan_writes_every_pair_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Left alone, SQLite keeps the log as large as the largest transaction while the window holds the store."""
+    monkeypatch.setattr(database, "WAL_LIMIT", 2**20)
+    store = Store(tmp_path / "store.sqlite3")
+    window = sqlite3.connect(tmp_path / "store.sqlite3")  # another connection: the log is not deleted on close
+    window.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    evidence = {"tier": "same-photo", "score": 0.9, "method": "geometry", "description": "cropped 10 %" * 4}
+    pairs = [(f"/photos/{i:07d}.jpg", f"/photos/{i + 1:07d}.jpg", evidence) for i in range(60_000)]
+    store.finish_scan(store.begin_scan({"roots": ["/photos"]}), "completed", {"groups": []}, pairs)
+    log = tmp_path / "store.sqlite3-wal"
+    assert log.stat().st_size > 5 * 2**20  # the big transaction went through the log
+    store.finish_scan(store.begin_scan({"roots": ["/photos"]}), "completed", {"groups": []}, pairs[:10])
+    assert log.stat().st_size <= 2**20
+    assert len(store.scan_pairs(store.last_scan(completed=True)[0])) == 10
+    window.close()

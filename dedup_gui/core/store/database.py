@@ -20,6 +20,9 @@ log = logging.getLogger("dedup_gui.store")
 
 # SQLite's primary result codes that mean "the file is not a sound database".
 _DAMAGED = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB
+# The write-ahead log grows to the largest transaction (a 100k scan's million pairs are written in one) and SQLite
+# reuses it without shrinking it while any connection is open; past a checkpoint it is cut back to this size.
+WAL_LIMIT = 64 * 2**20
 
 
 def is_damage(exc: sqlite3.Error) -> bool:
@@ -114,6 +117,7 @@ class Database:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'NORMAL'}")
             db.execute("PRAGMA foreign_keys=ON")
+            db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
             db.execute("SELECT count(*) FROM sqlite_master").fetchone()  # reads the header and the schema
         except BaseException:
             db.close()
