@@ -1,39 +1,72 @@
 """Candidate pairs without an O(n^2) loop: multi-index Hamming search for hashes, hnswlib for embeddings.
 
-Hamming search (Norouzi et al., multi-index hashing): split the 64-bit hash into 4 chunks of 16 bits. If two
-hashes differ in at most r bits, some chunk differs in at most r // 4 bits, so probing each chunk's table with
-every key within that radius finds every true neighbour; the candidates are then checked on all 64 bits with a
-vectorised popcount. The tables are sorted arrays (one argsort per chunk), so everything stays in numpy.
+Hamming search (Norouzi et al., multi-index hashing): split the 64-bit hash into m chunks. If two hashes differ
+in at most r bits, some chunk differs in at most r // m bits, so probing each chunk's table with every key within
+that radius finds every true neighbour; the candidates are then checked on all 64 bits with a vectorised popcount.
+The tables are sorted arrays (one argsort per chunk), so everything stays in numpy.
+
+The number of chunks follows the database's size, as the paper advises (chunks of about log2(n) bits): with a
+fixed 16 bits, each of 8 x 100,000 hashes' buckets held 12 entries, 37 at 300,000 photos, 122 at a million, and
+every query checked every entry of 548 buckets: work per query grew with the library, the whole search nearly
+quadratically.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
+import math
 from collections.abc import Callable
 
 import numpy as np
 
 log = logging.getLogger("dedup_gui.index")
 
-_CHUNKS = 4
 _PROJECTION_SLACK = 0.15  # cosine a pair may lose in the PCA projection and still be re-scored
 _PCA_FROM = 20_000  # below this many vectors the full-dimensional search is fast enough and exact
 # Inverse of each dihedral transform, in hashing.TRANSFORMS order (rot90 <-> rot270; the rest are involutions).
 _INVERSE_TRANSFORM = np.array([0, 3, 2, 1, 4, 5, 6, 7])
-_CHUNK_BITS = 16
+_MAX_CHUNK_BITS = 22  # a table's bucket starts: 2^22 int64s = 32 MB
+_PROBE = 2.0  # a probe (two random reads of a table of up to 32 MB) costs about two checked candidates (measured)
+_BLOCK_WORK = 4_000_000  # probes plus expected candidates per block of queries: bounded memory at any size
 # Rows of full vectors converted to float32 at a time. Candidate pairs are re-scored in chunks of this many: at
 # 100,000 photos with 12 neighbours each, gathering both sides of every pair at once took 13 GB.
 _ROWS = 16_384
 
 
-def _flip_masks(radius: int) -> np.ndarray:
-    """Every 16-bit mask with at most `radius` bits set."""
+@functools.cache
+def _flip_masks(width: int, radius: int) -> np.ndarray:
+    """Every `width`-bit mask with at most `radius` bits set."""
     masks = [0]
     for r in range(1, radius + 1):
-        for bits in itertools.combinations(range(_CHUNK_BITS), r):
+        for bits in itertools.combinations(range(width), r):
             masks.append(sum(1 << b for b in bits))
     return np.array(masks, dtype=np.int64)
+
+
+def _probes(width: int, radius: int) -> int:
+    return sum(math.comb(width, r) for r in range(radius + 1))
+
+
+def chunk_widths(queries: int, entries: int, radius: int) -> tuple[int, ...]:
+    """Widths of the chunks that do least work, in expectation, for this search.
+
+    Per query and chunk of w bits, every key within r // m bits is probed, and each probed bucket holds about
+    entries / 2^w hashes to check; each chunk's table costs 2^w to build. Few wide chunks probe many keys of nearly
+    empty buckets; many narrow ones probe few keys of crowded buckets. 8 x 1,000 hashes within 10 bits: 6 chunks
+    of 10-11 bits; 8 x 10,000 and 100,000: 4 of 16; 8 x 200,000 and more: 3 of 21-22.
+    """
+    best: tuple[float, tuple[int, ...]] | None = None
+    for m in range(2, 9):
+        widths = tuple(64 // m + (i < 64 % m) for i in range(m))
+        if widths[0] > _MAX_CHUNK_BITS:
+            continue
+        cost = sum(queries * _probes(w, radius // m) * (_PROBE + entries / 2**w) + 2**w + entries for w in widths)
+        if best is None or cost < best[0]:
+            best = (cost, widths)
+    assert best is not None
+    return best[1]
 
 
 def hamming_pairs(
@@ -42,40 +75,45 @@ def hamming_pairs(
     radius: int,
     *,
     block: int = 4096,
+    widths: tuple[int, ...] | None = None,
     check: Callable[[], None] = lambda: None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All (query index, database index, distance) with Hamming distance <= radius.
 
-    `check` is called between blocks so a cancel is honoured within a fraction of a second.
+    `widths` (chunk widths summing to 64) defaults to `chunk_widths` for the search's size. `check` is called
+    between blocks so a cancel is honoured within a fraction of a second.
     """
     queries = np.ascontiguousarray(queries, dtype=np.uint64)
     database = np.ascontiguousarray(database, dtype=np.uint64)
     if len(queries) == 0 or len(database) == 0:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty
-    sub_radius = radius // _CHUNKS
-    masks = _flip_masks(sub_radius)
+    widths = widths or chunk_widths(len(queries), len(database), radius)
+    assert sum(widths) == 64, widths
+    sub_radius = radius // len(widths)
     tables = []
-    for c in range(_CHUNKS):
-        keys = ((database >> np.uint64(c * _CHUNK_BITS)) & np.uint64(0xFFFF)).astype(np.int64)
+    shift = 0
+    for width in widths:
+        keys = _chunk(database, shift, width)
         order = np.argsort(keys, kind="stable")
-        starts = np.zeros(1 << _CHUNK_BITS | 1, dtype=np.int64)
-        np.cumsum(np.bincount(keys, minlength=1 << _CHUNK_BITS), out=starts[1:])
+        starts = np.zeros((1 << width) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(keys, minlength=1 << width), out=starts[1:])
         # the hashes themselves in bucket order: each probe then reads one contiguous run of memory
-        tables.append((order, database[order], starts))
+        tables.append((shift, width, _flip_masks(width, sub_radius), order, database[order], starts))
+        shift += width
+    work = sum(len(masks) * (1 + len(database) / 2**width) for _, width, masks, *_ in tables)
+    block = max(16, min(block, int(_BLOCK_WORK / work)))
     out_q, out_d, out_dist = [], [], []
     for lo in range(0, len(queries), block):
         check()
         q = queries[lo : lo + block]
-        qrep_all = np.repeat(np.arange(len(q), dtype=np.int32), len(masks))
         found_q, found_d, found_dist = [], [], []
-        for c, (order, sorted_db, starts) in enumerate(tables):
-            qk = ((q >> np.uint64(c * _CHUNK_BITS)) & np.uint64(0xFFFF)).astype(np.int64)
-            keys = (qk[:, None] ^ masks[None, :]).ravel()
+        for shift, width, masks, order, sorted_db, starts in tables:
+            keys = (_chunk(q, shift, width)[:, None] ^ masks[None, :]).ravel()
             begin = starts[keys]
             counts = starts[keys + 1] - begin
-            nz = counts > 0
-            begin, counts, qidx = begin[nz], counts[nz], qrep_all[nz]
+            nz = np.flatnonzero(counts)
+            begin, counts, qidx = begin[nz], counts[nz], (nz // len(masks)).astype(np.int32)
             total = int(counts.sum())
             if total == 0:
                 continue
@@ -101,6 +139,10 @@ def hamming_pairs(
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty
     return np.concatenate(out_q), np.concatenate(out_d), np.concatenate(out_dist)
+
+
+def _chunk(hashes: np.ndarray, shift: int, width: int) -> np.ndarray:
+    return ((hashes >> np.uint64(shift)) & np.uint64((1 << width) - 1)).astype(np.int64)
 
 
 def dihedral_hash_pairs(

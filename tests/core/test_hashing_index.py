@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from dedup_gui.core.hashing import TRANSFORMS, dhash_stack, dihedral, hamming, image_hashes, phash_stack
-from dedup_gui.core.index import dihedral_hash_pairs, hamming_pairs
+from dedup_gui.core.index import chunk_widths, dihedral_hash_pairs, hamming_pairs
 from tests.conftest import photo
 
 
@@ -55,18 +55,40 @@ def test_transformed_copy_matches_exactly_under_its_transform(transpose: Image.T
     assert hamming(pm[0], pb[0]) > 10  # without the transform they look unrelated
 
 
-def test_hamming_search_equals_brute_force() -> None:
+@pytest.mark.parametrize(
+    "widths", [None, (8,) * 8, (11, 11, 11, 11, 10, 10), (13, 13, 13, 13, 12), (16,) * 4, (22, 21, 21)]
+)
+def test_hamming_search_equals_brute_force(widths: tuple[int, ...] | None) -> None:
+    """Whatever the chunking the library's size picks, every pair within the radius is found, and only those."""
     rng = np.random.default_rng(7)
-    queries = rng.integers(0, 2**63, size=300, dtype=np.uint64)
-    database = rng.integers(0, 2**63, size=2000, dtype=np.uint64)
-    flips = np.uint64(1) << rng.integers(0, 63, 300).astype(np.uint64)
+    queries = rng.integers(0, 2**64, size=300, dtype=np.uint64, endpoint=False)
+    database = rng.integers(0, 2**64, size=2000, dtype=np.uint64, endpoint=False)
+    flips = np.uint64(1) << rng.integers(0, 64, 300).astype(np.uint64)
     database[:300] = queries ^ flips ^ (flips >> np.uint64(1))
+    for k in range(1, 12):  # neighbours at every distance up to 11 bits, spread over the chunks
+        database[300 + 100 * k : 400 + 100 * k] = queries[:100] ^ _random_bits(rng, 100, k)
     for radius in (0, 3, 7, 10, 13):
-        qi, di, dist = hamming_pairs(queries, database, radius, block=64)
+        qi, di, dist = hamming_pairs(queries, database, radius, block=64, widths=widths)
         brute = np.bitwise_count(queries[:, None] ^ database[None, :])
         bi, bj = np.nonzero(brute <= radius)
         assert set(zip(qi.tolist(), di.tolist(), strict=True)) == set(zip(bi.tolist(), bj.tolist(), strict=True))
         assert (dist == brute[qi, di]).all()
+
+
+def _random_bits(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
+    """n masks of exactly k random bits set."""
+    out = np.zeros(n, dtype=np.uint64)
+    for i in range(n):
+        for b in rng.choice(64, k, replace=False):
+            out[i] |= np.uint64(1) << np.uint64(b)
+    return out
+
+
+def test_larger_libraries_get_wider_chunks() -> None:
+    """Buckets of a fixed 16 bits grow with the library: at 8 x 1M hashes each query would check ~67,000."""
+    assert chunk_widths(10_000, 80_000, 10) == (16,) * 4
+    assert chunk_widths(1_000_000, 8_000_000, 10) == (22, 21, 21)
+    assert sum(chunk_widths(2, 16, 10)) == 64
 
 
 @pytest.mark.parametrize("order", [(0, 1), (1, 0)])
