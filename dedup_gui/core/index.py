@@ -45,8 +45,10 @@ def _flip_masks(width: int, radius: int) -> np.ndarray:
     return np.array(masks, dtype=np.int64)
 
 
-def _probes(width: int, radius: int) -> int:
-    return sum(math.comb(width, r) for r in range(radius + 1))
+def _per_query(widths: tuple[int, ...], entries: int, radius: int, probe: float) -> float:
+    """Expected work of one query: each chunk's probed keys (at `probe` each) and the hashes in their buckets."""
+    sub_radius = radius // len(widths)
+    return sum(sum(math.comb(w, r) for r in range(sub_radius + 1)) * (probe + entries / 2**w) for w in widths)
 
 
 def chunk_widths(queries: int, entries: int, radius: int) -> tuple[int, ...]:
@@ -62,7 +64,7 @@ def chunk_widths(queries: int, entries: int, radius: int) -> tuple[int, ...]:
         widths = tuple(64 // m + (i < 64 % m) for i in range(m))
         if widths[0] > _MAX_CHUNK_BITS:
             continue
-        cost = sum(queries * _probes(w, radius // m) * (_PROBE + entries / 2**w) + 2**w + entries for w in widths)
+        cost = queries * _per_query(widths, entries, radius, _PROBE) + sum(2**w + entries for w in widths)
         if best is None or cost < best[0]:
             best = (cost, widths)
     assert best is not None
@@ -101,8 +103,8 @@ def hamming_pairs(
         # the hashes themselves in bucket order: each probe then reads one contiguous run of memory
         tables.append((shift, width, _flip_masks(width, sub_radius), order, database[order], starts))
         shift += width
-    work = sum(len(masks) * (1 + len(database) / 2**width) for _, width, masks, *_ in tables)
-    block = max(16, min(block, int(_BLOCK_WORK / work)))
+    # memory per query: one slot per probed key and per expected bucket entry
+    block = max(16, min(block, int(_BLOCK_WORK / _per_query(widths, len(database), radius, 1.0))))
     out_q, out_d, out_dist = [], [], []
     for lo in range(0, len(queries), block):
         check()
