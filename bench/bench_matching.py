@@ -83,6 +83,7 @@ def main() -> int:
     counters.install()
     Store.completed_scan_with = lambda self, inputs: None  # type: ignore[method-assign]  # match again
     checker.StoredVerdicts.get = lambda self, pairs: {}  # type: ignore[method-assign]  # verify every pair again
+    checker.StoredVerdicts.each = lambda self, pairs: iter(())  # type: ignore[method-assign]  # many at once
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "store.sqlite3"
         shutil.copy2(args.store, copy)
