@@ -22,7 +22,7 @@ from typing import Generic, Protocol, TypeVar
 import numpy as np
 from PIL import Image
 
-from dedup_gui.core import keypoints, verify
+from dedup_gui.core import collector, keypoints, verify
 from dedup_gui.core.content import Content
 from dedup_gui.core.detail import DETAIL_SIDE, Source, decode_gray
 from dedup_gui.core.spill import KeypointSpill
@@ -188,6 +188,13 @@ class PairChecker:
         self._plain: dict[int, bool] = {}
         self._asked: set[int] = set()  # pairs already looked up in the store
         self._decoded: dict[int, np.ndarray] = {}  # thumbnails decoded for `plain`, until their features exist
+
+    def release(self) -> None:
+        """Forget every verdict, feature and scratch entry held, a slice at a time (collector.release): for when the
+        scan or regroup that owns the checker is over."""
+        collector.release(self._verdicts, self._elsewhere, self._features, self._plain, self._asked, self._decoded)
+        self._feature_bytes = 0
+        self._spill.release()
 
     def known(self, i: int, j: int) -> verify.Verification | None:
         """The verdict for the pair if it was verified in this scan or an earlier one (no new work)."""

@@ -77,6 +77,7 @@ def _regroup(store: Store, mode: Mode, base: ScanConfig | None) -> ScanResult:
     not_dups = store.not_duplicates()  # every file's content hash is read only when there are some
     apart = apart_pairs(contents, store.full_hashes() if not_dups else {}, not_dups)
     oracle = None
+    checker: PairChecker | None = None
     if config_dict.get("embeddings", True):
         # the stored verdicts decide who contradicts whom, read by key for the pairs assembly asks about; a pair
         # never verified is verified from the thumbnails (one pair at a time: no cluster order needed)
@@ -92,6 +93,10 @@ def _regroup(store: Store, mode: Mode, base: ScanConfig | None) -> ScanResult:
     groups = build_groups(contents, links, records, config, apart, oracle)
     # the stored groups are replaced: only the rest of the result is read back
     previous = result_from_dict({**result_dict, "details": []}, scan_id)
+    # freed a slice at a time, so that the window's thread is not kept waiting (see collector.release)
+    if checker is not None:
+        checker.release()
+    collector.release(pairs, links_by_path, links, contents, records, cached, vectors, queries, facts, ids, index)
     return replace(previous, groups=tuple(groups))
 
 

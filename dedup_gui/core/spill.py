@@ -27,7 +27,7 @@ from typing import IO
 
 import numpy as np
 
-from dedup_gui.core import verify
+from dedup_gui.core import collector, verify
 
 _HEAD = struct.Struct("<Iidd")  # keypoints, side, input scale, detail share
 _NO_PIXELS = np.zeros((0, 0), dtype=np.uint8)
@@ -52,6 +52,15 @@ class KeypointSpill:
             return None
         data = os.pread(file.fileno(), where[1], where[0])
         return _unpack(data) if len(data) == where[1] else None
+
+    def release(self) -> None:
+        """Forget where everything is (a slice at a time) and close the file, which frees its space."""
+        with self._lock:
+            where, file = self._where, self._file
+            self._where, self._file, self._end = {}, None, 0
+        collector.release(where)
+        if file is not None:
+            file.close()
 
     def put(self, key: tuple[int, int], features: verify.Features) -> None:
         """Written once per key: a thumbnail dropped from memory again (4.7 times each at 100k) is not packed again."""

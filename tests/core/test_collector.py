@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 
 from dedup_gui.core import collector
 
@@ -40,3 +41,19 @@ def test_a_stage_ending_on_another_thread_while_one_settles_leaves_nothing_froze
         stop.set()
         worker.join()
     assert gc.get_freeze_count() == 0
+
+
+class _Photo:
+    """Stands for what a scan holds per photo; weakly referenceable so a test can see it freed."""
+
+
+def test_release_empties_large_containers_and_frees_what_only_they_held() -> None:
+    photos = [_Photo() for _ in range(2_500)]  # more than a slice
+    kept = photos[7]
+    by_id = {k: _Photo() for k in range(2_500)}
+    keys = set(range(2_500))
+    watched = [weakref.ref(p) for p in photos] + [weakref.ref(p) for p in by_id.values()]
+    collector.release(photos, by_id, keys, [], {})
+    assert photos == [] and by_id == {} and keys == set()
+    alive = [r() for r in watched if r() is not None]
+    assert alive == [kept]  # held elsewhere: only the container's reference went
