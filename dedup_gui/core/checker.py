@@ -22,7 +22,7 @@ from typing import Generic, Protocol, TypeVar
 import numpy as np
 from PIL import Image
 
-from dedup_gui.core import collector, keypoints, verify
+from dedup_gui.core import collector, heap, keypoints, verify
 from dedup_gui.core.content import Content
 from dedup_gui.core.detail import DETAIL_SIDE, Source, decode_gray
 from dedup_gui.core.spill import KeypointSpill
@@ -40,7 +40,7 @@ _CHUNK = 256  # images or pairs per batch: bounded memory, and a cancel is honou
 DETAIL_BUDGET = 128 * 2**20
 # When a grey picture is dropped its keypoints stay in a scratch file (spill.py): SIFT is 85 % of a larger decode's
 # cost, so a picture asked for again is decoded again but not analysed again. The same holds for the thumbnails'
-# features past FEATURE_BUDGET: a library of 100,000 photos has room for 7 % of them, and no order of its candidate
+# features past FEATURE_BUDGET: a library of 100,000 photos has room for 4 % of them, and no order of its candidate
 # pairs keeps the rest close (its candidate graph has no narrow cut): with features made again when asked for,
 # SIFT ran 4.7 times per thumbnail there (bench_verify_order.py), and the matching stage went half as fast.
 _THUMBNAIL = 0  # the spill key's size for a thumbnail's features (a larger decode's is its long side, > 256)
@@ -317,6 +317,7 @@ class PairChecker:
                     self._remember(_packed(pair), v)
                     yield pair, v
                 self._trim()
+                heap.give_back()  # what the batch's pictures took, freed on several threads (see heap.py)
 
     def _verify_batch(
         self, batch: list[Pair], dense: Collection[Pair], closer: Collection[Pair], pool: ThreadPoolExecutor
