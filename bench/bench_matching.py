@@ -14,6 +14,7 @@ decodes (with how many distinct pictures needed them), so a change to verificati
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import sys
 import tempfile
@@ -101,6 +102,7 @@ def main() -> int:
     for kind in ("thumbnail", "larger decode"):
         print(f"SIFT on {kind}s: {counters.runs[kind]} runs, {counters.seconds[kind]:.1f} thread-s")
     print(f"pictures that needed a larger decode: {len(counters.detail_pictures)}")
+    print(f"peak RSS of the process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GB")
     return 0
 
 

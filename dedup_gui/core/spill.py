@@ -1,6 +1,6 @@
 """Keypoints of thumbnails and larger decodes, kept in an unnamed scratch file for the length of a scan.
 
-Thumbnails: memory holds about 7,000 pictures' features (checker.FEATURE_BUDGET). In a library of 100,000 photos
+Thumbnails: memory holds about 4,000 pictures' features (checker.FEATURE_BUDGET). In a library of 100,000 photos
 the candidate pairs of the rest cannot all be verified while theirs are held: replayed in the checker's order
 (bench_verify_order.py), its features were needed 4.7 times per thumbnail. SIFT takes 13 ms; a read of the
 keypoints (28 KB on average) and a decode of the stored thumbnail take under 1 ms.
