@@ -25,6 +25,7 @@ from PIL import Image
 from dedup_gui.core import collector, heap, keypoints, verify
 from dedup_gui.core.content import Content
 from dedup_gui.core.detail import DETAIL_SIDE, Source, decode_gray
+from dedup_gui.core.keyset import KeySet
 from dedup_gui.core.spill import KeypointSpill
 from dedup_gui.core.store import Store
 from dedup_gui.core.verify_batches import BUDGET as FEATURE_BUDGET
@@ -184,7 +185,7 @@ class PairChecker:
         self._verdicts: dict[int, verify.Verification] = {}
         # pairs verified as different whose verdict is in the store, not in memory (read back when asked): nearly
         # all candidate pairs are different, and a verdict takes 560 bytes as objects
-        self._elsewhere: set[int] = set()
+        self._elsewhere = KeySet()
         self._plain: dict[int, bool] = {}
         self._asked: set[int] = set()  # pairs already looked up in the store
         self._decoded: dict[int, np.ndarray] = {}  # thumbnails decoded for `plain`, until their features exist
@@ -192,7 +193,8 @@ class PairChecker:
     def release(self) -> None:
         """Forget every verdict, feature and scratch entry held, a slice at a time (collector.release): for when the
         scan or regroup that owns the checker is over."""
-        collector.release(self._verdicts, self._elsewhere, self._features, self._plain, self._asked, self._decoded)
+        collector.release(self._verdicts, self._features, self._plain, self._asked, self._decoded)
+        self._elsewhere.clear()
         self._feature_bytes = 0
         self._spill.release()
 
@@ -206,13 +208,12 @@ class PairChecker:
             pair = _unpacked(key)
             found = self._cache.get([pair]).get(pair)
             if found is not None:  # asked once, likely asked again: assembly asks about a group's members
-                self._elsewhere.discard(key)
-                self._verdicts[key] = found
+                self._verdicts[key] = found  # looked up here first from now on
         return found
 
     def held(self) -> tuple[int, int]:
         """(verdicts held in memory, verdicts known from the store only): what the checker costs in memory."""
-        return len(self._verdicts), len(self._elsewhere)
+        return len(self._verdicts), len(self._elsewhere) - sum(1 for k in self._verdicts if k in self._elsewhere)
 
     def _remember(self, key: int, v: verify.Verification) -> None:
         """Keep a verdict: in memory, or as a key only when it is a plain "different" the store has."""
@@ -224,6 +225,11 @@ class PairChecker:
 
     def _has(self, key: int) -> bool:
         return key in self._verdicts or key in self._elsewhere
+
+    def _held(self, keys: np.ndarray) -> np.ndarray:
+        """`_has` of many keys at once."""
+        mine = np.fromiter((k in self._verdicts for k in keys.tolist()), dtype=bool, count=len(keys))
+        return mine | self._elsewhere.contains(keys)
 
     def plain(self, indices: Iterable[int]) -> dict[int, bool]:
         """Which images show too little detail for their hashes to mean much (no thumbnail: plain too)."""
@@ -290,7 +296,7 @@ class PairChecker:
         the thumbnails have too few (see linking.CLOSER_COSINE). A pair whose pictures cannot be read is left out.
         `pairs` may be a CandidatePairs: its keys are used as they are, no tuple is made for a pair not verified."""
         keys = _keys(pairs)
-        held = np.fromiter(map(self._has, keys.tolist()), dtype=bool, count=len(keys))
+        held = self._held(keys)
         for key in keys[held].tolist():
             found = self._known(key)
             if found is not None:
@@ -299,7 +305,7 @@ class PairChecker:
             self._remember(_packed(pair), v)
             yield pair, v
         todo = keys[~held]
-        todo = todo[np.fromiter((not self._has(k) for k in todo.tolist()), dtype=bool, count=len(todo))]
+        todo = todo[~self._held(todo)]
         self._asked.difference_update(todo.tolist())  # their verdicts are made now
         if not len(todo):
             return
