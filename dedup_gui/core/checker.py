@@ -44,6 +44,7 @@ DETAIL_BUDGET = 128 * 2**20
 # features past FEATURE_BUDGET: a library of 100,000 photos has room for 4 % of them, and no order of its candidate
 # pairs keeps the rest close (its candidate graph has no narrow cut): with features made again when asked for,
 # SIFT ran 4.7 times per thumbnail there (bench_verify_order.py), and the matching stage went half as fast.
+_KEY_SLICE = 1 << 14  # keys made a set at a time (_set_of): about 3 ms each
 _THUMBNAIL = 0  # the spill key's size for a thumbnail's features (a larger decode's is its long side, > 256)
 
 
@@ -422,8 +423,8 @@ def _set_of(keys: np.ndarray) -> set[int]:
     """The keys as a set, made a slice at a time: at 100,000 photos, one set() of the million candidate keys is a
     single call into C of about 180 ms, and the window's thread cannot take the GIL until it returns."""
     out: set[int] = set()
-    for lo in range(0, len(keys), 1 << 14):
-        out.update(keys[lo : lo + (1 << 14)].tolist())
+    for lo in range(0, len(keys), _KEY_SLICE):
+        out.update(keys[lo : lo + _KEY_SLICE].tolist())
     return out
 
 

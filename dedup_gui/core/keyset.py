@@ -8,8 +8,6 @@ keys live in a sorted array, with the newest in a small set until there are enou
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import numpy as np
 
 _MERGE = 1 << 16  # recent keys merged into the array at once: a million keys take 16 merges of one sort each
@@ -26,10 +24,6 @@ class KeySet:
         self._recent.add(key)
         if len(self._recent) >= _MERGE:
             self._merge()
-
-    def update(self, keys: Iterable[int]) -> None:
-        for key in keys:
-            self.add(key)
 
     def _merge(self) -> None:
         recent = np.sort(np.fromiter(self._recent, dtype=np.int64, count=len(self._recent)))

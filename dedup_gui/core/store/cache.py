@@ -352,7 +352,7 @@ class CacheTables:
         with self.transaction() as db:
             db.execute(
                 "UPDATE scans SET finished=?, status=?, result=? WHERE id=?",
-                (time.time(), status, pieces.dumps(result), scan_id),  # 11 MB at 100k photos: see pieces.py
+                (time.time(), status, pieces.dumps(result), scan_id),  # 12 MB at 100k photos: see pieces.py
             )
             db.executemany(
                 "INSERT INTO pairs(scan_id, a, b, evidence) VALUES (?, ?, ?, ?)",
