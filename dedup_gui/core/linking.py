@@ -127,10 +127,10 @@ class OnDemandLinks:
     def __init__(
         self, contents: list[Content], config: ScanConfig, checker: PairChecker, *, stored: bool = False
     ) -> None:
-        self._contents, self._config, self._checker, self._stored = contents, config, checker, stored
+        self._contents, self._config, self._checker, self.stored = contents, config, checker, stored
 
     def known(self, i: int, j: int) -> verify.Verification | None:
-        return self._checker.recall(i, j) if self._stored else self._checker.known(i, j)
+        return self._checker.recall(i, j) if self.stored else self._checker.known(i, j)
 
     def link(self, i: int, j: int) -> tuple[int, int, PairEvidence] | None:
         return on_demand_link(self._contents, self._config, self._checker, i, j)

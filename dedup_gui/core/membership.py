@@ -33,6 +33,10 @@ Link = tuple[int, int, PairEvidence]
 class PairOracle(Protocol):
     """What assembly may ask about a pair beyond the links: a remembered verdict, or a verification on demand."""
 
+    # verdicts stored by earlier runs count as known: some were verified on demand by a regroup, which stores no
+    # links, so a known verdict may lack the link it made then
+    stored: bool
+
     def known(self, i: int, j: int) -> Verification | None: ...
 
     def link(self, i: int, j: int) -> Link | None: ...
@@ -83,7 +87,9 @@ class Membership:
         self.apart = {p for a, b in apart for p in ((a, b), (b, a))}
         self.evidence: dict[Pair, PairEvidence] = {}
         self.rejected: dict[Pair, PairEvidence] = {}
+        self._settled: set[Pair] = set()  # pairs whose link (or lack of one) the links already say
         for a, b, ev in links:
+            self._settled.update(((a, b), (b, a)))
             if (a, b) in self.apart:
                 continue
             self._file(a, b, ev)
@@ -103,14 +109,31 @@ class Membership:
         """The pair's verdict, verified now if it never was; a link found that way joins the links."""
         if self._oracle is None:
             return None
-        v = self._oracle.known(i, j)
+        v = self._known(i, j)
         if v is None:
-            found = self._oracle.link(i, j)
-            if found is not None:
-                self._links.append(found)
-                self._file(*found)
+            self._link(i, j)
             v = self._oracle.known(i, j)
         return v
+
+    def _known(self, i: int, j: int) -> Verification | None:
+        """The pair's remembered verdict. One read back from the store is made into its link again when the links
+        lack it, as when it was verified on demand: else a regroup would group otherwise once an earlier regroup
+        had stored the verdict (10,000 files: a screenshot left a group on the second run)."""
+        if self._oracle is None:
+            return None
+        v = self._oracle.known(i, j)
+        if v is not None and self._oracle.stored and (i, j) not in self._settled:
+            self._link(i, j)  # the verdict is known: nothing is verified again
+        return v
+
+    def _link(self, i: int, j: int) -> None:
+        """Verify the pair on demand (or take its known verdict); the link it makes joins the links."""
+        assert self._oracle is not None
+        self._settled.update(((i, j), (j, i)))
+        found = self._oracle.link(i, j)
+        if found is not None:
+            self._links.append(found)
+            self._file(*found)
 
     def confirm(self, anchor: int, u: int, through: int) -> bool:
         """u is linked to the member `through`: is it the anchor's too? Verified now if it never was.
@@ -150,8 +173,10 @@ class Membership:
             return False  # two exposures the camera dated apart never share a group of copies
         if Tier.SIMILAR in self._tiers and burst(self._contents[i], self._contents[j]):
             return True  # frames of one burst belong together as other shots, however far the subject moved
+        v = self._known(i, j)
+        if (i, j) in self.evidence:
+            return True  # a stored verdict made into its link again
         ev = self.rejected.get((i, j))
-        v = self._oracle.known(i, j) if self._oracle is not None else None
         if ev is None and v is None and not self._looks_alike(i, j):
             v = self.ask(i, j)
             ev = self.rejected.get((i, j))

@@ -13,13 +13,14 @@ import pytest
 from PIL import Image, ImageDraw, ImageEnhance
 
 from dedup_gui.core.assemble import build_groups
-from dedup_gui.core.checker import PairChecker
+from dedup_gui.core.checker import PairChecker, StoredVerdicts
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content
 from dedup_gui.core.decoding import decode
 from dedup_gui.core.hashing import image_hashes
 from dedup_gui.core.linking import OnDemandLinks, on_demand_link
 from dedup_gui.core.membership import Membership, contradicts
+from dedup_gui.core.store import Store
 from dedup_gui.core.types import FileRecord, Group, ImageInfo, Mode, Tier
 from dedup_gui.core.verify import Verification
 
@@ -103,6 +104,38 @@ def test_a_crop_confirmed_only_through_a_resized_copy_joins_the_group(library: L
     assert crop.evidence is not None and crop.evidence.tier is Tier.SAME_PHOTO
     assert crop.evidence.on_demand  # verified against the anchor while assembling, and stored as a link
     assert any(ev.on_demand for _, _, ev in links)
+
+
+def test_a_copy_verified_on_demand_once_is_grouped_alike_when_its_verdict_is_read_back(tmp_path: Path) -> None:
+    # a regroup verifies the crop against the anchor and stores the verdict, but not the link it made (regrouping
+    # stores no scan); the next regroup reads that verdict back and must make the same link of it, or the groups
+    # depend on what was regrouped before (the rules that read a member's link to the anchor see none)
+    orig = sample("astronaut").resize((1200, 1200), Image.Resampling.LANCZOS).crop((100, 100, 1100, 1000))
+    images = {
+        "orig": orig,
+        "small": orig.resize((500, 450), Image.Resampling.LANCZOS),
+        "crop": ImageEnhance.Contrast(orig.crop((150, 120, 900, 800))).enhance(1.2),
+        "square": orig.crop((300, 250, 800, 750)),
+    }
+    lib = Library(tmp_path, images)
+    store = Store(tmp_path / "store.sqlite3")
+    ids = store.sync_files(lib.records)
+    for content in lib.contents:
+        content.file_ids = [ids[p] for p in content.paths]
+    links = [lib.link("orig", "small"), lib.link("orig", "square"), lib.link("small", "crop")]
+
+    def regrouped() -> tuple[int, dict[str, tuple]]:
+        verdicts = StoredVerdicts(store, lib.contents)
+        checker = PairChecker(lambda idx: {i: lib.thumbs[i] for i in idx}, verdicts)
+        oracle = OnDemandLinks(lib.contents, lib.config, checker, stored=True)
+        group = lib.group_of(build_groups(lib.contents, list(links), lib.records, lib.config, None, oracle), "orig")
+        evidence = {Path(m.path).stem: m.evidence for m in group.members}
+        return verdicts.verified, {k: ev and (ev.tier, ev.via, ev.description) for k, ev in evidence.items()}
+
+    verified, first = regrouped()
+    assert verified > 0 and first["crop"] is not None and first["crop"][1] is None  # linked to the anchor
+    verified, again = regrouped()
+    assert verified == 0 and again == first
 
 
 def test_another_shot_matched_only_through_a_crop_stays_out(library: Library) -> None:
