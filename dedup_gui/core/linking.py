@@ -215,13 +215,17 @@ def find_links(
     checker: PairChecker,
     *,
     check: Callable[[], None] = lambda: None,
+    among: np.ndarray | None = None,
 ) -> Links:
-    """Every confirmed link between contents, each with its tier and evidence."""
+    """Every confirmed link between contents, each with its tier and evidence; with `among` (a flag per content),
+    only the candidate pairs with at least one flagged content (a rescan keeps the last scan's links for the rest)."""
     ok = [i for i, c in enumerate(contents) if c.info is not None]
     links = pixel_links(contents, ok)
     twins = {(min(i, j), max(i, j)) for i, j, _ in links}
     found = candidates(contents, config, check)
     found = found.take(~found.rows_of(twins))
+    if among is not None:
+        found = found.take(among[found.a] | among[found.b])
     if not config.embeddings:
         # hashes alone: close hashes are the evidence; only pairs with a plain picture are verified, and two
         # exposures a camera dated apart

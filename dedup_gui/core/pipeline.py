@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dedup_gui.core import collector, contenthash, scanning
+from dedup_gui.core import collector, contenthash, incremental, scanning
 from dedup_gui.core.assemble import apart_pairs, build_groups
 from dedup_gui.core.checker import PairChecker, StoredVerdicts, content_sources, stored_thumbnails, verdict_version
 from dedup_gui.core.config import ScanConfig
@@ -72,6 +72,7 @@ class ScanState:
     embedded: int = 0
     rotations: bool = False
     verified: int = 0
+    redone: set[int] = field(default_factory=set)  # contents decoded or embedded by this scan
 
     @contextmanager
     def stage(self, stage: Stage) -> Iterator[None]:
@@ -119,7 +120,8 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
     scanning.check_roots(config.roots + config.references)
     scan_id = store.begin_scan(_config_dict(config))
     records: list[FileRecord] = []
-    inputs = ""
+    inputs = settings = ""
+    ids: dict[str, int] = {}
     groups: list[Group] = []
     links: list[tuple[int, int, PairEvidence]] = []
     contents: list[Content] = []
@@ -134,6 +136,7 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
         contents = _contents(records, ids, twins)
         embed = config.embeddings and config.mode is not Mode.EXACT
         state.rotations = embed and want_rotations(config.rotations, config.device)
+        settings = _settings_key(state)
         inputs = _inputs_key(state, records)
         previous = store.completed_scan_with(inputs)
         with state.stage(Stage.DECODING):
@@ -154,7 +157,15 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
             if reuse and previous is not None:
                 links = _stored_links(state, previous, contents)
             else:
-                links = find_links(contents, config, checker, check=state.checkpoint)
+                # the last scan's links between photos that did not change, and a search among the rest only
+                carried = incremental.carried_over(store, settings, contents, records, ids, state.redone)
+                fresh = None if carried is None else carried.fresh
+                links = find_links(contents, config, checker, check=state.checkpoint, among=fresh)
+                if carried is not None:
+                    n = int(carried.fresh.sum())
+                    log.info("%d of %d contents new or changed since scan %d", n, len(contents), carried.scan_id)
+                    links += carried.links
+                    reused = True  # the verdicts it asked for in grouping are stored: they count as known
             state.emit(ProgressEvent(Stage.MATCHING, 1, 1))
         with state.stage(Stage.GROUPING):
             not_dups = store.not_duplicates()  # every file's content hash is read only when there are some
@@ -187,6 +198,7 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
         store.finish_scan(scan_id, status.value, result_to_dict(result), pairs)
         if status is ScanStatus.COMPLETED and records:
             store.set_scan_inputs(scan_id, inputs)
+            store.set_scan_files(scan_id, settings, incremental.file_rows(records, ids))
         state.emit(ProgressEvent(Stage.SAVING, 1, 1))
     # freed a slice at a time: at 100,000 photos, freeing it all as this returned held the GIL (the window) 250 ms
     if checker is not None:
@@ -322,6 +334,7 @@ def _decode(state: ScanState, contents: list[Content], *, reuse: bool = False) -
     embed = config.embeddings and config.mode is not Mode.EXACT
     need_embed = _load_vectors(state, contents) if embed else set()
     todo = [i for i, c in enumerate(contents) if c.size and ((c.info is None and c.problem is None) or i in need_embed)]
+    state.redone.update(todo)
     total = len(contents)
     done = total - len(todo)
     state.emit(ProgressEvent(Stage.DECODING, done, total))
@@ -447,13 +460,22 @@ def _inputs_key(state: ScanState, records: list[FileRecord]) -> str:
     matching settings and algorithm versions. A rescan with the same digest as a completed scan reuses its links
     instead of loading every embedding, searching and verifying again; grouping still runs, so the mode, the keeper
     rules and "not duplicates" are applied afresh."""
-    c = state.config
-    settings = (c.embeddings, c.mode is Mode.EXACT, state.rotations, c.hashes, c.min_cosine, c.similar_cosine)
-    versions = (MODEL_ID, ANALYSIS_VERSION, contenthash.HASH_VERSION, verdict_version(), MATCH_VERSION)
-    digest = hashlib.sha1(repr((settings, versions)).encode())
+    digest = hashlib.sha1(repr(_match_settings(state)).encode())
     for r in sorted(records, key=lambda r: r.path):
         digest.update(f"{r.path}\0{r.size}\0{r.mtime_ns}\0{r.inode}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
+
+
+def _match_settings(state: ScanState) -> tuple[tuple, tuple]:
+    """The settings and algorithm versions a scan's links depend on (besides its files)."""
+    c = state.config
+    settings = (c.embeddings, c.mode is Mode.EXACT, state.rotations, c.hashes, c.min_cosine, c.similar_cosine)
+    versions = (MODEL_ID, ANALYSIS_VERSION, contenthash.HASH_VERSION, verdict_version(), MATCH_VERSION)
+    return settings, versions
+
+
+def _settings_key(state: ScanState) -> str:
+    return incremental.settings_key(*_match_settings(state))
 
 
 def _stored_links(state: ScanState, scan_id: int, contents: list[Content]) -> list[tuple[int, int, PairEvidence]]:

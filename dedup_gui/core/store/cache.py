@@ -137,6 +137,15 @@ def cache_migrations(user_path: Path) -> tuple[str | Callable[[sqlite3.Connectio
 _LATER_MIGRATIONS: tuple[str, ...] = (
     # 5: what a scan's links were computed from (its walk and settings), so an unchanged rescan can reuse them
     "ALTER TABLE scans ADD COLUMN inputs TEXT",
+    # 6: the files a completed scan saw, as they were (id, size, mtime), under which matching settings: a rescan
+    # after a few files changed looks again only at the pairs they are in
+    """
+    CREATE TABLE scan_files (
+        scan_id INTEGER PRIMARY KEY REFERENCES scans(id) ON DELETE CASCADE,
+        settings TEXT NOT NULL,
+        files BLOB NOT NULL
+    );
+    """,
 )
 
 
@@ -371,6 +380,21 @@ class CacheTables:
             "SELECT id FROM scans WHERE status='completed' AND inputs=? ORDER BY id DESC LIMIT 1", (inputs,)
         ).fetchone()
         return None if row is None else int(row[0])
+
+    def set_scan_files(self, scan_id: int, settings: str, files: np.ndarray) -> None:
+        """Remember the files a completed scan saw: rows of (file id, size, mtime_ns), 24 bytes a file."""
+        rows = np.ascontiguousarray(files, dtype="<i8").reshape(-1, 3)
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO scan_files VALUES (?, ?, ?)", (scan_id, settings, rows.tobytes()))
+
+    def scan_files(self, settings: str) -> tuple[int, np.ndarray] | None:
+        """The newest completed scan under these matching settings that recorded its files, and those rows."""
+        row = self.db.execute(
+            "SELECT f.scan_id, f.files FROM scan_files f JOIN scans s ON s.id = f.scan_id "
+            "WHERE s.status='completed' AND f.settings=? ORDER BY f.scan_id DESC LIMIT 1",
+            (settings,),
+        ).fetchone()
+        return None if row is None else (int(row[0]), np.frombuffer(row[1], dtype="<i8").reshape(-1, 3))
 
     def last_scan(self, *, completed: bool = False) -> tuple[int, dict, dict] | None:
         """(scan id, config, result) of the newest finished scan (or the newest one that ran to its end)."""
