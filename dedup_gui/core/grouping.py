@@ -39,6 +39,18 @@ class Star:
 Compatible = Callable[[int, int, int], bool]  # (anchor, u, member): may u join the anchor's group beside member?
 
 
+class _Highest:
+    """A node under the key it had when pushed, the highest key first in a heapq."""
+
+    __slots__ = ("key", "node")
+
+    def __init__(self, key: tuple, node: int) -> None:
+        self.key, self.node = key, node
+
+    def __lt__(self, other: _Highest) -> bool:
+        return self.key > other.key
+
+
 def star_groups(
     n: int,
     links: Iterable[Link],
@@ -102,14 +114,26 @@ def _stars_in(
     outside the group could not join too (a square crop of one photo, taken as "the same view in other light" of
     another photo's group, would leave its own original's group)."""
     groups: list[Star] = []
+
+    def key(v: int) -> tuple:
+        near = [u for u in adj[v] if u in free]
+        same = sum(1 for u in near if (v, u) in holds and (u, v) in holds)
+        return (same, len(near), sum(1 for u in near if (v, u) in holds), anchor_rank(v), -v)
+
+    # the anchor is the free node of highest key. A key only falls as nodes leave `free`, so the top of a heap of
+    # keys as pushed is the highest once its key is the same now (else it goes back under its key now): a
+    # component of 10,000 nodes is not keyed again in full for each of its stars
+    heap = [_Highest(key(v), v) for v in free]
+    heapq.heapify(heap)
     while free:
-
-        def key(v: int) -> tuple:
-            near = [u for u in adj[v] if u in free]
-            same = sum(1 for u in near if (v, u) in holds and (u, v) in holds)
-            return (same, len(near), sum(1 for u in near if (v, u) in holds), anchor_rank(v), -v)
-
-        anchor = max(free, key=key)
+        top = heapq.heappop(heap)
+        if top.node not in free:
+            continue
+        now = key(top.node)
+        if now != top.key:
+            heapq.heappush(heap, _Highest(now, top.node))
+            continue
+        anchor = top.node
         members, via = [anchor], {}
         # the anchor's own links first (strongest first), then links reached through a member
         queue = [(0, -s, u, anchor) for u, s in adj[anchor].items() if u in free]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from dedup_gui.core.config import KEEPER_RULE_NAMES
 from dedup_gui.core.grouping import Link, Star, star_groups
 from dedup_gui.core.keeper import KEEPER_RULES, propose_keeper
@@ -80,6 +82,54 @@ def member(
     camera: str | None = None,
 ) -> Member:
     return Member(path, size, protected, ImageInfo(w, w * 3 // 4, fmt, taken, camera, False), None)
+
+
+def test_each_anchor_is_the_best_connected_node_left_in_long_chains_and_random_graphs() -> None:
+    """The anchor is chosen from a heap of keys as they were, kept up to date lazily (a chain of 16,000 photos
+    took 88 s when every star keyed every node left, 0.15 s now): replaying each choice with every node keyed
+    afresh must pick the same anchor, or a node that formed no group (a singleton is dropped)."""
+    rng = random.Random(7)
+    graphs = [[Link(i, i + 1, 1.0) for i in range(300)]]
+    for _ in range(40):
+        n = rng.randrange(5, 60)
+        pairs = {tuple(sorted(rng.sample(range(n), 2))) for _ in range(rng.randrange(n, 3 * n))}
+        graphs.append([Link(a, b, rng.random(), *(rng.random() < p for p in (0.7, 0.7, 0.8))) for a, b in pairs])
+    for links in graphs:
+        n = 1 + max(max(link.a, link.b) for link in links)
+        rank = {i: (rng.randrange(3),) for i in range(n)}
+        stars = star_groups(
+            n, links, lambda a, u, m: (a + u + m) % 5 != 0, rank.__getitem__, lambda a, u, t: u % 3 != 0
+        )
+        _replay(links, stars, rank)
+
+
+def _replay(links: list[Link], stars: list[Star], rank: dict[int, tuple]) -> None:
+    """Each star's anchor has the highest key among the nodes of its component not yet in a star."""
+    adj: dict[int, set[int]] = {}
+    holds = set()
+    for link in links:
+        adj.setdefault(link.a, set()).add(link.b)
+        adj.setdefault(link.b, set()).add(link.a)
+        holds |= {(link.a, link.b)} if link.a_holds_b else set()
+        holds |= {(link.b, link.a)} if link.b_holds_a else set()
+
+    def key(v: int) -> tuple:
+        near = [u for u in adj[v] if u in free]
+        same = sum(1 for u in near if (v, u) in holds and (u, v) in holds)
+        return (same, len(near), sum(1 for u in near if (v, u) in holds), rank[v], -v)
+
+    grouped = {m for star in stars for m in star.members}
+    free = set(adj)
+    for star in stars:
+        component, todo = {star.anchor}, [star.anchor]
+        while todo:
+            for u in adj[todo.pop()] - component:
+                component.add(u)
+                todo.append(u)
+        while (best := max(free & component, key=key)) != star.anchor:
+            assert best not in grouped  # passed over only by dropping it as a singleton
+            free.discard(best)
+        free -= set(star.members)
 
 
 def test_keeper_rules_in_order() -> None:
