@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dedup_gui.core import collector, contenthash, incremental, scanning
+from dedup_gui.core import collector, contenthash, incremental, regroup, scanning
 from dedup_gui.core.assemble import apart_pairs, build_groups
 from dedup_gui.core.checker import PairChecker, StoredVerdicts, content_sources, stored_thumbnails, verdict_version
 from dedup_gui.core.config import ScanConfig
@@ -203,7 +203,11 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
     # freed a slice at a time: at 100,000 photos, freeing it all as this returned held the GIL (the window) 250 ms
     if checker is not None:
         checker.release()
-    collector.release(pairs, links, contents, records)
+    walked = bool(records)
+    collector.release(pairs, links, contents, records)  # empties them
+    if status is ScanStatus.COMPLETED and walked:
+        with state.stage(Stage.SAVING):  # after the scan's objects are freed: regrouping holds its own
+            regroup.keep_modes(store, scan_id, config)
     return result
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import gc
+import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 from dedup_gui.core.config import ScanConfig
+from dedup_gui.core.keeper import DEFAULT_KEEPER_RULES
 from dedup_gui.core.pipeline import run_scan
 from dedup_gui.core.regroup import regroup
 from dedup_gui.core.store import Store
@@ -25,6 +28,27 @@ def test_regroup_matches_a_fresh_scan_in_each_mode(library: Library, tmp_path: P
     assert groups(regroup(store, Mode.NEAR)) == groups(near)
     assert groups(exact) != groups(near)
     assert gc.get_freeze_count() == 0  # what a regroup held off the garbage collector is given back
+
+
+def test_a_scan_keeps_its_groups_under_every_mode_so_that_a_regroup_is_a_read(library: Library, tmp_path: Path) -> None:
+    db = tmp_path / "s.sqlite3"
+    store = Store(db)
+    config = ScanConfig(roots=(library.root,), embeddings=False)
+    near = run_scan(config, store=store)
+    with sqlite3.connect(db) as conn:  # the scan's own groups and the other modes', made as it ended
+        assert conn.execute("SELECT count(*) FROM regroups").fetchone()[0] == len(Mode)
+    kept = {mode: groups(regroup(store, mode, config)) for mode in Mode}
+    assert kept[Mode.NEAR] == groups(near)
+    assert kept[Mode.EXACT] != kept[Mode.NEAR]
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM regroups")
+    assert {mode: groups(regroup(store, mode, config)) for mode in Mode} == kept  # made again from the pairs
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM pairs")  # nothing left to group from: only the kept groups can answer
+    assert {mode: groups(regroup(store, mode, config)) for mode in Mode} == kept
+    # other keeper rules: grouped afresh (here from no pairs at all), not taken from what was kept
+    other = replace(config, keeper_rules=tuple(reversed(DEFAULT_KEEPER_RULES)))
+    assert regroup(store, Mode.NEAR, other).groups == ()
 
 
 def test_pairs_marked_not_duplicates_stay_apart_in_scans_and_regroups(library: Library, tmp_path: Path) -> None:
@@ -48,3 +72,25 @@ def test_pairs_marked_not_duplicates_stay_apart_in_scans_and_regroups(library: L
         group = next(g for g in result.groups if str(library.orig) in g.paths)
         assert mirrored not in group.paths
         assert str(library.same_photo["resize"]) in group.paths  # the rest of the group is untouched
+
+
+def test_a_photo_changed_and_put_back_keeps_its_byte_copy_group(tmp_path: Path) -> None:
+    # put back, the photo and its backup are one content again, whose decode the scan takes from the backup
+    # (the photo's own was dropped when it changed): regrouping must find it there too
+    from tests.conftest import build_library
+
+    library = build_library(tmp_path / "lib")
+    original = library.orig.read_bytes()
+    store = Store(tmp_path / "s.sqlite3")
+    config = ScanConfig(roots=(library.root,), embeddings=False)
+    run_scan(config, store=store)
+    library.orig.write_bytes(library.same_photo["reencode"].read_bytes())
+    run_scan(config, store=store)
+    library.orig.write_bytes(original)
+    rescan = run_scan(config, store=store)
+    pair = sorted([str(library.orig), str(library.exact_copy)])
+    assert any(
+        sorted(g.paths) == pair for g in run_scan(replace(config, mode=Mode.EXACT), store=Store(tmp_path / "e")).groups
+    )
+    assert pair in groups(regroup(store, Mode.EXACT, config))
+    assert groups(regroup(store, Mode.NEAR, config)) == groups(rescan)

@@ -146,6 +146,15 @@ _LATER_MIGRATIONS: tuple[str, ...] = (
         files BLOB NOT NULL
     );
     """,
+    # 7: a scan's groups under each mode, made when the scan ends, so that regrouping is a read
+    """
+    CREATE TABLE regroups (
+        scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        result TEXT,
+        PRIMARY KEY (scan_id, key)
+    );
+    """,
 )
 
 
@@ -395,6 +404,17 @@ class CacheTables:
             (settings,),
         ).fetchone()
         return None if row is None else (int(row[0]), np.frombuffer(row[1], dtype="<i8").reshape(-1, 3))
+
+    def save_regroup(self, scan_id: int, key: str, result: dict | None) -> None:
+        """Keep a scan's groups made under the grouping settings `key` (None: the scan's own result holds them)."""
+        text = None if result is None else pieces.dumps(result)
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO regroups VALUES (?, ?, ?)", (scan_id, key, text))
+
+    def regrouped(self, scan_id: int, key: str) -> tuple[dict | None] | None:
+        """(groups kept by save_regroup,) for these settings, or None when there are none."""
+        row = self.db.execute("SELECT result FROM regroups WHERE scan_id=? AND key=?", (scan_id, key)).fetchone()
+        return None if row is None else (None if row[0] is None else pieces.loads(row[0]),)
 
     def last_scan(self, *, completed: bool = False) -> tuple[int, dict, dict] | None:
         """(scan id, config, result) of the newest finished scan (or the newest one that ran to its end)."""
