@@ -121,6 +121,8 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
     scan_id = store.begin_scan(_config_dict(config))
     records: list[FileRecord] = []
     inputs = settings = ""
+    previous: int | None = None  # a completed scan with the same inputs
+    same_links = -1
     ids: dict[str, int] = {}
     groups: list[Group] = []
     links: list[tuple[int, int, PairEvidence]] = []
@@ -156,6 +158,7 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
             reused = reuse and previous is not None
             if reuse and previous is not None:
                 links = _stored_links(state, previous, contents)
+                same_links = len(links)  # unless grouping adds some, the groups of every mode are that scan's
             else:
                 # the last scan's links between photos that did not change, and a search among the rest only
                 carried = incremental.carried_over(store, settings, contents, records, ids, state.redone)
@@ -204,10 +207,11 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
     if checker is not None:
         checker.release()
     walked = bool(records)
+    same_as = previous if len(links) == same_links else None
     collector.release(pairs, links, contents, records)  # empties them
     if status is ScanStatus.COMPLETED and walked:
         with state.stage(Stage.SAVING):  # after the scan's objects are freed: regrouping holds its own
-            regroup.keep_modes(store, scan_id, config)
+            regroup.keep_modes(store, scan_id, config, same_as)
     return result
 
 

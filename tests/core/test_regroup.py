@@ -94,3 +94,27 @@ def test_a_photo_changed_and_put_back_keeps_its_byte_copy_group(tmp_path: Path) 
     )
     assert pair in groups(regroup(store, Mode.EXACT, config))
     assert groups(regroup(store, Mode.NEAR, config)) == groups(rescan)
+
+
+def test_an_unchanged_rescan_takes_the_other_modes_groups_from_the_scan_it_repeats(tmp_path: Path) -> None:
+    from tests.conftest import build_library
+
+    library = build_library(tmp_path / "lib")
+    db = tmp_path / "s.sqlite3"
+    store = Store(db)
+    config = ScanConfig(roots=(library.root,), embeddings=False)
+    run_scan(config, store=store)
+    assert regroup(store, Mode.EXACT, config).groups
+
+    def forget_kept_groups() -> None:  # what the first scan kept for the other modes now says "no groups"
+        with sqlite3.connect(db) as conn:
+            conn.execute("""UPDATE regroups SET result = '{"details": []}' WHERE result IS NOT NULL""")
+
+    forget_kept_groups()
+    run_scan(config, store=store)  # nothing changed: the same links, so the same groups in every mode
+    assert regroup(store, Mode.EXACT, config).groups == ()  # taken over, not made again
+    forget_kept_groups()
+    library.others[2].write_bytes(library.others[0].read_bytes())  # a file changed: every mode is grouped again
+    assert regroup(store, Mode.EXACT, config).groups == ()
+    run_scan(config, store=store)
+    assert regroup(store, Mode.EXACT, config).groups

@@ -411,6 +411,17 @@ class CacheTables:
         with self.transaction() as db:
             db.execute("INSERT OR REPLACE INTO regroups VALUES (?, ?, ?)", (scan_id, key, text))
 
+    def copy_regroup(self, source: int, target: int, key: str) -> bool:
+        """Give scan `target` the groups scan `source` kept under `key` (the source's own result when it kept
+        them as that); False when it kept none."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT OR REPLACE INTO regroups SELECT ?, r.key, coalesce(r.result, s.result) FROM regroups r "
+                "JOIN scans s ON s.id = r.scan_id WHERE r.scan_id=? AND r.key=?",
+                (target, source, key),
+            )
+            return cur.rowcount > 0
+
     def regrouped(self, scan_id: int, key: str) -> tuple[dict | None] | None:
         """(groups kept by save_regroup,) for these settings, or None when there are none."""
         row = self.db.execute("SELECT result FROM regroups WHERE scan_id=? AND key=?", (scan_id, key)).fetchone()
