@@ -71,6 +71,7 @@ def keep_modes(store: Store, scan_id: int, config: ScanConfig, same_as: int | No
             key = grouping_key(replace(config, mode=mode), not_dups)
             if same_as is None or not store.copy_regroup(same_as, scan_id, key):
                 regroup(store, mode, config)
+        store.drop_regroups(but=scan_id)  # a regroup reads the last completed scan's: 24 MB a scan at 100k
     except DedupError as exc:
         log.warning("the other modes' groups were not kept: %s", exc)
 

@@ -113,6 +113,8 @@ def test_an_unchanged_rescan_takes_the_other_modes_groups_from_the_scan_it_repea
     forget_kept_groups()
     run_scan(config, store=store)  # nothing changed: the same links, so the same groups in every mode
     assert regroup(store, Mode.EXACT, config).groups == ()  # taken over, not made again
+    with sqlite3.connect(db) as conn:  # only the last scan's are kept: a regroup reads no other
+        assert conn.execute("SELECT count(DISTINCT scan_id) FROM regroups").fetchone()[0] == 1
     forget_kept_groups()
     library.others[2].write_bytes(library.others[0].read_bytes())  # a file changed: every mode is grouped again
     assert regroup(store, Mode.EXACT, config).groups == ()

@@ -422,6 +422,11 @@ class CacheTables:
             )
             return cur.rowcount > 0
 
+    def drop_regroups(self, *, but: int) -> None:
+        """Forget the groups kept for every scan but one."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM regroups WHERE scan_id != ?", (but,))
+
     def regrouped(self, scan_id: int, key: str) -> tuple[dict | None] | None:
         """(groups kept by save_regroup,) for these settings, or None when there are none."""
         row = self.db.execute("SELECT result FROM regroups WHERE scan_id=? AND key=?", (scan_id, key)).fetchone()
