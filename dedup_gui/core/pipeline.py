@@ -57,6 +57,7 @@ log = logging.getLogger("dedup_gui.pipeline")
 # Stored beside the links so regrouping knows which files are byte-identical copies of one content.
 COPY_EVIDENCE = {"tier": "exact", "method": "bytes", "score": 1.0, "description": "same bytes"}
 SAVE_EVERY = 128  # decode results per store transaction
+OTHER_MODES = "grouping under the other modes too, so that switching is instant"
 
 
 @dataclass
@@ -211,7 +212,8 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
     collector.release(pairs, links, contents, records)  # empties them
     if status is ScanStatus.COMPLETED and walked:
         with state.stage(Stage.SAVING):  # after the scan's objects are freed: regrouping holds its own
-            regroup.keep_modes(store, scan_id, config, same_as)
+            state.emit(ProgressEvent(Stage.SAVING, 1, 1, detail=OTHER_MODES))
+            regroup.keep_modes(store, scan_id, config, same_as, check=state.cancel.check)
     return result
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -25,6 +26,7 @@ from dedup_gui.core.embedding_runner import queries_id
 from dedup_gui.core.errors import DedupError
 from dedup_gui.core.keeper import DEFAULT_KEEPER_RULES
 from dedup_gui.core.linking import OnDemandLinks
+from dedup_gui.core.progress import Cancelled
 from dedup_gui.core.serialize import evidence_from_dict, group_from_dict, group_to_dict, result_from_dict
 from dedup_gui.core.store import CachedImage, Store
 from dedup_gui.core.types import FileRecord, Group, Mode, PairEvidence, ScanResult
@@ -33,9 +35,12 @@ from dedup_gui.core.worker import ANALYSIS_VERSION
 log = logging.getLogger("dedup_gui.regroup")
 
 
-def regroup(store: Store, mode: Mode, base: ScanConfig | None = None) -> ScanResult:
+def regroup(
+    store: Store, mode: Mode, base: ScanConfig | None = None, check: Callable[[], None] = lambda: None
+) -> ScanResult:
     """The last scan's result with groups rebuilt from its stored pairs for `mode` (and base's thresholds), or
-    read back when that scan's groups under the same settings were kept."""
+    read back when that scan's groups under the same settings were kept. `check` may raise Cancelled between
+    pairs verified on demand."""
     with collector.held_off():  # a 100k library's records, read at once, are not walked by every collection
         last = store.last_scan(completed=True)
         if last is None:
@@ -51,17 +56,23 @@ def regroup(store: Store, mode: Mode, base: ScanConfig | None = None) -> ScanRes
         previous = result_from_dict({**result_dict, "details": []}, scan_id)
         if kept is not None and kept[0] is not None:
             return replace(previous, groups=tuple(group_from_dict(g) for g in kept[0]["details"]))
-        groups = _regroup(store, scan_id, config_dict, config, not_dups)
+        groups = _regroup(store, scan_id, config_dict, config, not_dups, check)
         store.save_regroup(scan_id, key, {"details": [group_to_dict(g) for g in groups]})
         return replace(previous, groups=tuple(groups))
 
 
-def keep_modes(store: Store, scan_id: int, config: ScanConfig, same_as: int | None = None) -> None:
+def keep_modes(
+    store: Store,
+    scan_id: int,
+    config: ScanConfig,
+    same_as: int | None = None,
+    check: Callable[[], None] = lambda: None,
+) -> None:
     """When a scan has ended: its own groups are its mode's, and the other modes' are made now and kept, so a
     regroup under the scan's settings is a read. `same_as`: an earlier scan whose links this one reused as they
     were (same files, same settings, no link added): its kept groups are this scan's too, and are copied rather
-    than made again (an unchanged 100k rescan: about 10 s of regrouping). Only a cache: a failure leaves the
-    scan's result as it is."""
+    than made again (an unchanged 100k rescan: about 10 s of regrouping). Only a cache: a failure or a cancel
+    (`check` raises Cancelled) leaves the scan's result as it is, and a later regroup makes what is missing."""
     try:
         not_dups = store.not_duplicates()
         store.save_regroup(scan_id, grouping_key(config, not_dups), None)
@@ -69,9 +80,12 @@ def keep_modes(store: Store, scan_id: int, config: ScanConfig, same_as: int | No
             if mode is config.mode:
                 continue
             key = grouping_key(replace(config, mode=mode), not_dups)
+            check()
             if same_as is None or not store.copy_regroup(same_as, scan_id, key):
-                regroup(store, mode, config)
+                regroup(store, mode, config, check)
         store.drop_regroups(but=scan_id)  # a regroup reads the last completed scan's: 24 MB a scan at 100k
+    except Cancelled:
+        log.info("cancelled: the other modes are grouped when asked for")
     except DedupError as exc:
         log.warning("the other modes' groups were not kept: %s", exc)
 
@@ -85,7 +99,12 @@ def grouping_key(config: ScanConfig, not_dups: set[tuple[str, str]]) -> str:
 
 
 def _regroup(
-    store: Store, scan_id: int, config_dict: dict, config: ScanConfig, not_dups: set[tuple[str, str]]
+    store: Store,
+    scan_id: int,
+    config_dict: dict,
+    config: ScanConfig,
+    not_dups: set[tuple[str, str]],
+    check: Callable[[], None],
 ) -> list[Group]:
     mode = config.mode
     references = tuple(os.path.realpath(r) for r in config_dict.get("references", ()))
@@ -145,6 +164,7 @@ def _regroup(
             verdicts,
             sources=content_sources(contents),
             workers=config.workers,
+            check=check,
             scratch=store.path.parent,
         )
         oracle = OnDemandLinks(contents, config, checker, stored=True)

@@ -120,3 +120,29 @@ def test_an_unchanged_rescan_takes_the_other_modes_groups_from_the_scan_it_repea
     assert regroup(store, Mode.EXACT, config).groups == ()
     run_scan(config, store=store)
     assert regroup(store, Mode.EXACT, config).groups
+
+
+def test_a_cancel_while_the_other_modes_are_grouped_keeps_the_scan_and_regroup_makes_them_later(
+    tmp_path: Path,
+) -> None:
+    from dedup_gui.core.pipeline import OTHER_MODES
+    from dedup_gui.core.progress import CancelToken, ProgressEvent, Stage
+    from dedup_gui.core.types import ScanStatus
+    from tests.conftest import build_library
+
+    library = build_library(tmp_path / "lib")
+    db = tmp_path / "s.sqlite3"
+    store = Store(db)
+    config = ScanConfig(roots=(library.root,), embeddings=False)
+    cancel = CancelToken()
+
+    def sink(event: ProgressEvent) -> None:
+        if event.stage is Stage.SAVING and event.detail == OTHER_MODES:
+            cancel.cancel()  # the user gives up waiting once the scan's own result is saved
+
+    result = run_scan(config, store=store, sink=sink, cancel=cancel)
+    assert result.status is ScanStatus.COMPLETED and result.groups
+    with sqlite3.connect(db) as conn:  # the scan's own mode only
+        assert conn.execute("SELECT count(*) FROM regroups").fetchone()[0] == 1
+    fresh = run_scan(replace(config, mode=Mode.EXACT), store=Store(tmp_path / "e.sqlite3"))
+    assert groups(regroup(store, Mode.EXACT, config)) == groups(fresh)
