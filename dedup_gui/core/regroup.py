@@ -2,7 +2,8 @@
 
 A scan's groups under each mode are made when the scan ends and kept with it, under a key of everything grouping
 depends on besides the scan (the mode, thresholds, keeper rules, the user's "not duplicates"): regrouping is then
-a read (about 8 s of Python at 100,000 photos in similar mode otherwise, more when pairs are verified on demand).
+a read (at 100,000 photos through the CLI 0.6-1.3 s, against 3.1 s in near mode and 4.7 s in similar mode made
+afresh, more when pairs are verified on demand).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content
 from dedup_gui.core.embedding import MODEL_ID
 from dedup_gui.core.embedding_runner import queries_id
-from dedup_gui.core.errors import DedupError
+from dedup_gui.core.errors import DedupError, StoreError
 from dedup_gui.core.keeper import DEFAULT_KEEPER_RULES
 from dedup_gui.core.linking import OnDemandLinks
 from dedup_gui.core.progress import Cancelled
@@ -57,7 +58,10 @@ def regroup(
         if kept is not None and kept[0] is not None:
             return replace(previous, groups=tuple(group_from_dict(g) for g in kept[0]["details"]))
         groups = _regroup(store, scan_id, config_dict, config, not_dups, check)
-        store.save_regroup(scan_id, key, {"details": [group_to_dict(g) for g in groups]})
+        try:
+            store.save_regroup(scan_id, key, {"details": [group_to_dict(g) for g in groups]})
+        except StoreError as exc:  # only a cache: a store that cannot be written still regroups
+            log.warning("the groups were not kept: %s", exc)
         return replace(previous, groups=tuple(groups))
 
 

@@ -146,3 +146,17 @@ def test_a_cancel_while_the_other_modes_are_grouped_keeps_the_scan_and_regroup_m
         assert conn.execute("SELECT count(*) FROM regroups").fetchone()[0] == 1
     fresh = run_scan(replace(config, mode=Mode.EXACT), store=Store(tmp_path / "e.sqlite3"))
     assert groups(regroup(store, Mode.EXACT, config)) == groups(fresh)
+
+
+def test_a_regroup_on_a_full_disk_still_answers(library: Library, tmp_path: Path) -> None:
+    from tests.faults import fill, small_disk
+
+    config = ScanConfig(roots=(library.root,), embeddings=False)
+    with small_disk(tmp_path / "disk", 16384) as disk:
+        store = Store(disk / "s.sqlite3")
+        near = run_scan(config, store=store)
+        with sqlite3.connect(disk / "s.sqlite3") as conn:
+            conn.execute("DELETE FROM regroups")  # made afresh: what it makes cannot be kept
+        fill(disk)
+        assert groups(regroup(store, Mode.NEAR, config)) == groups(near)
+        store.close()
