@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
+from dedup_gui.core import collector
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content, hash_evidence
 from dedup_gui.core.grouping import Link, Star, star_groups
@@ -85,6 +86,7 @@ def build_groups(
     ]
     confirm = rules_of.confirm if oracle is not None else None
     stars = star_groups(len(contents), links_, rules_of.compatible, anchor_rank, confirm)
+    collector.settle()  # what grouping built so far stays out of the collector's walks (see collector.py)
     in_star = {i for star in stars for i in star.members}
     # byte-identical copies of a content that matched nothing else still form a group of their own
     stars += [Star(i, [i]) for i, c in enumerate(contents) if len(c.paths) > 1 and c.info and i not in in_star]

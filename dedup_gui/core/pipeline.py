@@ -237,6 +237,7 @@ def _enumerate(state: ScanState) -> list[FileRecord]:
 
 def _exact(state: ScanState, records: list[FileRecord]) -> dict[str, str]:
     cache = state.store.content_hashes(contenthash.HASH_VERSION)
+    state.checkpoint()  # 100k entries: out of the collector's reach before the next full collection walks them
     new: dict[str, list[str | None]] = {}
     done = 0
     total = len(records)

@@ -44,6 +44,9 @@ def regroup(
     pairs verified on demand."""
     with collector.held_off():  # a 100k library's records, read at once, are not walked by every collection
         last = store.last_scan(completed=True)
+        # each bulk read is put out of the collector's reach as it is made: one full collection walking a 100k
+        # library's pairs and records holds the GIL (the window) for 100 ms or more (see collector.py)
+        collector.settle()
         if last is None:
             raise DedupError("nothing to regroup: run a scan first")
         scan_id, config_dict, result_dict = last
@@ -113,6 +116,7 @@ def _regroup(
     mode = config.mode
     references = tuple(os.path.realpath(r) for r in config_dict.get("references", ()))
     pairs = store.scan_pairs(scan_id)
+    collector.settle()
     copies: dict[str, list[str]] = {}
     links_by_path: list[tuple[str, str, PairEvidence]] = []
     for a, b, ev in pairs:
@@ -122,6 +126,7 @@ def _regroup(
             links_by_path.append((a, b, evidence_from_dict({"a": a, "b": b, **ev} if "a" not in ev else ev)))
     # only files with a link the mode admits can be in a group: the rest are not read (exact mode after a near
     # scan reads the byte and pixel copies alone); links between those files still count (another shot contradicts)
+    collector.settle()
     reps = sorted({p for a, b, ev in links_by_path if ev.tier in mode.tiers for p in (a, b)} | set(copies))
     ids = store.file_ids()
     # a content's decode and vectors may be stored under any of its files (a scan reuses a byte copy's), as the
@@ -133,6 +138,7 @@ def _regroup(
     # extra queries (framed picture, rotations) as the scan stored them, under whichever rotation setting it had
     queries = store.embeddings(all_ids, queries_id(False)) | store.embeddings(all_ids, queries_id(True))
     facts = store.image_facts([p for rep in reps for p in copies.get(rep, [rep])])
+    collector.settle()
     contents: list[Content] = []
     index: dict[str, int] = {}
     records: list[FileRecord] = []
