@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dedup_gui.core import collector
 from dedup_gui.core.content import Content
 from dedup_gui.core.serialize import evidence_from_dict
 from dedup_gui.core.store import Store
@@ -67,6 +68,7 @@ def carried_over(
     same = (before[pos] == now).all(axis=1) if len(before) else np.zeros(len(now), dtype=bool)
     kept_ids = set(now[same, 0].tolist())
     pairs = store.scan_pairs(scan_id)
+    collector.settle()  # out of the collector's walks as soon as read (see collector.py)
     copies: dict[str, set[str]] = {}
     for a, b, ev in pairs:
         if ev.get("method") == "bytes":
@@ -88,4 +90,5 @@ def carried_over(
         if i is None or j is None or fresh[i] or fresh[j] or ev.get("method") in _REMADE:
             continue
         links.append((i, j, evidence_from_dict({"a": a, "b": b, **ev})))
+    collector.settle()
     return Carried(scan_id, links, fresh)
