@@ -17,6 +17,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from dedup_gui.core import collector
 from dedup_gui.core.store import pieces
 from dedup_gui.core.store.userdata import copy_user_tables
 from dedup_gui.core.types import FileRecord, ImageInfo, Problem, ProblemKind
@@ -109,6 +110,8 @@ _SQL_MIGRATIONS: tuple[str, ...] = (
 
 
 T = TypeVar("T")
+# rows read between two steps that put what was read out of the garbage collector's walks (collector.settle)
+_SETTLE_EVERY = 8192
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +247,9 @@ class CacheTables:
             "WHERE i.version=?",
             (version,),
         )
-        for fid, path, pkind, pmsg, w, h, fmt, taken, camera, uniform, ph, dh, pkey in rows:
+        for n, (fid, path, pkind, pmsg, w, h, fmt, taken, camera, uniform, ph, dh, pkey) in enumerate(rows):
+            if n % _SETTLE_EVERY == 0:
+                collector.settle()  # 100k rows make 600k objects: a full collection walking them stalled the window
             if fid not in wanted:
                 continue
             if pkind is not None:
