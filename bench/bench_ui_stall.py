@@ -1,6 +1,6 @@
 """Longest stall of the window's event loop while it scans a folder: a 5 ms timer's largest gap.
 
-    python bench/bench_ui_stall.py FOLDER [--no-embeddings] [--store PATH] [--stop-after SECONDS]
+    python bench/bench_ui_stall.py FOLDER [--no-embeddings] [--store PATH] [--stop-after SECONDS] [--start-after S]
 
 The real MainWindow runs the real scan on its worker thread (offscreen Qt unless DISPLAY is set); gaps over 50 ms
 are listed with the scan stage at the time, to find what holds the UI thread up, and so are the pauses of Python's
@@ -28,6 +28,13 @@ def main() -> int:
     ap.add_argument("--fresh-cache", action="store_true", help="export the ONNX model again, as on a first run")
     ap.add_argument("--store", type=Path, help="the store file (default: in a temporary folder)")
     ap.add_argument("--stop-after", type=float, help="press Cancel this many seconds after the scan starts")
+    ap.add_argument(
+        "--start-after",
+        type=float,
+        default=0.5,
+        help="start the scan this many seconds after the window opens "
+        "(a store with a large result is still loading it into the window for the first second or so)",
+    )
     args = ap.parse_args()
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -95,8 +102,8 @@ def main() -> int:
     timer = QTimer()
     timer.setInterval(5)
     timer.timeout.connect(tick)
-    QTimer.singleShot(500, begin)
-    QTimer.singleShot(500, timer.start)
+    QTimer.singleShot(round(args.start_after * 1000), begin)
+    QTimer.singleShot(round(args.start_after * 1000), timer.start)
     app.exec()
     ended = time.perf_counter()
     total = ended - started[0]
