@@ -50,11 +50,11 @@ def carried_over(
     store: Store,
     settings: str,
     contents: list[Content],
-    records: list[FileRecord],
-    ids: dict[str, int],
+    now: np.ndarray,
     redone: set[int],
 ) -> Carried | None:
-    """What this scan may take from the newest completed scan under `settings` (None: there is none).
+    """What this scan may take from the newest completed scan under `settings` (None: there is none); `now` is
+    this scan's file_rows.
 
     A content is unchanged when each of its files was in that scan with the same size and date, it was one content
     there with the same files and the same first path, and this scan did not decode or embed it again (`redone`).
@@ -63,7 +63,6 @@ def carried_over(
     if last is None:
         return None
     scan_id, before = last
-    now = file_rows(records, ids)
     pos = np.clip(np.searchsorted(before[:, 0], now[:, 0]), 0, max(0, len(before) - 1))
     same = (before[pos] == now).all(axis=1) if len(before) else np.zeros(len(now), dtype=bool)
     kept_ids = set(now[same, 0].tolist())

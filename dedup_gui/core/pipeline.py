@@ -125,6 +125,7 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
     previous: int | None = None  # a completed scan with the same inputs
     same_links = -1
     ids: dict[str, int] = {}
+    files = np.empty((0, 3), dtype=np.int64)  # (file id, size, mtime) of the walk: see incremental.file_rows
     groups: list[Group] = []
     links: list[tuple[int, int, PairEvidence]] = []
     contents: list[Content] = []
@@ -140,6 +141,7 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
         embed = config.embeddings and config.mode is not Mode.EXACT
         state.rotations = embed and want_rotations(config.rotations, config.device)
         settings = _settings_key(state)
+        files = incremental.file_rows(records, ids)
         inputs = _inputs_key(state, records)
         previous = store.completed_scan_with(inputs)
         with state.stage(Stage.DECODING):
@@ -162,7 +164,7 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
                 same_links = len(links)  # unless grouping adds some, the groups of every mode are that scan's
             else:
                 # the last scan's links between photos that did not change, and a search among the rest only
-                carried = incremental.carried_over(store, settings, contents, records, ids, state.redone)
+                carried = incremental.carried_over(store, settings, contents, files, state.redone)
                 fresh = None if carried is None else carried.fresh
                 links = find_links(contents, config, checker, check=state.checkpoint, among=fresh)
                 if carried is not None:
@@ -202,7 +204,7 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
         store.finish_scan(scan_id, status.value, result_to_dict(result), pairs)
         if status is ScanStatus.COMPLETED and records:
             store.set_scan_inputs(scan_id, inputs)
-            store.set_scan_files(scan_id, settings, incremental.file_rows(records, ids))
+            store.set_scan_files(scan_id, settings, files)
         state.emit(ProgressEvent(Stage.SAVING, 1, 1))
     # freed a slice at a time: at 100,000 photos, freeing it all as this returned held the GIL (the window) 250 ms
     if checker is not None:
