@@ -169,6 +169,9 @@ class Membership:
             return False
         if (i, j) in self.evidence:
             return True
+        key = self._contents[i].pixel_key
+        if key is not None and key == self._contents[j].pixel_key:
+            return True  # the same pixels: copies of each other whatever the rest says (a dark frame has no hashes)
         if Tier.SIMILAR not in self._tiers and another_exposure(self._contents[i], self._contents[j]):
             return False  # two exposures the camera dated apart never share a group of copies
         if Tier.SIMILAR in self._tiers and burst(self._contents[i], self._contents[j]):

@@ -238,3 +238,21 @@ def test_a_scan_keeps_its_objects_from_the_garbage_collector_and_gives_them_back
     assert gc.get_freeze_count() == 0
     gc.collect()
     assert made and made[0]() is None  # the scan's cycle was collected once it ended
+
+
+@pytest.mark.parametrize("mode", [Mode.EXACT, Mode.NEAR])
+def test_dark_frames_that_differ_only_in_their_dates_are_one_group(tmp_path: Path, mode: Mode) -> None:
+    """Pixel-identical files are copies of each other even when the picture is too plain to compare by its hashes
+    (a lens-cap frame, edited dates): all four in one group, not the first two."""
+    import numpy as np
+    from PIL import Image
+
+    dark = Image.fromarray(np.random.default_rng(1).integers(0, 6, (480, 640, 3), dtype=np.uint8))
+    for n in range(4):
+        exif = Image.Exif()
+        exif[0x0132] = f"2024:01:0{n + 1} 10:00:00"
+        dark.save(tmp_path / f"IMG_{n}.jpg", quality=90, exif=exif.tobytes())
+    config = ScanConfig(roots=(tmp_path,), mode=mode, embeddings=False, workers=1)
+    result = run_scan(config, store=Store(tmp_path / "s.db"))
+    assert [len(g.members) for g in result.groups] == [4]
+    assert {m.evidence.method for m in result.groups[0].members if m.evidence} == {"pixels"}
