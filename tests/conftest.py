@@ -82,6 +82,19 @@ class Library:
     broken: dict[str, Path]  # kind -> file that must be reported as a problem
 
 
+def slow_library(root: Path, count: int) -> None:
+    """Distinct large PNGs (each decodes in a few hundred ms), cheap to write: one encode, then varied copies."""
+    root.mkdir(parents=True)
+    noise = np.random.default_rng(0).integers(0, 256, (2500, 2500, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(root / "base.png", compress_level=0)
+    data = (root / "base.png").read_bytes()
+    end = data.rindex(b"IEND") - 4
+    for n in range(count):
+        text = b"tEXt" + f"Comment\x00copy {n}".encode()
+        chunk = len(text[4:]).to_bytes(4, "big") + text + b"\x00\x00\x00\x00"  # CRC not checked by the decoder
+        (root / f"p{n:03d}.png").write_bytes(data[:end] + chunk + data[end:])
+
+
 def build_library(root: Path) -> Library:
     base = photo("astronaut", (800, 600))
     orig = save_jpeg(base, root / "2020" / "IMG_0001.jpg")

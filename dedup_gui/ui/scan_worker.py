@@ -1,4 +1,8 @@
-"""ScanWorker: runs `run_scan` on its own QThread with its own store connection; only plain data crosses over."""
+"""ScanWorker: waits on its own QThread for a scan that runs in a child process; only plain data crosses over.
+
+The scan runs in its own process (core.scan_process) so that it never holds the window's interpreter lock; this
+thread only passes its progress on, and its result's summary (the window reads the groups from the store).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.errors import DedupError
-from dedup_gui.core.progress import CancelToken, ProgressEvent
+from dedup_gui.core.progress import ProgressEvent
+from dedup_gui.core.scan_process import ScanCrashed, ScanProcess
 from dedup_gui.core.types import ScanResult, ScanStatus
 from dedup_gui.ui.signals import emit
 
@@ -28,30 +33,27 @@ class ScanWorker(QObject):
         super().__init__()
         self.config = config
         self.store_path = store_path
-        self.token = CancelToken()
+        self.process = ScanProcess(config, store_path)
 
     def cancel(self) -> None:
-        """Set the token directly: no queued call, so a busy worker thread still sees it at its next batch."""
-        self.token.cancel()
+        """Tell the scan's process directly: no queued call, so it cancels at its next batch."""
+        self.process.cancel()
 
     def _emit_progress(self, event: ProgressEvent) -> None:
         emit(self.progressed, event)
 
     @Slot()
     def run(self) -> None:
-        from dedup_gui.core.pipeline import run_scan
-        from dedup_gui.core.store import Store
-
         try:
-            store = Store(self.store_path)
-            try:
-                result: ScanResult = run_scan(self.config, store=store, sink=self._emit_progress, cancel=self.token)
-            finally:
-                store.close()
+            result: ScanResult = self.process.run(self._emit_progress)
+        except ScanCrashed as exc:
+            log.error("scan crashed: %s", exc)
+            emit(self.failed, str(exc))
+            return
         except DedupError as exc:
             emit(self.failed, str(exc))
             return
-        except Exception as exc:  # a bug: report it as one, never a silent dead thread
+        except Exception as exc:  # a bug here: report it as one, never a silent dead thread
             log.exception("scan crashed")
             emit(self.failed, f"The scan stopped because of a bug: {type(exc).__name__}: {exc}")
             return

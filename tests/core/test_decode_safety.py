@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import psutil
 import pytest
-from PIL import Image
 
 from dedup_gui.core import decode_pool, machine, pipeline
 from dedup_gui.core.config import ScanConfig
@@ -24,7 +23,7 @@ from dedup_gui.core.progress import ProgressEvent, Stage
 from dedup_gui.core.store import Store
 from dedup_gui.core.types import ProblemKind, ScanResult
 from dedup_gui.core.worker import Analysed, analyse
-from tests.conftest import huge_png, photo, save_jpeg
+from tests.conftest import huge_png, photo, save_jpeg, slow_library
 from tests.core.crashing_work import analyse_or_die, cv2_decode
 from tests.dng import make_dng
 
@@ -170,22 +169,9 @@ def test_worker_memory_ceiling_turns_a_giant_allocation_into_memory_error(tmp_pa
             pool.submit(np.empty, 64 << 30, np.uint8).result()
 
 
-def _slow_library(root: Path, count: int) -> None:
-    """Distinct large PNGs (each decodes in a few hundred ms), cheap to write: one encode, then varied copies."""
-    root.mkdir(parents=True)
-    noise = np.random.default_rng(0).integers(0, 256, (2500, 2500, 3), dtype=np.uint8)
-    Image.fromarray(noise).save(root / "base.png", compress_level=0)
-    data = (root / "base.png").read_bytes()
-    end = data.rindex(b"IEND") - 4
-    for n in range(count):
-        text = b"tEXt" + f"Comment\x00copy {n}".encode()
-        chunk = len(text[4:]).to_bytes(4, "big") + text + b"\x00\x00\x00\x00"  # CRC not checked by the decoder
-        (root / f"p{n:03d}.png").write_bytes(data[:end] + chunk + data[end:])
-
-
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process tree checks use Linux semantics")
 def test_kill_9_of_a_scan_leaves_no_process_behind(tmp_path: Path) -> None:
-    _slow_library(tmp_path / "lib", 40)
+    slow_library(tmp_path / "lib", 40)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     cmd = [sys.executable, "-m", "dedup_gui", "scan", str(tmp_path / "lib"), "--db", str(tmp_path / "s.db")]
     proc = subprocess.Popen([*cmd, "--no-embeddings", "--workers", "2", "-q"], env=env)

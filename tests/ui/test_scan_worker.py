@@ -1,4 +1,5 @@
-"""ScanWorker on its QThread: progress, a finished result, and cancel mid-scan giving the cancelled signal."""
+"""ScanWorker on its QThread, its scan in a child process: progress, a finished result whose groups are in the store,
+cancel mid-scan giving the cancelled signal, and a failure as a message."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal
 
 from dedup_gui.core.config import ScanConfig
+from dedup_gui.core.serialize import result_from_dict
+from dedup_gui.core.store import Store
 from dedup_gui.core.types import ScanStatus
 from dedup_gui.ui import scan_worker
 from tests.ui.conftest import make_library
@@ -37,9 +40,14 @@ def test_scan_worker_reports_progress_and_finishes(qtbot, tmp_path: Path) -> Non
     events = []
     worker.progressed.connect(events.append)
     result = _run(qtbot, worker, worker.finished)
-    assert result.status is ScanStatus.COMPLETED
-    assert any(len(g.members) >= 3 for g in result.groups)
-    assert any(p.path.endswith("broken.jpg") for p in result.problems)
+    assert result.status is ScanStatus.COMPLETED and result.scan_id is not None
+    store = Store(tmp_path / "store.sqlite3")  # the window reads the groups and problems from the store
+    last = store.last_scan()
+    store.close()
+    assert last is not None and last[0] == result.scan_id
+    stored = result_from_dict(last[2])
+    assert any(len(g.members) >= 3 for g in stored.groups)
+    assert any(p.path.endswith("broken.jpg") for p in stored.problems)
     assert events and events[-1].fraction is not None
 
 
