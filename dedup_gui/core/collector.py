@@ -52,6 +52,19 @@ def settle() -> None:
             gc.freeze()
 
 
+def keep() -> None:
+    """What exists now lives as long as the process, as the window's loaded result does: never walk it again.
+
+    Unlike `settle`, it stays out of reach once this returns (gc.freeze): the window holds a 100k library's
+    result, about a million objects, for as long as it is open, and each full collection walked all of them
+    (65-98 ms, the window frozen as long). Objects freed by reference counting are still freed; only cycles
+    that exist now and die later are never collected. No-op inside `held_off`, whose end would give all back.
+    """
+    with _lock:
+        if not _depth:
+            gc.freeze()
+
+
 def release(*containers: list[Any] | dict[Any, Any] | set[Any]) -> None:
     """Empty these containers a slice at a time, offering the GIL to other threads after each slice (what their
     items hold is freed then, unless something else still holds it)."""

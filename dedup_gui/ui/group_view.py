@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from dedup_gui.core.types import Group, Member
 from dedup_gui.ui.file_actions import add_file_actions
 from dedup_gui.ui.group_columns import COLUMNS, MIN_STRETCH_WIDTH, column_index
-from dedup_gui.ui.groups_model import GroupsModel
+from dedup_gui.ui.groups_model import LONG_LIST, GroupsModel
 from dedup_gui.ui.signals import emit
 from dedup_gui.ui.widgets import bold
 
@@ -114,8 +114,14 @@ class GroupsPanel(QWidget):
     def _after_reset(self) -> None:
         """The list came back (a dismissal, an apply, an undo): stay on the same copy or group, else on the group
         that took its row, so a review goes on where it was."""
-        if self.model.rowCount() <= 500:  # expanding 10,000 groups would cost seconds; large lists start closed
+        if self.model.rowCount() <= LONG_LIST:  # expanding 10,000 groups would cost seconds: long lists start closed
             self.tree.expandAll()
+            self._restore_place()
+        else:  # a long list lays all its rows out to show one (30 ms at 7,000 groups): in an event-loop turn of
+            # its own, not in the one that reset the model (sorted and counted it), so neither holds the window long
+            QTimer.singleShot(1, self._restore_place)
+
+    def _restore_place(self) -> None:
         if not self.model.rowCount():
             emit(self.current_changed, None, None)
             return

@@ -27,8 +27,8 @@ MemberRole = Qt.ItemDataRole.UserRole + 2  # the Member of a member row, None on
 AnyIndex = QModelIndex | QPersistentModelIndex
 DECISION = column_index("decision")
 # Built once: or-ing enum flags in Python costs microseconds, and the view asks for every row on each layout.
-GROUP_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-MEMBER_FLAGS = GROUP_FLAGS | Qt.ItemFlag.ItemNeverHasChildren
+# a list longer than this starts closed, and is shown in event-loop turns of their own (its layout walks every row)
+LONG_LIST = 500
 BULK_PATHS = 500  # a change of more decisions than this is announced as one change of the whole list
 
 
@@ -229,11 +229,6 @@ class GroupsModel(QAbstractItemModel):
         if not parent.isValid():
             return bool(self._rows)
         return parent.internalId() == 0 and parent.column() == 0
-
-    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return MEMBER_FLAGS if index.internalId() else GROUP_FLAGS
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):

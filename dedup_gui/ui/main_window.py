@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QStackedWidget,
 )
 
+from dedup_gui.core import collector
 from dedup_gui.core import settings as settings_io
 from dedup_gui.core.keeper import DEFAULT_KEEPER_RULES
 from dedup_gui.core.settings import Settings
@@ -33,7 +34,7 @@ from dedup_gui.ui.decisions import Decisions
 from dedup_gui.ui.dismissed_panel import DismissedPanel
 from dedup_gui.ui.drops import SortedPaths, offer_folders, sort_paths
 from dedup_gui.ui.folder_panel import FolderPanel
-from dedup_gui.ui.groups_model import GroupsModel
+from dedup_gui.ui.groups_model import LONG_LIST, GroupsModel
 from dedup_gui.ui.images import ImageLoader
 from dedup_gui.ui.problems_panel import ProblemsPanel
 from dedup_gui.ui.review_page import ALL, EXACT, SHOWN, ReviewPage
@@ -188,6 +189,16 @@ class MainWindow(QMainWindow):
         self.problems_action.setText(self.tr("&Problems ({count})").format(count=len(loaded.problems)))
         self.dismissed.set_dismissals(loaded.dismissed)
         self.actions.dismissed.setText(self.tr("&Dismissed ({count})").format(count=len(loaded.dismissed)))
+        collector.keep()  # the result stays as long as it is shown: no full collection walks it (collector.py)
+        if len(loaded.groups) > LONG_LIST:
+            # showing the list lays all its rows out (30 ms at 7,000 groups): in an event-loop turn of its own, so
+            # the window answers between the two halves
+            QTimer.singleShot(1, lambda: self._show_loaded(loaded))
+        else:
+            self._show_loaded(loaded)
+
+    def _show_loaded(self, loaded: jobs.Loaded) -> None:
+        """The page that fits the loaded review: its list, the start page after a cancel, or "no duplicates"."""
         if loaded.cancelled and not loaded.groups:
             self.stack.setCurrentIndex(EMPTY)
             self.start.show_stopped(self.stopped)

@@ -57,3 +57,25 @@ def test_release_empties_large_containers_and_frees_what_only_they_held() -> Non
     assert photos == [] and by_id == {} and keys == set()
     alive = [r() for r in watched if r() is not None]
     assert alive == [kept]  # held elsewhere: only the container's reference went
+
+
+def test_what_a_window_keeps_is_never_walked_and_still_freed_when_dropped() -> None:
+    gc.collect()
+    try:
+        result = [[n] for n in range(10_000)]  # a loaded result: lists the collector tracks
+        with collector.held_off():
+            collector.keep()  # inside a stage it would be given back at the stage's end: no-op
+            assert gc.get_freeze_count() >= len(result)
+        assert gc.get_freeze_count() == 0
+        collector.keep()
+        assert gc.get_freeze_count() >= len(result)  # out of every later collection's walk
+
+        class Tracked:
+            pass
+
+        alive = weakref.ref(held := Tracked())
+        collector.keep()
+        del held
+        assert alive() is None  # freed by reference counting, frozen or not
+    finally:
+        gc.unfreeze()

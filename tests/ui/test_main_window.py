@@ -9,11 +9,13 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
+from dedup_gui.core.review import Review
 from dedup_gui.core.store import Store
 from dedup_gui.ui.compare_dialog import CompareDialog
 from dedup_gui.ui.group_columns import column_index
-from dedup_gui.ui.main_window import EMPTY, MainWindow
-from tests.ui.conftest import make_library, open_window
+from dedup_gui.ui.groups_model import LONG_LIST
+from dedup_gui.ui.main_window import EMPTY, RESULTS, MainWindow
+from tests.ui.conftest import fake_groups, make_library, open_window
 
 # the offscreen platform says so whenever a dialog opens; harmless
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -137,3 +139,16 @@ def test_large_compare_view_zooms_flips_and_overlays(qtbot, scanned_window) -> N
     assert dialog.panes[0].overlay == dialog.a
     dialog.grab()
     dialog.close()
+
+
+def test_a_long_list_is_shown_with_its_first_group_current(qtbot, sandbox: Path) -> None:
+    """Past LONG_LIST groups the list is filled, then shown in a later turn of the event loop (its layout walks
+    every row); the person still gets the list, its count, and the first group ready for the review keys."""
+    window = open_window(qtbot, sandbox)
+    groups = fake_groups(LONG_LIST + 100)
+    window._on_loaded(Review(tuple(groups), (), {}, (), scan_id=1))
+    qtbot.waitUntil(lambda: window.stack.currentIndex() == RESULTS, timeout=5000)
+    qtbot.waitUntil(lambda: window.groups.current()[0] is not None, timeout=5000)
+    largest = max(groups, key=lambda g: g.reclaimable_bytes)  # sorted by space to free, largest first
+    assert window.groups.current()[0] == largest
+    assert f"{len(groups):,} groups" in window.statusBar().currentMessage()

@@ -437,6 +437,13 @@ class CacheTables:
         row = self.db.execute("SELECT result FROM regroups WHERE scan_id=? AND key=?", (scan_id, key)).fetchone()
         return None if row is None else (None if row[0] is None else pieces.loads(row[0]),)
 
+    def last_scan_id(self, *, completed: bool = False) -> int | None:
+        """The id last_scan would give, without reading its result (12 MB of JSON at 100k photos)."""
+        where = "status='completed'" if completed else "result IS NOT NULL"
+        row = self.db.execute(f"SELECT id FROM scans WHERE {where} AND result IS NOT NULL ORDER BY id DESC LIMIT 1")
+        found = row.fetchone()
+        return None if found is None else int(found[0])
+
     def last_scan(self, *, completed: bool = False) -> tuple[int, dict, dict] | None:
         """(scan id, config, result) of the newest finished scan (or the newest one that ran to its end)."""
         where = "status='completed'" if completed else "result IS NOT NULL"

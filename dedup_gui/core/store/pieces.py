@@ -13,6 +13,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from dedup_gui.core import collector
+
+# items of a list read between two settles (see collector.py): a group of a result is about 100 objects
+_SETTLE_EVERY = 1024
+
 _DECODER = json.JSONDecoder()
 _SPACE = " \t\n\r"
 
@@ -67,6 +72,8 @@ def _value(text: str, i: int, depth: int) -> tuple[Any, int]:
         else:
             item, i = _value(text, i, depth - 1)
             items.append(item)
+            if len(items) % _SETTLE_EVERY == 0:
+                collector.settle()
         i = _skip(text, i)
         if i < len(text) and text[i] == closing:
             return (items if opening == "[" else pairs), i + 1
