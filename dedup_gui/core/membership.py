@@ -13,7 +13,7 @@ from typing import Protocol
 from dedup_gui.core.content import Content, another_exposure, as_seen, best_cosine, burst
 from dedup_gui.core.hashing import hamming
 from dedup_gui.core.types import PairEvidence, Tier
-from dedup_gui.core.verify import DEFAULT_THRESHOLDS, Verification, scene_keypoints
+from dedup_gui.core.verify import DEFAULT_THRESHOLDS, SIDE, Verification, scene_keypoints
 
 # Two members of one group must not be clearly different photos: embeddings this far apart are. Each member is
 # already confirmed against the group's anchor, so this only has to catch the clearly unrelated.
@@ -25,6 +25,10 @@ COMPATIBLE_COSINE = 0.5
 # (grouping.star_groups). Two frames the anchor shows all of need no share: a straightened copy beside a crop
 # shows only the corners it cut away (dev-large: 0.005).
 TWO_CROPS_MIN_SHARE = 0.02
+# A picture whose long side is under half the verification size is enlarged more than twice to be compared: too
+# few pixels and keypoints to tell a copy from another shot (a 64-px copy beside a letterboxed one said "different
+# shot"). As a full-frame copy of the anchor it neither confirms nor rules out another member: the anchor does.
+SMALL_SIDE = SIDE // 2
 
 Pair = tuple[int, int]
 Link = tuple[int, int, PairEvidence]
@@ -176,6 +180,8 @@ class Membership:
             return False  # two exposures the camera dated apart never share a group of copies
         if Tier.SIMILAR in self._tiers and burst(self._contents[i], self._contents[j]):
             return True  # frames of one burst belong together as other shots, however far the subject moved
+        if self._small_copy(anchor, i) or self._small_copy(anchor, j):
+            return True  # too small to judge against the other member: it shows the anchor, whom both copy
         v = self._known(i, j)
         if (i, j) in self.evidence:
             return True  # a stored verdict made into its link again
@@ -204,6 +210,14 @@ class Membership:
 
     def _as_seen(self, i: int, j: int, v: Verification) -> Verification:
         return as_seen(self._contents[i], self._contents[j], v)
+
+    def _small_copy(self, anchor: int, x: int) -> bool:
+        """x is a small picture (SMALL_SIDE) linked to the anchor as a copy of its whole frame, both ways."""
+        info = self._contents[x].info
+        if info is None or max(info.width, info.height) >= SMALL_SIDE:
+            return False
+        ev = self.evidence.get((anchor, x))
+        return ev is not None and ev.tier is not Tier.SIMILAR and self._holds(x, anchor) and self._holds(anchor, x)
 
     def _holds(self, x: int, y: int) -> bool:
         """x shows all of y, by their admitted link."""
