@@ -13,7 +13,7 @@ RAW_FORMATS = frozenset(ext[1:].upper() for ext in RAW_EXTENSIONS) | {"RAW"}
 IMAGE_EXTENSIONS = (
     frozenset(
         ".jpg .jpeg .jpe .jfif .png .gif .bmp .dib .tif .tiff .webp .heic .heif .hif .avif .jp2 .ppm .pgm .pbm "
-        ".tga".split()
+        ".tga .ico".split()
     )
     | RAW_EXTENSIONS
 )

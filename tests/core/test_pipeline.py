@@ -256,3 +256,17 @@ def test_dark_frames_that_differ_only_in_their_dates_are_one_group(tmp_path: Pat
     result = run_scan(config, store=Store(tmp_path / "s.db"))
     assert [len(g.members) for g in result.groups] == [4]
     assert {m.evidence.method for m in result.groups[0].members if m.evidence} == {"pixels"}
+
+
+def test_an_icon_of_a_photo_is_its_copy_and_a_broken_icon_a_problem(tmp_path: Path) -> None:
+    """.ico files (a favicon or an app icon made from a photo) are scanned like any other picture."""
+    from tests.conftest import photo, save_jpeg
+
+    root = tmp_path / "photos"
+    base = photo("coffee", (800, 600))
+    orig = save_jpeg(base, root / "coffee.jpg")
+    base.resize((256, 192)).save(root / "coffee.ico", sizes=[(256, 192), (64, 48), (32, 24)])
+    (root / "broken.ico").write_bytes(b"\x00\x00\x01\x00" + b"not an icon" * 8)
+    result = run_scan(ScanConfig(roots=(root,), embeddings=False, workers=1), store=Store(tmp_path / "s.db"))
+    assert [sorted(g.paths) for g in result.groups] == [sorted([str(orig), str(root / "coffee.ico")])]
+    assert [p.path for p in result.problems] == [str(root / "broken.ico")]
