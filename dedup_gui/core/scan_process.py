@@ -46,6 +46,7 @@ class ScanProcess:
         self._lock = threading.Lock()
         self._orders: Connection | None = None
         self._cancelled = False
+        self._child: multiprocessing.process.BaseProcess | None = None
         self.pid: int | None = None  # the child's, once started
 
     def cancel(self) -> None:
@@ -54,6 +55,15 @@ class ScanProcess:
             self._cancelled = True
             if self._orders is not None:
                 _send_quietly(self._orders, CANCEL)
+
+    def kill(self) -> None:
+        """End the child at once (SIGKILL), from any thread: for a window that must close and cannot wait for a
+        cancel to finish. The store stays consistent (each write is a transaction); the scan's unsaved work is lost,
+        and run() raises ScanCrashed."""
+        with self._lock:
+            self._cancelled = True
+            if self._child is not None and self._child.is_alive():
+                self._child.kill()
 
     def run(self, sink: Callable[[ProgressEvent], None]) -> ScanResult:
         """Start the child, pass its progress to `sink` and return its result, without groups or problems.
@@ -73,6 +83,7 @@ class ScanProcess:
         orders_in.close()
         with self._lock:
             self._orders = orders_out
+            self._child = child
             if self._cancelled:
                 _send_quietly(orders_out, CANCEL)
         try:
@@ -95,6 +106,7 @@ class ScanProcess:
         finally:
             with self._lock:
                 self._orders = None
+                self._child = None
             orders_out.close()
             events_in.close()
             child.join(EXIT_WAIT_S)

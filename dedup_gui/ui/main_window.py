@@ -48,6 +48,9 @@ from dedup_gui.ui.window_menus import build_actions
 log = logging.getLogger("dedup_gui.ui")
 EMPTY, SCANNING, RESULTS = range(3)
 PROBLEMS_SHOWN_FROM = 820  # window height from which the problems list opens by itself after a scan
+# a closing window waits this long for a cancelled scan to save its finished work, then ends it (a kill loses only
+# what the scan had not yet saved: every write is a transaction)
+CLOSE_WAIT_MS = 20_000
 SAVE_DELAY_MS = 400  # folder and mode changes are saved this long after the last one
 
 
@@ -408,10 +411,19 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         QSettings("dedup-gui", "dedup-gui").setValue("window/geometry", self.saveGeometry())
-        if self.worker is not None:
+        if self.scan_thread is not None and self.scan_thread.isRunning() and self.worker is not None:
+            for signal, slot in (
+                (self.worker.finished, self._on_scan_done),
+                (self.worker.cancelled, self._on_scan_done),
+                (self.worker.failed, self._on_scan_failed),
+            ):
+                signal.disconnect(slot)  # the window is going: no result to load, no message box after it
             self.worker.cancel()
-        if self.scan_thread is not None:
-            self.scan_thread.quit()
+            self.scan_thread.quit()  # its loop ends when the worker returns (the worker's own quit is queued here)
+            self.hide()  # closed at once for the person; the scan saves its finished work meanwhile
+            if not self.scan_thread.wait(CLOSE_WAIT_MS):
+                log.warning("the scan did not stop within %d ms of the window closing; ending it", CLOSE_WAIT_MS)
+                self.worker.kill()
             self.scan_thread.wait()
         self.review.close_compare()
         self._save_settings()

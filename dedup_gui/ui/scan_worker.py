@@ -39,6 +39,10 @@ class ScanWorker(QObject):
         """Tell the scan's process directly: no queued call, so it cancels at its next batch."""
         self.process.cancel()
 
+    def kill(self) -> None:
+        """End the scan's process at once (the window is closing and the cancel took too long)."""
+        self.process.kill()
+
     def _emit_progress(self, event: ProgressEvent) -> None:
         emit(self.progressed, event)
 

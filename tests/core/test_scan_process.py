@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -113,3 +114,23 @@ def test_kill_9_of_the_window_ends_its_scan_process_and_the_decode_workers(tmp_p
     proc.wait()
     _, alive = psutil.wait_procs(family, timeout=10)
     assert alive == [], f"left running: {[(p.pid, p.cmdline()) for p in alive]}"
+
+
+@linux_only
+def test_kill_from_another_thread_ends_the_scan_at_once(tmp_path: Path) -> None:
+    slow_library(tmp_path / "lib", 24)
+    process = ScanProcess(ScanConfig(roots=(tmp_path / "lib",), embeddings=False, workers=1), tmp_path / "s.db")
+    started = threading.Event()
+
+    def on_progress(event: ProgressEvent) -> None:
+        if event.stage is Stage.DECODING:
+            started.set()
+
+    killer = threading.Thread(target=lambda: started.wait(60) and process.kill())
+    killer.start()
+    began = time.monotonic()
+    with pytest.raises(ScanCrashed, match="exit code -9"):
+        process.run(on_progress)
+    killer.join()
+    assert time.monotonic() - began < 30
+    process.kill()  # after the end: nothing to kill, no error

@@ -7,17 +7,23 @@ import csv
 import json
 import os
 import signal
+import sys
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtWidgets import QApplication
 
 from dedup_gui.core import settings as settings_io
 from dedup_gui.core.progress import PREPARING_MODEL, ProgressEvent, Stage
+from dedup_gui.ui import main_window
 from dedup_gui.ui.lifecycle import SignalQuit
 from dedup_gui.ui.main_window import EMPTY
 from dedup_gui.ui.scan_progress import ScanProgress
+from tests.conftest import slow_library
 from tests.ui.conftest import make_library, open_window
 
 # the offscreen platform says so when a dialog or a context menu opens; harmless
@@ -159,3 +165,28 @@ def test_card_pictures_grow_with_the_window_and_keep_the_buttons_in_view(qtbot, 
         assert 0 < bottom <= viewport.height()  # Keep/Trash in view without scrolling
     (small, first), (large, second) = sizes.values()
     assert large > small * 1.3 and first is second  # resized in place, not rebuilt
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process checks use Linux semantics")
+def test_closing_the_window_mid_scan_ends_the_scan_without_a_message_after_it(
+    qtbot, sandbox: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The window closes at once; a scan that cannot stop within CLOSE_WAIT_MS is ended, not waited for forever,
+    and no "Scan failed" box appears after the window is gone."""
+    slow_library(sandbox / "lib", 40)
+    window = open_window(qtbot, sandbox, folders=(f"scan:{sandbox / 'lib'}",))
+    monkeypatch.setattr(main_window, "CLOSE_WAIT_MS", 0)  # a cancel that would take too long
+    events = []
+    window.start_scan()
+    window.worker.progressed.connect(events.append)
+    qtbot.waitUntil(lambda: any(e.stage is Stage.DECODING for e in events), timeout=30_000)
+    scan = psutil.Process(window.worker.process.pid)
+    family = [scan, *scan.children(recursive=True)]
+    began = time.monotonic()
+    window.close()
+    assert time.monotonic() - began < 10
+    assert "did not stop" in caplog.text  # ended, not waited for
+    _, alive = psutil.wait_procs(family, timeout=10)
+    assert alive == []
+    qtbot.wait(200)  # queued signals from the ended scan are delivered now, to nobody
+    assert QApplication.activeModalWidget() is None
