@@ -312,16 +312,24 @@ def repropose(store: Store, config: ScanConfig, old_rules: Sequence[str] = DEFAU
     proposal the same way. Groups decided by hand and undecided groups stay as they are. Returns how many groups
     got a new proposal.
     """
+    with collector.held_off():  # two 100k results and a regroup: see collector.py
+        return _repropose(store, config, old_rules)
+
+
+def _repropose(store: Store, config: ScanConfig, old_rules: Sequence[str]) -> int:
     before = load(store, old_rules)
-    last = store.last_scan(completed=True)
+    last = store.last_scan_config(completed=True)
     if before is None or last is None:
         raise DedupError("nothing to propose again: run a scan first")
     old_whole = dict(auto_select(before.groups))
     old_exact = dict(auto_select(before.groups, exact_only=True))
-    scan_id, config_dict, _ = last
+    del before
+    scan_id, config_dict = last
     result = regroup(store, Mode(config_dict.get("mode", config.mode.value)), config)
     new_id = store.begin_scan({**config_dict, "keeper_rules": list(config.keeper_rules)})
-    store.finish_scan(new_id, ScanStatus.COMPLETED.value, result_to_dict(result), store.scan_pairs(scan_id))
+    store.finish_scan(new_id, ScanStatus.COMPLETED.value, result_to_dict(result), (), pairs_of=scan_id)
+    del result
+    collector.settle()
     after = load(store, config.keeper_rules or DEFAULT_KEEPER_RULES)
     if after is None:
         return 0

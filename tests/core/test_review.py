@@ -154,7 +154,11 @@ def test_new_keeper_rules_are_proposed_again_and_untouched_auto_selections_follo
         assert big.evidence is not None and big.evidence.a == str(lib / "heavy.jpg")  # worded against the new keeper
         assert after.decisions[str(lib / "heavy.jpg")] == "keep" and after.decisions[str(lib / "big.jpg")] == "trash"
         assert all(after.decisions[p] == "keep" for p in coffee.paths)  # a hand decision stays
-        assert review.load(store, rules).scan_id != before.scan_id  # saved as the newest result: a reopen shows it
+        newest = review.load(store, rules).scan_id
+        assert newest != before.scan_id  # saved as the newest result: a reopen shows it
+        assert newest is not None and before.scan_id is not None
+        # with the pairs of the scan it regrouped, so a later regroup of the newest result has its links
+        assert sorted(store.scan_pairs(newest)) == sorted(store.scan_pairs(before.scan_id)) != []
     finally:
         store.close()
 

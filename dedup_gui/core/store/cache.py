@@ -370,8 +370,19 @@ class CacheTables:
             )
             return int(cur.lastrowid or 0)
 
-    def finish_scan(self, scan_id: int, status: str, result: dict, pairs: Sequence[tuple[str, str, dict]]) -> None:
-        """Save the result and the pair evidence (for regrouping without rescanning); keep only the last scans."""
+    def finish_scan(
+        self,
+        scan_id: int,
+        status: str,
+        result: dict,
+        pairs: Sequence[tuple[str, str, dict]],
+        *,
+        pairs_of: int | None = None,
+    ) -> None:
+        """Save the result and the pair evidence (for regrouping without rescanning); keep only the last scans.
+
+        `pairs_of`: also the pairs of that scan, copied as they are stored (a regroup's result has the same pairs:
+        100k photos' pairs read into Python and written back took seconds and a million objects)."""
         with self.transaction() as db:
             db.execute(
                 "UPDATE scans SET finished=?, status=?, result=? WHERE id=?",
@@ -381,6 +392,11 @@ class CacheTables:
                 "INSERT INTO pairs(scan_id, a, b, evidence) VALUES (?, ?, ?, ?)",
                 [(scan_id, a, b, json.dumps(ev)) for a, b, ev in pairs],
             )
+            if pairs_of is not None:
+                db.execute(
+                    "INSERT INTO pairs(scan_id, a, b, evidence) SELECT ?, a, b, evidence FROM pairs WHERE scan_id=?",
+                    (scan_id, pairs_of),
+                )
             db.execute("DELETE FROM scans WHERE id NOT IN (SELECT id FROM scans ORDER BY id DESC LIMIT 5)")
 
     def set_scan_inputs(self, scan_id: int, inputs: str) -> None:
@@ -443,6 +459,14 @@ class CacheTables:
         row = self.db.execute(f"SELECT id FROM scans WHERE {where} AND result IS NOT NULL ORDER BY id DESC LIMIT 1")
         found = row.fetchone()
         return None if found is None else int(found[0])
+
+    def last_scan_config(self, *, completed: bool = False) -> tuple[int, dict] | None:
+        """(scan id, config) of what last_scan would give, without reading its result."""
+        where = "status='completed'" if completed else "result IS NOT NULL"
+        row = self.db.execute(
+            f"SELECT id, config FROM scans WHERE {where} AND result IS NOT NULL ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else (int(row[0]), json.loads(row[1]))
 
     def last_scan(self, *, completed: bool = False) -> tuple[int, dict, dict] | None:
         """(scan id, config, result) of the newest finished scan (or the newest one that ran to its end)."""
