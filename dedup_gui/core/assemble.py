@@ -116,6 +116,9 @@ def build_groups(
         final.sort(key=lambda m: (m.path != keeper_path, m.path))
         groups.append(Group(tier, keeper_path, reason, tuple(final)))
     groups.sort(key=lambda g: (-g.reclaimable_bytes, g.keeper))
+    # what grouping built, freed a slice at a time rather than all at once as this returns (see collector.release)
+    rules_of.release()
+    collector.release(links_, admitted, stars, members_by_path, keys, by_path)
     return groups
 
 

@@ -50,22 +50,44 @@ def regroup(
         if last is None:
             raise DedupError("nothing to regroup: run a scan first")
         scan_id, config_dict, result_dict = last
-        config = replace(base or ScanConfig(roots=()), mode=mode)
-        not_dups = store.not_duplicates()
-        key = grouping_key(config, not_dups)
-        kept = store.regrouped(scan_id, key)
-        if kept is not None and kept[0] is None:
-            return result_from_dict(result_dict, scan_id)  # the scan's own groups
-        # the stored groups are replaced: only the rest of the result is read back
-        previous = result_from_dict({**result_dict, "details": []}, scan_id)
-        if kept is not None and kept[0] is not None:
-            return replace(previous, groups=tuple(group_from_dict(g) for g in kept[0]["details"]))
-        groups = _regroup(store, scan_id, config_dict, config, not_dups, check)
+        del last
         try:
-            store.save_regroup(scan_id, key, {"details": [group_to_dict(g) for g in groups]})
-        except StoreError as exc:  # only a cache: a store that cannot be written still regroups
-            log.warning("the groups were not kept: %s", exc)
-        return replace(previous, groups=tuple(groups))
+            return _regrouped(store, scan_id, config_dict, result_dict, mode, base, check)
+        finally:  # the parsed result (a million objects at 100k) freed a slice at a time: see collector.release
+            collector.release(*(v for v in result_dict.values() if isinstance(v, list)))
+
+
+def _regrouped(
+    store: Store,
+    scan_id: int,
+    config_dict: dict,
+    result_dict: dict,
+    mode: Mode,
+    base: ScanConfig | None,
+    check: Callable[[], None],
+) -> ScanResult:
+    """regroup() once the last scan is read."""
+    config = replace(base or ScanConfig(roots=()), mode=mode)
+    not_dups = store.not_duplicates()
+    key = grouping_key(config, not_dups)
+    kept = store.regrouped(scan_id, key)
+    if kept is not None and kept[0] is None:
+        return result_from_dict(result_dict, scan_id)  # the scan's own groups
+    # the stored groups are replaced: only the rest of the result is read back
+    previous = result_from_dict({**result_dict, "details": []}, scan_id)
+    if kept is not None and kept[0] is not None:
+        details = kept[0]["details"]
+        del kept
+        try:
+            return replace(previous, groups=tuple(group_from_dict(g) for g in details))
+        finally:
+            collector.release(details)
+    groups = _regroup(store, scan_id, config_dict, config, not_dups, check)
+    try:
+        store.save_regroup(scan_id, key, {"details": [group_to_dict(g) for g in groups]})
+    except StoreError as exc:  # only a cache: a store that cannot be written still regroups
+        log.warning("the groups were not kept: %s", exc)
+    return replace(previous, groups=tuple(groups))
 
 
 def keep_modes(
