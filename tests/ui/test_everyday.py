@@ -15,7 +15,7 @@ import psutil
 import pytest
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from dedup_gui.core import settings as settings_io
 from dedup_gui.core.progress import PREPARING_MODEL, ProgressEvent, Stage
@@ -190,3 +190,25 @@ def test_closing_the_window_mid_scan_ends_the_scan_without_a_message_after_it(
     assert alive == []
     qtbot.wait(200)  # queued signals from the ended scan are delivered now, to nobody
     assert QApplication.activeModalWidget() is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process checks use Linux semantics")
+def test_a_scan_killed_mid_way_is_reported_and_the_window_stays_usable(
+    qtbot, sandbox: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The out-of-memory killer ends the scan's process: the window says so, keeps running, and scans again."""
+    slow_library(sandbox / "lib", 24)
+    window = open_window(qtbot, sandbox, folders=(f"scan:{sandbox / 'lib'}",))
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, _title, text, *a: warnings.append(text))
+    events = []
+    window.start_scan()
+    window.worker.progressed.connect(events.append)
+    qtbot.waitUntil(lambda: any(e.stage is Stage.DECODING for e in events), timeout=30_000)
+    os.kill(window.worker.process.pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: window.scan_thread is None, timeout=30_000)
+    assert warnings and "ended without a result" in warnings[0] and "-9" in warnings[0]
+    window.start_scan()  # the store the killed scan was writing is fine: the next scan runs to its end
+    qtbot.waitUntil(lambda: window.scan_thread is None and window.service.idle, timeout=120_000)
+    assert len(warnings) == 1
+    assert window.model.rowCount() == 1  # base.png and its 24 pixel copies
