@@ -91,9 +91,7 @@ def build_groups(
     # byte-identical copies of a content that matched nothing else still form a group of their own
     stars += [Star(i, [i]) for i, c in enumerate(contents) if len(c.paths) > 1 and c.info and i not in in_star]
     groups: list[Group] = []
-    for n, star in enumerate(stars):
-        if n % 1024 == 0:
-            collector.settle()  # 7,000 groups of members and evidence: see collector.py
+    for star in collector.settling(stars):  # 7,000 groups of members and evidence: see collector.py
         node_ids = star.members
         members = [member(p, contents[i]) for i in node_ids for p in contents[i].paths]
         keeper_path, reason = propose_keeper(members, rules, key)

@@ -18,9 +18,11 @@ from __future__ import annotations
 import gc
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # items freed per slice: a photo's content is about 15 objects, so a slice takes about a millisecond
 _SLICE = 1000
@@ -50,6 +52,14 @@ def settle() -> None:
     with _lock:  # never after the outermost stage ended: what it froze would stay out of reach for good
         if _depth:
             gc.freeze()
+
+
+def settling(items: Iterable[T], every: int = 1024) -> Iterator[T]:
+    """The items, with a `settle` before each `every`-th: for a loop that builds a large result item by item."""
+    for n, item in enumerate(items):
+        if n % every == every - 1:
+            settle()
+        yield item
 
 
 def keep() -> None:

@@ -79,9 +79,7 @@ def visible_groups(groups: Iterable[Group], store: Store, rules: Sequence[str] =
     groups = list(groups)
     hashes = store.full_hashes_of(m.path for g in groups for m in g.members) if apart else {}
     out: list[Group] = []
-    for n, g in enumerate(groups):
-        if n % 1024 == 1023:
-            collector.settle()
+    for g in collector.settling(groups):  # a 100k result's groups: see collector.py
         members = [m for m in g.members if os.path.exists(m.path)]
         for part in _split(g, members, hashes, apart) if apart else [members]:
             if len(part) >= 2:

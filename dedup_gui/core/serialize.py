@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import asdict, fields
 from typing import Any
 
@@ -94,16 +93,8 @@ def result_to_dict(r: ScanResult) -> dict[str, Any]:
 def result_from_dict(d: dict[str, Any], scan_id: int | None = None) -> ScanResult:
     return ScanResult(
         status=ScanStatus(d["status"]),
-        groups=tuple(_settling(group_from_dict(g) for g in d["details"])),
+        groups=tuple(collector.settling(group_from_dict(g) for g in d["details"])),
         problems=tuple(Problem(p["path"], ProblemKind(p["kind"]), p["message"]) for p in d["problems"]),
         stats=ScanStats(**d.get("stats", {})),
         scan_id=scan_id,
     )
-
-
-def _settling(items: Iterator[Group]) -> Iterator[Group]:
-    """The groups as made, settled every 1024 (a 100k result's groups are about a million objects: collector.py)."""
-    for n, item in enumerate(items):
-        if n % 1024 == 1023:
-            collector.settle()
-        yield item
