@@ -247,9 +247,10 @@ class CacheTables:
             "WHERE i.version=?",
             (version,),
         )
-        for n, (fid, path, pkind, pmsg, w, h, fmt, taken, camera, uniform, ph, dh, pkey) in enumerate(rows):
-            if n % _SETTLE_EVERY == 0:
-                collector.settle()  # 100k rows make 600k objects: a full collection walking them stalled the window
+        # 100k rows make 600k objects: a full collection walking them stalled the window (see collector.py)
+        for fid, path, pkind, pmsg, w, h, fmt, taken, camera, uniform, ph, dh, pkey in collector.settling(
+            rows, _SETTLE_EVERY
+        ):
             if fid not in wanted:
                 continue
             if pkind is not None:
@@ -453,30 +454,27 @@ class CacheTables:
         row = self.db.execute("SELECT result FROM regroups WHERE scan_id=? AND key=?", (scan_id, key)).fetchone()
         return None if row is None else (None if row[0] is None else pieces.loads(row[0]),)
 
+    def _last_scan_row(self, columns: str, completed: bool) -> tuple | None:
+        """These columns of the newest finished scan (or of the newest one that ran to its end)."""
+        where = "status='completed'" if completed else "result IS NOT NULL"
+        return self.db.execute(
+            f"SELECT {columns} FROM scans WHERE {where} AND result IS NOT NULL ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+
     def last_scan_id(self, *, completed: bool = False) -> int | None:
         """The id last_scan would give, without reading its result (12 MB of JSON at 100k photos)."""
-        where = "status='completed'" if completed else "result IS NOT NULL"
-        row = self.db.execute(f"SELECT id FROM scans WHERE {where} AND result IS NOT NULL ORDER BY id DESC LIMIT 1")
-        found = row.fetchone()
-        return None if found is None else int(found[0])
+        row = self._last_scan_row("id", completed)
+        return None if row is None else int(row[0])
 
     def last_scan_config(self, *, completed: bool = False) -> tuple[int, dict] | None:
         """(scan id, config) of what last_scan would give, without reading its result."""
-        where = "status='completed'" if completed else "result IS NOT NULL"
-        row = self.db.execute(
-            f"SELECT id, config FROM scans WHERE {where} AND result IS NOT NULL ORDER BY id DESC LIMIT 1"
-        ).fetchone()
+        row = self._last_scan_row("id, config", completed)
         return None if row is None else (int(row[0]), json.loads(row[1]))
 
     def last_scan(self, *, completed: bool = False) -> tuple[int, dict, dict] | None:
         """(scan id, config, result) of the newest finished scan (or the newest one that ran to its end)."""
-        where = "status='completed'" if completed else "result IS NOT NULL"
-        row = self.db.execute(
-            f"SELECT id, config, result FROM scans WHERE {where} AND result IS NOT NULL ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-        if row is None:
-            return None
-        return int(row[0]), json.loads(row[1]), pieces.loads(row[2])
+        row = self._last_scan_row("id, config, result", completed)
+        return None if row is None else (int(row[0]), json.loads(row[1]), pieces.loads(row[2]))
 
     def table_sizes(self) -> dict[str, int]:
         """Bytes on disk per table and index of the cache file (SQLite's dbstat), largest first: for benchmarks."""
