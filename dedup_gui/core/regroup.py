@@ -82,12 +82,26 @@ def _regrouped(
             return replace(previous, groups=tuple(group_from_dict(g) for g in details))
         finally:
             collector.release(details)
+    groups = _made(store, scan_id, config_dict, config, not_dups, key, check)
+    return replace(previous, groups=tuple(groups))
+
+
+def _made(
+    store: Store,
+    scan_id: int,
+    config_dict: dict,
+    config: ScanConfig,
+    not_dups: set[tuple[str, str]],
+    key: str,
+    check: Callable[[], None],
+) -> list[Group]:
+    """The scan's groups made afresh from its pairs under `config`, and kept under `key`."""
     groups = _regroup(store, scan_id, config_dict, config, not_dups, check)
     try:
         store.save_regroup(scan_id, key, {"details": [group_to_dict(g) for g in groups]})
     except StoreError as exc:  # only a cache: a store that cannot be written still regroups
         log.warning("the groups were not kept: %s", exc)
-    return replace(previous, groups=tuple(groups))
+    return groups
 
 
 def keep_modes(
@@ -103,15 +117,21 @@ def keep_modes(
     than made again (an unchanged 100k rescan: about 10 s of regrouping). Only a cache: a failure or a cancel
     (`check` raises Cancelled) leaves the scan's result as it is, and a later regroup makes what is missing."""
     try:
+        last = store.last_scan_config(completed=True)
+        if last is None or last[0] != scan_id:
+            return  # a newer scan has completed since: its own end keeps its groups
+        config_dict = last[1]  # not its result: the groups made here are kept, not returned (12 MB at 100k)
         not_dups = store.not_duplicates()
         store.save_regroup(scan_id, grouping_key(config, not_dups), None)
         for mode in Mode:
             if mode is config.mode:
                 continue
-            key = grouping_key(replace(config, mode=mode), not_dups)
+            other = replace(config, mode=mode)
+            key = grouping_key(other, not_dups)
             check()
             if same_as is None or not store.copy_regroup(same_as, scan_id, key):
-                regroup(store, mode, config, check)
+                with collector.held_off():
+                    _made(store, scan_id, config_dict, other, not_dups, key, check)
         store.drop_regroups(but=scan_id)  # a regroup reads the last completed scan's: 24 MB a scan at 100k
     except Cancelled:
         log.info("cancelled: the other modes are grouped when asked for")
