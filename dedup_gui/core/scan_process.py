@@ -47,7 +47,12 @@ class ScanProcess:
         self._orders: Connection | None = None
         self._cancelled = False
         self._child: multiprocessing.process.BaseProcess | None = None
-        self.pid: int | None = None  # the child's, once started
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while run() runs."""
+        child = self._child
+        return None if child is None else child.pid
 
     def cancel(self) -> None:
         """From any thread, before or during run(): the child cancels at its next batch, as run_scan does."""
@@ -78,7 +83,6 @@ class ScanProcess:
         args = (self.config, str(self.store_path), events_out, orders_in, os.getpid(), level)
         child = ctx.Process(target=_child_main, args=args, name="dedup-gui scan", daemon=False)
         child.start()
-        self.pid = child.pid
         events_out.close()
         orders_in.close()
         with self._lock:

@@ -31,8 +31,6 @@ class ScanWorker(QObject):
 
     def __init__(self, config: ScanConfig, store_path: Path) -> None:
         super().__init__()
-        self.config = config
-        self.store_path = store_path
         self.process = ScanProcess(config, store_path)
 
     def cancel(self) -> None:
