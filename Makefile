@@ -9,6 +9,7 @@ $(BIN)/dedup-gui: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/dedup-gui prepare
 	touch $@
 
 run: $(BIN)/dedup-gui

@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -26,7 +27,7 @@ from dedup_gui.core.settings import Settings
 from dedup_gui.core.types import Mode, ScanResult, ScanStatus
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
-COMMAND_NAMES = ("scan", "regroup", "apply", "undo")
+COMMAND_NAMES = ("scan", "regroup", "apply", "undo", "prepare")
 log = logging.getLogger("dedup_gui.cli")
 
 
@@ -79,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output_args(regroup)
     regroup.add_argument("-q", "--quiet", action="store_true", help="no summary")
     actions_cmd.add_parsers(sub)
+    prepare = sub.add_parser("prepare", help="set up the image model now (done once; else the first scan waits for it)")
+    prepare.add_argument("--device", choices=["auto", "cpu", "gpu"], default=None, help="where the CNN will run")
     return parser
 
 
@@ -170,6 +173,17 @@ def cmd_regroup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Make the cached image model (the CPU graph is exported from the installed weights once, which takes a few
+    seconds on a fresh install), so that the first scan decodes from its start instead of waiting for it."""
+    from dedup_gui.core.embedding import load_embedder
+
+    started = time.perf_counter()
+    embedder = load_embedder(args.device or load_settings().device)
+    print(f"image model ready ({embedder.backend}) in {time.perf_counter() - started:.1f} s")
+    return EXIT_OK
+
+
 def _only_paths(argv: list[str]) -> bool:
     """Every argument an existing folder or file, and the first one not a command name (`scan` wins over a folder).
 
@@ -212,7 +226,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from dedup_gui.ui.app import main as gui_main
 
         return gui_main([])
-    commands = {"scan": cmd_scan, "regroup": cmd_regroup, "apply": actions_cmd.cmd_apply, "undo": actions_cmd.cmd_undo}
+    commands = {
+        "scan": cmd_scan,
+        "regroup": cmd_regroup,
+        "apply": actions_cmd.cmd_apply,
+        "undo": actions_cmd.cmd_undo,
+        "prepare": cmd_prepare,
+    }
     try:
         return commands[args.command](args)
     except UsageError as exc:

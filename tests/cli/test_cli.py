@@ -163,3 +163,19 @@ def test_a_photo_or_a_typo_on_the_command_line_gets_a_clear_answer(
     assert (
         "'scna' is not a command, a folder or a file (commands: scan, regroup, apply, undo)" in capsys.readouterr().err
     )
+
+
+def test_prepare_makes_the_image_model_once_so_a_first_scan_need_not(tmp_path: Path) -> None:
+    """`dedup-gui prepare` (run by the set-up) exports the CPU model into an empty cache; run again, it reuses it."""
+    src = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(src), "XDG_CACHE_HOME": str(tmp_path / "cache"), "HOME": str(tmp_path)}
+    command = [sys.executable, "-m", "dedup_gui", "prepare", "--device", "cpu"]
+    first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert "image model ready (onnx-cpu)" in first.stdout
+    made = list((tmp_path / "cache" / "dedup-gui" / "models").glob("*.onnx"))
+    assert len(made) == 1
+    stamp = made[0].stat().st_mtime_ns
+    again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert made[0].stat().st_mtime_ns == stamp  # not exported a second time
