@@ -161,7 +161,7 @@ def test_a_photo_or_a_typo_on_the_command_line_gets_a_clear_answer(
     assert f"no such file or folder: {tmp_path / 'missing.jpg'}" in capsys.readouterr().err
     assert cli.main(["scna"]) == 2
     assert (
-        "'scna' is not a command, a folder or a file (commands: scan, regroup, apply, undo)" in capsys.readouterr().err
+        "'scna' is not a command, a folder or a file (commands: scan, regroup, apply, undo, prepare)" in capsys.readouterr().err
     )
 
 
