@@ -96,8 +96,11 @@ class CandidatePairs(Collection[Pair]):
         return -1
 
 
-def candidates(contents: list[Content], config: ScanConfig, check: Callable[[], None]) -> CandidatePairs:
-    """Every pair worth a look, from the hashes and (when present) the embeddings."""
+def candidates(
+    contents: list[Content], config: ScanConfig, check: Callable[[], None], among: np.ndarray | None = None
+) -> CandidatePairs:
+    """Every pair worth a look, from the hashes and (when present) the embeddings; with `among` (a flag per
+    content), only those with a flagged content, the same pairs the whole search gives with one in them."""
     thr = config.hashes
     ok = [i for i, c in enumerate(contents) if c.info is not None]
     none = np.empty(0, dtype=np.int64)
@@ -106,7 +109,8 @@ def candidates(contents: list[Content], config: ScanConfig, check: Callable[[], 
     if len(hashable) >= 2:
         ph = np.stack([contents[i].phash for i in hashable])  # type: ignore[misc]
         dh = np.stack([contents[i].dhash for i in hashable])  # type: ignore[misc]
-        ia, ib, it, dp = dihedral_hash_pairs(ph, thr.phash, check=check)
+        flags = None if among is None else among[np.asarray(hashable, dtype=np.int64)]
+        ia, ib, it, dp = dihedral_hash_pairs(ph, thr.phash, among=flags, check=check)
         dd = hamming(dh[ia, 0], dh[ib, it])
         near = dd <= thr.dhash
         index = np.asarray(hashable, dtype=np.int64)
@@ -125,7 +129,8 @@ def candidates(contents: list[Content], config: ScanConfig, check: Callable[[], 
         if owners:
             queries = np.concatenate([contents[i].queries for i in embedded if contents[i].queries is not None])
             extra = (np.array(owners), queries)
-        ia, ib, c = embedding_pairs(vectors, min_cosine=config.min_cosine, extra=extra, check=check)
+        flags = None if among is None else among[np.asarray(embedded, dtype=np.int64)]
+        ia, ib, c = embedding_pairs(vectors, min_cosine=config.min_cosine, extra=extra, among=flags, check=check)
         index = np.asarray(embedded, dtype=np.int64)
         ea, eb, cos = index[ia], index[ib], np.asarray(c.tolist(), dtype=np.float64)
     hkeys, ekeys = pack(ha, hb), pack(ea, eb)

@@ -148,19 +148,28 @@ def _chunk(hashes: np.ndarray, shift: int, width: int) -> np.ndarray:
 
 
 def dihedral_hash_pairs(
-    hashes: np.ndarray, radius: int, *, check: Callable[[], None] = lambda: None
+    hashes: np.ndarray,
+    radius: int,
+    *,
+    among: np.ndarray | None = None,
+    check: Callable[[], None] = lambda: None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pairs (i < j) whose identity hash is within radius of any dihedral transform of the other.
 
     `hashes` is (n, 8): column t is the hash of transform t of the image. Returns (i, j, transform, distance)
-    with the smallest distance per pair, the transform being the one applied to j.
+    with the smallest distance per pair, the transform being the one applied to j. With `among` (a flag per
+    image), only the pairs with a flagged image, exactly as the whole search would give them: a rescan after a
+    few photos changed searches for those alone.
     """
     n = len(hashes)
     if n < 2:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty, empty
     database = hashes.reshape(-1)  # entry k is image k // 8 under transform k % 8
-    qi, dk, dist = hamming_pairs(hashes[:, 0], database, radius, check=check)
+    if among is None:
+        qi, dk, dist = hamming_pairs(hashes[:, 0], database, radius, check=check)
+    else:
+        qi, dk, dist = _pairs_with(hashes, np.flatnonzero(among), radius, check)
     dj, dt = dk // 8, dk % 8
     keep = qi != dj
     qi, dj, dt, dist = qi[keep], dj[keep], dt[keep], dist[keep]
@@ -173,6 +182,25 @@ def dihedral_hash_pairs(
     first = np.ones(len(a), dtype=bool)
     first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
     return a[first], b[first], dt[first], dist[first]
+
+
+def _pairs_with(
+    hashes: np.ndarray, picked: np.ndarray, radius: int, check: Callable[[], None]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What hamming_pairs(identity hashes, every transform's hash) finds with a picked image on either side, in its
+    order (by query, then entry), so that the choice among equally distant transforms is the same."""
+    picked = picked.astype(np.int64)
+    if not len(picked):
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    q1, d1, s1 = hamming_pairs(hashes[picked, 0], hashes.reshape(-1), radius, check=check)
+    q2, d2, s2 = hamming_pairs(hashes[:, 0], hashes[picked].reshape(-1), radius, check=check)
+    qi = np.concatenate([picked[q1], q2])
+    dk = np.concatenate([d1, picked[d2 // 8] * 8 + d2 % 8])
+    dist = np.concatenate([s1, s2])
+    keys = qi * (8 * len(hashes)) + dk
+    _, first = np.unique(keys, return_index=True)  # sorted by (query, entry); found from both sides once
+    return qi[first], dk[first], dist[first]
 
 
 def _projector(vectors: np.ndarray, dims: int, seed: int = 0) -> Callable[[np.ndarray], np.ndarray]:
@@ -215,6 +243,7 @@ def embedding_pairs(
     k: int = 12,
     min_cosine: float = 0.8,
     extra: tuple[np.ndarray, np.ndarray] | None = None,
+    among: np.ndarray | None = None,
     dims: int = 128,
     threads: int = 0,
     check: Callable[[], None] = lambda: None,
@@ -225,6 +254,11 @@ def embedding_pairs(
     rotations, of the photo inside a screenshot); what they find is paired with their owner. Returns (i, j, best
     cosine), the cosine computed exactly with the full vectors. `vectors` may be float16 (half the memory at
     100,000 photos): they are converted to float32 a chunk at a time.
+
+    With `among` (a flag per item), only the pairs with a flagged item, as the whole search gives them. Every
+    query still runs: a flagged item may be any item's neighbour, and with these embeddings nearly every photo
+    is within the search's reach of a few changed ones (93 % of a 10,000-photo library at cosine 0.6 of 85 of
+    them). What is saved is the exact re-scoring of every other pair.
     """
     import hnswlib
 
@@ -252,13 +286,16 @@ def embedding_pairs(
         owners = np.concatenate([owners, np.asarray(extra[0], dtype=np.int64)])
         extra_queries = np.asarray(extra[1], dtype=np.float32)
     searched = np.concatenate([search, project(extra_queries)]) if len(extra_queries) else search
+    floor = min_cosine - _PROJECTION_SLACK  # the projection loses a little: what could reach min_cosine in full
+    among = None if among is None else np.asarray(among, dtype=bool)
     found_q, found_j = [], []
     for lo in range(0, len(searched), step):
         check()
         labels, distances = index.knn_query(searched[lo : lo + step], k=kk)
-        # the projection loses a little: keep what could reach min_cosine with the full vectors
-        near = (1.0 - distances) >= min_cosine - _PROJECTION_SLACK
+        near = (1.0 - distances) >= floor
         rows = np.repeat(np.arange(lo, lo + len(labels)), kk).reshape(labels.shape)
+        if among is not None:
+            near &= among[owners[rows]] | among[labels.astype(np.int64)]
         found_q.append(rows[near])
         found_j.append(labels[near].astype(np.int64))
     q = np.concatenate(found_q)

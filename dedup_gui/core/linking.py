@@ -222,10 +222,8 @@ def find_links(
     ok = [i for i, c in enumerate(contents) if c.info is not None]
     links = pixel_links(contents, ok)
     twins = {(min(i, j), max(i, j)) for i, j, _ in links}
-    found = candidates(contents, config, check)
+    found = candidates(contents, config, check, among)
     found = found.take(~found.rows_of(twins))
-    if among is not None:
-        found = found.take(among[found.a] | among[found.b])
     if not config.embeddings:
         # hashes alone: close hashes are the evidence; only pairs with a plain picture are verified, and two
         # exposures a camera dated apart

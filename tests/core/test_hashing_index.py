@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from dedup_gui.core import index as index_module
 from dedup_gui.core.hashing import TRANSFORMS, dhash_stack, dihedral, hamming, image_hashes, phash_stack
-from dedup_gui.core.index import chunk_widths, dihedral_hash_pairs, hamming_pairs
+from dedup_gui.core.index import chunk_widths, dihedral_hash_pairs, embedding_pairs, hamming_pairs
 from tests.conftest import photo
 
 
@@ -101,3 +102,52 @@ def test_dihedral_pairs_name_the_transform_applied_to_the_second_image(order: tu
     assert (a.tolist(), b.tolist(), dist.tolist()) == ([0], [1], [0])
     # transform t of image 1 looks like image 0
     assert hamming(hashes[0, 0], hashes[1, int(t[0])]) == 0
+
+
+def _full_pairs_with(found: tuple[np.ndarray, ...], flags: np.ndarray) -> list[tuple[int, ...]]:
+    a, b = found[0], found[1]
+    keep = flags[a] | flags[b]
+    return sorted(zip(*(col[keep].tolist() for col in found), strict=True))
+
+
+def test_a_search_among_some_images_finds_what_the_whole_search_finds_with_them() -> None:
+    """A rescan after a few photos changed searches for their pairs alone: the same pairs, transforms and
+    distances as the whole search, also where several transforms are equally close (symmetric pictures)."""
+    rng = np.random.default_rng(3)
+    base = rng.integers(0, 2**63, size=(300, 8), dtype=np.uint64)
+    base[:40] = base[:40, :1]  # symmetric pictures: every transform hashes alike, so transforms tie
+    copies = base[rng.integers(0, 300, size=500)].copy()
+    copies = copies[:, rng.permutation(8)]  # turned or mirrored copies
+    copies ^= np.uint64(1) << rng.integers(0, 64, size=copies.shape).astype(np.uint64)  # and edited a little
+    hashes = np.concatenate([base, copies])
+    flags = np.zeros(len(hashes), dtype=bool)
+    flags[rng.choice(len(hashes), size=30, replace=False)] = True
+    whole = dihedral_hash_pairs(hashes, 6)
+    some = dihedral_hash_pairs(hashes, 6, among=flags)
+    assert len(some[0]) > 30  # the flagged images have partners
+    assert sorted(zip(*(col.tolist() for col in some), strict=True)) == _full_pairs_with(whole, flags)
+    nothing = dihedral_hash_pairs(hashes, 6, among=np.zeros(len(hashes), dtype=bool))
+    assert len(nothing[0]) == 0
+
+
+@pytest.mark.parametrize("projected", [False, True])
+def test_an_embedding_search_among_some_items_finds_what_the_whole_search_finds_with_them(
+    projected: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Also the pairs where a flagged item is only another item's neighbour, or found by an extra query."""
+    if projected:
+        monkeypatch.setattr(index_module, "_PCA_FROM", 500)  # the PCA-projected search of large libraries
+    rng = np.random.default_rng(5)
+    centres = rng.standard_normal((150, 96)).astype(np.float32)
+    vectors = centres[rng.integers(0, 150, size=2_000)] + 0.35 * rng.standard_normal((2_000, 96)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    owners = rng.integers(0, 2_000, size=300)
+    queries = vectors[rng.integers(0, 2_000, size=300)] + 0.1 * rng.standard_normal((300, 96)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    flags = np.zeros(2_000, dtype=bool)
+    flags[rng.choice(2_000, size=40, replace=False)] = True
+    kwargs = {"min_cosine": 0.5, "extra": (owners, queries), "dims": 32}
+    whole = embedding_pairs(vectors.astype(np.float16), **kwargs)
+    some = embedding_pairs(vectors.astype(np.float16), among=flags, **kwargs)
+    assert len(some[0]) > 40
+    assert sorted(zip(*(col.tolist() for col in some), strict=True)) == _full_pairs_with(whole, flags)
