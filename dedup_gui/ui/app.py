@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,7 +38,19 @@ def main(argv: Sequence[str]) -> int:
         window.add_folders(paths)  # folders are added; for files, their folder is offered
     from dedup_gui.ui.lifecycle import SignalQuit
 
+    threading.Thread(target=_prepare_model, name="model-prepare", daemon=True).start()
     stopper = SignalQuit(lambda _signum: window.close(), app)  # logout: save like the close button does
     code = app.exec()
     stopper.restore()
     return code
+
+
+def _prepare_model() -> None:
+    """On a fresh pip install, make the image model while the user picks folders (once, in a child process)."""
+    from dedup_gui.core.embedding import prepare_cpu_model
+
+    try:
+        if prepare_cpu_model():
+            log.info("image model prepared for the first scan")
+    except Exception as exc:  # noqa: BLE001 - a scan makes it again, or falls back to torch, and says why
+        log.warning("could not prepare the image model now (%s); the first scan will", exc)

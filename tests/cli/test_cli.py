@@ -160,9 +160,8 @@ def test_a_photo_or_a_typo_on_the_command_line_gets_a_clear_answer(
     assert cli.main([str(tmp_path / "missing.jpg")]) == 2
     assert f"no such file or folder: {tmp_path / 'missing.jpg'}" in capsys.readouterr().err
     assert cli.main(["scna"]) == 2
-    assert (
-        "'scna' is not a command, a folder or a file (commands: scan, regroup, apply, undo, prepare)" in capsys.readouterr().err
-    )
+    told = capsys.readouterr().err
+    assert "'scna' is not a command, a folder or a file (commands: scan, regroup, apply, undo, prepare)" in told
 
 
 def test_prepare_makes_the_image_model_once_so_a_first_scan_need_not(tmp_path: Path) -> None:
@@ -172,10 +171,11 @@ def test_prepare_makes_the_image_model_once_so_a_first_scan_need_not(tmp_path: P
     command = [sys.executable, "-m", "dedup_gui", "prepare", "--device", "cpu"]
     first = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert first.returncode == 0, first.stderr
-    assert "image model ready (onnx-cpu)" in first.stdout
+    assert "image model ready (onnx-cpu; CPU graph made)" in first.stdout
     made = list((tmp_path / "cache" / "dedup-gui" / "models").glob("*.onnx"))
     assert len(made) == 1
     stamp = made[0].stat().st_mtime_ns
     again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
     assert again.returncode == 0, again.stderr
+    assert "CPU graph already there" in again.stdout
     assert made[0].stat().st_mtime_ns == stamp  # not exported a second time

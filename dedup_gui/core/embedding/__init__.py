@@ -27,6 +27,7 @@ __all__ = [
     "default_cache_dir",
     "load_backend",
     "load_embedder",
+    "prepare_cpu_model",
     "replicas",
 ]
 
@@ -118,6 +119,21 @@ def load_embedder(device: str = "auto", cache_dir: Path | None = None) -> Embedd
     except (RuntimeError, OSError, ValueError) as exc:
         log.warning("ONNX export or load failed (%s); embedding with torch on CPU, about 3x slower", exc)
     return load_backend("torch-cpu")
+
+
+def prepare_cpu_model(cache_dir: Path | None = None) -> bool:
+    """Export the CPU graph into the cache now if a scan would have to (no graph shipped, none cached); True when
+    it did. A first scan from a fresh install then decodes from its start instead of waiting seconds for it."""
+    from .bundled import bundled_onnx_path
+    from .onnx_backend import export_in_subprocess, onnx_file_name
+
+    if bundled_onnx_path() is not None:
+        return False
+    path = (cache_dir if cache_dir is not None else default_cache_dir()) / onnx_file_name()
+    if path.exists():
+        return False
+    export_in_subprocess(path)
+    return True
 
 
 def replicas(embedder: Embedder, count: int) -> list[Embedder]:
