@@ -80,8 +80,15 @@ def hamming(a: np.ndarray | int, b: np.ndarray | int) -> np.ndarray:
 
 
 def best_transform(pa: np.ndarray, pb: np.ndarray, da: np.ndarray, db: np.ndarray) -> tuple[int, int, int]:
-    """(transform index, pHash distance, dHash distance) of the transform of b that best matches a."""
-    dp = hamming(pa[0], pb)
-    dd = hamming(da[0], db)
-    i = int(np.argmin(dp.astype(np.int32) * 2 + dd))
-    return i, int(dp[i]), int(dd[i])
+    """(transform index, pHash distance, dHash distance) of the transform of b that best matches a; the first
+    such transform when several match equally.
+
+    In Python integers: grouping calls this once per group member, and numpy's argmin lets go of the GIL and
+    takes it back on every call, which starved the window's thread of it for 100-400 ms in a 100k regroup."""
+    p0, d0 = int(pa[0]), int(da[0])
+    best = (1 << 30, 0, 0, 0)
+    for t, (p, d) in enumerate(zip(pb.tolist(), db.tolist(), strict=True)):
+        dp, dd = (p0 ^ p).bit_count(), (d0 ^ d).bit_count()
+        if 2 * dp + dd < best[0]:
+            best = (2 * dp + dd, t, dp, dd)
+    return best[1], best[2], best[3]

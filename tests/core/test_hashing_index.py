@@ -8,7 +8,15 @@ import pytest
 from PIL import Image
 
 from dedup_gui.core import index as index_module
-from dedup_gui.core.hashing import TRANSFORMS, dhash_stack, dihedral, hamming, image_hashes, phash_stack
+from dedup_gui.core.hashing import (
+    TRANSFORMS,
+    best_transform,
+    dhash_stack,
+    dihedral,
+    hamming,
+    image_hashes,
+    phash_stack,
+)
 from dedup_gui.core.index import chunk_widths, dihedral_hash_pairs, embedding_pairs, hamming_pairs
 from tests.conftest import photo
 
@@ -151,3 +159,18 @@ def test_an_embedding_search_among_some_items_finds_what_the_whole_search_finds_
     some = embedding_pairs(vectors.astype(np.float16), among=flags, **kwargs)
     assert len(some[0]) > 40
     assert sorted(zip(*(col.tolist() for col in some), strict=True)) == _full_pairs_with(whole, flags)
+
+
+def test_best_transform_is_the_first_closest_transform() -> None:
+    """Pure-integer best_transform (it runs once per group member on the window's store thread) picks what an
+    argmin over 2 x pHash + dHash distance picks, the first transform among equals included."""
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        pa, pb, da, db = (rng.integers(0, 2**63, size=8, dtype=np.uint64) for _ in range(4))
+        if rng.random() < 0.5:  # ties: two transforms of b equally close
+            pb[5], db[5] = pb[2], db[2]
+            pb[0], db[0] = pa[0], da[0]
+            pb[3], db[3] = pa[0], da[0]
+        dp, dd = hamming(pa[0], pb), hamming(da[0], db)
+        want = int(np.argmin(dp.astype(np.int32) * 2 + dd))
+        assert best_transform(pa, pb, da, db) == (want, int(dp[want]), int(dd[want]))
