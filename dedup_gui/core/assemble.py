@@ -82,7 +82,7 @@ def build_groups(
             holds(ev, contents[b].paths[0]),
             copy=ev.tier is not Tier.SIMILAR,
         )
-        for a, b, ev in admitted
+        for a, b, ev in collector.settling(admitted)
     ]
     confirm = rules_of.confirm if oracle is not None else None
     stars = star_groups(len(contents), links_, rules_of.compatible, anchor_rank, confirm)

@@ -13,6 +13,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from dedup_gui.core import collector
+
 
 @dataclass(frozen=True, slots=True)
 class Link:
@@ -71,7 +73,7 @@ def star_groups(
     adj: dict[int, dict[int, float]] = defaultdict(dict)
     holds: set[tuple[int, int]] = set()
     copies: dict[int, set[int]] = defaultdict(set)
-    for link in links:
+    for link in collector.settling(links):  # 100k photos' links: out of each full collection's walk (collector.py)
         if link.a == link.b:
             continue
         if link.copy:
@@ -84,8 +86,8 @@ def star_groups(
         holds |= {(link.b, link.a)} if link.b_holds_a else set()
     groups: list[Star] = []
     seen: set[int] = set()
-    for start in sorted(adj):  # one connected component at a time: the greedy choice never looks further
-        if start in seen:
+    for start in collector.settling(sorted(adj)):  # one connected component at a time: the greedy choice never
+        if start in seen:  # looks further
             continue
         component, todo = {start}, [start]
         while todo:

@@ -161,7 +161,7 @@ def _regroup(
     collector.settle()
     copies: dict[str, list[str]] = {}
     links_by_path: list[tuple[str, str, PairEvidence]] = []
-    for a, b, ev in pairs:
+    for a, b, ev in collector.settling(pairs):
         if ev.get("method") == "bytes":
             copies.setdefault(a, [a]).append(b)
         else:
@@ -184,7 +184,7 @@ def _regroup(
     contents: list[Content] = []
     index: dict[str, int] = {}
     records: list[FileRecord] = []
-    for rep in reps:
+    for rep in collector.settling(reps):
         paths = copies.get(rep, [rep])
         fids = id_lists[rep]
         hit = next((cached[f] for f in fids if f in cached), None)
