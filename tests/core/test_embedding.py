@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import NoReturn
 
@@ -14,6 +16,7 @@ import pytest
 from PIL import Image, ImageEnhance
 
 from dedup_gui.core.embedding import DIM, INPUT_SIZE, MODEL_ID, Embedder, classify, load_backend, load_embedder
+from dedup_gui.core.embedding.onnx_backend import STALE_EXPORT_S, onnx_file_name, remove_stale_exports
 
 PHOTOS = ("chelsea", "astronaut", "coffee", "rocket")
 
@@ -219,3 +222,18 @@ def test_bundled_graph_is_used_without_exporting(
     embedder = load_embedder(device="cpu", cache_dir=tmp_path / "empty-cache")
     assert embedder.backend == "onnx-cpu"
     assert getattr(embedder, "model_path", None) == shipped
+
+
+def test_an_export_killed_midway_leaves_nothing_behind_for_long(tmp_path: Path) -> None:
+    """A window closed or a scan killed while exporting leaves a temporary file; the next export removes it once
+    old, and never one that another export may still be writing."""
+    target = tmp_path / onnx_file_name()
+    stale, live = (tmp_path / f"{target.name}.{name}.tmp" for name in ("k1ll3d", "wr1t1ng"))
+    for f in (stale, live):
+        f.write_bytes(b"partial graph")
+    old = time.time() - STALE_EXPORT_S - 60
+    os.utime(stale, (old, old))
+    (tmp_path / "other.onnx.x.tmp").write_bytes(b"not ours")
+    os.utime(tmp_path / "other.onnx.x.tmp", (old, old))
+    assert remove_stale_exports(target) == 1
+    assert not stale.exists() and live.exists() and (tmp_path / "other.onnx.x.tmp").exists()

@@ -24,6 +24,7 @@ EXPORT_FORMAT = 1
 OPSET = 17
 INPUT_NAME = "pixels"
 OUTPUT_NAME = "embedding"
+STALE_EXPORT_S = 3600.0  # an export takes seconds; a temporary file this old belongs to one that was killed
 # The exported graph must reproduce the torch network; anything below this cosine means the export is broken.
 SELF_CHECK_MIN_COSINE = 0.9999
 
@@ -83,6 +84,7 @@ def export_onnx(path: Path) -> float:
     """
     start = time.perf_counter()
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_exports(path)
     fd, tmp_name = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -98,6 +100,20 @@ def export_onnx(path: Path) -> float:
     seconds = time.perf_counter() - start
     log.info("exported %s to %s in %.1f s", MODEL_ID, path, seconds)
     return seconds
+
+
+def remove_stale_exports(path: Path, older_than_s: float = STALE_EXPORT_S) -> int:
+    """Remove what exports of `path` killed mid-way left (the window closed or a scan killed while exporting);
+    a temporary file younger than `older_than_s` may be another export's, still being written. Returns how many."""
+    removed = 0
+    for tmp in path.parent.glob(path.name + ".*.tmp"):
+        try:
+            if time.time() - tmp.stat().st_mtime > older_than_s:
+                tmp.unlink()
+                removed += 1
+        except OSError:
+            continue  # gone meanwhile, or not ours to remove: harmless either way
+    return removed
 
 
 def _export_checked(target: Path) -> None:
