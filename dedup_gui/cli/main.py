@@ -179,9 +179,12 @@ def cmd_prepare(args: argparse.Namespace) -> int:
     from dedup_gui.core.embedding import load_embedder, prepare_cpu_model
 
     started = time.perf_counter()
-    made = prepare_cpu_model()  # the window does this too, on a thread, when it starts
+    try:
+        done = "made" if prepare_cpu_model() else "already there"  # the window does this too, as it opens
+    except (RuntimeError, OSError, ImportError) as exc:  # the set-up goes on: scans fall back to torch
+        print(f"dedup-gui: the CPU graph could not be made ({printable(str(exc))})", file=sys.stderr)
+        done = "not made"
     embedder = load_embedder(args.device or load_settings().device)
-    done = "made" if made else "already there"
     print(f"image model ready ({embedder.backend}; CPU graph {done}) in {time.perf_counter() - started:.1f} s")
     return EXIT_OK
 

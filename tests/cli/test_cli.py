@@ -179,3 +179,21 @@ def test_prepare_makes_the_image_model_once_so_a_first_scan_need_not(tmp_path: P
     assert again.returncode == 0, again.stderr
     assert "CPU graph already there" in again.stdout
     assert made[0].stat().st_mtime_ns == stamp  # not exported a second time
+
+
+def test_prepare_that_cannot_write_its_cache_leaves_the_set_up_working(tmp_path: Path) -> None:
+    """The set-up runs `prepare`: a cache folder it cannot create is reported, and scans fall back to torch."""
+    src = Path(__file__).resolve().parents[2]
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be")
+    env = {**os.environ, "PYTHONPATH": str(src), "XDG_CACHE_HOME": str(blocked), "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "dedup_gui", "prepare", "--device", "cpu"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "image model ready (torch-cpu; CPU graph not made)" in done.stdout
+    assert "the CPU graph could not be made" in done.stderr
