@@ -44,6 +44,7 @@ class GroupsModel(QAbstractItemModel):
         self._folders: dict[int, dict[str, str]] = {}  # id(group) -> path -> folder label, filled as rows show
         self._where: dict[str, tuple[int, int]] = {}  # path -> (id of its group, member row), built on load
         self._row_of_group: dict[int, int] | None = None  # id(group) -> row shown; rebuilt after a sort or filter
+        self._summary: str | None = None  # counted once per change of the rows: 15 ms at 18,000 groups
         self._context = RowContext(self._decision, self._folder_label)
         self._bold = QFont()
         self._bold.setBold(True)
@@ -60,6 +61,7 @@ class GroupsModel(QAbstractItemModel):
             self._decisions = decisions
         self._sort_all()
         self._rows = self._filtered()
+        self._summary = None
         self.endResetModel()
         emit(self.summary_changed, self.summary())
 
@@ -68,6 +70,7 @@ class GroupsModel(QAbstractItemModel):
         self._filter = text.strip().casefold()
         self._rows = self._filtered()
         self._row_of_group = None
+        self._summary = None
         self.endResetModel()
         emit(self.summary_changed, self.summary())
 
@@ -110,6 +113,11 @@ class GroupsModel(QAbstractItemModel):
         return list(self._rows)
 
     def summary(self) -> str:
+        if self._summary is None:
+            self._summary = self._count()
+        return self._summary
+
+    def _count(self) -> str:
         groups = self._rows
         files = sum(len(g.members) for g in groups)
         saved = sum(g.reclaimable_bytes for g in groups)

@@ -106,8 +106,10 @@ def test_a_decision_shows_a_mark_and_a_colour() -> None:
 def test_removing_members_drops_groups_left_alone() -> None:
     model = GroupsModel()
     model.set_groups(fake_groups(2, members=2))
+    assert model.summary().startswith("2 groups · 4 files")
     model.remove_members(["/photos/00000/copy 1.jpg"])
     assert model.rowCount() == 1
+    assert model.summary().startswith("1 groups · 2 files")  # counted again when the rows change
 
 
 def test_ten_thousand_groups_load_and_sort(qtbot) -> None:
