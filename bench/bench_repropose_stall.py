@@ -1,7 +1,7 @@
 """How long the window's thread waits while keepers are proposed again (Settings > keeper rules changed) on a
-large library: `review.repropose` and the review reload run on a thread, as on the window's store thread, while
-the main thread wakes every 2 ms, as the window's does to paint, and records each wait over 20 ms with where the
-other thread was when it ended, and every full garbage collection.
+large library: `review.repropose` (which also gives the review as it is now) runs on a thread, as on the window's
+store thread, while the main thread wakes every 2 ms, as the window's does to paint, and records each wait over
+20 ms with where the other thread was when it ended, and every full garbage collection.
 
     python bench/bench_repropose_stall.py [--files 100000] [--store STORE] [--runs 2]
 
@@ -53,8 +53,7 @@ def run_once(db: Path) -> tuple[float, list[tuple[float, str]], list[float]]:
         try:
             store = Store(db)
             start = time.perf_counter()
-            review.repropose(store, config)
-            review.load(store, config.keeper_rules)
+            review.repropose(store, config)  # and the review as it is now, as the window's job takes it
             spent.append(time.perf_counter() - start)
             store.close()
         except BaseException as exc:  # noqa: BLE001 - reported by the main thread
@@ -117,7 +116,7 @@ def main() -> None:
             seconds, waits, collections = run_once(db)
             longest = waits[0][0] if waits else 0.0
             print(
-                f"run {run + 1}: repropose and reload {seconds:.1f} s; longest wait of the other thread "
+                f"run {run + 1}: repropose {seconds:.1f} s; longest wait of the other thread "
                 f"{1000 * longest:.0f} ms, {len(waits)} over {1000 * GAP_S:.0f} ms; "
                 f"{len(collections)} full collections, longest {1000 * (collections[0] if collections else 0):.0f} ms"
             )

@@ -300,7 +300,9 @@ def build_plan(store: Store, review: Review | None = None) -> actions.Plan:
 # -- keeper rules changed -------------------------------------------------------------------------------------------
 
 
-def repropose(store: Store, config: ScanConfig, old_rules: Sequence[str] = DEFAULT_KEEPER_RULES) -> int:
+def repropose(
+    store: Store, config: ScanConfig, old_rules: Sequence[str] = DEFAULT_KEEPER_RULES
+) -> tuple[int, Review | None]:
     """Propose keepers again under `config.keeper_rules` without reading a photo: the last completed scan is
     regrouped from its stored pairs (in its own mode, with its protected folders) and saved as the newest result,
     so evidence is worded against the new keeper.
@@ -308,13 +310,14 @@ def repropose(store: Store, config: ScanConfig, old_rules: Sequence[str] = DEFAU
     Decisions follow only where they were an untouched auto-select: a group whose decisions are exactly what
     auto-select proposed under the old rules (for the whole group, or for its identical copies only) gets the new
     proposal the same way. Groups decided by hand and undecided groups stay as they are. Returns how many groups
-    got a new proposal.
+    got a new proposal, and the review as it is now (what `load` would give: a second load read the 100k result
+    again).
     """
     with collector.held_off():  # two 100k results and a regroup: see collector.py
         return _repropose(store, config, old_rules)
 
 
-def _repropose(store: Store, config: ScanConfig, old_rules: Sequence[str]) -> int:
+def _repropose(store: Store, config: ScanConfig, old_rules: Sequence[str]) -> tuple[int, Review | None]:
     before = load(store, old_rules)
     last = store.last_scan_config(completed=True)
     if before is None or last is None:
@@ -335,7 +338,7 @@ def _repropose(store: Store, config: ScanConfig, old_rules: Sequence[str]) -> in
     collector.settle()
     after = load(store, config.keeper_rules or DEFAULT_KEEPER_RULES)
     if after is None:
-        return 0
+        return 0, None
     items: list[tuple[str, str | None]] = []
     changed = 0
     for g in after.groups:
@@ -349,4 +352,4 @@ def _repropose(store: Store, config: ScanConfig, old_rules: Sequence[str]) -> in
                 changed += 1
                 break
     store.set_decisions(items)
-    return changed
+    return changed, replace(after, decisions=store.decisions())

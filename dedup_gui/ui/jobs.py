@@ -131,8 +131,7 @@ def repropose(config: ScanConfig, old_rules: Sequence[str]) -> Callable[[Store],
     """Keepers proposed again under the config's rules; returns the groups re-proposed and the new review."""
 
     def job(store: Store) -> tuple[int, review.Review | None]:
-        changed = review.repropose(store, config, old_rules)
-        return changed, review.load(store, config.keeper_rules or review.DEFAULT_KEEPER_RULES)
+        return review.repropose(store, config, old_rules)
 
     return job
 
