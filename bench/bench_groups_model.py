@@ -66,6 +66,7 @@ def auto_select_all(app, model, groups, timed) -> float:
     """Auto-select every group through the store thread, then one decision (K on a copy), with the window's parts."""
     from PySide6.QtCore import QEventLoop
 
+    from dedup_gui.ui import listing
     from dedup_gui.ui.decisions import Decisions
     from dedup_gui.ui.store_service import StoreService
     from dedup_gui.ui.widgets import TrashTotal
@@ -75,7 +76,7 @@ def auto_select_all(app, model, groups, timed) -> float:
     decisions = Decisions(service)
     total = TrashTotal(decisions)
     decisions.changed.connect(model.decisions_changed)
-    decisions.replace_all({}, groups)
+    decisions.replace_all({}, listing.build(groups, model.order(), {}))
     model.set_groups(groups, decisions.marks)
     app.processEvents()
     ui_thread = [0.0]

@@ -91,7 +91,7 @@ def main() -> int:
     timer.start()
     QTimer.singleShot(120_000, app.quit)
     app.exec()
-    groups = window.model.rowCount()
+    groups = window.model.group_count()
     window.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     result = {

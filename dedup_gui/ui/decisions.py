@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 from dedup_gui.core import review
 from dedup_gui.core.types import Group
 from dedup_gui.ui import jobs
+from dedup_gui.ui.listing import Listing
 from dedup_gui.ui.signals import emit
 from dedup_gui.ui.store_service import StoreService
 
@@ -42,12 +43,12 @@ class Decisions(QObject):
         self._serial = count(1)
         self._set_at: dict[str, int] = {}  # path -> serial of the change that last set it here
 
-    def replace_all(self, marks: dict[str, str], groups: Iterable[Group] = ()) -> None:
-        """The stored decisions and the groups the review shows (a load): the total is counted once, here."""
+    def replace_all(self, marks: dict[str, str], listing: Listing) -> None:
+        """The stored decisions and the groups the review shows (a load): sizes and total come counted with the
+        listing, off the UI thread."""
         self.marks = marks
-        self._sizes = {m.path: m.size for g in groups for m in g.members}
-        trashed = [self._sizes[p] for p, d in marks.items() if d == TRASH and p in self._sizes]
-        self._set_totals(Totals(len(trashed), sum(trashed)))
+        self._sizes = listing.sizes
+        self._set_totals(Totals(*listing.trashed))
 
     def get(self, path: str) -> str | None:
         return self.marks.get(path)

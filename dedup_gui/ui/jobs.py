@@ -16,13 +16,28 @@ from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.progress import CancelToken
 from dedup_gui.core.store import Store
 from dedup_gui.core.types import Group
+from dedup_gui.ui import listing
+from dedup_gui.ui.listing import Order
 
-Loaded = review.Review
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A review as the engine loaded it, and its groups already sorted and indexed for the list."""
+
+    review: review.Review
+    listing: listing.Listing
 
 
-def load_last(rules: Sequence[str]) -> Callable[[Store], review.Review | None]:
-    def job(store: Store) -> review.Review | None:
-        return review.load(store, rules)
+def shown(loaded: review.Review | None, order: Order) -> Loaded | None:
+    """The listing is built here, on the store thread: the UI thread only takes it."""
+    if loaded is None:
+        return None
+    return Loaded(loaded, listing.build(loaded.groups, order, loaded.decisions))
+
+
+def load_last(rules: Sequence[str], order: Order) -> Callable[[Store], Loaded | None]:
+    def job(store: Store) -> Loaded | None:
+        return shown(review.load(store, rules), order)
 
     return job
 
@@ -34,23 +49,25 @@ def save_decisions(items: list[tuple[str, str | None]]) -> Callable[[Store], Non
     return job
 
 
-def not_duplicates(group: Group, path: str | None, rules: Sequence[str]) -> Callable[[Store], review.Review | None]:
+def not_duplicates(
+    group: Group, path: str | None, rules: Sequence[str], order: Order
+) -> Callable[[Store], Loaded | None]:
     """Dismiss one member (with its identical copies) or, without a path, the whole group; then the new review."""
 
-    def job(store: Store) -> review.Review | None:
+    def job(store: Store) -> Loaded | None:
         if path is None or path == group.keeper:
             review.dismiss_group(store, group)
         else:
             review.dismiss_member(store, group, path)
-        return review.load(store, rules)
+        return shown(review.load(store, rules), order)
 
     return job
 
 
-def undo_dismissal(dismissal_id: int, rules: Sequence[str]) -> Callable[[Store], review.Review | None]:
-    def job(store: Store) -> review.Review | None:
+def undo_dismissal(dismissal_id: int, rules: Sequence[str], order: Order) -> Callable[[Store], Loaded | None]:
+    def job(store: Store) -> Loaded | None:
         review.undo_dismissal(store, dismissal_id)
-        return review.load(store, rules)
+        return shown(review.load(store, rules), order)
 
     return job
 
@@ -127,11 +144,14 @@ def auto_select(groups: Sequence[Group], exact_only: bool) -> Callable[[Store], 
     return job
 
 
-def repropose(config: ScanConfig, old_rules: Sequence[str]) -> Callable[[Store], tuple[int, review.Review | None]]:
+def repropose(
+    config: ScanConfig, old_rules: Sequence[str], order: Order
+) -> Callable[[Store], tuple[int, Loaded | None]]:
     """Keepers proposed again under the config's rules; returns the groups re-proposed and the new review."""
 
-    def job(store: Store) -> tuple[int, review.Review | None]:
-        return review.repropose(store, config, old_rules)
+    def job(store: Store) -> tuple[int, Loaded | None]:
+        changed, after = review.repropose(store, config, old_rules)
+        return changed, shown(after, order)
 
     return job
 

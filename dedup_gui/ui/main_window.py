@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from dedup_gui.core import collector
 from dedup_gui.core import settings as settings_io
 from dedup_gui.core.keeper import DEFAULT_KEEPER_RULES
+from dedup_gui.core.review import Review
 from dedup_gui.core.settings import Settings
 from dedup_gui.core.types import ScanResult, ScanStats, ScanStatus
 from dedup_gui.ui import jobs, scan_worker
@@ -79,7 +80,7 @@ class MainWindow(QMainWindow):
         self._save_timer.stop()  # restoring the saved list is not a change
         self.folders.changed.connect(self._save_timer.start)
         self.statusBar().showMessage(self.tr("Opening the last results…"))
-        self.service.call(jobs.load_last(self.keeper_rules()), self._on_loaded, self._on_store_failed)
+        self._reload()
 
     # -- layout -------------------------------------------------------------------------------------------------
 
@@ -180,13 +181,14 @@ class MainWindow(QMainWindow):
 
     # -- results ------------------------------------------------------------------------------------------------
 
-    def _on_loaded(self, loaded: jobs.Loaded | None) -> None:
-        if loaded is None:
+    def _on_loaded(self, shown: jobs.Loaded | None) -> None:
+        if shown is None:
             self.statusBar().showMessage(self.tr("No results yet"), 5000)
             return
+        loaded = shown.review
         self.references = loaded.references
-        self.decisions.replace_all(loaded.decisions, loaded.groups)
-        self.model.set_groups(loaded.groups, self.decisions.marks)
+        self.decisions.replace_all(loaded.decisions, shown.listing)
+        self.model.show(shown.listing, self.decisions.marks)
         self.problem_list = tuple(loaded.problems)
         self.problems.set_problems(loaded.problems)
         self.problems_action.setText(self.tr("&Problems ({count})").format(count=len(loaded.problems)))
@@ -200,7 +202,7 @@ class MainWindow(QMainWindow):
         else:
             self._show_loaded(loaded)
 
-    def _show_loaded(self, loaded: jobs.Loaded) -> None:
+    def _show_loaded(self, loaded: Review) -> None:
         """The page that fits the loaded review: its list, the start page after a cancel, or "no duplicates"."""
         if loaded.cancelled and not loaded.groups:
             self.stack.setCurrentIndex(EMPTY)
@@ -287,7 +289,7 @@ class MainWindow(QMainWindow):
     def _on_scan_done(self, result: ScanResult) -> None:
         self.stopped = result.stats if result.status is ScanStatus.CANCELLED else None
         self.statusBar().showMessage(self.tr("Loading results…"))
-        self.service.call(jobs.load_last(self.keeper_rules()), self._on_loaded, self._on_store_failed)
+        self._reload()
 
     def _on_scan_failed(self, message: str) -> None:
         self.stack.setCurrentIndex(RESULTS if self.model.rowCount() else EMPTY)
@@ -343,11 +345,13 @@ class MainWindow(QMainWindow):
         self.flow.undo()
 
     def _reload(self) -> None:
-        self.service.call(jobs.load_last(self.keeper_rules()), self._on_loaded, self._on_store_failed)
+        """The stored review loaded again, sorted and indexed for the list on the store thread."""
+        job = jobs.load_last(self.keeper_rules(), self.model.order())
+        self.service.call(job, self._on_loaded, self._on_store_failed)
 
     def undo_dismissal(self, dismissal_id: int) -> None:
         """Show a dismissed group's files as copies again (the engine forgets the dismissal; the review reloads)."""
-        job = jobs.undo_dismissal(dismissal_id, self.keeper_rules())
+        job = jobs.undo_dismissal(dismissal_id, self.keeper_rules(), self.model.order())
         self.service.call(job, self._on_dismissal_undone, self._on_store_failed)
 
     def _on_dismissal_undone(self, loaded: jobs.Loaded | None) -> None:
@@ -379,7 +383,8 @@ class MainWindow(QMainWindow):
         """The last scan regrouped under the new keeper rules (no photo read); untouched auto-selections follow."""
         config = self.settings.scan_config(self.folders.roles())
         self.statusBar().showMessage(self.tr("Proposing the copies to keep again…"))
-        self.service.call(jobs.repropose(config, old_rules), self._on_reproposed, self._on_store_failed)
+        job = jobs.repropose(config, old_rules, self.model.order())
+        self.service.call(job, self._on_reproposed, self._on_store_failed)
 
     def _on_reproposed(self, result: tuple[int, jobs.Loaded | None]) -> None:
         changed, loaded = result

@@ -31,7 +31,7 @@ ALL, SHOWN, EXACT = "all", "shown", "exact"  # what Auto-select All covers
 
 class ReviewPage(QWidget):
     status_message = Signal(str)  # a passing note for the status bar
-    reloaded = Signal(object)  # review.Review after a change the engine made (a dismissal)
+    reloaded = Signal(object)  # jobs.Loaded after a change the engine made (a dismissal)
 
     def __init__(
         self,
@@ -114,7 +114,7 @@ class ReviewPage(QWidget):
         if group is None:
             return
         path = member.path if member is not None else None
-        job = jobs.not_duplicates(group, path, self.keeper_rules())
+        job = jobs.not_duplicates(group, path, self.keeper_rules(), self.model.order())
         self.service.call(job, self._on_not_duplicates, lambda message: emit(self.status_message, message))
 
     def _on_not_duplicates(self, loaded: object) -> None:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from dedup_gui.core.review import Review
 from dedup_gui.core.store import Store
+from dedup_gui.ui import jobs
 from dedup_gui.ui.compare_dialog import CompareDialog
 from dedup_gui.ui.group_columns import column_index
 from dedup_gui.ui.groups_model import LONG_LIST
@@ -146,7 +147,7 @@ def test_a_long_list_is_shown_with_its_first_group_current(qtbot, sandbox: Path)
     every row); the person still gets the list, its count, and the first group ready for the review keys."""
     window = open_window(qtbot, sandbox)
     groups = fake_groups(LONG_LIST + 100)
-    window._on_loaded(Review(tuple(groups), (), {}, (), scan_id=1))
+    window._on_loaded(jobs.shown(Review(tuple(groups), (), {}, (), scan_id=1), window.model.order()))
     qtbot.waitUntil(lambda: window.stack.currentIndex() == RESULTS, timeout=5000)
     qtbot.waitUntil(lambda: window.groups.current()[0] is not None, timeout=5000)
     largest = max(groups, key=lambda g: g.reclaimable_bytes)  # sorted by space to free, largest first

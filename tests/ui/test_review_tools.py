@@ -12,7 +12,9 @@ from PySide6.QtWidgets import QApplication
 from dedup_gui.core import review
 from dedup_gui.core.store import Store
 from dedup_gui.core.types import Group
+from dedup_gui.ui import listing
 from dedup_gui.ui.group_columns import column_index
+from dedup_gui.ui.listing import Order
 from dedup_gui.ui.main_window import MainWindow
 from dedup_gui.ui.text import human_size
 from tests.ui.conftest import make_library, open_window, scan
@@ -246,7 +248,7 @@ def test_selection_keeps_a_protected_copy_out_of_the_trash(qtbot, sandbox) -> No
     from dataclasses import replace
 
     group = replace(group, members=(*group.members[:2], replace(guarded, protected=True)))
-    decisions.replace_all({}, [group])
+    decisions.replace_all({}, listing.build([group], Order(0, descending=False), {}))
     decisions.decide_many([], [(group, m.path) for m in group.members[1:]], "trash")
     assert decisions.marks == {group.members[1].path: "trash"}
     assert decisions.totals.files == 1 and decisions.totals.bytes == group.members[1].size
