@@ -126,3 +126,17 @@ def test_a_listing_sorted_before_the_person_chose_another_order_is_sorted_again(
     model.show(stale, {})
     names = [model.index(r, 0).data() for r in range(model.rowCount())]
     assert names == sorted(names, key=str.casefold, reverse=True)
+
+
+def test_a_reload_stays_on_the_place_far_down_the_list(qtbot) -> None:
+    """After an apply or a dismissal the list comes back: the review goes on at the same row, even past the rows
+    the reloaded view has been given."""
+    model, panel = long_panel(qtbot)
+    model.fetch_all()
+    row = MANY - 5
+    panel.tree.setCurrentIndex(model.index(row, 0))
+    gone = panel.current()[0]
+    model.set_groups([g for g in model.groups() if g is not gone])  # that group was dealt with
+    qtbot.waitUntil(lambda: panel.current()[0] is not None)
+    assert panel.current()[0] == model.visible_groups()[row]  # the group that took its row
+    assert panel.tree.visualRect(panel.tree.currentIndex()).isValid()
