@@ -81,6 +81,7 @@ class GroupsPanel(QWidget):
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._menu)
         self.tree.selectionModel().currentChanged.connect(self._on_current)
+        self.tree.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.tree.installEventFilter(self)
         self._place: tuple[str | None, str | None, int] = (None, None, 0)  # kept across a reload of the list
         model.modelAboutToBeReset.connect(self._before_reset)
@@ -103,6 +104,10 @@ class GroupsPanel(QWidget):
                 emit(self.key_command, command)
                 return True
         return super().eventFilter(watched, event)
+
+    def _on_scrolled(self, value: int) -> None:
+        if value == self.tree.verticalScrollBar().maximum():  # the end of the rows given: the next ones
+            self.model.fetch_more()
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         emit(self.current_changed, self.model.group_at(current), self.model.member_at(current))

@@ -2,8 +2,8 @@
 
 Rows are computed lazily in data(); loading and sorting are one reset over a sorted list, so 10,000 groups load
 and sort in milliseconds. A member's internalId is its group's row + 1 (0 marks a group), which keeps parent() O(1).
-The view gets the group rows FETCH_ROWS at a time (canFetchMore/fetchMore, as it scrolls to the end): its layout
-asks two Python calls of every row it has, 120-140 ms at 18,000 groups in one turn.
+The view gets the group rows FETCH_ROWS at a time, as it scrolls to the end (`fetch_more`): its layout makes two
+Python calls per row it has, 120-140 ms at 18,000 groups in one turn.
 Columns come from `group_columns.COLUMNS`; sorting orders the groups, a group's members keep the keeper first.
 """
 
@@ -107,8 +107,10 @@ class GroupsModel(QAbstractItemModel):
         self._row_of_group = row_of = {id(g): r for r, g in enumerate(self._rows)}
         new = []
         rows = [row_of.get(id(group)) for group, *_ in where]
-        # the current row and the selection follow their group, which the view is given if it sorted further down
-        self._fetched = max(self._fetched, *(r + 1 for r in rows if r is not None), 0)
+        # the current row and the selection follow their group, which the view is given if it sorted further down;
+        # otherwise the view starts again from the first rows (it lays out every row it has on each sort)
+        needed = max((r + 1 for r in rows if r is not None), default=0)
+        self._fetched = min(len(self._rows), max(FETCH_ROWS, needed))
         for (_, is_member, row, col), r in zip(where, rows, strict=True):
             if r is None:
                 new.append(QModelIndex())
@@ -144,6 +146,16 @@ class GroupsModel(QAbstractItemModel):
         self.beginInsertRows(QModelIndex(), self._fetched, new - 1)
         self._fetched = new
         self.endInsertRows()
+
+    def fetch_more(self) -> bool:
+        """The next FETCH_ROWS group rows, when the list is scrolled to its end; False when it has them all.
+
+        Not Qt's canFetchMore/fetchMore: the tree calls fetchMore on every layout of its own (a sort, a filter),
+        so the rows it holds, and each layout's cost, would creep up with every click on a column header."""
+        if self._fetched >= len(self._rows):
+            return False
+        self.fetch_to(self._fetched + FETCH_ROWS)
+        return True
 
     def fetch_all(self) -> None:
         self.fetch_to(len(self._rows))
@@ -280,13 +292,6 @@ class GroupsModel(QAbstractItemModel):
         if not parent.isValid():
             return bool(self._rows)
         return parent.internalId() == 0 and parent.column() == 0
-
-    def canFetchMore(self, parent: AnyIndex) -> bool:
-        return not parent.isValid() and self._fetched < len(self._rows)
-
-    def fetchMore(self, parent: AnyIndex) -> None:
-        if not parent.isValid():
-            self.fetch_to(self._fetched + FETCH_ROWS)
 
     # no flags() here: QAbstractItemModel's own (enabled, selectable) answers from C++, and the view asks it twice
     # for every row on each layout (14,000 Python calls at 7,000 groups)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 
@@ -39,13 +39,13 @@ def test_the_view_gets_the_rows_a_chunk_at_a_time_as_it_scrolls_to_the_end(qtbot
     assert model.rowCount() == FETCH_ROWS
     assert model.summary().startswith(f"{MANY} groups")  # the count is of every group, not of the rows given
     bar = panel.tree.verticalScrollBar()
-    while model.canFetchMore(QModelIndex()):
+    while model.rowCount() < MANY:
         before = model.rowCount()
         panel.tree.executeDelayedItemsLayout()  # as the next turn of the event loop would
         bar.setValue(bar.maximum())  # what dragging the scroll bar to the bottom does
         qtbot.waitUntil(lambda: model.rowCount() > before)  # noqa: B023  (waited for here, in this iteration)
     assert model.rowCount() == MANY
-    assert not model.canFetchMore(QModelIndex())
+    assert not model.fetch_more()
     sizes = [model.group_at(model.index(r, 0)).reclaimable_bytes for r in range(MANY)]
     assert sizes == sorted(sizes, reverse=True)  # one order across the chunks
 
@@ -140,3 +140,13 @@ def test_a_reload_stays_on_the_place_far_down_the_list(qtbot) -> None:
     qtbot.waitUntil(lambda: panel.current()[0] is not None)
     assert panel.current()[0] == model.visible_groups()[row]  # the group that took its row
     assert panel.tree.visualRect(panel.tree.currentIndex()).isValid()
+
+
+def test_sorting_again_and_again_does_not_hand_the_view_more_rows(qtbot) -> None:
+    """Each layout of the tree costs a call per row it has: clicks on column headers must not add rows to it."""
+    model, panel = long_panel(qtbot)
+    for key in ("file", "copies", "match", "date", "decision", "size"):
+        panel.tree.sortByColumn(column_index(key), Qt.SortOrder.AscendingOrder)
+        panel.tree.executeDelayedItemsLayout()
+        qtbot.wait(10)
+    assert model.rowCount() == FETCH_ROWS
