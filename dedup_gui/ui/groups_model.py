@@ -32,6 +32,7 @@ DECISION = column_index("decision")
 # a list longer than this starts closed, and is shown in event-loop turns of their own (its layout walks every row)
 LONG_LIST = 500
 BULK_PATHS = 500  # a change of more decisions than this is announced as one change of the whole list
+SUMMARY = "{groups} groups · {files} files · {size} to free"  # counts with thousands separators: "18,357 groups"
 FETCH_ROWS = 1_000  # group rows handed to the view at a time (its first layout fetches a second lot)
 
 
@@ -177,11 +178,10 @@ class GroupsModel(QAbstractItemModel):
         else:
             files = sum(len(g.members) for g in groups)
             saved = sum(g.reclaimable_bytes for g in groups)
-        text = tr("{groups} groups · {files} files · {size} to free").format(
-            groups=len(groups), files=files, size=human_size(saved)
-        )
+        line = "{groups} group · {files} files · {size} to free" if len(groups) == 1 else SUMMARY
+        text = tr(line).format(groups=f"{len(groups):,}", files=f"{files:,}", size=human_size(saved))
         if len(groups) != len(self._all):
-            text += " " + tr("(filtered from {total})").format(total=len(self._all))
+            text += " " + tr("(filtered from {total})").format(total=f"{len(self._all):,}")
         return text
 
     def _decision(self, path: str) -> str | None:

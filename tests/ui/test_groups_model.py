@@ -109,7 +109,7 @@ def test_removing_members_drops_groups_left_alone() -> None:
     assert model.summary().startswith("2 groups · 4 files")
     model.remove_members(["/photos/00000/copy 1.jpg"])
     assert model.rowCount() == 1
-    assert model.summary().startswith("1 groups · 2 files")  # counted again when the rows change
+    assert model.summary().startswith("1 group · 2 files")  # counted again when the rows change
 
 
 def test_ten_thousand_groups_load_and_sort(qtbot) -> None:

@@ -37,7 +37,7 @@ def test_the_view_gets_the_rows_a_chunk_at_a_time_as_it_scrolls_to_the_end(qtbot
     model, panel = long_panel(qtbot)
     assert model.group_count() == MANY
     assert model.rowCount() == FETCH_ROWS
-    assert model.summary().startswith(f"{MANY} groups")  # the count is of every group, not of the rows given
+    assert model.summary().startswith(f"{MANY:,} groups")  # the count is of every group, not of the rows given
     bar = panel.tree.verticalScrollBar()
     while model.rowCount() < MANY:
         before = model.rowCount()
