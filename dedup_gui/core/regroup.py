@@ -54,7 +54,7 @@ def regroup(
         try:
             return _regrouped(store, scan_id, config_dict, result_dict, mode, base, check)
         finally:  # the parsed result (a million objects at 100k) freed a slice at a time: see collector.release
-            collector.release(*(v for v in result_dict.values() if isinstance(v, list)))
+            collector.release_parsed(result_dict)
 
 
 def _regrouped(

@@ -58,7 +58,7 @@ def load(store: Store, rules: Sequence[str] = DEFAULT_KEEPER_RULES) -> Review | 
         scan_id, config, data = last
         result = result_from_dict(data, scan_id)
         # the JSON's dicts and lists, freed a slice at a time: freed at once they held the GIL for about 70 ms
-        collector.release(*(v for v in data.values() if isinstance(v, list)))
+        collector.release_parsed(data)
         del data
         collector.settle()
         references = tuple(str(r) for r in actions.real_roots(config.get("references", ())))
@@ -334,7 +334,7 @@ def _repropose(store: Store, config: ScanConfig, old_rules: Sequence[str]) -> tu
     store.finish_scan(new_id, ScanStatus.COMPLETED.value, saved, (), pairs_of=scan_id)
     made = list(result.groups)
     del result
-    collector.release(made, *(v for v in saved.values() if isinstance(v, list)))
+    collector.release_parsed(saved, made)
     collector.settle()
     after = load(store, config.keeper_rules or DEFAULT_KEEPER_RULES)
     if after is None:
