@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 
@@ -30,6 +30,7 @@ def long_panel(qtbot, decisions: dict[str, str] | None = None) -> tuple[GroupsMo
     panel.resize(700, 400)
     panel.show()
     model.set_groups(fake_groups(MANY), decisions or {})
+    qtbot.waitUntil(lambda: panel.current()[0] is not None)  # the list's first group, made current after the reset
     return model, panel
 
 
@@ -145,8 +146,22 @@ def test_a_reload_stays_on_the_place_far_down_the_list(qtbot) -> None:
 def test_sorting_again_and_again_does_not_hand_the_view_more_rows(qtbot) -> None:
     """Each layout of the tree costs a call per row it has: clicks on column headers must not add rows to it."""
     model, panel = long_panel(qtbot)
-    for key in ("file", "copies", "match", "date", "decision", "size"):
-        panel.tree.sortByColumn(column_index(key), Qt.SortOrder.AscendingOrder)
-        panel.tree.executeDelayedItemsLayout()
-        qtbot.wait(10)
+    panel.tree.setCurrentIndex(QModelIndex())  # no current group to follow down the list
+    for key in ("file", "folder", "copies", "match", "date", "decision", "size"):
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            panel.tree.sortByColumn(column_index(key), order)
+            panel.tree.executeDelayedItemsLayout()
+            qtbot.wait(10)
     assert model.rowCount() == FETCH_ROWS
+
+
+def test_the_down_key_walks_on_past_the_rows_first_given(qtbot) -> None:
+    model, panel = long_panel(qtbot)
+    panel.tree.setFocus()
+    panel.tree.setCurrentIndex(model.index(FETCH_ROWS - 2, 0))
+    panel.tree.scrollTo(panel.tree.currentIndex())
+    for _ in range(4):
+        QTest.keyClick(panel.tree, Qt.Key.Key_Down)
+        qtbot.wait(5)
+    assert panel.tree.currentIndex().row() == FETCH_ROWS + 2
+    assert panel.current()[0] is model.visible_groups()[FETCH_ROWS + 2]
