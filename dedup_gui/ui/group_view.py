@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPoint,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -66,6 +76,9 @@ class GroupsPanel(QWidget):
         self.tree.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.middle = MiddleElide(self.tree)  # "IMG_2024…_edited.jpg", not "IM…"
         header = self.tree.header()
+        # The header asks the selection, on every paint, whether each column is wholly selected, a row at a time
+        # (0.2-0.6 s with 18,000 groups selected). It shows no selection here, so it gets an empty one of its own.
+        header.setSelectionModel(QItemSelectionModel(model, header))
         header.setStretchLastSection(False)
         header.setMinimumSectionSize(40)
         for n, column in enumerate(COLUMNS):
@@ -97,8 +110,11 @@ class GroupsPanel(QWidget):
         # list has focus, and Space/Enter do not fall through to the view's own selection handling
         if watched is self.tree and event.type() == QEvent.Type.KeyPress:
             key_event = QKeyEvent(event)  # type: ignore[call-overload]
-            if key_event.matches(QKeySequence.StandardKey.SelectAll) or key_event.key() == Qt.Key.Key_End:
-                self.model.fetch_all()  # select all and End reach every group, not only the rows fetched so far
+            if key_event.matches(QKeySequence.StandardKey.SelectAll) and self.model.group_count() > LONG_LIST:
+                self.select_all()
+                return True
+            if key_event.key() == Qt.Key.Key_End:
+                self.model.fetch_all()  # End reaches the last group, not the last of the rows fetched so far
             command = KEY_COMMANDS.get(Qt.Key(key_event.key()))
             if command and not key_event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
                 emit(self.key_command, command)
@@ -174,19 +190,35 @@ class GroupsPanel(QWidget):
                 fixed -= column.width
             self.tree.setColumnHidden(n, hide)
 
+    def select_all(self) -> None:
+        """Every group the filter shows (Ctrl+A on a long list): one selection range. The tree's own select-all
+        walks its rows with several Python calls each, 0.6-1.0 s at 18,000 groups."""
+        self.model.fetch_all()
+        last = self.model.rowCount() - 1
+        if last >= 0:
+            every = QItemSelection(self.model.index(0, 0), self.model.index(last, self.model.columnCount() - 1))
+            self.tree.selectionModel().select(every, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+
     def selection(self) -> tuple[list[Group], list[tuple[Group, str]]]:
-        """The selected groups, and the selected copies outside them (the current row when nothing is selected)."""
-        rows = self.tree.selectionModel().selectedRows(0) or [self.tree.currentIndex()]
+        """The selected groups, and the selected copies outside them (the current row when nothing is selected).
+
+        Read from the selection's ranges, not row by row: all 18,000 groups selected are one range (0.4-0.5 s of
+        Python calls a row at a time)."""
         groups: dict[int, Group] = {}
-        members: list[tuple[Group, str]] = []
-        for index in rows:
-            group, member = self.model.group_at(index), self.model.member_at(index)
+        copies: list[tuple[Group, Member]] = []
+        ranges = [r for r in self.tree.selectionModel().selection() if r.left() == 0]
+        for r in ranges:
+            found, members = self.model.rows_between(r.parent(), r.top(), r.bottom())
+            groups.update((id(g), g) for g in found)
+            copies.extend(members)
+        if not ranges:
+            current = self.tree.currentIndex()
+            group, member = self.model.group_at(current), self.model.member_at(current)
             if group is not None and member is None:
                 groups[id(group)] = group
-        for index in rows:
-            group, member = self.model.group_at(index), self.model.member_at(index)
-            if group is not None and member is not None and id(group) not in groups:
-                members.append((group, member.path))
+            elif group is not None and member is not None:
+                copies.append((group, member))
+        members = [(g, m.path) for g, m in copies if id(g) not in groups]
         return list(groups.values()), members
 
     def _menu(self, pos: QPoint) -> None:

@@ -251,6 +251,13 @@ class GroupsModel(QAbstractItemModel):
             return None
         return self._rows[index.internalId() - 1].members[index.row()]
 
+    def rows_between(self, parent: AnyIndex, top: int, bottom: int) -> tuple[list[Group], list[tuple[Group, Member]]]:
+        """Rows top..bottom under `parent`: groups (no parent), or the members of one group."""
+        if not parent.isValid():
+            return self._rows[top : bottom + 1], []
+        group = self.group_at(parent)
+        return [], [(group, m) for m in group.members[top : bottom + 1]] if group is not None else []
+
     def row_of(self, path: str) -> QModelIndex:
         """The member row of `path` in the visible groups (its group given to the view), or an invalid index."""
         where = self._where.get(path)
