@@ -77,4 +77,20 @@ text = open(sys.argv[1]).read()
 first = float(re.search(r"window first paint: first ([\d.]+)", text).group(1))
 assert first < 2.0, first
 EOF
+# 5. A scan started from the window (F5), which runs in a process the bundle starts from its own executable.
+if command -v xvfb-run >/dev/null && command -v xdotool >/dev/null; then
+    WIN_HOME=$WORK/window-home
+    mkdir -p "$WIN_HOME"
+    PY=$PY xvfb-run -a packaging/window_scan.sh "$BUNDLE" "$WIN_HOME" "$WORK/photos"
+    run env HOME="$WIN_HOME" "$BUNDLE/dedup-gui" regroup --json "$WORK/window.json" -q \
+        || fail "could not read the window's scan back"
+    "$PY" - "$WORK/window.json" "$WORK/photos" <<'EOF' || fail "the window's scan found other groups"
+import json, sys
+out = json.load(open(sys.argv[1]))
+root = sys.argv[2]
+assert out["groups"] == [[f"{root}/a.jpg", f"{root}/a_small.jpg"]], out["groups"]
+EOF
+else
+    echo "window scan: skipped (needs xvfb-run and xdotool: apt-get install xvfb xdotool)"
+fi
 echo "smoke test passed"
