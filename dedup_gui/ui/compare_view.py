@@ -172,12 +172,18 @@ class CompareView(QWidget):
             return
         keeper, rows, folders, highlight = self._card_facts
         count = min(count, len(self.group.members))
+        if count <= self._built:
+            return
+        # Hidden while cards are added: each widget shown into a visible grid lays the whole grid out again
+        # (quadratic: a group of 200 copies took 2.6 s to lay out), once shown again it is laid out once.
+        hidden = self.grid_host.isHidden()  # hidden by us, not by a hidden window: restored as it was
+        self.grid_host.hide()
         for c in range(self._built, count):
             m = self.group.members[c]
             self._add_card(c + 1, m, keeper, rows, folders[m.path], highlight)
-        if count > self._built:
-            self._built = count
-            self.refresh_decisions()
+        self.grid_host.setHidden(hidden)
+        self._built = count
+        self.refresh_decisions()
 
     def _on_scrolled(self, value: int) -> None:
         bar = self.scroll.horizontalScrollBar()

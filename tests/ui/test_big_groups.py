@@ -36,7 +36,10 @@ def test_scrolling_the_cards_to_the_end_shows_every_copy(qtbot, view) -> None:
         before = len(view._pictures)
         qtbot.waitUntil(lambda: bar.maximum() > bar.value())  # the cards made so far laid out: room to scroll
         bar.setValue(bar.maximum())  # the person drags the cards to their end
+        at = bar.value()
         qtbot.waitUntil(lambda: len(view._pictures) > before)  # noqa: B023  (waited for in this iteration)
+        qtbot.wait(20)
+        assert bar.value() == at  # the cards added after do not move the view back
     assert list(view._pictures) == list(group.paths)  # every copy, in the group's order
 
 
