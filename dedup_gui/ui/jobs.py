@@ -144,6 +144,27 @@ def auto_select(groups: Sequence[Group], exact_only: bool) -> Callable[[Store], 
     return job
 
 
+def group_decisions(groups: Sequence[Group], decision: str) -> dict[str, str]:
+    """K on whole groups keeps every member; T takes the engine's proposal (never a protected file or RAW)."""
+    items: dict[str, str] = {}
+    for g in groups:
+        items |= {m.path: review.KEEP for m in g.members} if decision == review.KEEP else review.proposal(g)
+    return items
+
+
+def decide_groups(
+    groups: Sequence[Group], decision: str, singles: dict[str, str]
+) -> Callable[[Store], list[tuple[str, str]]]:
+    """K or T on many selected groups (and single copies outside them), worked out and saved in one job."""
+
+    def job(store: Store) -> list[tuple[str, str]]:
+        items = list((group_decisions(groups, decision) | singles).items())
+        store.set_decisions(items)
+        return items
+
+    return job
+
+
 def repropose(
     config: ScanConfig, old_rules: Sequence[str], order: Order
 ) -> Callable[[Store], tuple[int, Loaded | None]]:

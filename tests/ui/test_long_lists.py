@@ -165,3 +165,35 @@ def test_the_down_key_walks_on_past_the_rows_first_given(qtbot) -> None:
         qtbot.wait(5)
     assert panel.tree.currentIndex().row() == FETCH_ROWS + 2
     assert panel.current()[0] is model.visible_groups()[FETCH_ROWS + 2]
+
+
+def test_t_on_every_group_of_a_long_list_is_saved_and_a_hand_decision_made_meanwhile_stays(qtbot, sandbox) -> None:
+    """Past BULK_GROUPS selected groups, K and T are worked out on the store thread (as Auto-select All is)."""
+    from dedup_gui.core import review
+    from dedup_gui.core.store import Store
+    from dedup_gui.ui.decisions import BULK_GROUPS, Decisions
+    from dedup_gui.ui.store_service import StoreService
+
+    model, panel = long_panel(qtbot)
+    assert model.group_count() > BULK_GROUPS
+    service = StoreService(sandbox / "store.sqlite3")
+    decisions = Decisions(service)
+    decisions.replace_all({}, listing.build(model.groups(), model.order(), {}))
+    panel.tree.setFocus()
+    QTest.keySequence(panel.tree, QKeySequence.StandardKey.SelectAll)
+    groups, members = panel.selection()
+    by_hand = model.visible_groups()[0].members[1].path
+    expected = dict(review.auto_select(model.groups())) | {by_hand: "keep"}
+    try:
+        decisions.decide_many(groups, members, "trash")
+        decisions.set([(by_hand, "keep")])  # the person changes one copy before the bulk change is saved
+        qtbot.waitUntil(lambda: service.idle and len(decisions.marks) == len(expected), timeout=10_000)
+        assert decisions.marks == expected
+    finally:
+        qtbot.waitUntil(lambda: service.idle, timeout=10_000)
+        service.shutdown()
+    store = Store(sandbox / "store.sqlite3")
+    assert store.decisions() == expected  # the store agrees with what the window shows
+    store.close()
+    trashed = [m for g in model.groups() for m in g.members if expected.get(m.path) == "trash"]
+    assert decisions.totals.files == len(trashed)
