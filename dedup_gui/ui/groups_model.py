@@ -33,7 +33,7 @@ DECISION = column_index("decision")
 LONG_LIST = 500
 BULK_PATHS = 500  # a change of more decisions than this is announced as one change of the whole list
 SUMMARY = "{groups} groups · {files} files · {size} to free"  # counts with thousands separators: "18,357 groups"
-FETCH_ROWS = 1_000  # group rows handed to the view at a time (its first layout fetches a second lot)
+FETCH_ROWS = 1_000  # group rows handed to the view at a time, the next ones as it scrolls to the end
 
 
 class GroupsModel(QAbstractItemModel):
