@@ -112,7 +112,7 @@ class Decisions(QObject):
         serial = next(self._serial)
 
         def done(saved: list[tuple[str, str]]) -> None:
-            self._mark([(p, d) for p, d in saved if self._set_at.get(p, 0) < serial], serial)
+            self._mark_saved(saved, serial)
 
         self.service.call(jobs.decide_groups(groups, decision, singles), done, self._on_failed)
 
@@ -124,11 +124,18 @@ class Decisions(QObject):
         serial = next(self._serial)
 
         def done(selected: jobs.AutoSelected) -> None:
-            fresh = [(p, d) for p, d in selected.items if self._set_at.get(p, 0) < serial]
-            self._mark(fresh, serial)
-            emit(self.bulk_done, len(fresh), selected.groups, selected.uncertain)
+            fresh = self._mark_saved(selected.items, serial)
+            emit(self.bulk_done, fresh, selected.groups, selected.uncertain)
 
         self.service.call(jobs.auto_select(groups, exact_only), done, self._on_failed)
+
+    def _mark_saved(self, saved: list[tuple[str, str]], serial: int) -> int:
+        """Show what a store job of change `serial` saved, except where a later change (by hand, while the job ran)
+        set the file since: that one was saved after the job's, so it stays, here as in the store. Returns how
+        many files were marked."""
+        fresh = [(p, d) for p, d in saved if self._set_at.get(p, 0) < serial]
+        self._mark(fresh, serial)
+        return len(fresh)
 
     def _on_failed(self, message: str) -> None:
         emit(self.failed, self.tr("Could not save the decision: {message}").format(message=message))
