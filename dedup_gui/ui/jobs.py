@@ -146,10 +146,9 @@ def auto_select(groups: Sequence[Group], exact_only: bool) -> Callable[[Store], 
 
 def group_decisions(groups: Sequence[Group], decision: str) -> dict[str, str]:
     """K on whole groups keeps every member; T takes the engine's proposal (never a protected file or RAW)."""
-    items: dict[str, str] = {}
-    for g in groups:
-        items |= {m.path: review.KEEP for m in g.members} if decision == review.KEEP else review.proposal(g)
-    return items
+    if decision == review.KEEP:
+        return {m.path: review.KEEP for g in groups for m in g.members}
+    return dict(review.auto_select(groups))
 
 
 def decide_groups(
