@@ -22,9 +22,10 @@ from typing import Generic, Protocol, TypeVar
 import numpy as np
 from PIL import Image
 
-from dedup_gui.core import collector, heap, keypoints, verify
+from dedup_gui.core import collector, heap, kept_keypoints, keypoints, verify
 from dedup_gui.core.content import Content
 from dedup_gui.core.detail import DETAIL_SIDE, Source, decode_gray
+from dedup_gui.core.kept_keypoints import KeptKeypoints, NoKeptKeypoints
 from dedup_gui.core.keyset import KeySet
 from dedup_gui.core.spill import KeypointSpill
 from dedup_gui.core.store import Store
@@ -167,8 +168,10 @@ class PairChecker:
         clusters: np.ndarray | None = None,
         budget: int = FEATURE_BUDGET,
         scratch: Path | None = None,
+        kept: KeptKeypoints | None = None,
     ) -> None:
         self._thumbnails = thumbnails
+        self._kept = kept or NoKeptKeypoints()  # thumbnails' keypoints from earlier scans, and for later ones
         self._clusters = clusters  # embedding clusters: pairs verified in an order that keeps shared images close
         self._budget = budget
         self._feature_bytes = 0
@@ -402,10 +405,20 @@ class PairChecker:
             images = {k: self._decoded.pop(k) for k in chunk if k in self._decoded}
             images |= self._thumbnails([k for k in chunk if k not in images])
             spilled = {k: self._spill.get((k, _THUMBNAIL)) for k in chunk if k in images}
-            again = {k: verify.with_pixels(f, images[k]) for k, f in spilled.items() if f is not None}
+            known = {k: f for k, f in spilled.items() if f is not None}
+            known |= self._kept.get([k for k in chunk if k in images and k not in known])
+            again = {k: verify.with_pixels(f, images[k]) for k, f in known.items()}
             keys = [k for k in chunk if k in images and k not in again]
             self._features.update(dict.fromkeys(chunk))
-            made = dict(zip(keys, pool.map(verify.features, [images[k] for k in keys]), strict=True))
+            make = _made_and_packed if self._kept.durable else _made
+            results = pool.map(make, [images[k] for k in keys])
+            made = {}
+            packed = {}
+            for k, (features, blob) in zip(keys, results, strict=True):
+                made[k] = features
+                if blob is not None:
+                    packed[k] = blob
+            self._kept.put(packed)
             made |= again
             self._features.update(made)
             self._feature_bytes += sum(_nbytes(f) for f in made.values())
@@ -417,6 +430,16 @@ class PairChecker:
             if f is not None:
                 self._feature_bytes -= _nbytes(f)
                 self._spill.put((k, _THUMBNAIL), f)  # its keypoints, for a later pair: 28 KB on disk, not 13 ms
+
+
+def _made(image: np.ndarray) -> tuple[verify.Features, None]:
+    return verify.features(image), None
+
+
+def _made_and_packed(image: np.ndarray) -> tuple[verify.Features, bytes]:
+    """Features, and their keypoints packed for the store, on a pool thread."""
+    features = verify.features(image)
+    return features, kept_keypoints.pack(features)
 
 
 def _set_of(keys: np.ndarray) -> set[int]:

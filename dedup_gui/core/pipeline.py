@@ -25,6 +25,7 @@ from dedup_gui.core.content import Content
 from dedup_gui.core.decode_pool import decode_all
 from dedup_gui.core.embedding import MODEL_ID
 from dedup_gui.core.embedding_runner import EmbeddingRunner, queries_id, want_rotations
+from dedup_gui.core.kept_keypoints import StoredKeypoints
 from dedup_gui.core.linking import MATCH_VERSION, OnDemandLinks, find_links
 from dedup_gui.core.progress import (
     PREPARING_MODEL,
@@ -157,6 +158,7 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
                 check=state.checkpoint,
                 clusters=cluster_ids([c.vector for c in contents]),
                 scratch=store.path.parent,
+                kept=StoredKeypoints(store, contents),
             )
             reused = reuse and previous is not None
             if reuse and previous is not None:

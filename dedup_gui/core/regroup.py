@@ -26,6 +26,7 @@ from dedup_gui.core.embedding import MODEL_ID
 from dedup_gui.core.embedding_runner import queries_id
 from dedup_gui.core.errors import DedupError, StoreError
 from dedup_gui.core.keeper import DEFAULT_KEEPER_RULES
+from dedup_gui.core.kept_keypoints import StoredKeypoints
 from dedup_gui.core.linking import OnDemandLinks
 from dedup_gui.core.progress import Cancelled
 from dedup_gui.core.serialize import evidence_from_dict, group_from_dict, group_to_dict, result_from_dict
@@ -218,6 +219,7 @@ def _regroup(
             workers=config.workers,
             check=check,
             scratch=store.path.parent,
+            kept=StoredKeypoints(store, contents),
         )
         oracle = OnDemandLinks(contents, config, checker, stored=True)
     groups = build_groups(contents, links, records, config, apart, oracle)

@@ -51,7 +51,7 @@ class KeypointSpill:
         if where is None or file is None:
             return None
         data = os.pread(file.fileno(), where[1], where[0])
-        return _unpack(data) if len(data) == where[1] else None
+        return unpack(data) if len(data) == where[1] else None
 
     def release(self) -> None:
         """Forget where everything is (a slice at a time) and close the file, which frees its space."""
@@ -67,7 +67,7 @@ class KeypointSpill:
         with self._lock:
             if key in self._where or self.failed:
                 return
-        data = _pack(features)
+        data = pack(features)
         with self._lock:
             if key in self._where or self.failed:
                 return
@@ -84,13 +84,20 @@ class KeypointSpill:
             self._end += len(data)
 
 
-def _pack(f: verify.Features) -> bytes:
+def pack(f: verify.Features) -> bytes:
+    """Keypoints, descriptors and the facts to use them (no grey picture): what spill and store keep."""
     points = np.ascontiguousarray(f.points, dtype=np.float32)
     desc = np.ascontiguousarray(f.descriptors, dtype=np.uint8)
     return _HEAD.pack(len(points), f.side, f.input_scale, f.detail) + points.tobytes() + desc.tobytes()
 
 
-def _unpack(data: bytes) -> verify.Features:
+def packed_size(keypoints: int) -> int:
+    """Bytes of pack() for this many keypoints."""
+    return _HEAD.size + keypoints * (8 + 128)
+
+
+def unpack(data: bytes) -> verify.Features:
+    """pack() read back; raises ValueError or struct.error on bytes that are not one."""
     n, side, scale, detail = _HEAD.unpack_from(data)
     at = _HEAD.size
     points = np.frombuffer(data, np.float32, 2 * n, at).reshape(n, 2)

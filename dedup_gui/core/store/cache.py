@@ -133,7 +133,21 @@ def cache_migrations(user_path: Path) -> tuple[str | Callable[[sqlite3.Connectio
         for table in ("decisions", "not_duplicates", "journal"):
             db.execute(f"DROP TABLE IF EXISTS {table}")
 
-    return (*_SQL_MIGRATIONS, move_user_data, *_LATER_MIGRATIONS)
+    return (*_SQL_MIGRATIONS, move_user_data, *_LATER_MIGRATIONS, _keypoints_table)
+
+
+def _keypoints_table(db: sqlite3.Connection) -> None:
+    """8: thumbnails' SIFT keypoints kept between scans (kept_keypoints.py). They are made from the thumbnail, so a
+    new or removed decode of the file removes them (triggers: every path that replaces a decode is covered)."""
+    db.execute(
+        "CREATE TABLE keypoints (file_id INTEGER PRIMARY KEY REFERENCES files(id) ON DELETE CASCADE, "
+        "version TEXT NOT NULL, data BLOB NOT NULL)"
+    )
+    for event, row in (("INSERT", "NEW"), ("DELETE", "OLD")):
+        db.execute(
+            f"CREATE TRIGGER keypoints_after_image_{event.lower()} AFTER {event} ON images "
+            f"BEGIN DELETE FROM keypoints WHERE file_id = {row}.file_id; END"
+        )
 
 
 # Migrations after the user data moved out (schema 5 on).
@@ -197,6 +211,7 @@ class CacheTables:
                     )
                     db.execute("DELETE FROM images WHERE file_id=?", (fid,))
                     db.execute("DELETE FROM embeddings WHERE file_id=?", (fid,))
+                    db.execute("DELETE FROM keypoints WHERE file_id=?", (fid,))
                     db.execute("DELETE FROM verdicts WHERE a=? OR b=?", (fid, fid))
         return ids
 
@@ -324,6 +339,26 @@ class CacheTables:
             db.executemany(
                 "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
                 [(fid, model_id, np.asarray(v, dtype=np.float16).tobytes()) for fid, v in rows],
+            )
+
+    # -- keypoints ------------------------------------------------------------------------------------------
+
+    def keypoints(self, file_ids: Iterable[int], version: str) -> dict[int, bytes]:
+        """Stored keypoint blobs of these files made by `version` (kept_keypoints.py packs and reads them)."""
+        ids = list(file_ids)
+        out: dict[int, bytes] = {}
+        for lo in range(0, len(ids), 500):
+            chunk = ids[lo : lo + 500]
+            q = f"SELECT file_id, data FROM keypoints WHERE version=? AND file_id IN ({','.join('?' * len(chunk))})"
+            out.update(self.db.execute(q, (version, *chunk)))
+        return out
+
+    def save_keypoints(self, rows: Iterable[tuple[int, bytes]], version: str) -> None:
+        """Keypoint blobs by file id, for files whose decode is stored (no row otherwise: nothing to match them to)."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO keypoints SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM images WHERE file_id=?)",
+                [(fid, version, data, fid) for fid, data in rows],
             )
 
     # -- verdicts -------------------------------------------------------------------------------------------
