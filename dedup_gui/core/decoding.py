@@ -99,17 +99,21 @@ _SCAN_MARKERS[[0x00, 0xFF, 0xC4, 0xCC, 0xDA, 0xDB, 0xDC, 0xDD, 0xFE, *range(0xD0
 def _jpeg_segments(data: bytes) -> Iterator[tuple[int, int, int]]:
     """(offset, marker, end) of each JPEG header segment after the start-of-image marker, fill bytes skipped.
 
-    Stops after the start of scan (marker 0xDA, end = its offset: the rest is entropy-coded data) or at a byte
-    where a marker must be and is not (marker -1).
+    Stops after the start of scan (marker 0xDA, end = its offset: the rest is entropy-coded data) or where no
+    marker follows (marker -1). Stray bytes where a marker must be are skipped up to the next one, as libjpeg does
+    ("extraneous bytes before marker"): a header written a few bytes wrong still shows its whole picture.
     """
     pos, n = 2, len(data)
     while pos + 4 <= n:
         if data[pos] != 0xFF:
-            yield pos, -1, pos
-            return
+            pos = data.find(b"\xff", pos)
+            if pos < 0:
+                yield n, -1, n
+                return
+            continue
         marker = data[pos + 1]
-        if marker == 0xFF:
-            pos += 1
+        if marker in (0x00, 0xFF):  # fill bytes, or a stuffed zero that cannot start a marker here
+            pos += 1 if marker == 0xFF else 2
             continue
         if marker == 0xDA:
             yield pos, marker, pos
@@ -347,7 +351,10 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
             ProblemKind.CORRUPT,
             f"damaged image: corrupt picture data from byte {at} on (part of it would show as garbage)",
         )
-    orientation, taken, camera = exiftools.image_facts(img)
+    # Pillow reads a PNG's pixels to look for EXIF stored after them, and the facts swallow a read error: a PNG's
+    # facts wait until its pixels are read below, after the memory guard and where a damaged stream is reported
+    late_facts = fmt == "PNG" and "exif" not in img.info
+    orientation, taken, camera = (1, None, None) if late_facts else exiftools.image_facts(img)
     if fmt == "JPEG":
         img.draft("RGB", (THUMB_SIDE, CNN_SIDE) if w >= h else (CNN_SIDE, THUMB_SIDE))
     need, budget = decode_memory(img, orientation), memory_budget()
@@ -355,14 +362,18 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
         raise DecodeError(ProblemKind.TOO_LARGE, rawfiles.too_large_message(need, budget))
     try:
         img.load()
+        if late_facts:
+            orientation, taken, camera = exiftools.image_facts(img)
         if fmt != "HEIF":  # pillow-heif hands out pixels already rotated
             ImageOps.exif_transpose(img, in_place=True)  # in place: no copy of an upright image
         pixel_key = jpeg_pixel_key(data, orientation) if fmt == "JPEG" else decoded_pixel_key(img)
         rgb = _to_rgb(img)
     except OSError as exc:
         msg = str(exc)
-        if "truncated" in msg or "broken data stream" in msg or "premature end" in msg.lower():
+        if "truncated" in msg or "premature end" in msg.lower():
             raise DecodeError(ProblemKind.TRUNCATED, "image file is truncated (incomplete copy or download)") from exc
+        if "broken data stream" in msg:  # what Pillow says of compressed data it cannot read (overwritten bytes)
+            raise DecodeError(ProblemKind.CORRUPT, "damaged image: its picture data cannot be read") from exc
         raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {msg}") from exc
     except (ValueError, SyntaxError, struct.error, EOFError, IndexError) as exc:
         raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {exc}") from exc

@@ -115,6 +115,35 @@ def test_overwritten_jpeg_data_is_reported_as_damaged(tmp_path: Path) -> None:
     assert err.value.kind is ProblemKind.CORRUPT and "corrupt" in str(err.value)
 
 
+def test_stray_bytes_between_header_segments_are_not_damage(tmp_path: Path) -> None:
+    """libjpeg skips bytes where a marker should be and decodes the whole picture (Photoshop and some phones write
+    them): such a file is a good photo, and the same pixels as the file without them."""
+    good = save_jpeg(photo("coffee", (640, 480)), tmp_path / "good.jpg")
+    data = good.read_bytes()
+    app0_end = 4 + int.from_bytes(data[4:6], "big")
+    odd = tmp_path / "odd.jpg"
+    odd.write_bytes(data[:app0_end] + b"\x00\x00 stray \x00" + data[app0_end:])
+    assert jpeg_damage_offset(odd.read_bytes()) is None
+    assert run(odd).pixel_key == run(good).pixel_key
+    assert jpeg_damage_offset(data[:app0_end] + b"no marker after this") is not None
+
+
+def test_a_png_with_overwritten_picture_data_is_damaged_not_a_copy(tmp_path: Path) -> None:
+    """Pillow reads a PNG's pixels when asked for its EXIF and that read's error was swallowed: the damaged file was
+    then taken as a good picture, and grouped with its intact original as a copy."""
+    good = tmp_path / "good.png"
+    photo("coffee", (400, 300)).save(good)
+    data = bytearray(good.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(64)
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(bytes(data))
+    assert run(good).info.width == 400
+    with pytest.raises(DecodeError) as err:
+        run(bad)
+    assert err.value.kind is ProblemKind.CORRUPT and "damaged image" in str(err.value)
+
+
 @pytest.mark.parametrize(
     "options",
     [{}, {"progressive": True}, {"restart_marker_blocks": 4}, {"progressive": True, "restart_marker_rows": 1}],

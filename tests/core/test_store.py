@@ -188,3 +188,21 @@ def test_the_write_ahead_log_shrinks_back_after_a_scan_writes_every_pair_at_once
     assert log.stat().st_size <= 2**20
     assert len(store.scan_pairs(store.last_scan(completed=True)[0])) == 10
     window.close()
+
+
+def test_schema_8_store_forgets_png_decodes_and_problems_and_keeps_the_rest(tmp_path: Path) -> None:
+    """PNG decodes and reported problems are made again by the next scan (their reading changed); others stay."""
+    db = tmp_path / "s.sqlite3"
+    store = Store(db)
+    store.sync_files([FileRecord(f"/p/{n}", 1, 1, 1) for n in ("a.jpg", "b.png", "c.jpg")])
+    store.close()
+    con = sqlite3.connect(db)
+    con.execute("INSERT INTO images(file_id, version, format) VALUES (1, 'v', 'JPEG'), (2, 'v', 'PNG')")
+    con.execute("INSERT INTO images(file_id, version, problem_kind, problem_message) VALUES (3, 'v', 'corrupt', 'x')")
+    con.execute("PRAGMA user_version=8")
+    con.commit()
+    con.close()
+    store = Store(db)
+    assert store.version == len(cache_migrations(store.user_path))
+    assert [fid for (fid,) in store.db.execute("SELECT file_id FROM images")] == [1]
+    store.close()
