@@ -207,10 +207,10 @@ def read_raw(data: bytes, fmt: str, *, draft: tuple[int, int], budget: int) -> R
         version = ".".join(map(str, rawpy.libraw_version))
         raise RawError(
             ProblemKind.UNSUPPORTED,
-            f"{fmt} RAW file this version cannot read (LibRaw {version}: camera not supported yet)",
+            f"{fmt} file this version cannot read (LibRaw {version}: a camera it does not know yet, or not a RAW file)",
         ) from exc
     except rawpy.LibRawError as exc:
-        raise RawError(ProblemKind.CORRUPT, f"damaged {fmt} file: {exc}") from exc
+        raise RawError(ProblemKind.CORRUPT, f"damaged {fmt} file: {_words(exc)}") from exc
     with raw:
         sizes = raw.sizes
         width, height = sizes.width, sizes.height
@@ -228,10 +228,21 @@ def read_raw(data: bytes, fmt: str, *, draft: tuple[int, int], budget: int) -> R
         except rawpy.LibRawUnsufficientMemoryError as exc:
             raise MemoryError(str(exc)) from exc
         except (rawpy.LibRawIOError, rawpy.LibRawDataError) as exc:
-            raise RawError(ProblemKind.CORRUPT, f"damaged {fmt} file: its raw data cannot be read ({exc})") from exc
+            raise RawError(
+                ProblemKind.CORRUPT, f"damaged {fmt} file: its raw data cannot be read ({_words(exc)})"
+            ) from exc
         except rawpy.LibRawError as exc:
-            raise RawError(ProblemKind.UNSUPPORTED, f"{fmt} RAW data this version cannot decode ({exc})") from exc
+            raise RawError(
+                ProblemKind.UNSUPPORTED, f"{fmt} RAW data this version cannot decode ({_words(exc)})"
+            ) from exc
         return RawPicture(Image.fromarray(arr), width, height, taken, camera, False)
+
+
+def _words(exc: Exception) -> str:
+    """LibRaw's message as text: rawpy hands it over as bytes (str() of it read "b'Input/output error'")."""
+    first = exc.args[0] if exc.args else ""
+    text = first.decode("utf-8", "replace") if isinstance(first, bytes) else str(first or exc)
+    return text.strip() or type(exc).__name__
 
 
 def _preview(raw: object, width: int, height: int, draft: tuple[int, int]) -> Image.Image | None:

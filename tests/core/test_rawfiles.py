@@ -130,3 +130,13 @@ def test_raw_is_grouped_with_its_jpeg_rendering_and_is_no_problem(tmp_path: Path
     assert member.info is not None and member.info.raw and member.info.format == "DNG"
     assert (member.info.width, member.info.height) == (1200, 800)
     assert str(other) not in result.groups[0].paths
+
+
+def test_libraw_messages_read_as_words() -> None:
+    """rawpy hands LibRaw's message over as bytes: a problem said "(b'Input/output error')"."""
+    import rawpy
+
+    from dedup_gui.core.rawfiles import _words
+
+    assert _words(rawpy.LibRawIOError(b"Input/output error")) == "Input/output error"
+    assert _words(rawpy.LibRawDataError("Data error")) == "Data error"
