@@ -370,10 +370,12 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
         rgb = _to_rgb(img)
     except OSError as exc:
         msg = str(exc)
-        if "truncated" in msg or "premature end" in msg.lower():
+        if "truncated" in msg.lower() or "premature end" in msg.lower():
             raise DecodeError(ProblemKind.TRUNCATED, "image file is truncated (incomplete copy or download)") from exc
-        if "broken data stream" in msg:  # what Pillow says of compressed data it cannot read (overwritten bytes)
-            raise DecodeError(ProblemKind.CORRUPT, "damaged image: its picture data cannot be read") from exc
+        if "broken data stream" in msg:  # what Pillow says of compressed data its decoder cannot read
+            raise DecodeError(
+                ProblemKind.CORRUPT, "its picture data cannot be read (damaged, or a kind this version cannot decode)"
+            ) from exc
         raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {msg}") from exc
     except (ValueError, SyntaxError, struct.error, EOFError, IndexError) as exc:
         raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {exc}") from exc

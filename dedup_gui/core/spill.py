@@ -29,7 +29,7 @@ import numpy as np
 
 from dedup_gui.core import collector, verify
 
-_HEAD = struct.Struct("<Iidd")  # keypoints, side, input scale, detail share
+_HEAD = struct.Struct("<Iiddd")  # keypoints, side, input scale, detail share, few-tones share
 _NO_PIXELS = np.zeros((0, 0), dtype=np.uint8)
 
 
@@ -88,7 +88,8 @@ def pack(f: verify.Features) -> bytes:
     """Keypoints, descriptors and the facts to use them (no grey picture): what spill and store keep."""
     points = np.ascontiguousarray(f.points, dtype=np.float32)
     desc = np.ascontiguousarray(f.descriptors, dtype=np.uint8)
-    return _HEAD.pack(len(points), f.side, f.input_scale, f.detail) + points.tobytes() + desc.tobytes()
+    head = _HEAD.pack(len(points), f.side, f.input_scale, f.detail, f.few_tones)
+    return head + points.tobytes() + desc.tobytes()
 
 
 def packed_size(keypoints: int) -> int:
@@ -98,8 +99,8 @@ def packed_size(keypoints: int) -> int:
 
 def unpack(data: bytes) -> verify.Features:
     """pack() read back; raises ValueError or struct.error on bytes that are not one."""
-    n, side, scale, detail = _HEAD.unpack_from(data)
+    n, side, scale, detail, few_tones = _HEAD.unpack_from(data)
     at = _HEAD.size
     points = np.frombuffer(data, np.float32, 2 * n, at).reshape(n, 2)
     desc = np.frombuffer(data, np.uint8, 128 * n, at + 8 * n).reshape(n, 128)
-    return verify.Features(_NO_PIXELS, points, desc, scale, side, detail)
+    return verify.Features(_NO_PIXELS, points, desc, scale, side, detail, few_tones)

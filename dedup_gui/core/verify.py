@@ -55,7 +55,7 @@ class VerifyThresholds:
 
 
 DEFAULT_THRESHOLDS = VerifyThresholds()
-VERSION = 6  # bump when the method changes: stored verdicts made by another version are ignored (6: spots by side)
+VERSION = 7  # bump when the method changes: stored verdicts made by another version are ignored (7: drawings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +68,7 @@ class Features:
     input_scale: float  # gray pixels per pixel of the image given to features()
     side: int = SIDE  # long side of gray; pixel thresholds scale with it
     detail: float = 1.0  # share of the picture with clear detail (see detail_share)
+    few_tones: float = 0.0  # share of the picture in its four main grey tones (see tone_mass)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +152,8 @@ def features(img: np.ndarray, side: int = SIDE) -> Features:
         raise ValueError("empty image")
     gray = _to_gray(img, side)
     pts, desc = keypoints.detect(gray)
-    return Features(gray, pts, desc, side / max(img.shape[:2]), side, _detail_of(gray))
+    own = img if img.ndim == 2 else _to_gray(img, max(img.shape[:2]))  # at its own size: no tones made in between
+    return Features(gray, pts, desc, side / max(img.shape[:2]), side, _detail_of(gray), tone_mass(own))
 
 
 def with_pixels(f: Features, img: np.ndarray) -> Features:
@@ -169,6 +171,26 @@ BARE_DETAIL = 0.005  # next to no detail at all: a gradient, a blank sky (anythi
 def detail_share(img: np.ndarray) -> float:
     """Share of the image (RGB or grey, thumbnail size) that shows clear detail."""
     return _detail_of(_to_gray(img, SIDE))
+
+
+# A drawing (shapes, lines, a flat icon) has a handful of tones; a tone curve maps any handful onto any other, so
+# "the same but tone edited" or "with an overlay" says nothing there: two drawings in the same frame passed
+# (Pillow's test drawings of arcs, chords, ellipses and filled squares grouped as copies). Share of a thumbnail's
+# grey pixels (at its own size) within +-3 levels of its four main tones: photos of dev-large at most 0.912 (night
+# snapshots), of dev at most 0.893 (a screenshot), medians about 0.3; in each such pair of drawings one is
+# 0.971-1.0.
+FEW_TONES = 0.95
+
+
+def tone_mass(gray: np.ndarray) -> float:
+    """Share of the pixels within +-3 grey levels of the picture's four strongest tones."""
+    counts = np.bincount(gray.ravel(), minlength=256).astype(np.float64)
+    near = np.convolve(counts, np.ones(7), mode="same")
+    taken = np.zeros(256, dtype=bool)
+    for _ in range(4):
+        k = int(np.argmax(np.where(taken, -1.0, near)))
+        taken[max(0, k - 3) : k + 4] = True
+    return float(counts[taken].sum() / max(1.0, counts.sum()))
 
 
 def _detail_of(gray: np.ndarray) -> float:
@@ -325,6 +347,11 @@ def _score(m: Measurements, th: VerifyThresholds) -> tuple[float, float, bool]:
     return min(pixels, _ramp(-m.protrusion, -th.max_protrusion, th.max_protrusion / 5)), pixels, plain
 
 
+def _changed(m: Measurements, plain: bool) -> float:
+    """Share of the aligned picture that differs after the tone curve: what a copy calls an overlay."""
+    return m.tone if plain else m.changed
+
+
 def _same_scene(m: Measurements, th: VerifyThresholds) -> bool:
     """Another shot of the same scene: a fit of many consistent keypoints, and an overlap that still correlates.
     A handful of keypoints lines up any two road scenes or chessboards, so the count alone does not say it."""
@@ -360,14 +387,20 @@ def classify(
     partial = score < 0.5 <= pixels
     unlit = replace(m, tone=0.0, changed=0.0)  # the same view (structure, geometry) but for the light?
     lighting = not plain and score < 0.5 and m.tone > th.max_tone and _score(unlit, th)[1] >= 0.5
-    if score >= 0.5:
+    # on a drawing of a few tones any difference is a different drawing, not an edit of it (see FEW_TONES)
+    drawn = (
+        score >= 0.5
+        and max(fa.few_tones, fb.few_tones) >= FEW_TONES
+        and (m.toned >= _TONE_EDIT or _changed(m, plain) >= 0.01)
+    )
+    if score >= 0.5 and not drawn:
         verdict = "same-photo"
-    elif lighting or partial or _same_scene(m, th):
+    elif drawn or lighting or partial or _same_scene(m, th):
         verdict = "similar"
     else:
         verdict = "different"
     desc = _describe(rotation, tilt, m.mirrored, m.uncovered_a, m.uncovered_b)
-    overlay = (m.tone if plain else m.changed) if verdict == "same-photo" else 0.0
+    overlay = _changed(m, plain) if verdict == "same-photo" else 0.0
     tone_edit = verdict == "same-photo" and m.toned >= _TONE_EDIT
     if verdict == "same-photo":
         desc += ", tone or colour edited" if tone_edit else ""

@@ -290,3 +290,42 @@ def test_day_and_night_of_one_view_is_similar_not_same_photo() -> None:
     assert v.verdict == "similar", v
     assert v.lighting
     assert "other light" in v.description
+
+
+def _drawing(draw: str) -> np.ndarray:
+    """A flat drawing of a few tones, as a drawing program or a chart library makes them."""
+    from PIL import ImageDraw
+
+    img = Image.new("RGB", (100, 100), "black")
+    pen = ImageDraw.Draw(img)
+    if draw in ("arc", "chord"):
+        pen.arc((10, 20, 90, 80), 0, 270, fill="white", width=3)
+        if draw == "chord":
+            pen.line((90, 50, 50, 20), fill="white", width=3)
+    elif draw == "framed":
+        pen.rectangle((20, 20, 80, 80), fill="blue", outline="green", width=5)
+    elif draw == "filled":
+        pen.rectangle((20, 20, 80, 80), fill="red")
+    return np.asarray(img)
+
+
+@pytest.mark.parametrize(("a", "b"), [("arc", "chord"), ("framed", "filled")])
+def test_two_drawings_in_one_frame_are_not_copies(a: str, b: str) -> None:
+    """A tone curve maps any few tones onto any others: on a drawing, "tone edited" or "with an overlay" is another
+    drawing (Pillow's test drawings of arcs, chords and squares were grouped as copies)."""
+    v = verify_features(features(_drawing(a)), features(_drawing(b)), dense=True)
+    assert v.verdict != "same-photo", v.description
+
+
+@pytest.mark.parametrize("draw", ["arc", "framed", "filled"])
+def test_one_drawing_in_another_colour_mode_or_a_rough_jpeg_is_a_copy(draw: str) -> None:
+    import io
+
+    drawing = _drawing(draw)
+    grey = np.asarray(Image.fromarray(drawing).convert("L").convert("RGB"))
+    buf = io.BytesIO()
+    Image.fromarray(drawing).save(buf, "JPEG", quality=50)
+    rough = np.asarray(Image.open(buf).convert("RGB"))
+    if draw == "arc":  # white on black: the same pixels in grey
+        assert verify_features(features(drawing), features(grey), dense=True).verdict == "same-photo"
+    assert verify_features(features(drawing), features(rough), dense=True).verdict == "same-photo"
