@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup_gui.core import contenthash
-from dedup_gui.core.decoding import DECODE_VERSION, Decoded, DecodeError, decode_or_problem, read_bytes
+from dedup_gui.core.decoding import DECODE_VERSION, Decoded, DecodeError, decode_or_problem, memory_budget, read_bytes
 from dedup_gui.core.decoding import set_memory_budget as _set_memory_budget
 from dedup_gui.core.hashing import HASH_VERSION, image_hashes
 from dedup_gui.core.machine import die_with_parent
@@ -36,6 +36,8 @@ class Analysed:
 def analyse(job: tuple[str, int, bool]) -> Analysed | Problem:
     """Read one file once, hash its bytes, decode and hash the picture; a Problem when the file cannot be used."""
     path, size, want_cnn = job
+    if _ceiling is not None:  # in a decode worker: its ceiling measured from what it holds now
+        _limit_address_space(memory_budget())
     try:
         data = read_bytes(path, size)
     except DecodeError as exc:
@@ -81,8 +83,18 @@ def _exit_when_gone(pid: int) -> None:
     os._exit(1)
 
 
+_ceiling: int | None = None  # the soft limit this process had before its first ceiling (-1: none); None: no ceiling
+
+
 def _limit_address_space(budget: int) -> None:
-    """An allocation far beyond what the budget foresaw raises MemoryError (a problem) instead of an OOM kill."""
+    """An allocation far beyond what the budget foresaw raises MemoryError (a problem) instead of an OOM kill.
+
+    Set again before every file (analyse), from the address space the process has then: codec libraries keep what
+    they reserved (libheif's decoder threads left about 1 GB of stacks and malloc arenas), and a ceiling set once
+    took that from the next decode's margin, so a 200 MP HEIC after another HEIC was refused as too large. A lower
+    limit the process was started with stays in force.
+    """
+    global _ceiling
     if not sys.platform.startswith("linux"):
         return  # macOS does not enforce RLIMIT_AS; Windows has no rlimits
     import resource
@@ -92,9 +104,12 @@ def _limit_address_space(budget: int) -> None:
             now = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError):
         return
-    limit = now + budget + ADDRESS_SPACE_MARGIN
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    if soft == resource.RLIM_INFINITY or soft > limit:
+    if _ceiling is None:
+        _ceiling = -1 if soft == resource.RLIM_INFINITY else soft
+    limit = now + budget + ADDRESS_SPACE_MARGIN
+    for cap in (hard, _ceiling):
+        if cap not in (resource.RLIM_INFINITY, -1):
+            limit = min(limit, cap)
+    if soft != limit:
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))

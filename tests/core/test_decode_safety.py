@@ -17,6 +17,7 @@ import psutil
 import pytest
 
 from dedup_gui.core import decode_pool, machine, pipeline
+from dedup_gui.core import worker as worker_module
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.pipeline import run_scan
 from dedup_gui.core.progress import ProgressEvent, Stage
@@ -24,7 +25,7 @@ from dedup_gui.core.store import Store
 from dedup_gui.core.types import ProblemKind, ScanResult
 from dedup_gui.core.worker import Analysed, analyse
 from tests.conftest import huge_png, photo, save_jpeg, slow_library
-from tests.core.crashing_work import analyse_or_die, cv2_decode
+from tests.core.crashing_work import analyse_or_die, analyse_then_use, cv2_decode, reserve_address_space
 from tests.dng import make_dng
 
 
@@ -167,6 +168,19 @@ def test_worker_memory_ceiling_turns_a_giant_allocation_into_memory_error(tmp_pa
         assert pool.submit(cv2_decode, str(files["png"])).result() == (600, 800, 3)
         with pytest.raises(MemoryError):
             pool.submit(np.empty, 64 << 30, np.uint8).result()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the ceiling is an rlimit of Linux")
+def test_address_space_an_earlier_decode_left_reserved_does_not_eat_the_next_decodes_budget(tmp_path: Path) -> None:
+    """A 200 MP HEIC was refused as too large only after another HEIC had been decoded in the same worker: the
+    ceiling was set once, and the first decoder's threads had left its margin reserved."""
+    path = save_jpeg(photo("astronaut", (800, 600)), tmp_path / "a.jpg")
+    job = (str(path), path.stat().st_size, True)
+    with decode_pool.new_pool(1, 512 << 20) as pool:
+        pool.submit(reserve_address_space, worker_module.ADDRESS_SPACE_MARGIN + (256 << 20)).result()
+        assert pool.submit(analyse_then_use, job, 400 << 20).result()  # within the 512 MB budget
+        with pytest.raises(MemoryError):  # still a ceiling
+            pool.submit(analyse_then_use, job, 4 << 30).result()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process tree checks use Linux semantics")
