@@ -336,7 +336,9 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
             img: Image.Image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError as exc:
         if looks_like_image(head):
-            raise DecodeError(ProblemKind.CORRUPT, "damaged image: its format cannot be recognised") from exc
+            raise DecodeError(
+                ProblemKind.CORRUPT, "cannot be read: a damaged image, or a kind of its format this version cannot read"
+            ) from exc
         raise DecodeError(
             ProblemKind.NOT_AN_IMAGE, "not an image (the contents do not match any image format)"
         ) from exc

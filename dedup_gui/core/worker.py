@@ -8,6 +8,7 @@ import select
 import signal
 import sys
 import threading
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +60,9 @@ def init_worker(budget: int, parent: int) -> None:
     OpenMP keeps to one thread: the pool already uses every core.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # a library's warning about one file ("Corrupt EXIF data") on the terminal names no file and breaks a progress
+    # bar; what matters about a file reaches the user as its problem
+    warnings.simplefilter("ignore")
     os.environ["OMP_NUM_THREADS"] = "1"
     die_with_parent()
     threading.Thread(target=_exit_when_gone, args=(parent,), name="parent-watch", daemon=True).start()
