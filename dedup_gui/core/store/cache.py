@@ -133,13 +133,13 @@ def cache_migrations(user_path: Path) -> tuple[str | Callable[[sqlite3.Connectio
         for table in ("decisions", "not_duplicates", "journal"):
             db.execute(f"DROP TABLE IF EXISTS {table}")
 
-    return (*_SQL_MIGRATIONS, move_user_data, *_LATER_MIGRATIONS, _keypoints_table, _PNG_DECODES_AGAIN)
+    return (*_SQL_MIGRATIONS, move_user_data, *_LATER_MIGRATIONS, _keypoints_table, _DECODES_JUDGED_AGAIN)
 
 
 # 9: decodes the next scan makes again, judged by this version's reading: a PNG whose picture data could not be
 # read was taken as a good picture (its facts swallowed the read error), and a JPEG with stray bytes between its
 # header segments was called damaged. Only those: decoding a whole library again takes hours.
-_PNG_DECODES_AGAIN = "DELETE FROM images WHERE format = 'PNG' OR problem_kind IS NOT NULL"
+_DECODES_JUDGED_AGAIN = "DELETE FROM images WHERE format = 'PNG' OR problem_kind IS NOT NULL"
 
 
 def _keypoints_table(db: sqlite3.Connection) -> None:
@@ -217,7 +217,6 @@ class CacheTables:
                     )
                     db.execute("DELETE FROM images WHERE file_id=?", (fid,))
                     db.execute("DELETE FROM embeddings WHERE file_id=?", (fid,))
-                    db.execute("DELETE FROM keypoints WHERE file_id=?", (fid,))
                     db.execute("DELETE FROM verdicts WHERE a=? OR b=?", (fid, fid))
         return ids
 
