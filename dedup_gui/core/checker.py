@@ -236,21 +236,26 @@ class PairChecker:
         return mine | self._elsewhere.contains(keys)
 
     def plain(self, indices: Iterable[int]) -> dict[int, bool]:
-        """Which images show too little detail for their hashes to mean much (no thumbnail: plain too)."""
+        """Which images' hashes mean little: too little detail, or a drawing of a few tones (no thumbnail: plain
+        too)."""
         missing = sorted({k for k in indices if k not in self._plain})
         for lo in range(0, len(missing), _CHUNK):
             self._check()
             chunk = missing[lo : lo + _CHUNK]
             images = self._thumbnails(chunk)
-            self._plain.update(
-                {k: k not in images or verify.detail_share(images[k]) < verify.PLAIN_DETAIL for k in chunk}
-            )
+            self._plain.update({k: k not in images or verify.hashes_say_little(images[k]) for k in chunk})
             # a plain picture is verified next: keep its thumbnail rather than decode it twice, up to a batch's worth
             # (a 100,000-photo library held 927 of them, 130 MB, until its pairs' turn came; a read and decode of
             # a stored thumbnail costs 0.6 ms)
             room = max(0, _CHUNK - len(self._decoded))
             self._decoded.update([(k, img) for k, img in images.items() if self._plain[k]][:room])
         return {k: self._plain[k] for k in indices}
+
+    def forget(self, pairs: list[Pair]) -> None:
+        """Drop verdicts held for these pairs, so that they are verified again (a pair an older version trusted by
+        its hashes alone)."""
+        for key in map(_packed, pairs):
+            self._verdicts.pop(key, None)
 
     def trust(self, pairs: list[Pair]) -> None:
         """Pairs accepted on their near-identical hashes (detailed pictures): remembered and stored as such."""
@@ -306,6 +311,8 @@ class PairChecker:
             if found is not None:
                 yield _unpacked(key), found
         for pair, v in self._stored(_set_of(keys[~held])):
+            if v.by_hashes:
+                continue  # trusted by its hashes once, and not now (a drawing): verified below
             self._remember(_packed(pair), v)
             yield pair, v
         todo = keys[~held]

@@ -28,8 +28,9 @@ log = logging.getLogger("dedup_gui.linking")
 
 # Bump when candidates or tiers change for the same inputs: a rescan reuses stored links only of the same version.
 # 2: hash matches verified, on-demand links, any-angle and dense verification; 3: DENSE_COSINE; 4: bursts
-MATCH_VERSION = 10  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSINE; 8: small copies; 9: bursts;
-# 10: two exposures one camera dated apart are never copies, however far apart
+MATCH_VERSION = 11  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSINE; 8: small copies; 9: bursts;
+# 10: two exposures one camera dated apart are never copies, however far apart; 11: drawings are not trusted by
+# their hashes alone
 # Candidates at least this close by their embeddings (or close by their hashes) are aligned from the whole picture
 # when keypoints leave them unsettled, on the thumbnails and on a larger decode. The copies that whole-picture
 # alignment decided on dev and dev-large (30 pairs) are hash-close or at cosine >= 0.866.
@@ -87,17 +88,18 @@ def confirm(contents: list[Content], config: ScanConfig, found: CandidatePairs, 
 
 
 def _trusted_by_hashes(found: CandidatePairs, checker: PairChecker) -> set[tuple[int, int]]:
-    """Pairs whose hashes alone prove a copy: near-identical, and both pictures detailed. The decision is stored
-    with the verdicts, so a rescan need not look at the thumbnails again."""
+    """Pairs whose hashes alone prove a copy: near-identical, and both pictures detailed photos (not drawings). The
+    decision is stored with the verdicts; a pair trusted so before is looked at again (an older version trusted
+    drawings too), which costs a thumbnail read per picture and no verification."""
     identical = list(found.take(found.identical))
     checker.load(identical)  # their stored verdicts in one read
     known = {pair: checker.known(*pair) for pair in identical}
-    trusted = {pair for pair, v in known.items() if v is not None and v.by_hashes}
-    fresh = [pair for pair, v in known.items() if v is None]
-    plain = checker.plain({k for pair in fresh for k in pair})
-    new = [(i, j) for i, j in fresh if not plain[i] and not plain[j]]
-    checker.trust(new)
-    return trusted | set(new)
+    unsettled = [pair for pair, v in known.items() if v is None or v.by_hashes]
+    plain = checker.plain({k for pair in unsettled for k in pair})
+    trusted = {(i, j) for i, j in unsettled if not plain[i] and not plain[j]}
+    checker.trust([pair for pair in trusted if known[pair] is None])
+    checker.forget([pair for pair in unsettled if known[pair] is not None and pair not in trusted])
+    return trusted
 
 
 def on_demand_link(

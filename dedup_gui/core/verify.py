@@ -193,6 +193,14 @@ def tone_mass(gray: np.ndarray) -> float:
     return float(counts[taken].sum() / max(1.0, counts.sum()))
 
 
+def hashes_say_little(img: np.ndarray) -> bool:
+    """Whether near-identical perceptual hashes prove nothing about this thumbnail: it shows little detail (a star
+    field, fog), or it is a drawing of a few tones (a chart, a page of text, a diagram), whose hashes follow its
+    layout, not its content: two text renders of other words in one frame are 2 bits apart."""
+    gray = _to_gray(img, max(img.shape[:2]))
+    return _detail_of(_to_gray(gray, SIDE)) < PLAIN_DETAIL or tone_mass(gray) >= FEW_TONES
+
+
 def _detail_of(gray: np.ndarray) -> float:
     x = cv2.GaussianBlur(gray, (0, 0), 1.0).astype(np.float32)
     mean = cv2.boxFilter(x, -1, (9, 9))
