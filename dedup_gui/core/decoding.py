@@ -343,6 +343,7 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
             ProblemKind.NOT_AN_IMAGE, "not an image (the contents do not match any image format)"
         ) from exc
     except (OSError, ValueError, SyntaxError, struct.error) as exc:
+        _if_truncated(exc)
         raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {exc}") from exc
     w, h = img.size
     if w * h > MAX_PIXELS:
@@ -372,18 +373,28 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
         rgb = _to_rgb(img)
     except OSError as exc:
         msg = str(exc)
-        if "truncated" in msg.lower() or "premature end" in msg.lower():
-            raise DecodeError(ProblemKind.TRUNCATED, "image file is truncated (incomplete copy or download)") from exc
+        _if_truncated(exc)
         if "broken data stream" in msg:  # what Pillow says of compressed data its decoder cannot read
             raise DecodeError(
                 ProblemKind.CORRUPT, "its picture data cannot be read (damaged, or a kind this version cannot decode)"
             ) from exc
         raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {msg}") from exc
     except (ValueError, SyntaxError, struct.error, EOFError, IndexError) as exc:
+        _if_truncated(exc)
         raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {exc}") from exc
     if orientation in (5, 6, 7, 8) and fmt != "HEIF":
         w, h = h, w
     return rgb, w, h, fmt, orientation, taken, camera, pixel_key
+
+
+# How decoders say that a file ends before its picture does (Pillow, libjpeg, libheif through pillow-heif, LibRaw)
+ENDS_EARLY = ("truncated", "premature end", "unexpected end of file")
+
+
+def _if_truncated(exc: Exception) -> None:
+    """Raise TRUNCATED when the decoder's words say the file ends early."""
+    if any(words in str(exc).lower() for words in ENDS_EARLY):
+        raise DecodeError(ProblemKind.TRUNCATED, "image file is truncated (incomplete copy or download)") from exc
 
 
 def decode(path: str, size: int, *, want_cnn: bool) -> Decoded:

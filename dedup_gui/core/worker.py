@@ -1,5 +1,6 @@
 """The per-image job run in the process pool (one decode, then the hashes, so both use all cores) and the set-up of
-each pool process: Ctrl-C left to the parent, death with the parent, a ceiling on memory."""
+each pool process: Ctrl-C left to the parent, death with the parent, a ceiling on memory, and what codec libraries
+print about a file taken into its problem instead of the terminal."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import select
 import signal
 import sys
+import tempfile
 import threading
 import warnings
 from dataclasses import dataclass
@@ -14,11 +16,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup_gui.core import contenthash
-from dedup_gui.core.decoding import DECODE_VERSION, Decoded, DecodeError, decode_or_problem, memory_budget, read_bytes
+from dedup_gui.core.decoding import (
+    DECODE_VERSION,
+    ENDS_EARLY,
+    Decoded,
+    DecodeError,
+    decode_or_problem,
+    memory_budget,
+    read_bytes,
+)
 from dedup_gui.core.decoding import set_memory_budget as _set_memory_budget
 from dedup_gui.core.hashing import HASH_VERSION, image_hashes
 from dedup_gui.core.machine import die_with_parent
-from dedup_gui.core.types import Problem
+from dedup_gui.core.types import Problem, ProblemKind
 
 ANALYSIS_VERSION = f"decode{DECODE_VERSION}-hash{HASH_VERSION}-content{contenthash.HASH_VERSION}"
 # Address space a worker may add beyond its decode budget before an allocation fails with MemoryError instead of
@@ -44,9 +54,10 @@ def analyse(job: tuple[str, int, bool]) -> Analysed | Problem:
     except DecodeError as exc:
         return Problem(path, exc.kind, str(exc))
     full_hash = contenthash.hash_bytes(data)
+    _forget_said()
     decoded = decode_or_problem(path, size, want_cnn=want_cnn, data=data)
     if isinstance(decoded, Problem):
-        return decoded
+        return in_libraries_words(decoded, _said())
     phash, dhash = image_hashes(decoded.gray)
     return Analysed(decoded, phash, dhash, full_hash)
 
@@ -68,6 +79,77 @@ def init_worker(budget: int, parent: int) -> None:
     threading.Thread(target=_exit_when_gone, args=(parent,), name="parent-watch", daemon=True).start()
     _set_memory_budget(budget)
     _limit_address_space(budget)
+    _hear_libraries()
+
+
+# Where this worker's stderr goes (see _hear_libraries); None: the terminal's, as in the scanning process.
+_heard: int | None = None
+
+
+def _hear_libraries() -> None:
+    """Send what codec libraries print on stderr (libtiff: "WEBP compression support is not configured.", LibRaw:
+    "data corrupted at 1378") to an unnamed file: on the terminal it named no file and broke the progress bar, and
+    it is often the only words that say why a file cannot be read (Pillow says "decoder error -2")."""
+    global _heard
+    try:
+        if hasattr(os, "memfd_create"):
+            fd = os.memfd_create("decoder-messages")
+        else:
+            with tempfile.TemporaryFile() as fh:  # its name is gone; the copy of its descriptor keeps it open
+                fd = os.dup(fh.fileno())
+        sys.stderr.flush()
+        os.dup2(fd, 2)
+        os.close(fd)
+    except OSError:
+        return
+    _heard = 2
+
+
+def _forget_said() -> None:
+    if _heard is not None:
+        try:
+            os.ftruncate(_heard, 0)
+            os.lseek(_heard, 0, os.SEEK_SET)
+        except OSError:
+            pass
+
+
+def _said() -> str:
+    """What the libraries printed since _forget_said (the last 4 KB)."""
+    if _heard is None:
+        return ""
+    try:
+        sys.stderr.flush()
+        end = os.lseek(_heard, 0, os.SEEK_CUR)
+        return os.pread(_heard, 4096, max(0, end - 4096)).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+# What libraries call themselves or a file in their messages: names that mean nothing to the person reading them.
+_SPEAKERS = ("tempfile.tif: ", "unknown file: ", "TIFFReadDirectory: ", "TIFFFetchNormalTag: ")
+_MISSING = ("not configured", "not supported", "unsupported", "not implemented")
+
+
+def in_libraries_words(problem: Problem, said: str) -> Problem:
+    """A damaged-file problem with the library's own last words added: a codec this build lacks makes the file one
+    this version cannot read (UNSUPPORTED), a file that ends early a truncated one."""
+    if problem.kind is not ProblemKind.CORRUPT:
+        return problem
+    lines = [line.strip() for line in said.splitlines() if line.strip() and not line.startswith((" ", "Traceback"))]
+    if not lines:
+        return problem
+    words = lines[-1]
+    for speaker in _SPEAKERS:
+        words = words.removeprefix(speaker)
+    words = words.rstrip(".")[:200]
+    if not words or words in problem.message:
+        return problem
+    if any(m in words.lower() for m in ENDS_EARLY):
+        return Problem(problem.path, ProblemKind.TRUNCATED, f"file is truncated (incomplete copy or download): {words}")
+    if any(m in words.lower() for m in _MISSING):
+        return Problem(problem.path, ProblemKind.UNSUPPORTED, f"a kind of image this version cannot decode ({words})")
+    return Problem(problem.path, problem.kind, f"{problem.message} ({words})")
 
 
 def _exit_when_gone(pid: int) -> None:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from dedup_gui.cli import main as cli
 from dedup_gui.core.progress import ProgressEvent, Stage
@@ -197,3 +200,44 @@ def test_prepare_that_cannot_write_its_cache_leaves_the_set_up_working(tmp_path:
     assert done.returncode == 0, done.stderr
     assert "image model ready (torch-cpu; CPU graph not made)" in done.stdout
     assert "the CPU graph could not be made" in done.stderr
+
+
+def _tiff_with_webp_compression(path: Path) -> None:
+    """A TIFF that says its strips are WebP-compressed: a codec the libtiff inside Pillow's wheels lacks."""
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, "TIFF", compression="tiff_deflate")
+    data = bytearray(buf.getvalue())
+    ifd = struct.unpack_from("<I", data, 4)[0]
+    for k in range(struct.unpack_from("<H", data, ifd)[0]):
+        if struct.unpack_from("<H", data, ifd + 2 + 12 * k)[0] == 259:  # Compression
+            struct.pack_into("<H", data, ifd + 2 + 12 * k + 8, 50001)  # WEBP
+    path.write_bytes(bytes(data))
+
+
+def test_what_a_codec_library_prints_goes_into_the_files_problem_not_onto_the_terminal(tmp_path: Path) -> None:
+    """libtiff prints "WEBP compression support is not configured." where Pillow only says "decoder error -2":
+    those words belong to the file's problem (a kind this version cannot decode, not a damaged file), and the
+    terminal, with its progress bar, stays clean."""
+    lib = build_library(tmp_path / "lib")
+    odd = lib.root / "scan.tif"
+    _tiff_with_webp_compression(odd)
+    try:
+        Image.open(odd).load()
+        pytest.skip("this Pillow's libtiff decodes WebP-compressed TIFFs")
+    except OSError:
+        pass
+    src = Path(__file__).resolve().parents[2]
+    command = ["scan", str(lib.root), "--db", str(tmp_path / "s.db"), "--json", "-", "-q", "--no-embeddings"]
+    done = subprocess.run(
+        [sys.executable, "-m", "dedup_gui", *command],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(src)},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "WEBP" not in done.stderr and "tempfile" not in done.stderr
+    problem = next(p for p in json.loads(done.stdout)["problems"] if p["path"] == str(odd))
+    assert problem["kind"] == "unsupported"
+    assert "WEBP compression support is not configured" in problem["message"]
+    assert any(str(lib.orig) in g for g in json.loads(done.stdout)["groups"])  # the scan went on

@@ -203,3 +203,26 @@ def test_kill_9_of_a_scan_leaves_no_process_behind(tmp_path: Path) -> None:
     proc.wait()
     _, alive = psutil.wait_procs(family, timeout=5)
     assert alive == [], f"left running: {[(p.pid, p.cmdline()) for p in alive]}"
+
+
+def test_a_librarys_last_words_say_why_a_damaged_file_cannot_be_read() -> None:
+    """What LibRaw and libtiff print about a file (captured in the decode worker) names the reason: a file that
+    ends early is truncated, a codec this build lacks makes a kind this version cannot decode, anything else is
+    added to the damaged file's message once; other problems and silent libraries change nothing."""
+    from dedup_gui.core.types import Problem
+
+    raw = Problem("a.crw", ProblemKind.CORRUPT, "damaged CRW file: its raw data cannot be read (Input/output error)")
+    ended = worker_module.in_libraries_words(raw, "unknown file: Unexpected end of file\n")
+    assert ended.kind is ProblemKind.TRUNCATED and "Unexpected end of file" in ended.message
+    tif = Problem("b.tif", ProblemKind.CORRUPT, "damaged image: decoder error -2")
+    said = "tempfile.tif: WEBP compression support is not configured.\n" * 2
+    lacking = worker_module.in_libraries_words(tif, said)
+    assert lacking.kind is ProblemKind.UNSUPPORTED
+    assert lacking.message == "a kind of image this version cannot decode (WEBP compression support is not configured)"
+    nef = Problem("c.nef", ProblemKind.CORRUPT, "damaged NEF file: its raw data cannot be read")
+    told = worker_module.in_libraries_words(nef, "unknown file: data corrupted at 1378\n")
+    assert told == Problem("c.nef", ProblemKind.CORRUPT, f"{nef.message} (data corrupted at 1378)")
+    assert worker_module.in_libraries_words(told, "data corrupted at 1378") == told  # said once
+    assert worker_module.in_libraries_words(nef, "") == nef
+    big = Problem("d.jpg", ProblemKind.TOO_LARGE, "image too large")
+    assert worker_module.in_libraries_words(big, "Unexpected end of file") == big

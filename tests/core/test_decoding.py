@@ -45,6 +45,21 @@ def test_heic_is_decoded(tmp_path: Path) -> None:
     assert d.info.format == "HEIF" and (d.info.width, d.info.height) == (640, 480)
 
 
+@pytest.mark.parametrize("share", [0.3, 0.9])
+def test_a_heic_cut_short_is_truncated_not_damaged(tmp_path: Path, share: float) -> None:
+    """An interrupted copy from a phone: libheif says "Unexpected end of file", which is a truncated file."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    whole = tmp_path / "whole.heic"
+    photo("coffee", (640, 480)).save(whole, quality=70)
+    cut = tmp_path / "cut.heic"
+    cut.write_bytes(whole.read_bytes()[: int(whole.stat().st_size * share)])
+    with pytest.raises(DecodeError) as caught:
+        run(cut)
+    assert caught.value.kind is ProblemKind.TRUNCATED
+
+
 def test_pixel_key_ignores_metadata_only_changes(tmp_path: Path) -> None:
     p = save_jpeg(photo("rocket"), tmp_path / "a.jpg")
     data = p.read_bytes()
