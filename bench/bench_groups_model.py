@@ -12,6 +12,7 @@ total on the UI thread (timed on its own too).
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -118,6 +119,7 @@ def auto_select_all(app, model, groups, timed) -> float:
     service.call(lambda _store: None, lambda _: loop.quit())
     loop.exec()  # the saves are done
     service.shutdown()
+    shutil.rmtree(folder, ignore_errors=True)
     return worst
 
 

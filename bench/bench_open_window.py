@@ -18,6 +18,7 @@ import dataclasses
 import json
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -93,6 +94,7 @@ def main() -> int:
     app.exec()
     groups = window.model.group_count()
     window.close()
+    shutil.rmtree(tmp, ignore_errors=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     result = {
         "groups": groups,
