@@ -107,7 +107,7 @@ def auto_select_all(app, model, groups, timed) -> float:
     worst = timed(f"auto-select all {len(groups):,} groups", select_all)
     print(f"  of which on the UI thread       {ui_thread[0] * 1000:7.0f} ms  ({total.text()})")
     each = []
-    for g in groups[5000:5005]:
+    for g in groups[len(groups) // 2 : len(groups) // 2 + 5]:
         t0 = time.perf_counter()
         decisions.set([(g.members[1].path, "keep")])
         app.processEvents()
