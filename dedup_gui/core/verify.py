@@ -262,13 +262,28 @@ def _measure_at(
 
 
 def _by_keypoints(fa: Features, fb: Features, th: VerifyThresholds) -> Measurements:
-    """Match, fit a similarity (b as is, and mirrored unless that is already clear) and compare aligned pixels."""
+    """Match, fit a similarity (b as is, and mirrored unless a direct fit already makes a copy) and compare aligned
+    pixels."""
     k = fa.side / SIDE
     args = (fa.points, fa.descriptors, fb.points, fb.descriptors, fb.gray.shape[1])
     fit = keypoints.fit(*args, mirrored=False, ratio=th.ratio, ransac_px=th.ransac_px * k)
-    if fit.inliers < th.similar_inliers:  # a clear direct match needs no mirrored search
+    if fit.inliers < th.similar_inliers:  # no clear direct match: the mirrored fit with more inliers is measured
         fit = max(fit, keypoints.fit(*args, mirrored=True, ratio=th.ratio, ransac_px=th.ransac_px * k),
                   key=lambda f: f.inliers)  # fmt: skip
+        return _fitted(fa, fb, fit, th)
+    found = _fitted(fa, fb, fit, th)
+    if _score(found, th)[0] >= 0.5:
+        return found
+    # A face or a facade is nearly symmetric: its mirror image lines up many keypoints as another shot's would (26
+    # of 93 for a portrait flipped upside down, read as turned 180 degrees), but the pixels disagree. The mirrored
+    # copy it may be is looked for too, and kept only when it is one.
+    mirrored = _fitted(fa, fb, keypoints.fit(*args, mirrored=True, ratio=th.ratio, ransac_px=th.ransac_px * k), th)
+    return mirrored if _score(mirrored, th)[0] >= 0.5 else found
+
+
+def _fitted(fa: Features, fb: Features, fit: keypoints.Fit, th: VerifyThresholds) -> Measurements:
+    """The measurements of a keypoint fit (no alignment when it has too few inliers or an implausible scale)."""
+    k = fa.side / SIDE
     m = fit.matrix
     s = math.sqrt(abs(float(np.linalg.det(m[:, :2])))) if m is not None else 0.0
     if m is None or fit.inliers < th.min_inliers or not th.min_scale <= s <= th.max_scale:

@@ -206,3 +206,30 @@ def test_schema_8_store_forgets_png_decodes_and_problems_and_keeps_the_rest(tmp_
     assert store.version == len(cache_migrations(store.user_path))
     assert [fid for (fid,) in store.db.execute("SELECT file_id FROM images")] == [1]
     store.close()
+
+
+def test_schema_9_store_forgets_verdicts_that_did_not_look_for_a_mirrored_copy(tmp_path: Path) -> None:
+    """Pairs not judged copies despite a clear direct fit (15 inliers or more, not mirrored) are verified again by
+    the next scan, which now looks for a mirrored copy there; every other verdict stays."""
+    db = tmp_path / "s.sqlite3"
+    store = Store(db)
+    store.sync_files([FileRecord(f"/p/{n}.jpg", 1, 1, 1) for n in "abcdef"])
+    store.close()
+    kept = {
+        (1, 2): '{"verdict": "same-photo", "inliers": 200, "mirrored": false}',
+        (1, 3): '{"verdict": "different", "inliers": 14, "mirrored": false}',
+        (1, 4): '{"verdict": "similar", "inliers": 40, "mirrored": true}',
+    }
+    stale = {
+        (1, 5): '{"verdict": "different", "inliers": 26, "mirrored": false}',
+        (1, 6): '{"verdict": "similar", "inliers": 15, "mirrored": false}',
+    }
+    con = sqlite3.connect(db)
+    con.executemany("INSERT INTO verdicts VALUES (?, ?, 'v', ?)", [(*k, v) for k, v in (kept | stale).items()])
+    con.execute("PRAGMA user_version=9")
+    con.commit()
+    con.close()
+    store = Store(db)
+    assert store.version == len(cache_migrations(store.user_path))
+    assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == set(kept)
+    store.close()

@@ -329,3 +329,24 @@ def test_one_drawing_in_another_colour_mode_or_a_rough_jpeg_is_a_copy(draw: str)
     if draw == "arc":  # white on black: the same pixels in grey
         assert verify_features(features(drawing), features(grey), dense=True).verdict == "same-photo"
     assert verify_features(features(drawing), features(rough), dense=True).verdict == "same-photo"
+
+
+@pytest.mark.parametrize("name", ["astronaut", "chelsea", "coffee"])
+def test_a_symmetric_subject_flipped_upside_down_is_a_mirrored_copy(name: str) -> None:
+    """A face or a facade is nearly symmetric: upside down, its keypoints line up with the original turned 180
+    degrees as another shot's would, while the pixels around it disagree. The mirrored fit is the copy."""
+    from dedup_gui.core import keypoints
+
+    photo = np.asarray(Image.fromarray(sample(name)).resize((384, 288), Image.Resampling.LANCZOS)).copy()
+    band = photo[:, 134:250]  # the middle 30 %, made symmetric like a face seen from the front
+    band[:, 58:] = band[:, :58][:, ::-1]
+    flipped = np.ascontiguousarray(photo[::-1])
+    fa, fb = features(photo), features(flipped)
+    k = fa.side / 256
+    direct = keypoints.fit(
+        fa.points, fa.descriptors, fb.points, fb.descriptors, fb.gray.shape[1],
+        mirrored=False, ratio=DEFAULT_THRESHOLDS.ratio, ransac_px=DEFAULT_THRESHOLDS.ransac_px * k,
+    )  # fmt: skip
+    assert direct.inliers >= DEFAULT_THRESHOLDS.similar_inliers  # the premise: a clear fit the wrong way round
+    v = verify_features(fa, fb, dense=True)
+    assert v.verdict == "same-photo" and v.mirrored and v.rotation == 180

@@ -133,13 +133,37 @@ def cache_migrations(user_path: Path) -> tuple[str | Callable[[sqlite3.Connectio
         for table in ("decisions", "not_duplicates", "journal"):
             db.execute(f"DROP TABLE IF EXISTS {table}")
 
-    return (*_SQL_MIGRATIONS, move_user_data, *_LATER_MIGRATIONS, _keypoints_table, _DECODES_JUDGED_AGAIN)
+    return (
+        *_SQL_MIGRATIONS,
+        move_user_data,
+        *_LATER_MIGRATIONS,
+        _keypoints_table,
+        _DECODES_JUDGED_AGAIN,
+        _mirrors_looked_for_again,
+    )
 
 
 # 9: decodes the next scan makes again, judged by this version's reading: a PNG whose picture data could not be
 # read was taken as a good picture (its facts swallowed the read error), and a JPEG with stray bytes between its
 # header segments was called damaged. Only those: decoding a whole library again takes hours.
 _DECODES_JUDGED_AGAIN = "DELETE FROM images WHERE format = 'PNG' OR problem_kind IS NOT NULL"
+
+
+def _mirrors_looked_for_again(db: sqlite3.Connection) -> None:
+    """10: pairs the next scan verifies again: those not judged a copy although their direct keypoint fit was clear
+    (15 inliers or more). Verification did not then look for a mirrored copy of a nearly symmetric subject (a
+    portrait flipped upside down read as another picture turned 180 degrees). Only those: verifying every pair
+    of a library again takes hours."""
+    looked = "json_extract(verdict, '$.verdict') != 'same-photo' AND json_extract(verdict, '$.inliers') >= 15"
+    try:
+        db.execute(f"DELETE FROM verdicts WHERE {looked} AND NOT json_extract(verdict, '$.mirrored')")
+    except sqlite3.OperationalError:  # an SQLite built without its JSON functions: the same rule, in Python
+        stale = []
+        for a, b, text in db.execute("SELECT a, b, verdict FROM verdicts"):
+            v = json.loads(text)
+            if v.get("verdict") != "same-photo" and v.get("inliers", 0) >= 15 and not v.get("mirrored"):
+                stale.append((a, b))
+        db.executemany("DELETE FROM verdicts WHERE a=? AND b=?", stale)
 
 
 def _keypoints_table(db: sqlite3.Connection) -> None:
