@@ -5,10 +5,11 @@ them, without decoding again and without the stored verdicts, with counters of w
 
 STORE is a store a scan of FOLDER left (for instance `bench_library.py`'s run-N/store.sqlite3); it is copied
 first and never changed. The scan runs on the copy with every decode and embedding read from it, while the links
-of earlier scans, the stored verdicts and the kept keypoints are ignored, so every candidate pair is verified again
-as in a first scan. Printed: the stage's wall time, the verified pairs, and the thread seconds and counts of SIFT
-on thumbnails and on larger decodes (with how many distinct pictures needed them), so a change to verification can
-be measured at 10k or 100k files in the time matching takes, not the time a whole first scan takes.
+of earlier scans (all of them, or those a rescan keeps for unchanged photos), the stored verdicts and the kept
+keypoints are ignored, so every candidate pair is verified again as in a first scan. Printed: the stage's wall
+time, the verified pairs, and the thread seconds and counts of SIFT on thumbnails and on larger decodes (with how
+many distinct pictures needed them), so a change to verification can be measured at 10k or 100k files in the time
+matching takes, not the time a whole first scan takes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from dedup_gui.core import checker, kept_keypoints, verify
+from dedup_gui.core import checker, incremental, kept_keypoints, verify
 from dedup_gui.core.config import ScanConfig, default_workers
 from dedup_gui.core.pipeline import run_scan
 from dedup_gui.core.store import Store
@@ -83,6 +84,7 @@ def main() -> int:
     counters = Counters()
     counters.install()
     Store.completed_scan_with = lambda self, inputs: None  # type: ignore[method-assign]  # match again
+    incremental.carried_over = lambda *a, **kw: None  # every pair, not only those of changed photos
     checker.StoredVerdicts.get = lambda self, pairs: {}  # type: ignore[method-assign]  # verify every pair again
     checker.StoredVerdicts.each = lambda self, pairs: iter(())  # type: ignore[method-assign]  # many at once
     kept_keypoints.StoredKeypoints.get = lambda self, indices: {}  # type: ignore[method-assign]  # SIFT as at first
