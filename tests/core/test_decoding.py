@@ -199,3 +199,24 @@ def test_flat_jpegs_whose_picture_data_is_all_zeros_are_valid(tmp_path: Path, op
     data = p.read_bytes()
     assert jpeg_damage_offset(data) is None
     assert run(p).info.width == 4000
+
+
+def test_a_floating_point_tiff_is_unsupported_not_damaged(tmp_path: Path) -> None:
+    """An HDR merge saved as 32-bit float RGB TIFF is a sound file Pillow has no decoder for: calling it damaged
+    would invite its owner to delete it. The same header over a directory that lies about its pixels is damage."""
+    import tifffile
+
+    hdr = tmp_path / "merge.tif"
+    tifffile.imwrite(hdr, np.linspace(0.0, 4.0, 48 * 64 * 3, dtype=np.float32).reshape(48, 64, 3), photometric="rgb")
+    with pytest.raises(DecodeError) as err:
+        run(hdr)
+    assert err.value.kind is ProblemKind.UNSUPPORTED
+    assert str(err.value) == "a kind of TIFF this version cannot decode (RGB, 3 samples of 32-bit floating-point)"
+
+    damaged = tmp_path / "damaged.tif"
+    data = bytearray(hdr.read_bytes())
+    data[8:] = bytes(len(data) - 8)  # the first directory is gone: no tags say anything
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(DecodeError) as err:
+        run(damaged)
+    assert err.value.kind is ProblemKind.CORRUPT
