@@ -51,7 +51,7 @@ from dedup_gui.core.types import (
     ScanStatus,
 )
 from dedup_gui.core.verify_batches import cluster_ids
-from dedup_gui.core.worker import ANALYSIS_VERSION, Analysed
+from dedup_gui.core.worker import ANALYSIS_VERSION, PROBLEMS_VERSION, Analysed
 
 log = logging.getLogger("dedup_gui.pipeline")
 
@@ -331,7 +331,7 @@ def _decode(state: ScanState, contents: list[Content], *, reuse: bool = False) -
     embedding is loaded here.
     """
     store, config = state.store, state.config
-    cached = store.cached_images([fid for c in contents for fid in c.file_ids], ANALYSIS_VERSION)
+    cached = store.cached_images([fid for c in contents for fid in c.file_ids], ANALYSIS_VERSION, PROBLEMS_VERSION)
     hashed = store.full_hashes()
     for c in contents:
         if c.size == 0:
@@ -366,7 +366,7 @@ def _decode(state: ScanState, contents: list[Content], *, reuse: bool = False) -
 
     def flush() -> None:
         if pending_rows:
-            store.save_images(pending_rows, ANALYSIS_VERSION)
+            store.save_images(pending_rows, ANALYSIS_VERSION, PROBLEMS_VERSION)
             pending_rows.clear()
         if hash_rows:
             store.save_content_hashes(hash_rows, contenthash.HASH_VERSION)

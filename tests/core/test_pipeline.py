@@ -110,6 +110,34 @@ def test_rescan_of_unchanged_library_decodes_nothing(library: Library, tmp_path:
     assert second.problems == first.problems
 
 
+def test_a_problem_an_older_version_found_is_read_again_and_the_rest_is_not(tmp_path: Path) -> None:
+    """A newer version that tells a file's problem apart better (here: a TIFF kind Pillow cannot decode, once called
+    damaged) reads the files an older one found unusable again, and only those."""
+    import numpy as np
+    import tifffile
+
+    from dedup_gui.core.worker import ANALYSIS_VERSION
+
+    lib = build_library(tmp_path / "lib")
+    hdr = lib.root / "merge.tif"
+    tifffile.imwrite(hdr, np.ones((32, 48, 3), np.float32), photometric="rgb")
+    first = scan(lib.root, tmp_path / "s.sqlite3")
+    unsupported = [p for p in first.problems if p.path == str(hdr)]
+    assert [p.kind.value for p in unsupported] == ["unsupported"]
+    store = Store(tmp_path / "s.sqlite3")
+    with store.db:  # the row as the version before this one left it
+        store.db.execute(
+            "UPDATE images SET version=?, problem_kind='corrupt', problem_message='damaged image' "
+            "WHERE file_id=(SELECT id FROM files WHERE path=?)",
+            (ANALYSIS_VERSION, str(hdr)),
+        )
+    store.close()
+    again = scan(lib.root, tmp_path / "s.sqlite3")
+    assert again.stats.decoded == 1
+    assert [p for p in again.problems if p.path == str(hdr)] == unsupported
+    assert scan(lib.root, tmp_path / "s.sqlite3").stats.decoded == 0  # kept, under the new words
+
+
 def test_changed_file_is_decoded_again(tmp_path: Path) -> None:
     lib = build_library(tmp_path / "lib")
     scan(lib.root, tmp_path / "s.sqlite3")

@@ -281,21 +281,25 @@ class CacheTables:
 
     # -- decodes --------------------------------------------------------------------------------------------
 
-    def cached_images(self, file_ids: Iterable[int], version: str) -> dict[int, CachedImage | Problem]:
-        """Decode results still valid for these files: an image's facts and hashes, or the problem it had."""
+    def cached_images(
+        self, file_ids: Iterable[int], version: str, problems: str | None = None
+    ) -> dict[int, CachedImage | Problem]:
+        """Decode results still valid for these files: an image's facts and hashes made by `version`, or the
+        problem it had as `problems` (default: `version`) words it; a problem an older reader found is not kept."""
         wanted = set(file_ids)
+        problems = version if problems is None else problems
         out: dict[int, CachedImage | Problem] = {}
         rows = self.db.execute(
             "SELECT i.file_id, f.path, i.problem_kind, i.problem_message, i.width, i.height, i.format, i.taken, "
-            "i.camera, i.uniform, i.phash, i.dhash, i.pixel_key FROM images i JOIN files f ON f.id = i.file_id "
-            "WHERE i.version=?",
-            (version,),
+            "i.camera, i.uniform, i.phash, i.dhash, i.pixel_key, i.version FROM images i "
+            "JOIN files f ON f.id = i.file_id WHERE i.version IN (?, ?)",
+            (version, problems),
         )
         # 100k rows make 600k objects: a full collection walking them stalled the window (see collector.py)
-        for fid, path, pkind, pmsg, w, h, fmt, taken, camera, uniform, ph, dh, pkey in collector.settling(
+        for fid, path, pkind, pmsg, w, h, fmt, taken, camera, uniform, ph, dh, pkey, made_by in collector.settling(
             rows, _SETTLE_EVERY
         ):
-            if fid not in wanted:
+            if fid not in wanted or made_by != (version if pkind is None else problems):
                 continue
             if pkind is not None:
                 out[fid] = Problem(path, ProblemKind(pkind), pmsg)
@@ -306,12 +310,14 @@ class CacheTables:
             )
         return out
 
-    def save_images(self, rows: Sequence[tuple], version: str) -> None:
-        """Rows of (file_id, info | None, problem | None, phash, dhash, pixel_key, thumb) in one transaction."""
+    def save_images(self, rows: Sequence[tuple], version: str, problems: str | None = None) -> None:
+        """Rows of (file_id, info | None, problem | None, phash, dhash, pixel_key, thumb) in one transaction; a
+        problem is saved under `problems` (default: `version`), the version of the words that describe it."""
         params = []
         for fid, info, problem, ph, dh, pkey, thumb in rows:
             if problem is not None:
-                params.append((fid, version, problem.kind.value, problem.message, *([None] * 10)))
+                said = version if problems is None else problems
+                params.append((fid, said, problem.kind.value, problem.message, *([None] * 10)))
             else:
                 params.append(
                     (
