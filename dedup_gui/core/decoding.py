@@ -20,7 +20,7 @@ import xxhash
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from dedup_gui.core import exif as exiftools
-from dedup_gui.core import machine, rawfiles, tiffs
+from dedup_gui.core import machine, rawfiles, undecodable
 from dedup_gui.core.formats import looks_like_image
 from dedup_gui.core.photobox import photo_box
 from dedup_gui.core.pixelkey import decoded_pixel_key
@@ -335,8 +335,8 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
             warnings.simplefilter("ignore")
             img: Image.Image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError as exc:
-        if (layout := tiffs.unsupported_layout(data)) is not None:
-            raise DecodeError(ProblemKind.UNSUPPORTED, f"a kind of TIFF this version cannot decode ({layout})") from exc
+        if (why := undecodable.reason(data)) is not None:
+            raise DecodeError(ProblemKind.UNSUPPORTED, why) from exc
         if looks_like_image(head):
             raise DecodeError(
                 ProblemKind.CORRUPT, "cannot be read: a damaged image, or a kind of its format this version cannot read"

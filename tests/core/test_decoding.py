@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -201,22 +202,62 @@ def test_flat_jpegs_whose_picture_data_is_all_zeros_are_valid(tmp_path: Path, op
     assert run(p).info.width == 4000
 
 
-def test_a_floating_point_tiff_is_unsupported_not_damaged(tmp_path: Path) -> None:
-    """An HDR merge saved as 32-bit float RGB TIFF is a sound file Pillow has no decoder for: calling it damaged
-    would invite its owner to delete it. The same header over a directory that lies about its pixels is damage."""
+def _float_tiff(path: Path) -> None:
     import tifffile
 
-    hdr = tmp_path / "merge.tif"
-    tifffile.imwrite(hdr, np.linspace(0.0, 4.0, 48 * 64 * 3, dtype=np.float32).reshape(48, 64, 3), photometric="rgb")
-    with pytest.raises(DecodeError) as err:
-        run(hdr)
-    assert err.value.kind is ProblemKind.UNSUPPORTED
-    assert str(err.value) == "a kind of TIFF this version cannot decode (RGB, 3 samples of 32-bit floating-point)"
+    tifffile.imwrite(path, np.linspace(0.0, 4.0, 48 * 64 * 3, dtype=np.float32).reshape(48, 64, 3), photometric="rgb")
 
-    damaged = tmp_path / "damaged.tif"
-    data = bytearray(hdr.read_bytes())
-    data[8:] = bytes(len(data) - 8)  # the first directory is gone: no tags say anything
+
+def _lerc_tiff(path: Path) -> None:
+    """A TIFF whose Compression tag says LERC (a GIS codec Pillow lacks): Pillow refuses it before any pixel."""
+    import struct
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, "TIFF")
+    data = bytearray(buf.getvalue())
+    ifd = struct.unpack_from("<I", data, 4)[0]
+    for k in range(struct.unpack_from("<H", data, ifd)[0]):
+        if struct.unpack_from("<H", data, ifd + 2 + 12 * k)[0] == 259:  # Compression, a SHORT held in place
+            struct.pack_into("<H", data, ifd + 2 + 12 * k + 8, 34887)
+    path.write_bytes(bytes(data))
+
+
+def _twelve_bit_jpeg(path: Path) -> None:
+    """A JPEG whose frame header says 12-bit samples (medical and raw-converter exports): libjpeg in Pillow reads
+    8-bit ones only."""
+    buf = io.BytesIO()
+    photo("astronaut", (64, 48)).save(buf, "JPEG")
+    data = bytearray(buf.getvalue())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 4] = 12  # the precision byte after the marker and its length
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("make", "name", "message"),
+    [
+        (_float_tiff, "hdr.tif", "a kind of TIFF this version cannot decode (RGB, 3 samples of 32-bit floating-point)"),
+        (_lerc_tiff, "map.tif", "a kind of TIFF this version cannot decode (compressed with LERC)"),
+        (_twelve_bit_jpeg, "scan.jpg", "a kind of JPEG this version cannot decode (12-bit samples)"),
+    ],
+)
+def test_a_sound_file_of_a_kind_pillow_cannot_decode_is_unsupported_not_damaged(
+    tmp_path: Path, make: Callable[[Path], None], name: str, message: str
+) -> None:
+    """An HDR merge saved as floating-point TIFF, GIS tiles, a 12-bit JPEG: sound files Pillow has no decoder for.
+    Calling them damaged would invite their owner to delete them. The same header over a directory or frame that
+    says nothing is damage."""
+    sound = tmp_path / name
+    make(sound)
+    with pytest.raises(DecodeError) as err:
+        run(sound)
+    assert err.value.kind is ProblemKind.UNSUPPORTED
+    assert str(err.value) == message
+
+    damaged = tmp_path / f"damaged-{name}"
+    data = bytearray(sound.read_bytes())
+    data[8:] = bytes(len(data) - 8)  # everything after the first bytes is gone
     damaged.write_bytes(bytes(data))
     with pytest.raises(DecodeError) as err:
         run(damaged)
-    assert err.value.kind is ProblemKind.CORRUPT
+    assert err.value.kind in (ProblemKind.CORRUPT, ProblemKind.TRUNCATED)

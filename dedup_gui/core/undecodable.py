@@ -1,0 +1,112 @@
+"""Why Pillow refuses a sound file: a kind of its format it has no decoder for, told apart from damage.
+
+Pillow reports such a file as unidentified, which the scan would call damaged. A floating-point TIFF (an HDR
+merge, a scientific export), a TIFF compressed with a codec Pillow lacks (LERC, PNG or JPEG XL tiles) or a 12-bit
+JPEG is a sound file; calling it damaged invites its owner to throw it away.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+from PIL import JpegImagePlugin, TiffImagePlugin
+
+# The header of a little- or big-endian TIFF, classic or BigTIFF
+TIFF_HEADS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+# What Pillow says when the tags describe pixels it cannot unpack (as opposed to tags it cannot read at all)
+_LAYOUT_WORDS = ("unknown pixel mode", "unknown data organization")
+_SAMPLE_FORMATS = {1: "unsigned integer", 2: "signed integer", 3: "floating-point", 4: "untyped", 5: "complex integer"}
+_SAMPLE_FORMATS[6] = "complex floating-point"
+_PHOTOMETRIC = {0: "grey", 1: "grey", 2: "RGB", 3: "palette", 4: "mask", 5: "CMYK", 6: "YCbCr", 8: "CIELab"}
+_COMPRESSIONS = {  # TIFF compression codes in use that Pillow has no decoder for (the registry's names)
+    33003: "JPEG 2000",
+    33004: "JPEG 2000",
+    33005: "JPEG 2000",
+    34661: "JBIG",
+    34712: "JPEG 2000",
+    34887: "LERC",
+    34892: "lossy JPEG",
+    34933: "PNG",
+    34934: "JPEG XR",
+    50002: "JPEG XL",
+    52546: "JPEG XL",
+}
+_TAG_BITS, _TAG_COMPRESSION, _TAG_SAMPLES, _TAG_PHOTOMETRIC, _TAG_FORMAT = 258, 259, 277, 262, 339
+
+
+def reason(data: bytes) -> str | None:
+    """The problem message of a file Pillow could not identify although it is sound, or None when it is not one
+    of the kinds told apart here (the caller's 'damaged, or a kind this version cannot read' stands)."""
+    if data[:4] in TIFF_HEADS:
+        what = _tiff(data)
+        return None if what is None else f"a kind of TIFF this version cannot decode ({what})"
+    if data[:2] == b"\xff\xd8":
+        what = _jpeg(data)
+        return None if what is None else f"a kind of JPEG this version cannot decode ({what})"
+    return None
+
+
+def _jpeg(data: bytes) -> str | None:
+    """'12-bit samples' for the JPEG precisions Pillow's libjpeg cannot decode (medical and raw-converter exports)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            JpegImagePlugin.JpegImageFile(io.BytesIO(data))
+    except SyntaxError as exc:
+        words = str(exc)
+        if words.startswith("cannot handle ") and words.endswith("-bit layers"):
+            return words.removeprefix("cannot handle ").removesuffix(" layers") + " samples"
+    except Exception:  # noqa: BLE001 - any other refusal is not about the kind: the caller's message stands
+        return None
+    return None
+
+
+def _tiff(data: bytes) -> str | None:
+    """A description of what Pillow lacks for a TIFF whose tags read fine: a compression or a sample layout."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            TiffImagePlugin.TiffImageFile(io.BytesIO(data))
+    except SyntaxError as exc:
+        words = str(exc).lower()
+        if not any(w in words for w in _LAYOUT_WORDS) and not words.isdigit():  # a digit: an unknown compression
+            return None
+    except Exception:  # noqa: BLE001 - any other refusal is not about the kind: the caller's message stands
+        return None
+    else:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tags = _first_directory(data)
+    except Exception:  # noqa: BLE001 - tags Pillow read a moment ago; if they cannot be read now, say nothing
+        return None
+    compression = _numbers(tags.get(_TAG_COMPRESSION, 1))[0]
+    if compression not in TiffImagePlugin.COMPRESSION_INFO:
+        return f"compressed with {_COMPRESSIONS.get(compression, f'method {compression}')}"
+    return _layout(tags)
+
+
+def _first_directory(data: bytes) -> dict[int, object]:
+    ifd = TiffImagePlugin.ImageFileDirectory_v2(data[:16] if data[2] == 43 else data[:8])
+    fp = io.BytesIO(data)
+    fp.seek(ifd.next)
+    ifd.load(fp)
+    return dict(ifd)
+
+
+def _layout(tags: dict[int, object]) -> str:
+    bits = _numbers(tags.get(_TAG_BITS, 1))
+    samples = _numbers(tags.get(_TAG_SAMPLES, len(bits)))[0]
+    fmt = _numbers(tags.get(_TAG_FORMAT, 1))[0]
+    colour = _PHOTOMETRIC.get(_numbers(tags.get(_TAG_PHOTOMETRIC, -1))[0], "unknown colour model")
+    widths = "/".join(str(b) for b in sorted(set(bits)))
+    kind = _SAMPLE_FORMATS.get(fmt, "unknown")
+    return f"{colour}, {samples} sample{'s' if samples != 1 else ''} of {widths}-bit {kind}"
+
+
+def _numbers(value: object) -> tuple[int, ...]:
+    """A tag's value as whole numbers: Pillow gives one value or a tuple of them."""
+    values = value if isinstance(value, tuple) else (value,)
+    return tuple(int(v) for v in values if isinstance(v, int | float)) or (-1,)
