@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable
+from typing import IO
 
 from PIL import JpegImagePlugin, TiffImagePlugin
 
@@ -16,8 +18,14 @@ from PIL import JpegImagePlugin, TiffImagePlugin
 TIFF_HEADS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 # What Pillow says when the tags describe pixels it cannot unpack (as opposed to tags it cannot read at all)
 _LAYOUT_WORDS = ("unknown pixel mode", "unknown data organization")
-_SAMPLE_FORMATS = {1: "unsigned integer", 2: "signed integer", 3: "floating-point", 4: "untyped", 5: "complex integer"}
-_SAMPLE_FORMATS[6] = "complex floating-point"
+_SAMPLE_FORMATS = {
+    1: "unsigned integer",
+    2: "signed integer",
+    3: "floating-point",
+    4: "untyped",
+    5: "complex integer",
+    6: "complex floating-point",
+}
 _PHOTOMETRIC = {0: "grey", 1: "grey", 2: "RGB", 3: "palette", 4: "mask", 5: "CMYK", 6: "YCbCr", 8: "CIELab"}
 _COMPRESSIONS = {  # TIFF compression codes in use that Pillow has no decoder for (the registry's names)
     33003: "JPEG 2000",
@@ -49,33 +57,17 @@ def reason(data: bytes) -> str | None:
 
 def _jpeg(data: bytes) -> str | None:
     """'12-bit samples' for the JPEG precisions Pillow's libjpeg cannot decode (medical and raw-converter exports)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            JpegImagePlugin.JpegImageFile(io.BytesIO(data))
-    except SyntaxError as exc:
-        words = str(exc)
-        if words.startswith("cannot handle ") and words.endswith("-bit layers"):
-            return words.removeprefix("cannot handle ").removesuffix(" layers") + " samples"
-    except Exception:  # noqa: BLE001 - any other refusal is not about the kind: the caller's message stands
+    words = _refusal(JpegImagePlugin.JpegImageFile, data)
+    if words is None or not (words.startswith("cannot handle ") and words.endswith("-bit layers")):
         return None
-    return None
+    return words.removeprefix("cannot handle ").removesuffix(" layers") + " samples"
 
 
 def _tiff(data: bytes) -> str | None:
     """A description of what Pillow lacks for a TIFF whose tags read fine: a compression or a sample layout."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            TiffImagePlugin.TiffImageFile(io.BytesIO(data))
-    except SyntaxError as exc:
-        words = str(exc).lower()
-        if not any(w in words for w in _LAYOUT_WORDS) and not words.isdigit():  # a digit: an unknown compression
-            return None
-    except Exception:  # noqa: BLE001 - any other refusal is not about the kind: the caller's message stands
-        return None
-    else:
-        return None
+    words = _refusal(TiffImagePlugin.TiffImageFile, data)
+    if words is None or not (any(w in words.lower() for w in _LAYOUT_WORDS) or words.isdigit()):
+        return None  # a number alone is the compression Pillow found no decoder for
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -86,6 +78,20 @@ def _tiff(data: bytes) -> str | None:
     if compression not in TiffImagePlugin.COMPRESSION_INFO:
         return f"compressed with {_COMPRESSIONS.get(compression, f'method {compression}')}"
     return _layout(tags)
+
+
+def _refusal(opener: Callable[[IO[bytes]], object], data: bytes) -> str | None:
+    """The words of the SyntaxError with which Pillow's plugin refused the file's header, or None when it opened
+    it or refused it otherwise (then the refusal is not about the kind: the caller's message stands)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            opener(io.BytesIO(data))
+    except SyntaxError as exc:
+        return str(exc)
+    except Exception:  # noqa: BLE001 - see above
+        return None
+    return None
 
 
 def _first_directory(data: bytes) -> dict[int, object]:

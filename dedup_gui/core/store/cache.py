@@ -314,9 +314,9 @@ class CacheTables:
         """Rows of (file_id, info | None, problem | None, phash, dhash, pixel_key, thumb) in one transaction; a
         problem is saved under `problems` (default: `version`), the version of the words that describe it."""
         params = []
+        said = version if problems is None else problems
         for fid, info, problem, ph, dh, pkey, thumb in rows:
             if problem is not None:
-                said = version if problems is None else problems
                 params.append((fid, said, problem.kind.value, problem.message, *([None] * 10)))
             else:
                 params.append(
