@@ -1,4 +1,5 @@
-"""SIFT keypoints, descriptor matching and a RANSAC similarity fit: the first, fast way verification aligns a pair."""
+"""SIFT keypoints, descriptor matching and a RANSAC similarity fit: the first, fast way verification aligns a pair.
+A copy resized to another aspect is refitted from the same matches as a stretch along its own axes."""
 
 from __future__ import annotations
 
@@ -15,6 +16,9 @@ _SIFT_OFFSET = 0.25  # OpenCV SIFT reports points a quarter pixel right/down of 
 # 4x4 grid reversed, gradient orientation bins reflected); mirrors then need no second detection.
 _MIRROR = np.arange(128).reshape(4, 4, 8)[::-1][:, :, (-np.arange(8)) % 8].reshape(-1)
 _local = threading.local()
+# A stretch's map has perpendicular columns (scaled along b's own axes, then turned); a shear or a general affine
+# map, which could bend one shot onto another, is not a stretch: cosine of the angle between the columns at most
+_STRETCH_SKEW = 0.05
 
 
 class Fit:
@@ -111,3 +115,23 @@ def fit(
         pb[:, 0] = width_b - 1 - pb[:, 0]
     m, inl = _similarity(pa, pb, ransac_px)
     return Fit(int(inl.sum()) if m is not None else 0, mirrored, m, inl, pa, pb, len(ia))
+
+
+def stretched(found: Fit, ransac_px: float, most: float) -> Fit | None:
+    """The fit of b as a copy stretched along its own axes (resized to another aspect: a wallpaper, a fixed-size
+    export) from `found`'s matches, or None when the best affine map is no such stretch: sheared, flipped, or one
+    axis scaled more than `most` times the other. A camera that moves makes a keystone or parallax, never this."""
+    if len(found.pa) < 3:
+        return None
+    m, inl = cv2.estimateAffine2D(
+        found.pb, found.pa, method=cv2.RANSAC, ransacReprojThreshold=ransac_px, maxIters=2000, confidence=0.995,
+        refineIters=10,
+    )  # fmt: skip
+    if m is None or inl is None or np.linalg.det(m[:, :2]) <= 0:
+        return None
+    across, down = m[:, 0], m[:, 1]
+    sx, sy = float(np.linalg.norm(across)), float(np.linalg.norm(down))
+    if min(sx, sy) <= 0 or max(sx, sy) > most * min(sx, sy) or abs(float(across @ down)) > _STRETCH_SKEW * sx * sy:
+        return None
+    mask = inl.ravel().astype(bool)
+    return Fit(int(mask.sum()), found.mirrored, m, mask, found.pa, found.pb, found.matches)

@@ -208,9 +208,11 @@ def test_schema_8_store_forgets_png_decodes_and_problems_and_keeps_the_rest(tmp_
     store.close()
 
 
-def test_schema_9_store_forgets_verdicts_that_did_not_look_for_a_mirrored_copy(tmp_path: Path) -> None:
+@pytest.mark.parametrize("schema", [9, 10])
+def test_stores_forget_verdicts_that_did_not_look_for_a_mirrored_or_stretched_copy(tmp_path: Path, schema: int) -> None:
     """Pairs not judged copies despite a clear direct fit (15 inliers or more, not mirrored) are verified again by
-    the next scan, which now looks for a mirrored copy there; every other verdict stays."""
+    the next scan, which now looks for a mirrored copy (schema 9 stores) and a stretched one (9 and 10) there;
+    every other verdict stays."""
     db = tmp_path / "s.sqlite3"
     store = Store(db)
     store.sync_files([FileRecord(f"/p/{n}.jpg", 1, 1, 1) for n in "abcdef"])
@@ -226,7 +228,7 @@ def test_schema_9_store_forgets_verdicts_that_did_not_look_for_a_mirrored_copy(t
     }
     con = sqlite3.connect(db)
     con.executemany("INSERT INTO verdicts VALUES (?, ?, 'v', ?)", [(*k, v) for k, v in (kept | stale).items()])
-    con.execute("PRAGMA user_version=9")
+    con.execute(f"PRAGMA user_version={schema}")
     con.commit()
     con.close()
     store = Store(db)

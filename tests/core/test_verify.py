@@ -124,6 +124,29 @@ def test_small_perspective_change_is_not_same_photo() -> None:
     assert v.verdict == "similar"
 
 
+def stretched_copy(img: np.ndarray, wider: float, taller: float) -> np.ndarray:
+    """The picture resized to another aspect, as an export to a fixed size or a wallpaper makes it."""
+    h, w = img.shape[:2]
+    return np.asarray(Image.fromarray(img).resize((round(w * wider), round(h * taller)), Image.Resampling.BICUBIC))
+
+
+@pytest.mark.parametrize(("wider", "taller", "words"), [(1.2, 1.0, "stretched 20 %"), (1.0, 1.15, "stretched 15 %")])
+def test_a_copy_resized_to_another_aspect_is_the_same_photo(wider: float, taller: float, words: str) -> None:
+    full = sample("astronaut")
+    v = verify_pair(thumb(full), thumb(stretched_copy(full, wider, taller)))
+    assert v.verdict == "same-photo"
+    assert words in v.description
+
+
+def test_a_crop_beside_a_stretched_copy_is_the_same_photo() -> None:
+    """Two copies of one photo compared with each other (a group holds both only when they agree)."""
+    full = sample("coffee")
+    w = full.shape[1]
+    v = verify_pair(thumb(full[:, int(0.1 * w) : int(0.85 * w)]), thumb(stretched_copy(full, 1.0, 1.2)))
+    assert v.verdict == "same-photo"
+    assert "stretched 20 %" in v.description
+
+
 def test_unrelated_photo_is_different() -> None:
     v = verify_pair(thumb(sample("astronaut")), thumb(sample("coffee")))
     assert v.verdict == "different"

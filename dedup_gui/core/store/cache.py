@@ -139,7 +139,8 @@ def cache_migrations(user_path: Path) -> tuple[str | Callable[[sqlite3.Connectio
         *_LATER_MIGRATIONS,
         _keypoints_table,
         _DECODES_JUDGED_AGAIN,
-        _mirrors_looked_for_again,
+        _clear_fits_verified_again,  # 10: a mirrored copy looked for
+        _clear_fits_verified_again,  # 11: a copy stretched to another aspect looked for
     )
 
 
@@ -149,11 +150,11 @@ def cache_migrations(user_path: Path) -> tuple[str | Callable[[sqlite3.Connectio
 _DECODES_JUDGED_AGAIN = "DELETE FROM images WHERE format = 'PNG' OR problem_kind IS NOT NULL"
 
 
-def _mirrors_looked_for_again(db: sqlite3.Connection) -> None:
-    """10: pairs the next scan verifies again: those not judged a copy although their direct keypoint fit was clear
-    (15 inliers or more). Verification did not then look for a mirrored copy of a nearly symmetric subject (a
-    portrait flipped upside down read as another picture turned 180 degrees). Only those: verifying every pair
-    of a library again takes hours."""
+def _clear_fits_verified_again(db: sqlite3.Connection) -> None:
+    """10, 11: pairs the next scan verifies again: those not judged a copy although their direct keypoint fit was
+    clear (15 inliers or more), where verification now looks further: for a mirrored copy of a nearly symmetric
+    subject (10: a portrait flipped upside down read as another picture turned 180 degrees), for a copy resized to
+    another aspect (11). Only those: verifying every pair of a library again takes hours."""
     looked = "json_extract(verdict, '$.verdict') != 'same-photo' AND json_extract(verdict, '$.inliers') >= 15"
     try:
         db.execute(f"DELETE FROM verdicts WHERE {looked} AND NOT json_extract(verdict, '$.mirrored')")
