@@ -199,6 +199,10 @@ class Membership:
                 return True
         if v is not None and v.lighting and self._holds(i, anchor) and self._holds(j, anchor):
             return True  # each shows all of the anchor as it is: the light differs around it (a border, a screen)
+        if v is not None and v.lighting and self._holds(anchor, i) and self._holds(anchor, j):
+            # two copies the anchor shows all of, each its same photo, toned apart by their edits (a crop beside a
+            # strong local-contrast edit): a view in other light would not be the anchor's same photo as well
+            return True
         partial = (ev is not None and ev.partial) or (v is not None and v.partial)
         if partial and self._holds(anchor, i) and self._holds(anchor, j):
             return True  # two crops of the anchor, each verified inside it: the anchor explains the overlap

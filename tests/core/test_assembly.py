@@ -21,7 +21,7 @@ from dedup_gui.core.hashing import image_hashes
 from dedup_gui.core.linking import OnDemandLinks, on_demand_link
 from dedup_gui.core.membership import Membership, contradicts
 from dedup_gui.core.store import Store
-from dedup_gui.core.types import FileRecord, Group, ImageInfo, Mode, Tier
+from dedup_gui.core.types import FileRecord, Group, ImageInfo, Mode, PairEvidence, Tier
 from dedup_gui.core.verify import Verification
 
 
@@ -256,6 +256,44 @@ def test_only_an_alignment_whose_pixels_disagree_keeps_a_copy_out() -> None:
     # keypoints lined them up and the pixels agree: only the fit's statistics failed (a crop with an overlay)
     assert not contradicts(verdict(0.97, dense=False), Mode.NEAR.tiers)
     assert not contradicts(verdict(-1.0, dense=False), Mode.NEAR.tiers)  # nothing lined up: unknown
+
+
+class _Recorded:
+    """Verdicts a scan already made, as the store gives them back: nothing is verified on demand."""
+
+    stored = True
+
+    def __init__(self, verdicts: dict[tuple[int, int], Verification]) -> None:
+        self.verdicts = verdicts
+
+    def known(self, i: int, j: int) -> Verification | None:
+        return self.verdicts.get((i, j))
+
+    def link(self, i: int, j: int) -> None:
+        return None
+
+
+def test_two_copies_inside_the_anchor_toned_apart_by_their_edits_share_its_group() -> None:
+    """A crop and a strong local-contrast edit of one photo, each verified as the same photo as it; side by side
+    their tones differ as another hour's light would. A view in other light would not be the anchor's same photo
+    as well, so both share its group; the same pair read as another shot of each other stays apart."""
+    names = ("orig", "crop", "toned")
+    info = ImageInfo(4000, 3000, "JPEG", None, None, False)
+    contents = [Content([f"/p/{name}.jpg"], [k], 1, info) for k, name in enumerate(names)]
+    links = [
+        (0, 1, PairEvidence("/p/orig.jpg", "/p/crop.jpg", Tier.SAME_PHOTO, 0.97, "geometry", crop=0.21)),
+        (0, 2, PairEvidence("/p/orig.jpg", "/p/toned.jpg", Tier.SAME_PHOTO, 0.85, "geometry", tone_edit=True)),
+    ]
+
+    def side_by_side(lighting: bool) -> Verification:
+        words = "the same view in other light: 21 % extra around" if lighting else "different shot: 21 % extra around"
+        return Verification("similar", 127, 0.93, 0.995, 1.0, 0, False, 0.21, words, 0.2, uncovered_b=0.21,
+                            lighting=lighting)  # fmt: skip
+
+    toned_apart = Membership(contents, list(links), Mode.NEAR.tiers, set(), 22, _Recorded({(1, 2): side_by_side(True)}))
+    assert toned_apart.compatible(0, 1, 2)
+    moved = Membership(contents, list(links), Mode.NEAR.tiers, set(), 22, _Recorded({(1, 2): side_by_side(False)}))
+    assert not moved.compatible(0, 1, 2)
 
 
 def _frame(taken: str | None, camera: str | None = "Apple iPhone 12") -> Content:
