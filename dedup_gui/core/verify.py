@@ -182,6 +182,11 @@ def detail_share(img: np.ndarray) -> float:
 # snapshots), of dev at most 0.893 (a screenshot), medians about 0.3; in each such pair of drawings one is
 # 0.971-1.0.
 FEW_TONES = 0.95
+# A picture at least this near a few tones is not refitted as a stretched copy: on text and line art a stretch
+# lines up a new layout as well as a resize (Pillow's three lines of text set wider apart, 0.927 and 0.928, read as
+# one text stretched 29 %). Below the photos' highest (0.912): a stretched night snapshot may be missed, not grouped
+# wrongly.
+STRETCH_TONES = 0.9
 
 
 def tone_mass(gray: np.ndarray) -> float:
@@ -286,6 +291,9 @@ def _by_keypoints(fa: Features, fb: Features, th: VerifyThresholds) -> Measureme
     # beyond it: beside its own crops and borders it was called a different picture, which split its group. The
     # refit also settles a few copies whose similarity fit fell short (a strong tilt, a blurry upscale): the refits
     # stretched under 2 % (323 of dev-large's 411) found 19 more copy pairs on bench/make_unseen_edits.py's set.
+    # Not on a picture near a few tones (STRETCH_TONES): there a stretch lines up a new layout as well as a resize.
+    if max(fa.few_tones, fb.few_tones) >= STRETCH_TONES:
+        return found
     again = keypoints.stretched(fit, th.ransac_px * k, th.max_stretch)
     if again is None:
         return found

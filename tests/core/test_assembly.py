@@ -160,6 +160,17 @@ def test_a_straightened_copy_and_a_crop_of_one_photo_share_its_group(tmp_path: P
     assert lib.names_in(lib.group_of(lib.groups(links), "orig")) == {"orig", "crop", "tilt"}
 
 
+def test_a_copy_stretched_to_another_aspect_and_a_crop_of_one_photo_share_its_group(tmp_path: Path) -> None:
+    # a wallpaper made of the photo (resized to 16:10 without keeping its shape) and a crop of it: side by side
+    # they were read as two pictures, and whichever joined the group first kept the other out
+    orig = sample("astronaut").resize((1200, 1200), Image.Resampling.LANCZOS).crop((100, 100, 1100, 850))
+    lib = Library(tmp_path, {"orig": orig, "crop": orig.crop((0, 80, 900, 750)), "wall": orig.resize((1280, 800))})
+    between = lib.link("crop", "wall")[2]
+    assert between.tier is Tier.SAME_PHOTO and "stretched" in between.description
+    links = [lib.link("orig", "crop"), lib.link("orig", "wall"), lib.link("crop", "wall")]
+    assert lib.names_in(lib.group_of(lib.groups(links), "orig")) == {"orig", "crop", "wall"}
+
+
 def test_a_letterboxed_copy_and_a_screenshot_of_one_photo_share_its_group(tmp_path: Path) -> None:
     # both show all of the photo; side by side, black bars stand where the desktop is, which verification reads
     # as the same view in other light: the photo explains it, so both are copies

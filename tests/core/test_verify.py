@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageEnhance
+from PIL import Image, ImageDraw, ImageEnhance, ImageFont
 
 from dedup_gui.core.verify import (
     DEFAULT_THRESHOLDS,
@@ -145,6 +145,21 @@ def test_a_crop_beside_a_stretched_copy_is_the_same_photo() -> None:
     v = verify_pair(thumb(full[:, int(0.1 * w) : int(0.85 * w)]), thumb(stretched_copy(full, 1.0, 1.2)))
     assert v.verdict == "same-photo"
     assert "stretched 20 %" in v.description
+
+
+def test_lines_of_text_set_wider_apart_are_not_a_stretched_copy() -> None:
+    """On text a stretch lines up a new layout as well as a resize: the lines moved apart, the letters did not grow."""
+
+    def lines(spacing: int) -> np.ndarray:
+        img = Image.new("RGB", (300, 100), "black")
+        font = ImageFont.load_default(size=24)
+        text = "hey you\nyou are awesome\nthis looks awkward"
+        ImageDraw.Draw(img).multiline_text((2, 2), text, "white", font, spacing=spacing)
+        return np.asarray(img)
+
+    v = verify_pair(lines(4), lines(10))
+    assert v.verdict != "same-photo"
+    assert "stretched" not in v.description
 
 
 def test_unrelated_photo_is_different() -> None:
