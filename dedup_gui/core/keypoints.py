@@ -130,8 +130,14 @@ def stretched(found: Fit, ransac_px: float, most: float) -> Fit | None:
     if m is None or inl is None or np.linalg.det(m[:, :2]) <= 0:
         return None
     across, down = m[:, 0], m[:, 1]
-    sx, sy = float(np.linalg.norm(across)), float(np.linalg.norm(down))
-    if min(sx, sy) <= 0 or max(sx, sy) > most * min(sx, sy) or abs(float(across @ down)) > _STRETCH_SKEW * sx * sy:
+    skew = abs(float(across @ down)) / float(np.linalg.norm(across) * np.linalg.norm(down))
+    if stretch_of(m) > most - 1 or skew > _STRETCH_SKEW:
         return None
     mask = inl.ravel().astype(bool)
     return Fit(int(mask.sum()), found.mirrored, m, mask, found.pa, found.pb, found.matches)
+
+
+def stretch_of(m: np.ndarray) -> float:
+    """How much more the map m scales b along one of its axes than along the other (0 for a similarity)."""
+    sx, sy = float(np.linalg.norm(m[:, 0])), float(np.linalg.norm(m[:, 1]))
+    return max(sx, sy) / max(min(sx, sy), 1e-12) - 1.0

@@ -358,12 +358,6 @@ def _describe(rotation: int, tilt: float, mirrored: bool, unc_a: float, unc_b: f
     return ", ".join(parts) or "same framing"
 
 
-def _stretch(m: np.ndarray) -> float:
-    """How much more b was scaled along one of its axes than along the other (0 for a similarity)."""
-    sx, sy = float(np.linalg.norm(m[:, 0])), float(np.linalg.norm(m[:, 1]))
-    return max(sx, sy) / max(min(sx, sy), 1e-9) - 1.0
-
-
 _TILT_WORDS = 0.3  # degrees: a smaller turn is alignment noise, not worth a word
 _STRETCH_WORDS = 0.02  # a smaller change of aspect is rounding of the two sizes
 _TONE_EDIT = 0.2  # share of the overlap changed before the tone curve that makes the curve worth a word
@@ -451,7 +445,7 @@ def classify(
         verdict = "similar"
     else:
         verdict = "different"
-    desc = _describe(rotation, tilt, m.mirrored, m.uncovered_a, m.uncovered_b, _stretch(m.matrix))
+    desc = _describe(rotation, tilt, m.mirrored, m.uncovered_a, m.uncovered_b, keypoints.stretch_of(m.matrix))
     overlay = _changed(m, plain) if verdict == "same-photo" else 0.0
     tone_edit = verdict == "same-photo" and m.toned >= _TONE_EDIT
     if verdict == "same-photo":
