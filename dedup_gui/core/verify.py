@@ -35,6 +35,9 @@ class VerifyThresholds:
     max_scale: float = 6.0
     max_stretch: float = 1.4  # a copy resized to another aspect: one axis scaled at most this much more [made
     # copies 1.12-1.25 recover; as a similarity they aligned a band only and failed, which split their groups]
+    min_stretch: float = 1.05  # ... and at least this much (4:3 to 3:2 is 1.125, 5:4 to 4:3 1.067): a map
+    # stretched less is a similarity that already failed, and its extra freedom bends one shot onto another [a
+    # burst frame onto a square crop of the next frame: 1.0175]
     max_residual: float = 0.5  # median inlier error, px of the coarser image [copies <= 0.2; 2 % keystone >= 0.64]
     max_protrusion: float = 0.004  # share of the long side both frames stick out of each other [copies <= 0.0012,
     # burst frames >= 0.0086]: a copy is contained in the other image (crop) or contains it (border, screenshot)
@@ -288,14 +291,12 @@ def _by_keypoints(fa: Features, fb: Features, th: VerifyThresholds) -> Measureme
     if _score(mirrored, th)[0] >= 0.5:
         return mirrored
     # A copy resized to another aspect lines up a band of keypoints as a similarity, and its pixels disagree
-    # beyond it: beside its own crops and borders it was called a different picture, which split its group. The
-    # refit also settles a few copies whose similarity fit fell short (a strong tilt, a blurry upscale): the refits
-    # stretched under 2 % (323 of dev-large's 411) found 19 more copy pairs on bench/make_unseen_edits.py's set.
-    # Not on a picture near a few tones (STRETCH_TONES): there a stretch lines up a new layout as well as a resize.
+    # beyond it: beside its own crops and borders it was called a different picture, which split its group. Not on
+    # a picture near a few tones (STRETCH_TONES): there a stretch lines up a new layout as well as a resize.
     if max(fa.few_tones, fb.few_tones) >= STRETCH_TONES:
         return found
     again = keypoints.stretched(fit, th.ransac_px * k, th.max_stretch)
-    if again is None:
+    if again is None or keypoints.stretch_of(again.matrix) < th.min_stretch - 1:
         return found
     stretch = _fitted(fa, fb, again, th)
     return stretch if _score(stretch, th)[0] >= 0.5 else found
