@@ -117,10 +117,11 @@ def fit(
     return Fit(int(inl.sum()) if m is not None else 0, mirrored, m, inl, pa, pb, len(ia))
 
 
-def stretched(found: Fit, ransac_px: float, most: float) -> Fit | None:
+def stretched(found: Fit, ransac_px: float, least: float, most: float) -> Fit | None:
     """The fit of b as a copy stretched along its own axes (resized to another aspect: a wallpaper, a fixed-size
     export) from `found`'s matches, or None when the best affine map is no such stretch: sheared, flipped, or one
-    axis scaled more than `most` times the other. A camera that moves makes a keystone or parallax, never this."""
+    axis scaled less than `least` or more than `most` times the other. A camera that moves makes a keystone or
+    parallax, never this."""
     if len(found.pa) < 3:
         return None
     m, inl = cv2.estimateAffine2D(
@@ -131,7 +132,7 @@ def stretched(found: Fit, ransac_px: float, most: float) -> Fit | None:
         return None
     across, down = m[:, 0], m[:, 1]
     skew = abs(float(across @ down)) / float(np.linalg.norm(across) * np.linalg.norm(down))
-    if stretch_of(m) > most - 1 or skew > _STRETCH_SKEW:
+    if not least - 1 <= stretch_of(m) <= most - 1 or skew > _STRETCH_SKEW:
         return None
     mask = inl.ravel().astype(bool)
     return Fit(int(mask.sum()), found.mirrored, m, mask, found.pa, found.pb, found.matches)

@@ -295,8 +295,8 @@ def _by_keypoints(fa: Features, fb: Features, th: VerifyThresholds) -> Measureme
     # a picture near a few tones (STRETCH_TONES): there a stretch lines up a new layout as well as a resize.
     if max(fa.few_tones, fb.few_tones) >= STRETCH_TONES:
         return found
-    again = keypoints.stretched(fit, th.ransac_px * k, th.max_stretch)
-    if again is None or keypoints.stretch_of(again.matrix) < th.min_stretch - 1:
+    again = keypoints.stretched(fit, th.ransac_px * k, th.min_stretch, th.max_stretch)
+    if again is None:
         return found
     stretch = _fitted(fa, fb, again, th)
     return stretch if _score(stretch, th)[0] >= 0.5 else found
