@@ -346,6 +346,8 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
         ) from exc
     except (OSError, ValueError, SyntaxError, struct.error) as exc:
         _if_truncated(exc)
+        if (why := undecodable.reason(data, str(exc))) is not None:
+            raise DecodeError(ProblemKind.UNSUPPORTED, why) from exc
         raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {exc}") from exc
     w, h = img.size
     if w * h > MAX_PIXELS:

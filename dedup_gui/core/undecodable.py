@@ -1,8 +1,9 @@
 """Why Pillow refuses a sound file: a kind of its format it has no decoder for, told apart from damage.
 
-Pillow reports such a file as unidentified, which the scan would call damaged. A floating-point TIFF (an HDR
-merge, a scientific export), a TIFF compressed with a codec Pillow lacks (LERC, PNG or JPEG XL tiles) or a 12-bit
-JPEG is a sound file; calling it damaged invites its owner to throw it away.
+Pillow reports such a file as unidentified, or as an unsupported BMP, which the scan would call damaged. A
+floating-point TIFF (an HDR merge, a scientific export), a TIFF compressed with a codec Pillow lacks (LERC, PNG or
+JPEG XL tiles), a 12-bit JPEG or a BMP of a rarer layout (2 bits per pixel, a JPEG inside, 4-4-4-4 colour masks) is
+a sound file; calling it damaged invites its owner to throw it away.
 """
 
 from __future__ import annotations
@@ -41,17 +42,51 @@ _COMPRESSIONS = {  # TIFF compression codes in use that Pillow has no decoder fo
     52546: "JPEG XL",
 }
 _TAG_BITS, _TAG_COMPRESSION, _TAG_SAMPLES, _TAG_PHOTOMETRIC, _TAG_FORMAT = 258, 259, 277, 262, 339
+# BMP compressions the format defines that Pillow has no decoder for
+_BMP_COMPRESSIONS = {
+    4: "compressed as JPEG",
+    5: "compressed as PNG",
+    6: "colour masks with alpha",
+    11: "CMYK",
+    12: "CMYK, RLE8",
+    13: "CMYK, RLE4",
+}
 
 
-def reason(data: bytes) -> str | None:
-    """The problem message of a file Pillow could not identify although it is sound, or None when it is not one
-    of the kinds told apart here (the caller's 'damaged, or a kind this version cannot read' stands)."""
+def reason(data: bytes, said: str = "") -> str | None:
+    """The problem message of a file Pillow refused although it is sound, or None when it is not one of the kinds
+    told apart here (the caller's 'damaged' stands). `said`: Pillow's words when it refused while opening."""
+    if data[:2] == b"BM" and said.startswith("Unsupported BMP"):
+        what = _bmp(data, said)
+        return None if what is None else f"a kind of BMP this version cannot decode ({what})"
     if data[:4] in TIFF_HEADS:
         what = _tiff(data)
         return None if what is None else f"a kind of TIFF this version cannot decode ({what})"
     if data[:2] == b"\xff\xd8":
         what = _jpeg(data)
         return None if what is None else f"a kind of JPEG this version cannot decode ({what})"
+    return None
+
+
+def _bmp(data: bytes, said: str) -> str | None:
+    """What a BMP whose header the format allows has that Pillow lacks, or None where the header itself is wrong
+    (a pixel depth of 30000, a header of 66 bytes): that is damage."""
+    if len(data) < 34:
+        return None
+    size = int.from_bytes(data[14:18], "little")
+    if "header type" in said:  # OS/2 2.x headers may stop at any whole field from 16 bytes on
+        return f"an OS/2 header of {size} bytes" if 16 <= size <= 64 and size % 4 == 0 else None
+    core = size == 12
+    bits = int.from_bytes(data[24:26] if core else data[28:30], "little")
+    compression = 0 if core else int.from_bytes(data[30:34], "little")
+    if "pixel depth" in said:
+        if bits == 0 and compression in _BMP_COMPRESSIONS:
+            return _BMP_COMPRESSIONS[compression]
+        return "2 bits per pixel" if bits == 2 else None
+    if "bitfields" in said:
+        return f"{bits}-bit pixels with colour masks of their own" if bits in (16, 24, 32) else None
+    if "compression" in said:
+        return _BMP_COMPRESSIONS.get(compression)
     return None
 
 

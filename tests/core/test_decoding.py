@@ -233,12 +233,35 @@ def _twelve_bit_jpeg(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
+def _bmp(bits: int, compression: int, masks: tuple[int, ...] = ()) -> Callable[[Path], None]:
+    """A BMP whose header asks for a layout the format allows and Pillow does not read (Windows CE's 2 bits per
+    pixel, a JPEG inside, 4-4-4-4 colour masks); its pixels follow as zeros."""
+
+    def make(path: Path) -> None:
+        import struct
+
+        header = struct.pack("<IiiHHIIiiII", 40, 4, 4, 1, bits, compression, 0, 2835, 2835, 0, 0)
+        header += b"".join(struct.pack("<I", m) for m in masks)
+        offset = 14 + len(header) + (16 if bits == 2 else 0)
+        body = header + bytes(offset - 14 - len(header) + 64)
+        path.write_bytes(b"BM" + struct.pack("<IHHI", 14 + len(body), 0, 0, offset) + body)
+
+    return make
+
+
 @pytest.mark.parametrize(
     ("make", "name", "message"),
     [
         (_float_tiff, "hdr.tif", "a kind of TIFF this version cannot decode (RGB, 3 samples of 32-bit floating-point)"),
         (_lerc_tiff, "map.tif", "a kind of TIFF this version cannot decode (compressed with LERC)"),
         (_twelve_bit_jpeg, "scan.jpg", "a kind of JPEG this version cannot decode (12-bit samples)"),
+        (_bmp(2, 0), "ce.bmp", "a kind of BMP this version cannot decode (2 bits per pixel)"),
+        (_bmp(0, 4), "jpeg.bmp", "a kind of BMP this version cannot decode (compressed as JPEG)"),
+        (
+            _bmp(16, 3, (0xF00, 0xF0, 0xF)),
+            "4444.bmp",
+            "a kind of BMP this version cannot decode (16-bit pixels with colour masks of their own)",
+        ),
     ],
 )
 def test_a_sound_file_of_a_kind_pillow_cannot_decode_is_unsupported_not_damaged(
@@ -261,3 +284,14 @@ def test_a_sound_file_of_a_kind_pillow_cannot_decode_is_unsupported_not_damaged(
     with pytest.raises(DecodeError) as err:
         run(damaged)
     assert err.value.kind in (ProblemKind.CORRUPT, ProblemKind.TRUNCATED)
+
+
+@pytest.mark.parametrize(("bits", "compression"), [(30000, 0), (8, 3), (0, 0)])
+def test_a_bmp_header_the_format_does_not_allow_is_damage(tmp_path: Path, bits: int, compression: int) -> None:
+    """A pixel depth of 30000, colour masks on 8-bit pixels, no depth without a JPEG or PNG inside: Pillow refuses
+    these as unsupported too, but no program wrote them; they stay damaged."""
+    path = tmp_path / "bad.bmp"
+    _bmp(bits, compression)(path)
+    with pytest.raises(DecodeError) as err:
+        run(path)
+    assert err.value.kind is ProblemKind.CORRUPT
