@@ -72,6 +72,7 @@ class _Facts:
     extra: float | None  # share of the copy that is not the keeper's picture (border, screenshot chrome)
     through: str | None  # the member the match went through, when not direct
     angle: float | None  # degrees the copy is turned beyond the 90-degree steps (straightened)
+    stretch: float | None  # how much more one side was scaled than the other (resized to another aspect)
     overlay: float | None  # share of the picture covered by something added (text, a logo, a box)
     tone_edit: bool  # colours or brightness changed by one curve over the whole picture
 
@@ -84,6 +85,7 @@ class _Facts:
             extra=_field(ev, "extra", _percent(r"(\d+) % extra around", text)),
             through=via or _match(r"matched through (.+)$", text),
             angle=ev.angle,
+            stretch=_field(ev, "stretch", _percent(r"stretched (\d+) %", text)),
             overlay=ev.overlay,
             tone_edit=ev.tone_edit,
         )
@@ -169,6 +171,8 @@ def _changes(ev: PairEvidence, facts: _Facts) -> tuple[Phrase, ...]:
         out.append(Phrase(TRANSFORM_WORDS[ev.transform]))
     if facts.angle is not None and abs(facts.angle) >= STRAIGHTENED:
         out.append(Phrase("straightened {degrees:.1f}°", {"degrees": abs(facts.angle)}))
+    if facts.stretch is not None and facts.stretch >= 0.01:
+        out.append(Phrase("stretched {percent} % out of shape", {"percent": round(100 * facts.stretch)}))
     if facts.crop is not None and facts.crop >= 0.01:
         out.append(Phrase("cropped {percent} %", {"percent": round(100 * facts.crop)}))
     if facts.extra is not None and 0.01 <= facts.extra < SCREENSHOT_EXTRA:

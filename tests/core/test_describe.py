@@ -99,6 +99,17 @@ def test_crop_from_the_text_until_a_field_carries_it_then_from_the_field() -> No
     assert "colours or brightness changed" in text and "matched through IMG_9.jpg" in text
 
 
+def test_a_copy_resized_to_another_aspect_says_it_was_stretched() -> None:
+    wall = ImageInfo(3840, 2160, "JPEG", None, None, False)
+    ev = evidence(description="cropped 4 %, stretched 26 %, cosine 0.95; looks the same")
+    d = describe(member("/w/wallpaper.jpg", wall, ev), KEEPER)
+    assert d.changes == (
+        Phrase("stretched {percent} % out of shape", {"percent": 26}),
+        Phrase("cropped {percent} %", {"percent": 4}),
+    )
+    assert "stretched 26 % out of shape" in d.text
+
+
 def test_exact_tiers_and_the_keeper() -> None:
     same_bytes = evidence(tier=Tier.EXACT, method="bytes", score=1.0)
     assert describe(member("/b/IMG_1.jpg", INFO, same_bytes), KEEPER).text == "identical file"
