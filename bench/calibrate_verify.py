@@ -24,7 +24,7 @@ from dedup_gui.core import verify
 
 log = logging.getLogger("dedup_gui.bench.calibrate_verify")
 SIDE = 256
-MEASURES = ("ncc", "changed", "tone", "protrusion", "residual", "inliers")
+MEASURES = ("ncc", "changed", "tone", "protrusion", "residual", "unbent", "inliers")
 
 
 def load_thumb(path: Path) -> np.ndarray:

@@ -39,6 +39,13 @@ class VerifyThresholds:
     # stretched less is a similarity that already failed, and its extra freedom bends one shot onto another [a
     # burst frame onto a square crop of the next frame: 1.0175]
     max_residual: float = 0.5  # median inlier error, px of the coarser image [copies <= 0.2; 2 % keystone >= 0.64]
+    noisy_residual: float = 1.0  # ... up to this where the error is the points' noise, not the view's: a clear fit
+    # (similar_inliers), pixels that agree as a copy's do and no keystone [copies whose SIFT points an upscale, a
+    # tiny thumbnail or a sharpened downsize blurred: 0.51-0.91]
+    copy_changed: float = 0.045  # "agree as a copy's do": changed share at most this [those copies <= 0.033; other
+    # shots failing on their error alone >= 0.063, a keystone 0.039]
+    keystone_left: float = 0.5  # "no keystone": share of the error a perspective fit of the inliers leaves at least
+    # this [those copies >= 0.68 (noise: any fit leaves it); keystones, a flat chart seen from aside <= 0.36]
     max_protrusion: float = 0.004  # share of the long side both frames stick out of each other [copies <= 0.0012,
     # burst frames >= 0.0086]: a copy is contained in the other image (crop) or contains it (border, screenshot)
     min_texture: int = 1500  # textured overlap pixels (at SIDE) local correlation needs to mean anything
@@ -100,6 +107,8 @@ class Measurements:
     sparse: bool = False  # either picture shows little clear detail at this size (see detail_share)
     bare: bool = False  # either picture shows next to none (a plain gradient, a blank sky)
     spots: float = 1.0  # share of clear detail in either picture that the other does not repeat
+    unbent: float = 0.0  # share of the residual a perspective fit of the inliers leaves (measured for a clear fit
+    # over max_residual; 0 otherwise): near 1 when the error is the points' noise, small for a keystone
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,9 +318,24 @@ def _fitted(fa: Features, fb: Features, fit: keypoints.Fit, th: VerifyThresholds
     s = math.sqrt(abs(float(np.linalg.det(m[:, :2])))) if m is not None else 0.0
     if m is None or fit.inliers < th.min_inliers or not th.min_scale <= s <= th.max_scale:
         return Measurements(fit.matches, fit.inliers, fit.mirrored, None, 1.0, 0.0, 0.0, -1.0, 1.0, 0, 1.0, 1.0, 1.0)
-    err = np.linalg.norm(_apply(m, fit.pb[fit.mask]) - fit.pa[fit.mask], axis=1)
+    pa, pb = fit.pa[fit.mask], fit.pb[fit.mask]
+    err = np.linalg.norm(_apply(m, pb) - pa, axis=1)
     res = float(np.median(err)) / max(s, 1.0) / k
-    return _measure_at(fa, fb, m, fit.mirrored, matches=fit.matches, inliers=fit.inliers, residual=res)
+    found = _measure_at(fa, fb, m, fit.mirrored, matches=fit.matches, inliers=fit.inliers, residual=res)
+    if fit.inliers < th.similar_inliers or res <= th.max_residual:
+        return found
+    return replace(found, unbent=_unbent(pa, pb, float(np.median(err))))
+
+
+def _unbent(pa: np.ndarray, pb: np.ndarray, median: float) -> float:
+    """Share of a fit's median error (`median`, px of a) that the best perspective map of the same points leaves.
+    A keystone (a camera that stepped aside, a flat chart seen from another angle) is a perspective map, so its
+    error goes; the error of keypoints blurred by an upscale or a sharpened downsize stays, whatever the map."""
+    h, _ = cv2.findHomography(pb.astype(np.float32), pa.astype(np.float32), 0)
+    if h is None or median <= 0:
+        return 0.0
+    mapped = cv2.perspectiveTransform(pb.reshape(-1, 1, 2).astype(np.float32), h).reshape(-1, 2)
+    return float(np.median(np.linalg.norm(mapped - pa, axis=1))) / median
 
 
 def measure(
@@ -371,9 +395,10 @@ def _score(m: Measurements, th: VerifyThresholds) -> tuple[float, float, bool]:
     if m.matrix is None:
         return 0.0, 0.0, False
     plain = m.texture < th.min_texture or m.bare
+    noise = not plain and m.changed <= th.copy_changed and m.unbent >= th.keystone_left  # see noisy_residual
     tests = [
         _ramp(-m.tone, -(th.plain_tone if plain else th.max_tone), (th.plain_tone if plain else th.max_tone) / 5),
-        _ramp(-m.residual, -th.max_residual, th.max_residual / 5),
+        _ramp(-m.residual, -(th.noisy_residual if noise else th.max_residual), th.max_residual / 5),
     ]
     if m.texture >= 50 and not m.bare:  # whatever texture there is must agree (on a bare picture it is an
         # overlay's edges and text)
@@ -432,7 +457,7 @@ def classify(
     scale = m.scale * fb.input_scale / fa.input_scale
     score, pixels, plain = _score(m, th)
     partial = score < 0.5 <= pixels
-    unlit = replace(m, tone=0.0, changed=0.0)  # the same view (structure, geometry) but for the light?
+    unlit = replace(m, tone=0.0, changed=0.0, unbent=0.0)  # the same view (structure, geometry) but for the light?
     lighting = not plain and score < 0.5 and m.tone > th.max_tone and _score(unlit, th)[1] >= 0.5
     # on a drawing of a few tones any difference is a different drawing, not an edit of it (see FEW_TONES)
     drawn = (

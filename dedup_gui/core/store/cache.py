@@ -141,6 +141,7 @@ def cache_migrations(user_path: Path) -> tuple[str | Callable[[sqlite3.Connectio
         _DECODES_JUDGED_AGAIN,
         _clear_fits_verified_again,  # 10: a mirrored copy looked for
         _clear_fits_verified_again,  # 11: a copy stretched to another aspect looked for
+        _clear_clear_fits_again,  # 12: a clear fit's error judged as the points' noise or a keystone
     )
 
 
@@ -155,14 +156,29 @@ def _clear_fits_verified_again(db: sqlite3.Connection) -> None:
     clear (15 inliers or more), where verification now looks further: for a mirrored copy of a nearly symmetric
     subject (10: a portrait flipped upside down read as another picture turned 180 degrees), for a copy resized to
     another aspect (11). Only those: verifying every pair of a library again takes hours."""
+    _clear_clear_fits(db, mirrored_too=False)
+
+
+def _clear_clear_fits_again(db: sqlite3.Connection) -> None:
+    """12: every pair not judged a copy with a clear keypoint fit, mirrored ones too, whose median error may now be
+    the points' noise rather than another view (a copy upscaled or made a tiny thumbnail: 0.5-0.9 px)."""
+    _clear_clear_fits(db, mirrored_too=True)
+
+
+def _clear_clear_fits(db: sqlite3.Connection, *, mirrored_too: bool) -> None:
+    """Forget the stored verdicts not "same-photo" whose keypoint fit had 15 inliers or more (but mirrored ones
+    unless `mirrored_too`), so the next scan verifies those pairs again, and only those."""
     looked = "json_extract(verdict, '$.verdict') != 'same-photo' AND json_extract(verdict, '$.inliers') >= 15"
+    if not mirrored_too:
+        looked += " AND NOT json_extract(verdict, '$.mirrored')"
     try:
-        db.execute(f"DELETE FROM verdicts WHERE {looked} AND NOT json_extract(verdict, '$.mirrored')")
+        db.execute(f"DELETE FROM verdicts WHERE {looked}")
     except sqlite3.OperationalError:  # an SQLite built without its JSON functions: the same rule, in Python
         stale = []
         for a, b, text in db.execute("SELECT a, b, verdict FROM verdicts"):
             v = json.loads(text)
-            if v.get("verdict") != "same-photo" and v.get("inliers", 0) >= 15 and not v.get("mirrored"):
+            again = v.get("verdict") != "same-photo" and v.get("inliers", 0) >= 15
+            if again and (mirrored_too or not v.get("mirrored")):
                 stale.append((a, b))
         db.executemany("DELETE FROM verdicts WHERE a=? AND b=?", stale)
 
