@@ -285,30 +285,44 @@ def _by_keypoints(fa: Features, fb: Features, th: VerifyThresholds) -> Measureme
     pixels."""
     k = fa.side / SIDE
     args = (fa.points, fa.descriptors, fb.points, fb.descriptors, fb.gray.shape[1])
-    fit = keypoints.fit(*args, mirrored=False, ratio=th.ratio, ransac_px=th.ransac_px * k)
-    if fit.inliers < th.similar_inliers:  # no clear direct match: the mirrored fit with more inliers is measured
-        fit = max(fit, keypoints.fit(*args, mirrored=True, ratio=th.ratio, ransac_px=th.ransac_px * k),
-                  key=lambda f: f.inliers)  # fmt: skip
-        return _fitted(fa, fb, fit, th)
-    found = _fitted(fa, fb, fit, th)
+    direct = keypoints.fit(*args, mirrored=False, ratio=th.ratio, ransac_px=th.ransac_px * k)
+    if direct.inliers < th.similar_inliers:  # no clear direct match: the mirrored fit with more inliers is measured
+        best = max(direct, keypoints.fit(*args, mirrored=True, ratio=th.ratio, ransac_px=th.ransac_px * k),
+                   key=lambda f: f.inliers)  # fmt: skip
+        found = _fitted(fa, fb, best, th)
+        if best.inliers < th.similar_inliers or _score(found, th)[0] >= 0.5:
+            return found
+        return _stretched(fa, fb, found, [best], th)
+    found = _fitted(fa, fb, direct, th)
     if _score(found, th)[0] >= 0.5:
         return found
     # A face or a facade is nearly symmetric: its mirror image lines up many keypoints as another shot's would (26
     # of 93 for a portrait flipped upside down, read as turned 180 degrees), but the pixels disagree. The mirrored
     # copy it may be is looked for too, and kept only when it is one.
-    mirrored = _fitted(fa, fb, keypoints.fit(*args, mirrored=True, ratio=th.ratio, ransac_px=th.ransac_px * k), th)
+    flipped = keypoints.fit(*args, mirrored=True, ratio=th.ratio, ransac_px=th.ransac_px * k)
+    mirrored = _fitted(fa, fb, flipped, th)
     if _score(mirrored, th)[0] >= 0.5:
         return mirrored
-    # A copy resized to another aspect lines up a band of keypoints as a similarity, and its pixels disagree
-    # beyond it: beside its own crops and borders it was called a different picture, which split its group. Not on
-    # a picture near a few tones (STRETCH_TONES): there a stretch lines up a new layout as well as a resize.
+    clear = [direct, flipped] if flipped.inliers >= th.similar_inliers else [direct]
+    return _stretched(fa, fb, found, clear, th)
+
+
+def _stretched(
+    fa: Features, fb: Features, found: Measurements, fits: list[keypoints.Fit], th: VerifyThresholds
+) -> Measurements:
+    """A clear fit refitted as a copy resized to another aspect, when that makes a copy; else `found`.
+
+    A stretched copy lines up a band of keypoints as a similarity, and its pixels disagree beyond it: beside its
+    own crops and borders it was called a different picture, which split its group; beside a mirrored copy too,
+    so a clear mirrored fit is refitted as well. Not on a picture near a few tones (STRETCH_TONES): there a stretch
+    lines up a new layout as well as a resize."""
     if max(fa.few_tones, fb.few_tones) >= STRETCH_TONES:
         return found
-    again = keypoints.stretched(fit, th.ransac_px * k, th.min_stretch, th.max_stretch)
-    if again is None:
-        return found
-    stretch = _fitted(fa, fb, again, th)
-    return stretch if _score(stretch, th)[0] >= 0.5 else found
+    for fit in fits:
+        again = keypoints.stretched(fit, th.ransac_px * fa.side / SIDE, th.min_stretch, th.max_stretch)
+        if again is not None and _score(stretch := _fitted(fa, fb, again, th), th)[0] >= 0.5:
+            return stretch
+    return found
 
 
 def _fitted(fa: Features, fb: Features, fit: keypoints.Fit, th: VerifyThresholds) -> Measurements:

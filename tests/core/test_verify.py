@@ -142,6 +142,19 @@ def test_a_crop_beside_a_stretched_copy_is_the_same_photo() -> None:
     assert "stretched 20 %" in v.description
 
 
+@pytest.mark.parametrize("name", ["astronaut", "coffee"])
+def test_a_stretched_copy_beside_a_mirrored_crop_is_the_same_photo(name: str) -> None:
+    """Two copies in one group: the stretch is looked for on the mirrored fit too, or the pair reads as another
+    picture and keeps one of them out of its original's group."""
+    full = sample(name)
+    w = full.shape[1]
+    mirrored_crop = np.ascontiguousarray(full[:, int(0.1 * w) : int(0.9 * w)][:, ::-1])
+    v = verify_pair(thumb(mirrored_crop), thumb(stretched_copy(full, 1.2, 1.0)))
+    assert v.verdict == "same-photo"
+    assert v.mirrored
+    assert "stretched 20 %" in v.description
+
+
 def test_lines_of_text_set_wider_apart_are_not_a_stretched_copy() -> None:
     """On text a stretch lines up a new layout as well as a resize: the lines moved apart, the letters did not grow."""
 

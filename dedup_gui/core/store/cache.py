@@ -161,7 +161,8 @@ def _clear_fits_verified_again(db: sqlite3.Connection) -> None:
 
 def _clear_clear_fits_again(db: sqlite3.Connection) -> None:
     """12: every pair not judged a copy with a clear keypoint fit, mirrored ones too, whose median error may now be
-    the points' noise rather than another view (a copy upscaled or made a tiny thumbnail: 0.5-0.9 px)."""
+    the points' noise rather than another view (a copy upscaled or made a tiny thumbnail: 0.5-0.9 px), and whose
+    mirrored fit is now refitted as a stretched copy too."""
     _clear_clear_fits(db, mirrored_too=True)
 
 
