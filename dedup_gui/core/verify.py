@@ -40,8 +40,8 @@ class VerifyThresholds:
     # burst frame onto a square crop of the next frame: 1.0175]
     max_residual: float = 0.5  # median inlier error, px of the coarser image [copies <= 0.2; 2 % keystone >= 0.64]
     noisy_residual: float = 1.0  # ... up to this where the error is the points' noise, not the view's: a clear fit
-    # (similar_inliers), pixels that agree as a copy's do and no keystone [copies whose SIFT points an upscale, a
-    # tiny thumbnail or a sharpened downsize blurred: 0.51-0.91]
+    # (similar_inliers), pixels that agree as a copy's do and no keystone, on pictures not near a few tones
+    # (DRAWN_TONES) [copies whose SIFT points an upscale, a tiny thumbnail or a sharpened downsize blurred: 0.51-0.91]
     copy_changed: float = 0.045  # "agree as a copy's do": changed share at most this [those copies <= 0.033; other
     # shots failing on their error alone >= 0.063, a keystone 0.039]
     keystone_left: float = 0.5  # "no keystone": share of the error a perspective fit of the inliers leaves at least
@@ -108,7 +108,8 @@ class Measurements:
     bare: bool = False  # either picture shows next to none (a plain gradient, a blank sky)
     spots: float = 1.0  # share of clear detail in either picture that the other does not repeat
     unbent: float = 0.0  # share of the residual a perspective fit of the inliers leaves (measured for a clear fit
-    # over max_residual; 0 otherwise): near 1 when the error is the points' noise, small for a keystone
+    # over max_residual, not near a few tones; 0 otherwise): near 1 when the error is the points' noise, small for a
+    # keystone
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,11 +195,13 @@ def detail_share(img: np.ndarray) -> float:
 # snapshots), of dev at most 0.893 (a screenshot), medians about 0.3; in each such pair of drawings one is
 # 0.971-1.0.
 FEW_TONES = 0.95
-# A picture at least this near a few tones is not refitted as a stretched copy: on text and line art a stretch
-# lines up a new layout as well as a resize (Pillow's three lines of text set wider apart, 0.927 and 0.928, read as
-# one text stretched 29 %). Below the photos' highest (0.912): a stretched night snapshot may be missed, not grouped
-# wrongly.
-STRETCH_TONES = 0.9
+# A picture at least this near a few tones gets no looser fit than a similarity's: no stretched refit, and no error
+# taken for its points' noise (noisy_residual). On text and line art a stretch lines up a new layout as well as a
+# resize (Pillow's three lines of text set wider apart, 0.927 and 0.928, read as one text stretched 29 %), and a
+# glyph of another font sits 0.5-1 px off as blurred keypoints do (matplotlib's renders of one formula in three
+# fonts, 0.900-0.923). Below the photos' highest (0.912): a stretched or blurred night snapshot may be missed, not
+# grouped wrongly.
+DRAWN_TONES = 0.9
 
 
 def tone_mass(gray: np.ndarray) -> float:
@@ -314,9 +317,9 @@ def _stretched(
 
     A stretched copy lines up a band of keypoints as a similarity, and its pixels disagree beyond it: beside its
     own crops and borders it was called a different picture, which split its group; beside a mirrored copy too,
-    so a clear mirrored fit is refitted as well. Not on a picture near a few tones (STRETCH_TONES): there a stretch
+    so a clear mirrored fit is refitted as well. Not on a picture near a few tones (DRAWN_TONES): there a stretch
     lines up a new layout as well as a resize."""
-    if max(fa.few_tones, fb.few_tones) >= STRETCH_TONES:
+    if max(fa.few_tones, fb.few_tones) >= DRAWN_TONES:
         return found
     for fit in fits:
         again = keypoints.stretched(fit, th.ransac_px * fa.side / SIDE, th.min_stretch, th.max_stretch)
@@ -336,8 +339,8 @@ def _fitted(fa: Features, fb: Features, fit: keypoints.Fit, th: VerifyThresholds
     err = np.linalg.norm(_apply(m, pb) - pa, axis=1)
     res = float(np.median(err)) / max(s, 1.0) / k
     found = _measure_at(fa, fb, m, fit.mirrored, matches=fit.matches, inliers=fit.inliers, residual=res)
-    if fit.inliers < th.similar_inliers or res <= th.max_residual:
-        return found
+    if fit.inliers < th.similar_inliers or res <= th.max_residual or max(fa.few_tones, fb.few_tones) >= DRAWN_TONES:
+        return found  # no error taken for the points' noise (see noisy_residual, DRAWN_TONES)
     return replace(found, unbent=_unbent(pa, pb, float(np.median(err))))
 
 
