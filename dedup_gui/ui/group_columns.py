@@ -48,6 +48,7 @@ class Column:
     align_right: bool = False
     elide_middle: bool = False  # names and folders keep both ends ("IMG_2024…_edited.jpg"); sentences their start
     drop_order: int = 0  # on a narrow list, columns with a higher number hide first; 0 always shows
+    live: bool = False  # the sort key reads the decisions (made again at every sort, not kept)
 
 
 def _keeper(g: Group) -> Member:
@@ -146,6 +147,7 @@ COLUMNS: tuple[Column, ...] = (
         lambda g, m, ctx: _member_decision(m, ctx),
         lambda g, ctx: sum(1 for m in g.members if ctx.decision(m.path) is None),  # undecided copies
         Qt.SortOrder.DescendingOrder,
+        live=True,
     ),
 )
 KEYS = tuple(c.key for c in COLUMNS)

@@ -18,7 +18,7 @@ from PySide6.QtGui import QFont
 
 from dedup_gui.core.types import Group, Member
 from dedup_gui.ui.group_columns import COLUMNS, RowContext, column_index, tier_label, tr
-from dedup_gui.ui.listing import Listing, Order, build, sort_groups
+from dedup_gui.ui.listing import Listing, Order, SortKeys, build
 from dedup_gui.ui.signals import emit
 from dedup_gui.ui.style import decision_color
 from dedup_gui.ui.text import folder_labels, human_size
@@ -42,6 +42,7 @@ class GroupsModel(QAbstractItemModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._all: list[Group] = []
+        self._keys = SortKeys([])  # every column's sort keys of `_all`
         self._rows: list[Group] = []  # the groups the filter shows, in order
         self._fetched = 0  # how many of them the view has been given (rowCount of the root)
         self._filter = ""
@@ -62,7 +63,7 @@ class GroupsModel(QAbstractItemModel):
         """Show these groups: sorted and indexed here, on the UI thread (a few hundred groups, or a removal)."""
         if decisions is not None:
             self._decisions = decisions
-        self.show(build(list(groups), self._order, self._decisions))
+        self.show(build(list(groups), self._order, self._decisions, every_key=False))
 
     def show(self, listing: Listing, decisions: Mapping[str, str] | None = None) -> None:
         """Show a listing built off the UI thread: assignments, unless the person sorted by another column since."""
@@ -70,6 +71,7 @@ class GroupsModel(QAbstractItemModel):
         if decisions is not None:
             self._decisions = decisions
         self._all = listing.groups
+        self._keys = listing.keys
         self._folders.clear()
         self._where = listing.where
         self._totals = (listing.files, listing.reclaimable)
@@ -121,7 +123,7 @@ class GroupsModel(QAbstractItemModel):
         emit(self.layoutChanged)
 
     def _sort_all(self) -> None:
-        sort_groups(self._all, self._order, self._decision)
+        self._all = self._keys.sorted(self._order, self._decision)
 
     def _filtered(self) -> list[Group]:
         if not self._filter:

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from dedup_gui.core.types import Group, ImageInfo, Member, Tier
 from dedup_gui.ui.group_columns import COLUMNS, column_index
 from dedup_gui.ui.groups_model import GroupsModel, MemberRole
+from dedup_gui.ui.listing import build
 from dedup_gui.ui.text import folder_labels
 from tests.ui.conftest import fake_groups
 
@@ -62,6 +63,30 @@ def test_every_column_sorts_the_groups_both_ways(key: str) -> None:
         assert keys == sorted(keys, reverse=order == Qt.SortOrder.DescendingOrder)
     first = model.headerData(column_index(key), Qt.Orientation.Horizontal, Qt.ItemDataRole.InitialSortOrderRole)
     assert first == column.first_order.value  # sizes and counts: largest first on the first click
+
+
+@pytest.mark.parametrize("on_the_store_thread", [True, False])
+def test_ties_keep_the_keepers_order_both_ways_and_the_decision_column_follows_the_decisions(
+    on_the_store_thread: bool,
+) -> None:
+    """Sort keys are made once per listing (on the store thread for a load, at a column's first sort after a
+    removal); a click then only sorts them. Equal keys keep the keepers' path order whichever way a column sorts,
+    and the Decision column's keys are made again at each sort, from the decisions as they are then."""
+    groups = fake_groups(6)  # three members each: every group ties on Copies
+    shuffled = [groups[k] for k in (3, 0, 5, 1, 4, 2)]
+    model = GroupsModel()
+    marks: dict[str, str] = {}
+    if on_the_store_thread:
+        model.show(build(shuffled, model.order(), marks), marks)
+    else:
+        model.set_groups(shuffled, marks)
+    keepers = sorted(g.keeper for g in groups)
+    for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+        model.sort(column_index("copies"), order)
+        assert [model.group_at(model.index(r, 0)).keeper for r in range(6)] == keepers
+    marks.update({m.path: "trash" for m in groups[4].members[1:]})  # group 4 decided after the listing was built
+    model.sort(column_index("decision"), Qt.SortOrder.AscendingOrder)  # the fewest undecided copies first
+    assert model.group_at(model.index(0, 0)) is groups[4]
 
 
 def test_sorting_keeps_the_current_row_on_its_group(qtbot) -> None:
