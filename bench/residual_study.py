@@ -1,11 +1,13 @@
-"""The pairs a scan verified whose clear keypoint fit fails on its median error alone, labelled by the set's truth:
-the evidence for verify's noisy_residual, copy_changed and keystone_left.
+"""The pairs a scan verified whose clear keypoint fit fails on its median error or its wrong matches alone, labelled by
+the set's truth: the evidence for verify's noisy_residual, quiet_outliers, copy_changed and keystone_left.
 
-For each stored verdict with a clear keypoint fit (similar_inliers or more), the pair is measured
-again from the store's thumbnails (b as is and mirrored). A fit is listed when every test but the error passes, and
-the line shows what tells its error apart: the error itself, the share a perspective map of the same points leaves
-(`unbent`: near 1 for the points' noise, small for a keystone), the changed share and the correlation. A label is
-`copy` (one truth group, neither file another shot), `shot` (one group, one file another shot) or `diff`.
+For each stored verdict with a clear keypoint fit (similar_inliers or more), the pair is measured again from the
+store's thumbnails (b as is and mirrored). A fit is listed when, without this round's leeway, it fails on the error
+(median inlier error over max_residual), on the wrong matches (more than max(max_outliers, inliers) with under 30
+inliers) or on both, and passes every other test. The line shows what tells the cases apart: the changed share
+(pixels that agree as a copy's do), the share of the error a perspective map of the same points leaves (`unbent`:
+near 1 for the points' noise, small for a keystone), the wrong matches per right one, and whether it is a copy now.
+A label is `copy` (one truth group, neither file another shot), `shot` (one group, one file another shot) or `diff`.
 
 Usage: python bench/residual_study.py STORE TRUTH_JSON      (STORE: a scan of the set's photos with --db STORE)
 """
@@ -70,16 +72,25 @@ def main() -> int:
             if fit.inliers < th.similar_inliers:
                 continue
             m = verify._fitted(fa, fb, fit, th)
-            if verify._score(replace(m, residual=0.0), th)[0] < 0.5 or m.residual <= th.max_residual:
-                continue  # something besides the error fails, or nothing does
+
+            def before(x: verify.Measurements) -> bool:  # a copy without the leeway for pixels that agree
+                return verify._score(x, th, quiet_ok=False)[0] >= 0.5
+
+            if before(m):
+                continue
+            error, wrong = before(replace(m, residual=0.0)), before(replace(m, matches=m.inliers))
+            if not (error or wrong or before(replace(m, residual=0.0, matches=m.inliers))):
+                continue  # something else fails too
+            fails = "error" if error else "wrong" if wrong else "both"
             la, lb = label.get(pa), label.get(pb)
             kind = ("shot" if "similar" in (la[1], lb[1]) else "copy") if la and lb and la[0] == lb[0] else "diff"
             now = verify._score(m, th)[0] >= 0.5
-            found.append((kind, m.changed, m.residual, m.unbent, m.ncc, fit.inliers, mirrored, now, pa, pb))
-    print("label  changed  error  unbent  ncc    inliers  mirrored  copy now  a | b")
-    for kind, changed, res, unbent, ncc, inliers, mirrored, now, pa, pb in sorted(found):
+            per = (fit.matches - fit.inliers) / fit.inliers
+            found.append((kind, fails, m.changed, m.residual, m.unbent, per, m.ncc, fit.inliers, now, pa, pb))
+    print("label  fails  changed  error  unbent  wrong/right  ncc    inliers  copy now  a | b")
+    for kind, fails, changed, res, unbent, per, ncc, inliers, now, pa, pb in sorted(found):
         print(
-            f"{kind:5}  {changed:7.3f}  {res:5.2f}  {unbent:6.2f}  {ncc:5.3f}  {inliers:7d}  {mirrored!s:8}  "
+            f"{kind:5}  {fails:5}  {changed:7.3f}  {res:5.2f}  {unbent:6.2f}  {per:11.2f}  {ncc:5.3f}  {inliers:7d}  "
             f"{now!s:8}  {os.path.basename(pa)} | {os.path.basename(pb)}"
         )
     return 0

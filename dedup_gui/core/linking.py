@@ -31,8 +31,8 @@ log = logging.getLogger("dedup_gui.linking")
 MATCH_VERSION = 13  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSINE; 8: small copies; 9: bursts;
 # 10: two exposures one camera dated apart are never copies, however far apart; 11: drawings are not trusted by
 # their hashes alone, and a symmetric subject's mirrored copy is looked for when a direct fit fails; 12: so is a
-# copy stretched to another aspect; 13: a clear fit's error may be its points' noise (noisy_residual), and a
-# clear mirrored fit is refitted as a stretched copy too
+# copy stretched to another aspect; 13: a clear fit's error and wrong matches may be its points' noise
+# (noisy_residual, quiet_outliers), and a clear mirrored fit is refitted as a stretched copy too
 # Candidates at least this close by their embeddings (or close by their hashes) are aligned from the whole picture
 # when keypoints leave them unsettled, on the thumbnails and on a larger decode. The copies that whole-picture
 # alignment decided on dev and dev-large (30 pairs) are hash-close or at cosine >= 0.866.

@@ -161,8 +161,9 @@ def _clear_fits_verified_again(db: sqlite3.Connection) -> None:
 
 def _clear_clear_fits_again(db: sqlite3.Connection) -> None:
     """12: every pair not judged a copy with a clear keypoint fit, mirrored ones too, whose median error may now be
-    the points' noise rather than another view (a copy upscaled or made a tiny thumbnail: 0.5-0.9 px), and whose
-    mirrored fit is now refitted as a stretched copy too."""
+    the points' noise rather than another view (a copy upscaled or made a tiny thumbnail: 0.5-0.9 px), whose wrong
+    matches may be as well when its pixels agree as a copy's do, and whose mirrored fit is now refitted as a
+    stretched copy too."""
     _clear_clear_fits(db, mirrored_too=True)
 
 
