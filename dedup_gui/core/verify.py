@@ -41,8 +41,8 @@ class VerifyThresholds:
     max_residual: float = 0.5  # median inlier error, px of the coarser image [copies <= 0.2; 2 % keystone >= 0.64]
     noisy_residual: float = 1.0  # ... up to this where the error is the points' noise, not the view's: a clear fit
     # (similar_inliers), pixels that agree as a copy's do, one frame inside the other and no keystone, on pictures
-    # not near a few tones
-    # (DRAWN_TONES) [copies whose SIFT points an upscale, a tiny thumbnail or a sharpened downsize blurred: 0.51-0.91]
+    # not near a few tones (DRAWN_TONES) [copies whose SIFT points an upscale, a tiny thumbnail or a sharpened
+    # downsize blurred: 0.51-0.91]
     copy_changed: float = 0.045  # "agree as a copy's do": changed share at most this [those copies <= 0.033; other
     # shots failing on their error alone >= 0.063, a keystone 0.039]
     keystone_left: float = 0.5  # "no keystone": share of the error a perspective fit of the inliers leaves at least
@@ -210,6 +210,11 @@ FEW_TONES = 0.95
 DRAWN_TONES = 0.9
 
 
+def _drawn(fa: Features, fb: Features) -> bool:
+    """Either picture is near a few tones (DRAWN_TONES): no looser fit than a similarity's for the pair."""
+    return max(fa.few_tones, fb.few_tones) >= DRAWN_TONES
+
+
 def tone_mass(gray: np.ndarray) -> float:
     """Share of the pixels within +-3 grey levels of the picture's four strongest tones."""
     counts = np.bincount(gray.ravel(), minlength=256).astype(np.float64)
@@ -285,7 +290,7 @@ def _measure_at(
     return Measurements(
         matches, inliers, mirrored, m, s, angle, residual, px.ncc, px.changed, texture, protrusion, unc_a, unc_b,
         px.tone, px.toned, px.shapes, dense, min(fa.detail, fb.detail) < PLAIN_DETAIL,
-        min(fa.detail, fb.detail) < BARE_DETAIL, px.spots, max(fa.few_tones, fb.few_tones) >= DRAWN_TONES,
+        min(fa.detail, fb.detail) < BARE_DETAIL, px.spots, _drawn(fa, fb),
     )  # fmt: skip
 
 
@@ -325,7 +330,7 @@ def _stretched(
     own crops and borders it was called a different picture, which split its group; beside a mirrored copy too,
     so a clear mirrored fit is refitted as well. Not on a picture near a few tones (DRAWN_TONES): there a stretch
     lines up a new layout as well as a resize."""
-    if max(fa.few_tones, fb.few_tones) >= DRAWN_TONES:
+    if _drawn(fa, fb):
         return found
     for fit in fits:
         again = keypoints.stretched(fit, th.ransac_px * fa.side / SIDE, th.min_stretch, th.max_stretch)
@@ -342,12 +347,12 @@ def _fitted(fa: Features, fb: Features, fit: keypoints.Fit, th: VerifyThresholds
     if m is None or fit.inliers < th.min_inliers or not th.min_scale <= s <= th.max_scale:
         return Measurements(fit.matches, fit.inliers, fit.mirrored, None, 1.0, 0.0, 0.0, -1.0, 1.0, 0, 1.0, 1.0, 1.0)
     pa, pb = fit.pa[fit.mask], fit.pb[fit.mask]
-    err = np.linalg.norm(_apply(m, pb) - pa, axis=1)
-    res = float(np.median(err)) / max(s, 1.0) / k
+    median = float(np.median(np.linalg.norm(_apply(m, pb) - pa, axis=1)))
+    res = median / max(s, 1.0) / k
     found = _measure_at(fa, fb, m, fit.mirrored, matches=fit.matches, inliers=fit.inliers, residual=res)
-    if fit.inliers < th.similar_inliers or res <= th.max_residual or max(fa.few_tones, fb.few_tones) >= DRAWN_TONES:
+    if fit.inliers < th.similar_inliers or res <= th.max_residual or found.drawn:
         return found  # no error taken for the points' noise (see noisy_residual, DRAWN_TONES)
-    return replace(found, unbent=_unbent(pa, pb, float(np.median(err))))
+    return replace(found, unbent=_unbent(pa, pb, median))
 
 
 def _unbent(pa: np.ndarray, pb: np.ndarray, median: float) -> float:
