@@ -19,6 +19,7 @@ _BINS = 32  # tone-curve resolution: grey levels in steps of 8
 _TONE_BLUR = 2.0  # px: the tone check looks at shapes of light, not at resampling or JPEG noise
 _TONE_TOLERANCE = 0.1  # share of the overlap's grey range a pixel may miss the fitted curve by (at least 8 levels)
 _CLEAR = 100.0  # local grey variance (9x9, after a 1-px blur) of clear detail
+TEXTURE = 4.0  # ... of texture worth correlating, in a thumbnail (long side 256): see compare's `floor`
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +35,13 @@ class PixelComparison:
     # sparse picture's few details (stars) are, the copy must have them too
 
 
-def compare(ga: np.ndarray, gb: np.ndarray, m: np.ndarray, s: float) -> PixelComparison:
-    """Warp the finer picture into the coarser one's frame (m maps gb onto ga, s its scale) and compare."""
+def compare(ga: np.ndarray, gb: np.ndarray, m: np.ndarray, s: float, floor: float = TEXTURE) -> PixelComparison:
+    """Warp the finer picture into the coarser one's frame (m maps gb onto ga, s its scale) and compare.
+
+    `floor`: the local grey variance below which a window is noise, not texture. A thumbnail averages a photo's
+    grain and its JPEG noise away; a larger decode keeps them, and where a picture shows little else (a plain
+    t-shirt on a plain ground), the windows its recompressed copy lost that grain in outnumber the rest.
+    """
     if s >= 1:  # b shows the content smaller: compare in b's frame
         src, dst, warp, shrink = ga, gb, cv2.invertAffineTransform(m), s
     else:
@@ -46,12 +52,12 @@ def compare(ga: np.ndarray, gb: np.ndarray, m: np.ndarray, s: float) -> PixelCom
     moved = cv2.warpAffine(src, warp, (w, h), flags=cv2.INTER_LINEAR)
     valid = cv2.warpAffine(np.full(src.shape, 255, np.uint8), warp, (w, h), flags=cv2.INTER_NEAREST)
     mask = cv2.erode(valid, np.ones((15, 15), np.uint8)) > 0
-    ncc, changed, texture, spots = _local_ncc(moved, dst, mask)
+    ncc, changed, texture, spots = _local_ncc(moved, dst, mask, floor)
     tone, toned, shapes, overlap = _tone(moved, dst, mask)
     return PixelComparison(ncc, changed, texture, tone, toned, shapes, overlap, spots)
 
 
-def _local_ncc(moved: np.ndarray, dst: np.ndarray, mask: np.ndarray) -> tuple[float, float, int, float]:
+def _local_ncc(moved: np.ndarray, dst: np.ndarray, mask: np.ndarray, floor: float) -> tuple[float, float, int, float]:
     x = cv2.GaussianBlur(moved, (0, 0), 1.0).astype(np.float32)
     y = cv2.GaussianBlur(dst, (0, 0), 1.0).astype(np.float32)
     k = (9, 9)
@@ -60,7 +66,7 @@ def _local_ncc(moved: np.ndarray, dst: np.ndarray, mask: np.ndarray) -> tuple[fl
     vy = cv2.boxFilter(y * y, -1, k) - my * my
     cxy = cv2.boxFilter(x * y, -1, k) - mx * my
     spots = min(_unrepeated(mask & (vx > _CLEAR), vx, vy, cxy), _unrepeated(mask & (vy > _CLEAR), vx, vy, cxy))
-    tex = mask & (vx > 4.0) & (vy > 4.0)
+    tex = mask & (vx > floor) & (vy > floor)
     n = int(np.count_nonzero(tex))
     if n < 50:
         return -1.0, 1.0, n, spots

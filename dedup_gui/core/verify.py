@@ -285,7 +285,8 @@ def _measure_at(
     angle = math.degrees(math.atan2(m[1, 0], m[0, 0]))
     gb = np.ascontiguousarray(fb.gray[:, ::-1]) if mirrored else fb.gray
     protrusion, unc_a, unc_b = _geometry(m, fa.gray.shape, gb.shape)
-    px = pixelcheck.compare(fa.gray, gb, m, s)
+    # texture must stand above the grain a larger decode keeps (linear in the side: margin on camera-sized copies)
+    px = pixelcheck.compare(fa.gray, gb, m, s, floor=pixelcheck.TEXTURE * fa.side / SIDE)
     texture = round(px.texture * (SIDE / fa.side) ** 2)
     return Measurements(
         matches, inliers, mirrored, m, s, angle, residual, px.ncc, px.changed, texture, protrusion, unc_a, unc_b,

@@ -235,3 +235,30 @@ def test_stores_forget_verdicts_that_did_not_look_further_than_a_clear_fit(tmp_p
     assert store.version == len(cache_migrations(store.user_path))
     assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == set(kept)
     store.close()
+
+
+def test_schema_12_stores_forget_what_larger_decodes_decided_or_were_tried_for(tmp_path: Path) -> None:
+    """A larger decode's local correlation counts less grain as texture now: the pairs it decided, or may have been
+    tried for (thumbnails short of keypoints), are verified again unless they are copies; the rest stay."""
+    db = tmp_path / "s.sqlite3"
+    store = Store(db)
+    store.sync_files([FileRecord(f"/p/{n}.jpg", 1, 1, 1) for n in "abcdef"])
+    store.close()
+    kept = {
+        (1, 2): '{"verdict": "same-photo", "inliers": 140, "keypoints": 301, "detail": true}',
+        (1, 3): '{"verdict": "different", "inliers": 5, "keypoints": 200, "detail": false}',
+        (1, 4): '{"verdict": "same-photo", "inliers": 9, "keypoints": 20, "detail": false}',
+    }
+    stale = {
+        (1, 5): '{"verdict": "similar", "inliers": 140, "keypoints": 301, "detail": true}',
+        (1, 6): '{"verdict": "different", "inliers": 0, "keypoints": 12, "detail": false}',
+    }
+    con = sqlite3.connect(db)
+    con.executemany("INSERT INTO verdicts VALUES (?, ?, 'v', ?)", [(*k, v) for k, v in (kept | stale).items()])
+    con.execute("PRAGMA user_version=12")
+    con.commit()
+    con.close()
+    store = Store(db)
+    assert store.version == len(cache_migrations(store.user_path)) == 13
+    assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == set(kept)
+    store.close()

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -142,6 +142,7 @@ def cache_migrations(user_path: Path) -> tuple[str | Callable[[sqlite3.Connectio
         _clear_fits_verified_again,  # 10: a mirrored copy looked for
         _clear_fits_verified_again,  # 11: a copy stretched to another aspect looked for
         _clear_clear_fits_again,  # 12: a clear fit's error judged as the points' noise or a keystone
+        _closer_looks_again,  # 13: a larger decode's texture stands above its grain
     )
 
 
@@ -170,17 +171,42 @@ def _clear_clear_fits_again(db: sqlite3.Connection) -> None:
 def _clear_clear_fits(db: sqlite3.Connection, *, mirrored_too: bool) -> None:
     """Forget the stored verdicts not "same-photo" whose keypoint fit had 15 inliers or more (but mirrored ones
     unless `mirrored_too`), so the next scan verifies those pairs again, and only those."""
-    looked = "json_extract(verdict, '$.verdict') != 'same-photo' AND json_extract(verdict, '$.inliers') >= 15"
+    looked = "json_extract(verdict, '$.inliers') >= 15"
     if not mirrored_too:
         looked += " AND NOT json_extract(verdict, '$.mirrored')"
+
+    def again(v: dict[str, Any]) -> bool:
+        return v.get("inliers", 0) >= 15 and (mirrored_too or not v.get("mirrored"))
+
+    _forget_non_copies(db, looked, again)
+
+
+def _closer_looks_again(db: sqlite3.Connection) -> None:
+    """13: every pair not judged a copy that a larger decode decided, or may have been tried for (thumbnails short
+    of keypoints): its local correlation now counts as texture only what stands above the grain a larger decode
+    keeps (a web copy of a plain t-shirt photo, both enlarged, read as another shot). Verdicts on thumbnails alone
+    are unchanged by it."""
+    looked = f"(json_extract(verdict, '$.detail') OR json_extract(verdict, '$.keypoints') < {_FEW_KEYPOINTS})"
+
+    def again(v: dict[str, Any]) -> bool:
+        return bool(v.get("detail")) or v.get("keypoints", _FEW_KEYPOINTS) < _FEW_KEYPOINTS
+
+    _forget_non_copies(db, looked, again)
+
+
+_FEW_KEYPOINTS = 64  # verify's dense_keypoints when migration 13 was written: fewer sends a pair to a larger decode
+
+
+def _forget_non_copies(db: sqlite3.Connection, looked: str, again: Callable[[dict[str, Any]], bool]) -> None:
+    """Forget the stored verdicts not "same-photo" that the SQL condition `looked` (or, without SQLite's JSON
+    functions, `again` on the parsed verdict) picks, so the next scan verifies those pairs again, and only those."""
     try:
-        db.execute(f"DELETE FROM verdicts WHERE {looked}")
+        db.execute(f"DELETE FROM verdicts WHERE json_extract(verdict, '$.verdict') != 'same-photo' AND {looked}")
     except sqlite3.OperationalError:  # an SQLite built without its JSON functions: the same rule, in Python
         stale = []
         for a, b, text in db.execute("SELECT a, b, verdict FROM verdicts"):
             v = json.loads(text)
-            again = v.get("verdict") != "same-photo" and v.get("inliers", 0) >= 15
-            if again and (mirrored_too or not v.get("mirrored")):
+            if v.get("verdict") != "same-photo" and again(v):
                 stale.append((a, b))
         db.executemany("DELETE FROM verdicts WHERE a=? AND b=?", stale)
 
