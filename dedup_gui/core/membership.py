@@ -212,6 +212,18 @@ class Membership:
             return self._holds(i, anchor) and self._holds(j, anchor)
         if ev is not None:
             return False
+        if (
+            v is not None
+            and self._copy_of(anchor, i)
+            and self._copy_of(anchor, j)
+            and (self._stretched(anchor, i) or self._stretched(anchor, j))
+        ):
+            # two copies of the anchor, one of them resized to another aspect: verification fits similarities (and
+            # stretches along a picture's own axes), and none lines that up with a turned or cropped copy, so what
+            # it found says nothing either way (a tilted copy beside a stretched one, placed wrongly by 13
+            # keypoints): they are judged as a pair never compared. Not another shot of the anchor beside its
+            # stretched copy: that one may be a look-alike (a chessboard shot from another pose)
+            return v.verdict == "same-photo" or self._looks_alike(i, j)
         if v is not None:
             v = self._as_seen(i, j, v)
             agrees = v.verdict == "same-photo" or (v.verdict == "similar" and Tier.SIMILAR in self._tiers)
@@ -228,6 +240,21 @@ class Membership:
             return False
         ev = self.evidence.get((anchor, x))
         return ev is not None and ev.tier is not Tier.SIMILAR and self._holds(x, anchor) and self._holds(anchor, x)
+
+    def _copy_of(self, anchor: int, x: int) -> bool:
+        """x is linked to the anchor as its same photo (not another shot)."""
+        ev = self.evidence.get((anchor, x))
+        return ev is not None and ev.tier is not Tier.SIMILAR
+
+    def _stretched(self, anchor: int, x: int) -> bool:
+        """x is the anchor's whole frame at another aspect (4:3 made 3:2): each shows all of the other by their
+        admitted link, and their sides' ratios differ as a stretch does (min_stretch), not as rounding does."""
+        a, b = self._contents[anchor].info, self._contents[x].info
+        if a is None or b is None or not (self._holds(x, anchor) and self._holds(anchor, x)):
+            return False
+        ra = max(a.width, a.height) / max(min(a.width, a.height), 1)
+        rb = max(b.width, b.height) / max(min(b.width, b.height), 1)
+        return max(ra, rb) / min(ra, rb) >= DEFAULT_THRESHOLDS.min_stretch
 
     def _holds(self, x: int, y: int) -> bool:
         """x shows all of y, by their admitted link."""

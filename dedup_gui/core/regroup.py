@@ -27,7 +27,7 @@ from dedup_gui.core.embedding_runner import queries_id
 from dedup_gui.core.errors import DedupError, StoreError
 from dedup_gui.core.keeper import DEFAULT_KEEPER_RULES
 from dedup_gui.core.kept_keypoints import StoredKeypoints
-from dedup_gui.core.linking import OnDemandLinks
+from dedup_gui.core.linking import MATCH_VERSION, OnDemandLinks
 from dedup_gui.core.progress import Cancelled
 from dedup_gui.core.serialize import evidence_from_dict, group_from_dict, group_to_dict, result_from_dict
 from dedup_gui.core.store import CachedImage, Store
@@ -142,9 +142,18 @@ def keep_modes(
 
 def grouping_key(config: ScanConfig, not_dups: set[tuple[str, str]]) -> str:
     """A digest of what a scan's groups depend on besides the scan: the mode, the thresholds grouping uses, the
-    keeper rules, the pairs the user said are not duplicates, and the app's version (its rules)."""
+    keeper rules, the pairs the user said are not duplicates, and the app's rules (its version, and the matching
+    version, which a change to who may join a group bumps between releases too)."""
     rules = tuple(config.keeper_rules or DEFAULT_KEEPER_RULES)
-    what = (__version__, config.mode.value, config.hashes, config.similar_cosine, rules, sorted(not_dups))
+    what = (
+        __version__,
+        MATCH_VERSION,
+        config.mode.value,
+        config.hashes,
+        config.similar_cosine,
+        rules,
+        sorted(not_dups),
+    )
     return hashlib.sha1(repr(what).encode()).hexdigest()
 
 

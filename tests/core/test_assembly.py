@@ -307,6 +307,44 @@ def test_two_copies_inside_the_anchor_toned_apart_by_their_edits_share_its_group
     assert not moved.compatible(0, 1, 2)
 
 
+def _photo(name: str, size: tuple[int, int], seed: int) -> Content:
+    """A content with an embedding and hashes (seed: which picture), as a scan reads it back."""
+    rng = np.random.default_rng(seed)
+    vector = rng.normal(size=64).astype(np.float32)
+    info = ImageInfo(size[0], size[1], "JPEG", None, None, False)
+    hashes = rng.integers(0, 2**63, size=8, dtype=np.uint64)
+    return Content([f"/p/{name}.jpg"], [0], 1, info, hashes, hashes, vector=vector / np.linalg.norm(vector))
+
+
+def test_a_stretched_copy_says_nothing_against_another_copy_that_no_similarity_lines_up_with_it() -> None:
+    """A copy resized to another aspect (4:3 made 16:10, linked by its hashes, which squash every picture square)
+    and a turned, cropped copy of one photo: no similarity lines the two up, and 13 keypoints placed them wrongly
+    ("different", ncc 0.54: seed 7's unseen edits). Both are the photo's copies, so they are judged as a pair never
+    compared; a member at the photo's own aspect is still kept out by that verdict, and so is another shot of the
+    photo beside its stretched copy (a chessboard shot from another pose)."""
+    photo = _photo("orig", (4000, 3000), 1)
+    sizes = {"wide": (4000, 2500), "turned": (2400, 1800), "small": (2000, 1500)}
+    assert photo.info is not None
+    info = photo.info
+    contents = [photo] + [replace(photo, paths=[f"/p/{n}.jpg"], info=replace(info, width=w, height=h))
+                          for n, (w, h) in sizes.items()]  # fmt: skip
+    links = [
+        (0, 1, PairEvidence("/p/orig.jpg", "/p/wide.jpg", Tier.SAME_PHOTO, 1.0, "hash", hash_distance=2)),
+        (0, 2, PairEvidence("/p/orig.jpg", "/p/turned.jpg", Tier.SAME_PHOTO, 0.98, "geometry", angle=8.0, crop=0.39)),
+        (0, 3, PairEvidence("/p/orig.jpg", "/p/small.jpg", Tier.SAME_PHOTO, 0.99, "geometry")),
+    ]
+    wrong = Verification("different", 13, 0.35, 0.54, 0.82, 0, False, 0.45, "no match", 1e-8)
+    verdicts = {(2, 1): wrong, (1, 2): wrong, (2, 3): wrong, (3, 2): wrong}
+    near = Membership(contents, list(links), Mode.NEAR.tiers, set(), 22, _Recorded(verdicts))
+    assert near.compatible(0, 2, 1)  # beside the stretched copy
+    assert not near.compatible(0, 2, 3)  # beside a copy at the photo's aspect, the same verdict keeps it out
+    far = [replace(c, vector=-c.vector) if k == 2 else c for k, c in enumerate(contents)]  # unrelated by the CNN
+    far[2] = replace(far[2], phash=~far[2].phash)
+    assert not Membership(far, list(links), Mode.NEAR.tiers, set(), 22, _Recorded(verdicts)).compatible(0, 2, 1)
+    shot = [*links[:1], (0, 2, replace(links[1][2], tier=Tier.SIMILAR))]
+    assert not Membership(contents, shot, Mode.SIMILAR.tiers, set(), 22, _Recorded(verdicts)).compatible(0, 2, 1)
+
+
 def _frame(taken: str | None, camera: str | None = "Apple iPhone 12") -> Content:
     return Content([f"/p/{taken}.jpg"], [0], 1, ImageInfo(4000, 3000, "JPEG", taken, camera, False))
 
