@@ -285,13 +285,16 @@ def _measure_at(
     angle = math.degrees(math.atan2(m[1, 0], m[0, 0]))
     gb = np.ascontiguousarray(fb.gray[:, ::-1]) if mirrored else fb.gray
     protrusion, unc_a, unc_b = _geometry(m, fa.gray.shape, gb.shape)
-    # texture must stand above the grain a larger decode keeps (linear in the side: margin on camera-sized copies)
-    px = pixelcheck.compare(fa.gray, gb, m, s, floor=pixelcheck.TEXTURE * fa.side / SIDE)
+    drawn = _drawn(fa, fb)
+    # texture must stand above the grain a larger decode keeps (linear in the side: margin on camera-sized copies);
+    # a drawing has no grain: its faint pixels are its lines' edges
+    grain = 1.0 if drawn else fa.side / SIDE
+    px = pixelcheck.compare(fa.gray, gb, m, s, floor=pixelcheck.TEXTURE * grain)
     texture = round(px.texture * (SIDE / fa.side) ** 2)
     return Measurements(
         matches, inliers, mirrored, m, s, angle, residual, px.ncc, px.changed, texture, protrusion, unc_a, unc_b,
         px.tone, px.toned, px.shapes, dense, min(fa.detail, fb.detail) < PLAIN_DETAIL,
-        min(fa.detail, fb.detail) < BARE_DETAIL, px.spots, _drawn(fa, fb),
+        min(fa.detail, fb.detail) < BARE_DETAIL, px.spots, drawn,
     )  # fmt: skip
 
 

@@ -6,6 +6,7 @@ real decodes, the real scan."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ from dedup_gui.core.detail import decode_gray
 from dedup_gui.core.pipeline import run_scan
 from dedup_gui.core.store import Store
 from dedup_gui.core.types import Mode
-from dedup_gui.core.verify import DEFAULT_THRESHOLDS, features, measure, verify_features
+from dedup_gui.core.verify import DEFAULT_THRESHOLDS, DRAWN_TONES, features, measure, verify_features
 from tests.conftest import photo, save_jpeg
 
 SIDE = 1024  # the checker's larger decode
@@ -52,6 +53,17 @@ def test_a_web_copy_that_lost_the_grain_is_a_copy_on_larger_decodes(tmp_path: Pa
     assert m.matrix is not None
     grain = pixelcheck.compare(fa.gray, fb.gray, m.matrix, m.scale, floor=pixelcheck.TEXTURE)
     assert grain.ncc < DEFAULT_THRESHOLDS.same_ncc < m.ncc
+
+
+def test_a_drawing_gets_no_grain_allowance(tmp_path: Path) -> None:
+    """Text and line art have no grain: their faint pixels are the edges of their lines, which tell one render from
+    another (Pillow's text anchored left or centred, matplotlib's plots), so the thumbnail's floor stays."""
+    big, small = grainy_pair(tmp_path)
+    fa = replace(features(decode_gray(str(big), SIDE), SIDE), few_tones=DRAWN_TONES)
+    fb = replace(features(decode_gray(str(small), SIDE), SIDE), few_tones=DRAWN_TONES)
+    m = measure(fa, fb)
+    assert m.matrix is not None
+    assert m.ncc == pixelcheck.compare(fa.gray, fb.gray, m.matrix, m.scale, floor=pixelcheck.TEXTURE).ncc < 0.9
 
 
 @pytest.mark.parametrize("mode", [Mode.NEAR, Mode.SIMILAR])
