@@ -62,6 +62,8 @@ def contradicts(v: Verification, tiers: frozenset[Tier]) -> bool:
     if v.verdict == "similar" or (Tier.SIMILAR in tiers and scene_keypoints(v)):
         return Tier.SIMILAR not in tiers
     if v.dense:
+        if v.drawn is False and v.overlap_ncc >= DEFAULT_THRESHOLDS.same_ncc:
+            return False  # two photos placed, the pixels agreeing: a test beside them failed (a plain crop's cover)
         return v.overlap_ncc >= DEFAULT_THRESHOLDS.similar_ncc
     return -1 < v.overlap_ncc < DEFAULT_THRESHOLDS.same_ncc
 
@@ -199,6 +201,20 @@ class Membership:
                 return True
         if v is not None and v.lighting and self._holds(i, anchor) and self._holds(j, anchor):
             return True  # each shows all of the anchor as it is: the light differs around it (a border, a screen)
+        if (
+            v is not None
+            and v.drawn is False
+            and not v.dense
+            and v.overlap_ncc >= DEFAULT_THRESHOLDS.same_ncc
+            and self._copy_of(anchor, i)
+            and self._copy_of(anchor, j)
+            and self._holds(i, anchor)
+            and self._holds(j, anchor)
+        ):
+            # two photos that each show all of the anchor, lined up, the pixels agreeing: what differs is what each
+            # added around it (a caption bar beside a desktop screenshot). Not drawings: a plot with its means marked
+            # and the same plot without them agree as well, and are two drawings
+            return True
         if v is not None and v.lighting and self._holds(anchor, i) and self._holds(anchor, j):
             # two copies the anchor shows all of, each its same photo, toned apart by their edits (a crop beside a
             # strong local-contrast edit): a view in other light would not be the anchor's same photo as well

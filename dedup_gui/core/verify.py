@@ -145,6 +145,8 @@ class Verification:
     keypoints: int = 0  # keypoints of the poorer of the two pictures
     sparse: bool = False  # a picture shows little detail at this size: a closer look may tell more
     by_hashes: bool = False  # not verified: near-identical hashes of two detailed pictures (see linking)
+    drawn: bool | None = None  # either picture is near a few tones (DRAWN_TONES); None: not known (a verdict
+    # stored by an older version, or not verified)
 
 
 BY_HASHES = Verification("same-photo", 0, 0.0, 1.0, 1.0, 0, False, 0.0, "near-identical hashes", 1.0, by_hashes=True)
@@ -493,7 +495,7 @@ def classify(
         sparse = min(fa.detail, fb.detail) < PLAIN_DETAIL
         return Verification(
             "different", m.inliers, ratio, -1.0, 1.0, 0, False, 0.0, "no geometric match", 0.0, keypoints=poorer,
-            sparse=sparse,
+            sparse=sparse, drawn=_drawn(fa, fb),
         )  # fmt: skip
     rotation = int(round(m.angle / 90) * 90) % 360
     tilt = (m.angle - rotation + 180) % 360 - 180
@@ -546,6 +548,7 @@ def classify(
         plain,
         keypoints=min(len(fa.points), len(fb.points)),
         sparse=min(fa.detail, fb.detail) < PLAIN_DETAIL,
+        drawn=m.drawn,
     )
 
 

@@ -267,6 +267,12 @@ def test_only_an_alignment_whose_pixels_disagree_keeps_a_copy_out() -> None:
     # keypoints lined them up and the pixels agree: only the fit's statistics failed (a crop with an overlay)
     assert not contradicts(verdict(0.97, dense=False), Mode.NEAR.tiers)
     assert not contradicts(verdict(-1.0, dense=False), Mode.NEAR.tiers)  # nothing lined up: unknown
+    # two photos placed from the whole picture with the pixels agreeing: another test failed (a plain heavy crop
+    # covers too little of the other frame to be trusted); on drawings, or a verdict that does not say, it holds
+    placed = verdict(0.98, dense=True)
+    assert not contradicts(replace(placed, drawn=False), Mode.NEAR.tiers)
+    assert contradicts(replace(placed, drawn=True), Mode.NEAR.tiers)
+    assert contradicts(placed, Mode.NEAR.tiers)
 
 
 class _Recorded:
@@ -343,6 +349,31 @@ def test_a_stretched_copy_says_nothing_against_another_copy_that_no_similarity_l
     assert not Membership(far, list(links), Mode.NEAR.tiers, set(), 22, _Recorded(verdicts)).compatible(0, 2, 1)
     shot = [*links[:1], (0, 2, replace(links[1][2], tier=Tier.SIMILAR))]
     assert not Membership(contents, shot, Mode.SIMILAR.tiers, set(), 22, _Recorded(verdicts)).compatible(0, 2, 1)
+
+
+def test_two_frames_around_the_photo_that_agree_where_they_overlap_share_its_group() -> None:
+    """A copy with a caption bar above it and a desktop screenshot of the photo: each shows all of the photo, and
+    side by side they line up with every pixel agreeing (72 inliers, ncc 1.00), but the bar and the window chrome
+    differ, so they read as another shot of each other. As photos they share the group; as drawings (a plot with
+    its means marked beside the same plot without them) or by a verdict that does not say, they do not."""
+    photo = _photo("orig", (400, 450), 3)
+    assert photo.info is not None
+    caption = replace(photo, paths=["/p/caption.jpg"], info=replace(photo.info, width=400, height=530))
+    screen = replace(photo, paths=["/p/screen.png"], info=replace(photo.info, width=1280, height=800))
+    links = [
+        (0, 1, PairEvidence("/p/orig.jpg", "/p/caption.jpg", Tier.SAME_PHOTO, 0.97, "geometry", crop=0.0, extra=0.15)),
+        (0, 2, PairEvidence("/p/orig.jpg", "/p/screen.png", Tier.SAME_PHOTO, 0.96, "geometry", crop=0.0, extra=0.81)),
+    ]
+    side_by_side = Verification("similar", 72, 0.9, 0.996, 0.55, 0, False, 0.58, "different shot: cropped 58 %", 0.0)
+
+    def joins(drawn: bool | None) -> bool:
+        v = replace(side_by_side, drawn=drawn)
+        member = Membership([photo, caption, screen], list(links), Mode.NEAR.tiers, set(), 22, _Recorded({(1, 2): v}))
+        return member.compatible(0, 1, 2)
+
+    assert joins(False)
+    assert not joins(True)
+    assert not joins(None)
 
 
 def _frame(taken: str | None, camera: str | None = "Apple iPhone 12") -> Content:

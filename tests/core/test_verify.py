@@ -231,6 +231,15 @@ def test_a_keystone_whose_pixels_agree_stays_another_shot(name: str, p: float) -
     assert verify_pair(a, thumb(keystone(a, p)), everything_noise).verdict == "same-photo"
 
 
+def test_a_verdict_says_whether_the_pictures_are_drawn() -> None:
+    """Membership relaxes some rules for photos only (drawings that agree can still be two drawings)."""
+    a = thumb(sample("astronaut"))
+    assert verify_pair(a, thumb(sample("coffee"))).drawn is False
+    assert verify_pair(a, a[:, ::-1].copy()).drawn is False
+    drawing = _drawing("framed")
+    assert verify_pair(drawing, drawing).drawn is True
+
+
 def test_unrelated_photo_is_different() -> None:
     v = verify_pair(thumb(sample("astronaut")), thumb(sample("coffee")))
     assert v.verdict == "different"
