@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from residual_study import labels
+from residual_study import labels, pair_label
 
 from dedup_gui.core import verify
 from dedup_gui.core.detail import DETAIL_SIDE, decode_gray
@@ -62,10 +62,7 @@ def main() -> int:
             continue
         m = verify.measure(fa, fb, dense=True)
         now = verify.classify(m, fa, fb).verdict
-        la, lb = label.get(pa), label.get(pb)
-        kind = "diff"
-        if la and lb and la[0] == lb[0]:
-            kind = "shot" if "similar" in (la[1], lb[1]) else "copy"
+        kind = pair_label(label, pa, pb)
         counts[kind, stored["verdict"], now] += 1
         mark = "*" if now != stored["verdict"] else " "
         print(

@@ -37,6 +37,14 @@ def labels(truth_path: str) -> dict[str, tuple[str, str]]:
     }
 
 
+def pair_label(label: dict[str, tuple[str, str]], pa: str, pb: str) -> str:
+    """`copy` (one truth group, neither file another shot), `shot` (one group, one file another shot) or `diff`."""
+    la, lb = label.get(pa), label.get(pb)
+    if la is None or lb is None or la[0] != lb[0]:
+        return "diff"
+    return "shot" if "similar" in (la[1], lb[1]) else "copy"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("store")
@@ -82,8 +90,7 @@ def main() -> int:
             if not (error or wrong or before(replace(m, residual=0.0, matches=m.inliers))):
                 continue  # something else fails too
             fails = "error" if error else "wrong" if wrong else "both"
-            la, lb = label.get(pa), label.get(pb)
-            kind = ("shot" if "similar" in (la[1], lb[1]) else "copy") if la and lb and la[0] == lb[0] else "diff"
+            kind = pair_label(label, pa, pb)
             now = verify._score(m, th)[0] >= 0.5
             per = (fit.matches - fit.inliers) / fit.inliers
             found.append((kind, fails, m.changed, m.residual, m.unbent, per, m.ncc, fit.inliers, now, pa, pb))

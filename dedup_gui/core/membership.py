@@ -13,7 +13,7 @@ from typing import Protocol
 from dedup_gui.core import collector
 from dedup_gui.core.content import Content, another_exposure, as_seen, best_cosine, burst
 from dedup_gui.core.hashing import hamming
-from dedup_gui.core.types import PairEvidence, Tier
+from dedup_gui.core.types import ImageInfo, PairEvidence, Tier
 from dedup_gui.core.verify import DEFAULT_THRESHOLDS, SIDE, Verification, scene_keypoints
 
 # Two members of one group must not be clearly different photos: embeddings this far apart are. Each member is
@@ -72,6 +72,11 @@ def holds(ev: PairEvidence, x: str) -> bool:
     """Does the file x of this link show all of the other one (is the other a copy or a crop of it)?"""
     share = ev.extra if ev.a == x else ev.crop
     return share is None or share < 0.01
+
+
+def _aspect(info: ImageInfo) -> float:
+    """Long side over short side."""
+    return max(info.width, info.height) / max(min(info.width, info.height), 1)
 
 
 def _two_crops(partial: bool, share_a: float | None, share_b: float | None) -> bool:
@@ -254,8 +259,7 @@ class Membership:
         info = self._contents[x].info
         if info is None or max(info.width, info.height) >= SMALL_SIDE:
             return False
-        ev = self.evidence.get((anchor, x))
-        return ev is not None and ev.tier is not Tier.SIMILAR and self._holds(x, anchor) and self._holds(anchor, x)
+        return self._copy_of(anchor, x) and self._holds(x, anchor) and self._holds(anchor, x)
 
     def _copy_of(self, anchor: int, x: int) -> bool:
         """x is linked to the anchor as its same photo (not another shot)."""
@@ -268,8 +272,7 @@ class Membership:
         a, b = self._contents[anchor].info, self._contents[x].info
         if a is None or b is None or not (self._holds(x, anchor) and self._holds(anchor, x)):
             return False
-        ra = max(a.width, a.height) / max(min(a.width, a.height), 1)
-        rb = max(b.width, b.height) / max(min(b.width, b.height), 1)
+        ra, rb = _aspect(a), _aspect(b)
         return max(ra, rb) / min(ra, rb) >= DEFAULT_THRESHOLDS.min_stretch
 
     def _holds(self, x: int, y: int) -> bool:

@@ -213,10 +213,6 @@ def test_stores_forget_verdicts_that_did_not_look_further_than_a_clear_fit(tmp_p
     """Pairs not judged copies despite a clear keypoint fit (15 inliers or more) are verified again by the next
     scan, which now looks there for a mirrored copy (schema 9 stores), a stretched one (9 and 10) and a fit whose
     error is its points' noise (every one, mirrored fits too); every other verdict stays."""
-    db = tmp_path / "s.sqlite3"
-    store = Store(db)
-    store.sync_files([FileRecord(f"/p/{n}.jpg", 1, 1, 1) for n in "abcdef"])
-    store.close()
     kept = {
         (1, 2): '{"verdict": "same-photo", "inliers": 200, "mirrored": false}',
         (1, 3): '{"verdict": "different", "inliers": 14, "mirrored": false}',
@@ -226,24 +222,31 @@ def test_stores_forget_verdicts_that_did_not_look_further_than_a_clear_fit(tmp_p
         (1, 5): '{"verdict": "different", "inliers": 26, "mirrored": false}',
         (1, 6): '{"verdict": "similar", "inliers": 15, "mirrored": false}',
     }
+    assert _verdicts_migrated(tmp_path, schema, kept | stale) == (set(kept), len(cache_migrations(tmp_path)))
+
+
+def _verdicts_migrated(tmp_path: Path, schema: int, verdicts: dict[tuple[int, int], str]) -> tuple[set, int]:
+    """Stored verdicts (file ids a, b -> JSON) of a store at `schema`, opened by this version: the pairs left, and
+    the schema it is at then."""
+    db = tmp_path / "s.sqlite3"
+    store = Store(db)
+    store.sync_files([FileRecord(f"/p/{n}.jpg", 1, 1, 1) for n in "abcdef"])
+    store.close()
     con = sqlite3.connect(db)
-    con.executemany("INSERT INTO verdicts VALUES (?, ?, 'v', ?)", [(*k, v) for k, v in (kept | stale).items()])
+    con.executemany("INSERT INTO verdicts VALUES (?, ?, 'v', ?)", [(*k, v) for k, v in verdicts.items()])
     con.execute(f"PRAGMA user_version={schema}")
     con.commit()
     con.close()
     store = Store(db)
-    assert store.version == len(cache_migrations(store.user_path))
-    assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == set(kept)
-    store.close()
+    try:
+        return {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")}, store.version
+    finally:
+        store.close()
 
 
 def test_schema_12_stores_forget_what_larger_decodes_decided_or_were_tried_for(tmp_path: Path) -> None:
     """A larger decode's local correlation counts less grain as texture now: the pairs it decided, or may have been
     tried for (thumbnails short of keypoints), are verified again unless they are copies; the rest stay."""
-    db = tmp_path / "s.sqlite3"
-    store = Store(db)
-    store.sync_files([FileRecord(f"/p/{n}.jpg", 1, 1, 1) for n in "abcdef"])
-    store.close()
     kept = {
         (1, 2): '{"verdict": "same-photo", "inliers": 140, "keypoints": 301, "detail": true}',
         (1, 3): '{"verdict": "different", "inliers": 5, "keypoints": 200, "detail": false}',
@@ -253,12 +256,5 @@ def test_schema_12_stores_forget_what_larger_decodes_decided_or_were_tried_for(t
         (1, 5): '{"verdict": "similar", "inliers": 140, "keypoints": 301, "detail": true}',
         (1, 6): '{"verdict": "different", "inliers": 0, "keypoints": 12, "detail": false}',
     }
-    con = sqlite3.connect(db)
-    con.executemany("INSERT INTO verdicts VALUES (?, ?, 'v', ?)", [(*k, v) for k, v in (kept | stale).items()])
-    con.execute("PRAGMA user_version=12")
-    con.commit()
-    con.close()
-    store = Store(db)
-    assert store.version == len(cache_migrations(store.user_path)) == 13
-    assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == set(kept)
-    store.close()
+    assert _verdicts_migrated(tmp_path, 12, kept | stale) == (set(kept), 13)
+    assert len(cache_migrations(tmp_path)) == 13
