@@ -4,6 +4,7 @@ budget by the checker without changing a single verdict."""
 from __future__ import annotations
 
 import errno
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +80,30 @@ def test_a_small_feature_budget_changes_no_verdict_bounds_memory_and_runs_sift_o
     assert sum(v.verdict == "same-photo" for v in bounded.values()) >= len(images) // 2  # the copies are found
     kept = [f for f in tight._features.values() if f is not None]
     assert sum(_nbytes(f) for f in kept) <= 200_000
+
+
+def test_a_slow_pair_leaves_the_other_threads_to_later_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pair that takes long (a larger decode, up to a second) holds up only its own batch's turn to be handed
+    out: the other threads go on with the batches queued behind it, and the verdicts come in the pairs' order."""
+    monkeypatch.setattr(checker, "_CHUNK", 2)
+    images = _thumbnails()
+    pairs = [(0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (10, 11), (0, 2), (1, 3)]
+    later = threading.Event()
+    waited: list[bool] = []
+    verify_pair = PairChecker._verify_pair
+
+    def slow_first(self: PairChecker, pair: tuple[int, int], *args: object) -> checker.verify.Verification:
+        if pair == pairs[0]:
+            waited.append(later.wait(timeout=20))  # until a pair two batches on is verified
+        elif pair == pairs[4]:
+            later.set()
+        return verify_pair(self, pair, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PairChecker, "_verify_pair", slow_first)
+    found = list(PairChecker(lambda ks: {k: images[k] for k in ks}, workers=2).each_verdict(pairs))
+    assert waited == [True]
+    assert [p for p, _ in found] == pairs
+    assert [v.verdict for _, v in found][:6] == ["same-photo"] * 6  # each photo and its resized copy
 
 
 def test_larger_decodes_are_kept_for_later_pairs_and_change_no_verdict(
