@@ -1,7 +1,7 @@
 """Pictures for the library simulator: distinct synthetic scenes, burst frames, and real edits of them.
 
 A distinct picture is synthesised, not copied: a smooth colour field (sky, ground, light), a horizon, a few dozen
-shapes at several scales (edges and corners for SIFT), and grain taken from a per-process noise bank. Each seed
+shapes at several scales (edges and corners for SIFT), and grain of its own. Each seed
 gives a different low-frequency layout (so perceptual hashes spread) and different shapes (so the CNN and SIFT see
 different content). Every copy is a real transform of those pixels (resize, crop, tone, rotation, re-encode,
 format change, frame, caption), written by the same codecs a phone or an editor would use.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import string
-from functools import cache
 
 import cv2
 import numpy as np
@@ -20,35 +19,26 @@ from PIL import Image
 cv2.setNumThreads(1)  # the simulator runs one process per core
 
 
-@cache
-def _noise_bank(seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
-    """One 1024x1024 grain texture per process, split into its positive and negative parts (uint8), so adding
-    it is two saturating OpenCV operations; windows of it at random offsets are cheap fresh noise."""
-    rng = np.random.default_rng(seed)
-    fine = rng.normal(0, 1, (1024, 1024)).astype(np.float32)
-    mid = cv2.resize(rng.normal(0, 1, (128, 128)).astype(np.float32), (1024, 1024), interpolation=cv2.INTER_CUBIC)
-    grain = np.clip(fine * 5 + mid * 8, -40, 40)
-    return np.maximum(grain, 0).astype(np.uint8), np.maximum(-grain, 0).astype(np.uint8)
-
-
 def add_grain(img: np.ndarray, rng: np.random.Generator, strength: float) -> np.ndarray:
-    """img plus grain, in place (strength about 0.3-1: the bank is halved below 0.7, never scaled per pixel)."""
+    """img plus fresh grain of its own, in place (strength about 0.3-1: halved below 0.7, never scaled per pixel).
+
+    Every picture's grain is drawn anew: fine noise (two small uniform integers, std about 5) over a softer mottle
+    (noise at 1/8 size, enlarged; std 8). Grain cut from one shared noise texture, as this did before, lines up
+    between pictures that share nothing else: at 1024 px two plain textures matched by their grain alone.
+    """
     h, w = img.shape[:2]
-    pos, neg = _noise_bank()
-    shift = 0 if strength > 0.7 else 1
-    out = img
-    for y in range(0, h, 1024):
-        for x in range(0, w, 1024):
-            th, tw = min(1024, h - y), min(1024, w - x)
-            oy, ox = int(rng.integers(0, 1024 - th + 1)), int(rng.integers(0, 1024 - tw + 1))
-            p = cv2.cvtColor(pos[oy : oy + th, ox : ox + tw] >> shift, cv2.COLOR_GRAY2RGB)
-            n = cv2.cvtColor(neg[oy : oy + th, ox : ox + tw] >> shift, cv2.COLOR_GRAY2RGB)
-            tile = out[y : y + th, x : x + tw]
-            out[y : y + th, x : x + tw] = cv2.subtract(cv2.add(tile, p), n)
-    return out
+    fine = rng.integers(-6, 7, (h, w), dtype=np.int16)
+    fine += rng.integers(-6, 7, (h, w), dtype=np.int16)
+    mottle = rng.normal(0, 8, (h // 8 + 1, w // 8 + 1)).astype(np.float32)
+    grain = np.clip(fine + cv2.resize(mottle, (w, h), interpolation=cv2.INTER_CUBIC), -40, 40).astype(np.int16)
+    if strength <= 0.7:
+        grain //= 2
+    pos = cv2.cvtColor(np.maximum(grain, 0).astype(np.uint8), cv2.COLOR_GRAY2RGB)
+    neg = cv2.cvtColor(np.maximum(-grain, 0).astype(np.uint8), cv2.COLOR_GRAY2RGB)
+    img[:] = cv2.subtract(cv2.add(img, pos), neg)
+    return img
 
 
-@cache
 def _grid(w: int, h: int) -> tuple[np.ndarray, np.ndarray]:
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)
     return y, x
@@ -319,18 +309,33 @@ def with_comment(jpeg: bytes, text: str) -> bytes:
     return jpeg[:2] + segment + jpeg[2:]
 
 
-def linear_dng(img: np.ndarray, camera: str) -> bytes:
-    """A linear DNG (demosaiced 16-bit RGB, as some cameras and converters write): a RAW original of `img`."""
+# XYZ (D65) to linear sRGB, as DNG's SRATIONAL pairs: a converter then renders the sensor's values as the picture's
+# colours (an identity matrix made every RAW far more saturated than its JPEG)
+_XYZ_TO_SRGB = tuple(v for x in (32406, -15372, -4986, -9689, 18758, 415, 557, -2040, 10570) for v in (x, 10000))
+
+
+def linear_dng(img: np.ndarray, camera: str, taken: str) -> bytes:
+    """A linear DNG (demosaiced 16-bit RGB, as some cameras and converters write): a RAW original of `img`.
+
+    Its values are linear light, as a sensor's are (the picture's values raised to 2.2), so a RAW converter's gamma
+    renders about the picture again, as a camera's JPEG and its RAW look alike; before, the picture's values were
+    written as they were and a converter's gamma washed them out. The date and the camera are in its own tags, as a
+    camera writes them.
+    """
     import tifffile
 
-    data = (img.astype(np.uint16) * 257) >> 2  # 14-bit range, as a sensor gives
+    data = np.round((img.astype(np.float32) / 255) ** 2.2 * 16383).astype(np.uint16)  # 14-bit, as a sensor gives
+    make, _, model = camera.partition(" ")
     buf = io.BytesIO()
     extratags = [
+        (271, "s", 0, make, True),  # Make
+        (272, "s", 0, model or make, True),  # Model
+        (306, "s", 0, taken, True),  # DateTime
         (50706, "B", 4, (1, 4, 0, 0), True),  # DNGVersion
         (50707, "B", 4, (1, 1, 0, 0), True),  # DNGBackwardVersion
         (50708, "s", 0, camera, True),  # UniqueCameraModel
         (50717, "I", 1, 16383, True),  # WhiteLevel
-        (50721, "2i", 9, (10000, 10000) + (0, 10000) * 3 + (10000, 10000) + (0, 10000) * 3 + (10000, 10000), True),
+        (50721, "2i", 9, _XYZ_TO_SRGB, True),  # ColorMatrix1: the sensor's RGB is linear sRGB
         (50728, "2I", 3, (1, 1, 1, 1, 1, 1), True),  # AsShotNeutral
         (50778, "H", 1, 21, True),  # CalibrationIlluminant1: D65
     ]

@@ -274,7 +274,7 @@ def make(job: tuple[Shot, str, bool]) -> dict:
     jpeg = li.encode(img, "JPEG", quality=int(rng.integers(85, 96)), exif=exif)
     if shot.kind == "raw":
         raw = f"{shot.folder}/{shot.stem}.DNG"
-        _write(out, raw, li.linear_dng(li.fit(img, 1024), shot.camera), shot.taken)
+        _write(out, raw, li.linear_dng(li.fit(img, 1024), shot.camera, taken), shot.taken)
         _write(out, original, jpeg, shot.taken)
         _write(out, f"{raw}.xmp", b'<x:xmpmeta xmlns:x="adobe:ns:meta/"/>\n', shot.taken)
         return {
