@@ -37,10 +37,11 @@ log = logging.getLogger("dedup_gui.checker")
 Thumbnails = Callable[[list[int]], dict[int, np.ndarray]]  # content indices -> RGB thumbnails
 Pair = tuple[int, int]
 _CHUNK = 256  # images or pairs per batch: bounded memory, and a cancel is honoured between batches
-# Batches queued on the pool beyond the one being handed out. Verifying a batch used to wait for its slowest pair
-# (a larger decode, up to a second) with every other core idle: on 16 threads the recorded task times of a
-# 4,000-photo library's scan give the matching stage 62 s that way against 22 s of work per core; with 4 batches
-# ahead, 23 s. Each holds at most a batch's features.
+# Batches queued on the pool beyond the one being handed out, at most (half the threads, at least one). Verifying a
+# batch used to wait for its slowest pair (a larger decode, up to a second) with every other core idle: on 16
+# threads the recorded task times of a 4,000-photo library's scan give the matching stage 62 s that way against
+# 22 s of work per thread; with 4 batches ahead, 23 s (2 threads: 184 s, ideal 172 s, 1 ahead 173 s). Each batch
+# ahead holds its new features (up to 512 pictures, about 90 KB each) beyond the feature budget.
 _AHEAD = 4
 # Larger decodes' features kept for later pairs, least recently used dropped first: an image short of detail is
 # usually a candidate of several others, and its decode and SIFT at 1024 px cost more than the pair's alignment.
@@ -330,12 +331,13 @@ class PairChecker:
             todo = todo[local_order_keys(todo, self._clusters)]
         with keypoints.single_threaded(), ThreadPoolExecutor(self._workers) as pool:
             ahead: deque[_Batch] = deque()
+            most = max(1, min(_AHEAD, self._workers // 2))
             try:
                 for lo in range(0, len(todo), _CHUNK):
                     self._check()
                     chunk = [_unpacked(k) for k in todo[lo : lo + _CHUNK].tolist()]
                     ahead.append(self._start(chunk, dense, closer, pool))
-                    if len(ahead) > _AHEAD:
+                    if len(ahead) > most:
                         yield from self._finish(ahead.popleft())
                 while ahead:
                     yield from self._finish(ahead.popleft())

@@ -94,8 +94,8 @@ def test_a_slow_pair_leaves_the_other_threads_to_later_batches(monkeypatch: pyte
 
     def slow_first(self: PairChecker, pair: tuple[int, int], *args: object) -> checker.verify.Verification:
         if pair == pairs[0]:
-            waited.append(later.wait(timeout=20))  # until a pair two batches on is verified
-        elif pair == pairs[4]:
+            waited.append(later.wait(timeout=20))  # until a pair of the next batch is verified
+        elif pair == pairs[2]:
             later.set()
         return verify_pair(self, pair, *args)  # type: ignore[arg-type]
 
