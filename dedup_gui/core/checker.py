@@ -8,10 +8,12 @@ did see (a member verified as another shot contradicts a newcomer).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import logging
 import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -56,6 +58,7 @@ _THUMBNAIL = 0  # the spill key's size for a thumbnail's features (a larger deco
 
 
 V = TypeVar("V")
+T = TypeVar("T")
 
 
 class _Budget(Generic[V]):
@@ -200,6 +203,8 @@ class PairChecker:
         self._asked: set[int] = set()  # pairs already looked up in the store
         self._decoded: dict[int, np.ndarray] = {}  # thumbnails decoded for `plain`, until their features exist
         self._making_features: dict[int, Future[_Made]] = {}  # features queued on the pool, until kept
+        self._busy = 0.0  # CPU seconds of the pool's tasks, for the log
+        self._busy_lock = threading.Lock()
 
     def release(self) -> None:
         """Forget every verdict, feature and scratch entry held, a slice at a time (collector.release): for when the
@@ -332,6 +337,7 @@ class PairChecker:
         with keypoints.single_threaded(), ThreadPoolExecutor(self._workers) as pool:
             ahead: deque[_Batch] = deque()
             most = max(1, min(_AHEAD, self._workers // 2))
+            started, busy = time.perf_counter(), self._busy
             try:
                 for lo in range(0, len(todo), _CHUNK):
                     self._check()
@@ -341,6 +347,16 @@ class PairChecker:
                         yield from self._finish(ahead.popleft())
                 while ahead:
                     yield from self._finish(ahead.popleft())
+                if len(todo) > _CHUNK:  # a scan's candidates, not assembly's single pairs
+                    wall, busy = time.perf_counter() - started, self._busy - busy
+                    log.info(
+                        "verified %d pairs on %d threads in %.1f s; the threads' CPU %.1f s (%.0f %% of theirs)",
+                        len(todo),
+                        self._workers,
+                        wall,
+                        busy,
+                        100 * busy / max(wall * self._workers, 1e-9),
+                    )
             finally:
                 for batch in ahead:  # a cancel or an error: what has not started is dropped
                     batch.cancel()
@@ -355,7 +371,8 @@ class PairChecker:
         for pair in chunk:
             fa, fb = self._feature_or_making(pair[0]), self._feature_or_making(pair[1])
             if fa is not None and fb is not None:
-                verdicts[pair] = pool.submit(self._verify_pair, pair, fa, fb, pair in dense, pair in closer)
+                job = functools.partial(self._verify_pair, pair, fa, fb, pair in dense, pair in closer)
+                verdicts[pair] = pool.submit(self._timed, job)
         return _Batch(made, verdicts)
 
     def _finish(self, batch: _Batch) -> Iterator[tuple[Pair, verify.Verification]]:
@@ -377,6 +394,17 @@ class PairChecker:
             yield pair, v
         self._trim()
         heap.give_back()  # what the batch's pictures took, freed on several threads (see heap.py)
+
+    def _timed(self, work: Callable[[], T]) -> T:
+        """work() on a pool thread, its CPU time counted: threads short of CPU while pairs wait (the
+        interpreter lock, other processes) show in the log line each scan writes."""
+        start = time.thread_time()
+        try:
+            return work()
+        finally:
+            spent = time.thread_time() - start
+            with self._busy_lock:
+                self._busy += spent
 
     def _feature_or_making(self, k: int) -> verify.Features | Future[_Made] | None:
         making = self._making_features.get(k)
@@ -467,7 +495,7 @@ class PairChecker:
             make = _made_and_packed if self._kept.durable else _made
             for k in chunk:
                 if k in images and k not in again:
-                    queued[k] = self._making_features[k] = pool.submit(make, images[k])
+                    queued[k] = self._making_features[k] = pool.submit(self._timed, functools.partial(make, images[k]))
         return queued
 
     def _trim(self) -> None:

@@ -364,7 +364,14 @@ def _decode(state: ScanState, contents: list[Content], *, reuse: bool = False) -
     pending_rows: list[tuple] = []
     hash_rows: list[tuple[str, str | None, str | None]] = []
 
+    waited = dict.fromkeys(("decoders", "model", "store"), 0.0)  # for the log: what this thread waits on
+
     def flush() -> None:
+        start = time.perf_counter()
+        flush_now()
+        waited["store"] += time.perf_counter() - start
+
+    def flush_now() -> None:
         if pending_rows:
             store.save_images(pending_rows, ANALYSIS_VERSION, PROBLEMS_VERSION)
             pending_rows.clear()
@@ -386,24 +393,41 @@ def _decode(state: ScanState, contents: list[Content], *, reuse: bool = False) -
         if isinstance(value, Analysed):
             hash_rows.extend((path, None, value.full_hash) for path in content.paths)
         if runner is not None and isinstance(value, Analysed) and value.decoded.cnn is not None:
+            start = time.perf_counter()
             runner.put(i, value.decoded.cnn, value.decoded.cnn_inner)
+            waited["model"] += time.perf_counter() - start
         state.decoded += 1
 
     def job(i: int) -> tuple[str, int, bool]:
         return contents[i].paths[0], contents[i].size, i in need_embed
 
     workers = max(1, min(config.workers, len(todo)))
+    started = asked = time.perf_counter()
     try:
         with closing(decode_all(((i, job(i)) for i in todo), workers)) as results:
             for i, value in results:
+                waited["decoders"] += time.perf_counter() - asked
                 collect(i, value)
                 done += 1
                 state.emit(ProgressEvent(Stage.DECODING, done, total, detail=contents[i].paths[0]))
                 if len(pending_rows) >= SAVE_EVERY:
                     flush()
                 state.checkpoint()
+                asked = time.perf_counter()
+        log.info(
+            "decoded %d files in %.1f s with %d processes; this thread waited %.1f s for them, %.1f s for the image"
+            " model and %.1f s for the store",
+            len(todo),
+            time.perf_counter() - started,
+            workers,
+            waited["decoders"],
+            waited["model"],
+            waited["store"],
+        )
         if runner is not None:
+            start = time.perf_counter()
             _wait_for_embeddings(state, runner, len(need_embed))
+            log.info("the image model finished %.1f s after the last decode", time.perf_counter() - start)
     finally:
         if runner is not None:
             runner.finish()

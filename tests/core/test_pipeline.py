@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import shutil
 import weakref
@@ -298,3 +299,23 @@ def test_an_icon_of_a_photo_is_its_copy_and_a_broken_icon_a_problem(tmp_path: Pa
     result = run_scan(ScanConfig(roots=(root,), embeddings=False, workers=1), store=Store(tmp_path / "s.db"))
     assert [sorted(g.paths) for g in result.groups] == [sorted([str(orig), str(root / "coffee.ico")])]
     assert [p.path for p in result.problems] == [str(root / "broken.ico")]
+
+
+def test_a_scan_says_in_its_log_where_its_time_went(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With -v a scan says what its main thread waited on while decoding, and how busy verification kept its
+    threads: what tells a machine short of cores from a scan that leaves them idle."""
+    from dedup_gui.core import checker
+    from tests.core.test_incremental import scan as scan_with_model
+    from tests.core.test_incremental import write_library
+
+    monkeypatch.setattr(checker, "_CHUNK", 2)  # the line is for a scan's candidates, more than a batch of them
+    write_library(tmp_path / "lib")
+    with caplog.at_level(logging.INFO, logger="dedup_gui"):
+        result = scan_with_model(tmp_path / "lib", tmp_path / "db.sqlite3")
+    decoded = [r.getMessage() for r in caplog.records if r.getMessage().startswith("decoded ")]
+    assert len(decoded) == 1 and decoded[0].startswith(f"decoded {result.stats.decoded} files in ")
+    assert "waited" in decoded[0] and "for the image model" in decoded[0]
+    verified = [r.getMessage() for r in caplog.records if r.getMessage().startswith("verified ")]
+    assert verified and " pairs on 2 threads in " in verified[0] and "% of theirs)" in verified[0]
