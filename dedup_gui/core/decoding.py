@@ -28,8 +28,9 @@ from dedup_gui.core.types import ImageInfo, Problem, ProblemKind
 
 log = logging.getLogger("dedup_gui.decoding")
 
-DECODE_VERSION = 7  # bump when anything below changes the decoded output (4: RAW, memory guard, zero runs;
-# 5: the photo box and any-format pixel keys; 6: both; 7: photos on a blurred fill found by their fine detail)
+DECODE_VERSION = 8  # bump when anything below changes the decoded output (4: RAW, memory guard, zero runs;
+# 5: the photo box and any-format pixel keys; 6: both; 7: photos on a blurred fill found by their fine detail;
+# 8: a frame all round is no blurred fill)
 MAX_PIXELS = 1 << 28  # 268 MP: above any camera; a 20,000 x 20,000 image is refused before decoding
 THUMB_SIDE = 256  # long side of the stored colour thumbnail
 CNN_SIDE = 224

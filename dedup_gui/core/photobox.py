@@ -265,6 +265,11 @@ def _on_blurred_fill(g: np.ndarray) -> Box | None:
         outside = np.concatenate([profile[:start], profile[end:]])
         if float(np.percentile(outside, 90)) > _FINE_FILL:
             continue
+        band = fine[start:end] if axis == 1 else fine[:, start:end]
+        across = band.mean(axis=1 - axis)
+        edge = max(2, len(across) // 64)
+        if across[:edge].max() < _FINE_ROW and across[-edge:].max() < _FINE_ROW:
+            continue  # empty at both ends too: a frame all round (a white border), which _framed boxes on 4 sides
         n = fine.shape[axis]  # the band spans the whole other side
         box = (0, start, n, end) if axis == 1 else (start, 0, end, n)
         if _sized(fine.shape, box):

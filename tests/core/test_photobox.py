@@ -97,6 +97,25 @@ def test_photo_on_a_blurred_fill_is_boxed(name: str) -> None:
     assert abs(box[1] - 600 * f) <= 4 and abs(box[3] - 1320 * f) <= 4
 
 
+@pytest.mark.parametrize("colour", [(255, 255, 255), (0, 0, 0)])
+@pytest.mark.parametrize("name", ["coffee", "chelsea", "rocket"])
+def test_a_photo_framed_all_round_is_boxed_on_all_four_sides(name: str, colour: tuple[int, int, int]) -> None:
+    """A white or black border on every side: the bands above and below hold no fine detail, as a blurred fill's
+    do, but so do the bands beside the photo. It is a frame, and the box leaves out its sides too (the picture
+    inside, embedded for the search, would otherwise carry two bars of frame)."""
+    from PIL import ImageOps
+
+    photo = sample(name)
+    pad = round(max(photo.size) * 0.08)
+    framed = ImageOps.expand(photo, border=pad, fill=colour)
+    box = photo_box(thumb_gray(framed))
+    assert box is not None
+    f = 256 / framed.width
+    want = (pad * f, pad * f, (pad + photo.width) * f, (pad + photo.height) * f)
+    for got, edge in zip(box, want, strict=True):
+        assert abs(got - edge) <= 3  # thumbnail pixels
+
+
 @pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea"])
 def test_ordinary_photos_get_no_box(name: str) -> None:
     assert photo_box(thumb_gray(sample(name))) is None
