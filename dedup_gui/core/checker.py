@@ -337,7 +337,7 @@ class PairChecker:
         with keypoints.single_threaded(), ThreadPoolExecutor(self._workers) as pool:
             ahead: deque[_Batch] = deque()
             most = max(1, min(_AHEAD, self._workers // 2))
-            started, busy = time.perf_counter(), self._busy
+            started, busy_before = time.perf_counter(), self._busy
             try:
                 for lo in range(0, len(todo), _CHUNK):
                     self._check()
@@ -348,7 +348,7 @@ class PairChecker:
                 while ahead:
                     yield from self._finish(ahead.popleft())
                 if len(todo) > _CHUNK:  # a scan's candidates, not assembly's single pairs
-                    wall, busy = time.perf_counter() - started, self._busy - busy
+                    wall, busy = time.perf_counter() - started, self._busy - busy_before
                     log.info(
                         "verified %d pairs on %d threads in %.1f s; the threads' CPU %.1f s (%.0f %% of theirs)",
                         len(todo),

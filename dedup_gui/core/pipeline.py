@@ -368,10 +368,6 @@ def _decode(state: ScanState, contents: list[Content], *, reuse: bool = False) -
 
     def flush() -> None:
         start = time.perf_counter()
-        flush_now()
-        waited["store"] += time.perf_counter() - start
-
-    def flush_now() -> None:
         if pending_rows:
             store.save_images(pending_rows, ANALYSIS_VERSION, PROBLEMS_VERSION)
             pending_rows.clear()
@@ -380,6 +376,7 @@ def _decode(state: ScanState, contents: list[Content], *, reuse: bool = False) -
             hash_rows.clear()
         if runner is not None:
             _save_vectors(state, contents, runner.take())
+        waited["store"] += time.perf_counter() - start
 
     def collect(i: int, value: Analysed | Problem) -> None:
         content = contents[i]
