@@ -14,20 +14,15 @@ in seconds instead of hours.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import tempfile
 import time
 from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
+from scan_candidates import scan_with_candidates
 
 from dedup_gui.core import checker
-from dedup_gui.core.config import ScanConfig
-from dedup_gui.core.pipeline import run_scan
-from dedup_gui.core.store import Store
-from dedup_gui.core.types import Mode
 from dedup_gui.core.verify_batches import local_order
 
 BATCH = checker._CHUNK  # pairs per batch, as the checker takes them
@@ -70,18 +65,7 @@ def main() -> int:
             seen["pairs"], seen["clusters"] = found, self._clusters
         return iter(())
 
-    checker.PairChecker.each_verdict = record  # type: ignore[method-assign]
-    Store.completed_scan_with = lambda self, inputs: None  # type: ignore[method-assign]
-    checker.StoredVerdicts.get = lambda self, pairs: {}  # type: ignore[method-assign]
-    checker.StoredVerdicts.each = lambda self, pairs: iter(())  # type: ignore[method-assign]
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "store.sqlite3"
-        shutil.copy2(args.store, copy)
-        store = Store(copy)
-        try:
-            run_scan(ScanConfig(roots=(args.folder.resolve(),), mode=Mode.NEAR), store=store)
-        finally:
-            store.close()
+    scan_with_candidates(args.folder, args.store, record)
     pairs: list[tuple[int, int]] = seen["pairs"]  # type: ignore[assignment]
     clusters: np.ndarray = seen["clusters"]  # type: ignore[assignment]
     if args.pairs:

@@ -13,17 +13,14 @@ stage does, larger decodes included.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from dedup_gui.core import checker, incremental
-from dedup_gui.core.config import ScanConfig
-from dedup_gui.core.pipeline import run_scan
-from dedup_gui.core.store import Store
-from dedup_gui.core.types import Mode
+from scan_candidates import scan_with_candidates
+
+from dedup_gui.core import checker
 
 
 def main() -> int:
@@ -62,19 +59,7 @@ def main() -> int:
                 fresh.release()
         return iter(())
 
-    checker.PairChecker.each_verdict = measure  # type: ignore[method-assign]
-    Store.completed_scan_with = lambda self, inputs: None  # type: ignore[method-assign]
-    incremental.carried_over = lambda *a, **k: None  # every candidate searched again, none carried over
-    checker.StoredVerdicts.get = lambda self, pairs: {}  # type: ignore[method-assign]
-    checker.StoredVerdicts.each = lambda self, pairs: iter(())  # type: ignore[method-assign]
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "store.sqlite3"
-        shutil.copy2(args.store, copy)
-        store = Store(copy)
-        try:
-            run_scan(ScanConfig(roots=(args.folder.resolve(),), mode=Mode.NEAR), store=store)
-        finally:
-            store.close()
+    scan_with_candidates(args.folder, args.store, measure)
     return 0
 
 
