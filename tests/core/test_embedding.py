@@ -109,7 +109,23 @@ def test_cuda_agrees_with_fp32_reference(reference: Embedder, photos: np.ndarray
         pytest.skip("no CUDA device")
     cuda = load_embedder(device="gpu")
     assert cuda.backend == "torch-cuda"
+    assert cuda.pad_to > 1  # type: ignore[attr-defined]
     assert _agreement(reference, cuda, photos).min() > 0.999
+
+
+def test_a_padded_batch_gives_each_image_its_own_vector(reference: Embedder, photos: np.ndarray) -> None:
+    """On CUDA every batch is padded with blank images to a fixed multiple (few shapes for cuDNN to prepare); the
+    padding must neither reach the caller nor change the real images' vectors."""
+    import torch
+
+    from dedup_gui.core.embedding.torch_backend import TorchEmbedder
+
+    padded = TorchEmbedder("cpu", torch.float32, channels_last=True, net=reference.net)  # type: ignore[attr-defined]
+    padded.pad_to = 8
+    for count in (1, 3, 4):
+        vectors = padded.embed(photos[:count])
+        assert vectors.shape == (count, DIM)
+        np.testing.assert_allclose(vectors, reference.embed(photos[:count]), atol=1e-5)
 
 
 def test_vectors_are_unit_float32_and_batch_independent(embedder: Embedder, photos: np.ndarray) -> None:
