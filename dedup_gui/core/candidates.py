@@ -15,12 +15,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from dedup_gui.core.config import ScanConfig
-from dedup_gui.core.content import Content
+from dedup_gui.core.content import Content, rotated_rows
 from dedup_gui.core.hashing import hamming
 from dedup_gui.core.index import dihedral_hash_pairs, embedding_pairs
 
 Pair = tuple[int, int]
 _STEP = 65_536  # pairs turned into Python tuples at a time while iterating
+# A rotated query pairs its picture with its few nearest pictures only. A copy that was turned and then cropped or
+# edited was its picture's rotated query's nearest picture in both sets of such copies tried (85 of 85, among 5,600
+# pictures); the further hits were mostly the plain query's neighbours again, which doubled the pairs to verify
+# (a simulated 3,984-file library: 37,600 without rotated queries, 79,600 with them, 43,200 of them from rotations).
+ROTATED_NEIGHBOURS = 3
+ALL_NEIGHBOURS = 1 << 30  # the picture inside a frame: every hit within the search's cosine
 
 
 @dataclass
@@ -125,12 +131,15 @@ def candidates(
         for row, i in enumerate(embedded):
             vectors[row] = contents[i].vector
         owners = [n for n, i in enumerate(embedded) for _ in range(_count(contents[i].queries))]
-        extra = None
+        extra = extra_k = None
         if owners:
             queries = np.concatenate([contents[i].queries for i in embedded if contents[i].queries is not None])
             extra = (np.array(owners), queries)
+            extra_k = np.concatenate([_neighbours(contents[i].queries) for i in embedded])
         flags = None if among is None else among[np.asarray(embedded, dtype=np.int64)]
-        ia, ib, c = embedding_pairs(vectors, min_cosine=config.min_cosine, extra=extra, among=flags, check=check)
+        ia, ib, c = embedding_pairs(
+            vectors, min_cosine=config.min_cosine, extra=extra, extra_k=extra_k, among=flags, check=check
+        )
         index = np.asarray(embedded, dtype=np.int64)
         ea, eb, cos = index[ia], index[ib], np.asarray(c.tolist(), dtype=np.float64)
     hkeys, ekeys = pack(ha, hb), pack(ea, eb)
@@ -153,3 +162,12 @@ def candidates(
 
 def _count(queries: np.ndarray | None) -> int:
     return 0 if queries is None else len(queries)
+
+
+def _neighbours(queries: np.ndarray | None) -> np.ndarray:
+    """How many nearest pictures each extra query may pair its picture with: few for a rotation, all for a frame."""
+    if queries is None:
+        return np.zeros(0, dtype=np.int64)
+    limits = np.full(len(queries), ALL_NEIGHBOURS, dtype=np.int64)
+    limits[: rotated_rows(queries)] = ROTATED_NEIGHBOURS
+    return limits

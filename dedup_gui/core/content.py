@@ -30,7 +30,17 @@ class Content:
     problem: Problem | None = None
     # float16 as stored (half the memory of float32: 256 MB for 100,000 photos), L2-normalised CNN embedding
     vector: np.ndarray | None = None  # (dim,)
-    queries: np.ndarray | None = None  # (m, dim): extra queries (rotations, the picture inside a frame)
+    # (m, dim): extra queries: the picture turned 90, 180 and 270 degrees when the scan embedded rotations, then
+    # the picture inside a frame when one was seen (see rotated_rows)
+    queries: np.ndarray | None = None
+
+
+ROTATIONS = 3  # rows of rotated queries, first in `queries`; a frame adds one row, so 3 or more rows mean rotations
+
+
+def rotated_rows(queries: np.ndarray | None) -> int:
+    """How many of these extra queries are rotations of the picture (the rest: the picture inside its frame)."""
+    return ROTATIONS if queries is not None and len(queries) >= ROTATIONS else 0
 
 
 def best_cosine(a: Content, b: Content) -> float:

@@ -243,6 +243,7 @@ def embedding_pairs(
     k: int = 12,
     min_cosine: float = 0.8,
     extra: tuple[np.ndarray, np.ndarray] | None = None,
+    extra_k: np.ndarray | None = None,
     among: np.ndarray | None = None,
     dims: int = 128,
     threads: int = 0,
@@ -251,7 +252,8 @@ def embedding_pairs(
     """Pairs (i < j) among L2-normalised vectors whose cosine is at least min_cosine, via hnswlib.
 
     `extra`, if given, is (owners, query vectors): more queries on behalf of an item (the embeddings of its
-    rotations, of the photo inside a screenshot); what they find is paired with their owner. Returns (i, j, best
+    rotations, of the photo inside a screenshot); what they find is paired with their owner. `extra_k` (one per
+    extra query) keeps only that many of each extra query's nearest items besides its owner. Returns (i, j, best
     cosine), the cosine computed exactly with the full vectors. `vectors` may be float16 (half the memory at
     100,000 photos): they are converted to float32 a chunk at a time.
 
@@ -294,6 +296,8 @@ def embedding_pairs(
         labels, distances = index.knn_query(searched[lo : lo + step], k=kk)
         near = (1.0 - distances) >= floor
         rows = np.repeat(np.arange(lo, lo + len(labels)), kk).reshape(labels.shape)
+        if extra_k is not None and lo + len(labels) > n:
+            near &= _within_extra_k(labels, rows, owners, n, np.asarray(extra_k, dtype=np.int64))
         if among is not None:
             near &= among[owners[rows]] | among[labels.astype(np.int64)]
         found_q.append(rows[near])
@@ -312,6 +316,19 @@ def embedding_pairs(
     first = np.ones(len(a), dtype=bool)
     first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
     return a[first], b[first], cos[first].astype(np.float32)
+
+
+def _within_extra_k(
+    labels: np.ndarray, rows: np.ndarray, owners: np.ndarray, n: int, extra_k: np.ndarray
+) -> np.ndarray:
+    """Which hits an extra query may keep: its first extra_k nearest items other than its owner (hnswlib returns
+    each query's hits nearest first); an item's own query keeps all of them."""
+    not_owner = labels.astype(np.int64) != owners[rows]
+    rank = np.cumsum(not_owner, axis=1) - 1
+    limit = np.full(len(labels), labels.shape[1], dtype=np.int64)
+    extra_rows = rows[:, 0] >= n
+    limit[extra_rows] = extra_k[rows[extra_rows, 0] - n]
+    return rank < limit[:, None]
 
 
 def _cosines(vectors: np.ndarray, extra: np.ndarray, q: np.ndarray, j: np.ndarray) -> np.ndarray:

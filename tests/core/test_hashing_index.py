@@ -161,6 +161,35 @@ def test_an_embedding_search_among_some_items_finds_what_the_whole_search_finds_
     assert sorted(zip(*(col.tolist() for col in some), strict=True)) == _full_pairs_with(whole, flags)
 
 
+def test_an_extra_query_limited_to_its_nearest_pairs_its_owner_with_those_only() -> None:
+    """A rotated query keeps only its few nearest pictures (its owner not counted); the framed picture's query, with
+    no limit, keeps every hit above the cosine."""
+    rng = np.random.default_rng(3)
+    vectors = rng.standard_normal((200, 256)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)  # unrelated: cosines about 0 +- 0.06
+
+    def query(*parts: tuple[float, int]) -> np.ndarray:
+        q = sum(w * vectors[i] for w, i in parts)
+        return q / np.linalg.norm(q)
+
+    # owner 0 near 10, then 11, then 12; owner 1 nearest to itself, then to 20, 21 and 22
+    queries = np.stack([query((1.0, 10), (0.8, 11), (0.6, 12)), query((1.1, 1), (1.0, 20), (0.9, 21), (0.8, 22))])
+    owners = np.array([0, 1])
+    cosines = queries @ vectors.T
+    assert (cosines[0, [10, 11, 12]] == np.sort(cosines[0])[::-1][:3]).all()
+    assert (cosines[1, [1, 20, 21, 22]] == np.sort(cosines[1])[::-1][:4]).all()
+    assert min(cosines[0, [10, 11, 12]].min(), cosines[1, [20, 21, 22]].min()) > 0.3
+    assert (vectors @ vectors.T - np.eye(200)).max() < 0.3  # no pair but through the extra queries
+
+    def found(extra_k: np.ndarray | None) -> set[tuple[int, int]]:
+        a, b, _ = embedding_pairs(vectors, min_cosine=0.3, extra=(owners, queries), extra_k=extra_k)
+        return set(zip(a.tolist(), b.tolist(), strict=True))
+
+    assert found(None) == {(0, 10), (0, 11), (0, 12), (1, 20), (1, 21), (1, 22)}
+    assert found(np.array([1, 1])) == {(0, 10), (1, 20)}
+    assert found(np.array([2, 1 << 30])) == {(0, 10), (0, 11), (1, 20), (1, 21), (1, 22)}
+
+
 def test_best_transform_is_the_first_closest_transform() -> None:
     """Pure-integer best_transform (it runs once per group member on the window's store thread) picks what an
     argmin over 2 x pHash + dHash distance picks, the first transform among equals included."""
