@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--rotations",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="also query with each image's rotations: finds rotated and edited copies (default: on GPU)",
+        help="also query with each image's rotations: finds rotated and edited copies (default: on GPU, or as the"
+        " window's settings say)",
     )
     scan.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no summary")
     scan.add_argument("-v", "--verbose", action="store_true", help="log what the engine does")
@@ -112,7 +113,9 @@ def scan_config(args: argparse.Namespace, settings: Settings) -> ScanConfig:
     """The settings file's scan (folders, keeper rules, thresholds, excludes), with the arguments laid over it."""
     base = settings.scan_config()
     mode = Mode(args.mode or settings.mode)
-    overrides: dict = {"mode": mode, "workers": max(1, args.workers), "rotations": args.rotations}
+    overrides: dict = {"mode": mode, "workers": max(1, args.workers)}
+    if args.rotations is not None:
+        overrides["rotations"] = args.rotations
     if args.roots:
         overrides |= {"roots": tuple(args.roots), "references": tuple(args.reference)}
     elif args.reference:

@@ -36,6 +36,9 @@ class Settings:
     dhash_threshold: int = 14  # HashThresholds().dhash
     device: str = "auto"
     embeddings: bool = True
+    # also embed each picture turned 90, 180 and 270 degrees on the processor, where it doubles the image model's
+    # time; with a graphics card a scan always does (ScanConfig.rotations)
+    rotations: bool = False
     keeper_rules: tuple[str, ...] = KEEPER_RULES
     exclude_patterns: tuple[str, ...] = ()
     store_path: str = ""  # empty: the default in the data folder
@@ -75,6 +78,7 @@ class Settings:
             mode=Mode(self.mode),
             embeddings=self.embeddings and self.mode != Mode.EXACT.value,
             device=self.device,
+            rotations=True if self.rotations else None,
             hashes=replace(HashThresholds(), phash=self.phash_threshold, dhash=self.dhash_threshold),
             keeper_rules=self.keeper_rules,
         )

@@ -171,3 +171,14 @@ def test_settings_with_control_characters_in_folder_names_read_back(tmp_path: Pa
     odd = settings_io.Settings(folders=("scan:/photos/2019\x1b[31m\n\t\x7f", 'protected:/a "b" \\c'))
     settings_io.save(odd)
     assert settings_io.load() == odd
+
+
+def test_turned_copies_chosen_in_the_window_are_looked_for_by_the_cli_unless_it_says_otherwise() -> None:
+    from dedup_gui.cli.main import build_parser, scan_config
+
+    chosen = settings_io.Settings(rotations=True)
+    args = ["scan", "/photos"]
+    assert scan_config(build_parser().parse_args(args), chosen).rotations is True
+    assert scan_config(build_parser().parse_args([*args, "--no-rotations"]), chosen).rotations is False
+    assert scan_config(build_parser().parse_args(args), settings_io.Settings()).rotations is None
+    assert scan_config(build_parser().parse_args([*args, "--rotations"]), settings_io.Settings()).rotations is True

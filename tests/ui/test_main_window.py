@@ -153,3 +153,19 @@ def test_a_long_list_is_shown_with_its_first_group_current(qtbot, sandbox: Path)
     largest = max(groups, key=lambda g: g.reclaimable_bytes)  # sorted by space to free, largest first
     assert window.groups.current()[0] == largest
     assert f"{len(groups):,} groups" in window.statusBar().currentMessage()
+
+
+def test_the_settings_offer_turned_copies_which_the_scan_then_looks_for(qtbot) -> None:
+    """Rotated queries are on with a graphics card; on the processor the person chooses them, and only with the
+    image model, which they need."""
+    from dedup_gui.core.settings import Settings
+    from dedup_gui.ui.settings_dialog import SettingsDialog
+
+    dialog = SettingsDialog(Settings(embeddings=True, rotations=False))
+    qtbot.addWidget(dialog)
+    assert not dialog.rotations.isChecked() and dialog.rotations.isEnabled()
+    assert dialog.settings().scan_config().rotations is None  # left to the device: on where a GPU runs the model
+    dialog.rotations.setChecked(True)
+    assert dialog.settings().rotations and dialog.settings().scan_config().rotations is True
+    dialog.embeddings.setChecked(False)
+    assert not dialog.rotations.isEnabled()
