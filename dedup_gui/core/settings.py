@@ -36,8 +36,9 @@ class Settings:
     dhash_threshold: int = 14  # HashThresholds().dhash
     device: str = "auto"
     embeddings: bool = True
-    # also embed each picture turned 90, 180 and 270 degrees on the processor, where it doubles the image model's
-    # time; with a graphics card a scan always does (ScanConfig.rotations)
+    # also embed each picture turned 90, 180 and 270 degrees on the processor, where the image model then has four
+    # times the work (decoding a simulated library took 1.9 times as long); a graphics card always does
+    # (ScanConfig.rotations)
     rotations: bool = False
     keeper_rules: tuple[str, ...] = KEEPER_RULES
     exclude_patterns: tuple[str, ...] = ()

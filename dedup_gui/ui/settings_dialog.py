@@ -70,7 +70,8 @@ class SettingsDialog(QDialog):
         self.rotations.setToolTip(
             self.tr(
                 "The image model also looks at each photo turned a quarter, a half and three quarters round. Always"
-                " on with a graphics card; on the processor the image model then takes about twice as long."
+                " on with a graphics card; on the processor it has four times the work, and decoding a library"
+                " takes about twice as long."
             )
         )
         self.embeddings.toggled.connect(self.rotations.setEnabled)
