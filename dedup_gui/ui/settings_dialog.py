@@ -65,7 +65,9 @@ class SettingsDialog(QDialog):
         self.device.setToolTip(self.tr("Where the image model runs; a graphics card is several times faster"))
         self.embeddings = QCheckBox(self.tr("Use the image model (finds crops, screenshots and edits; slower)"))
         self.embeddings.setChecked(settings.embeddings)
-        self.rotations = QCheckBox(self.tr("Also find copies that were turned and then cropped or edited"))
+        self.rotations = QCheckBox(
+            self.tr("Also find copies turned and then cropped or edited (slower without a graphics card)")
+        )
         self.rotations.setChecked(settings.rotations)
         self.rotations.setToolTip(
             self.tr(
