@@ -43,6 +43,26 @@ def rotated_rows(queries: np.ndarray | None) -> int:
     return ROTATIONS if queries is not None and len(queries) >= ROTATIONS else 0
 
 
+def scene_cosine(a: Content, b: Content, cosine: float | None) -> float | None:
+    """The candidate's cosine as evidence of another shot of the same scene: without the rotated queries when one of
+    them gave it. Shots of one scene stand the same way up, and a quarter turn makes a checkerboard or a facade look
+    like another (dev-large, similar mode: 5 calibration shots joined a group through rotated queries)."""
+    if cosine is None or a.vector is None or b.vector is None:
+        return cosine
+    upright = float(np.dot(a.vector.astype(np.float32), b.vector.astype(np.float32)))
+    turned = -1.0
+    for q, v in ((a.queries, b.vector), (b.queries, a.vector)):
+        if q is None:
+            continue
+        rows = rotated_rows(q)
+        scores = np.asarray(q, dtype=np.float32) @ v.astype(np.float32)
+        if rows:
+            turned = max(turned, float(scores[:rows].max()))
+        if len(scores) > rows:
+            upright = max(upright, float(scores[rows:].max()))
+    return upright if turned > upright else cosine
+
+
 def best_cosine(a: Content, b: Content) -> float:
     """Cosine of two contents, over their extra queries too (a rotated copy is close only to a rotated query)."""
     assert a.vector is not None and b.vector is not None

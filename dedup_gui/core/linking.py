@@ -20,7 +20,15 @@ from dedup_gui.core import verify
 from dedup_gui.core.candidates import Candidate, CandidatePairs, candidates
 from dedup_gui.core.checker import PairChecker
 from dedup_gui.core.config import ScanConfig
-from dedup_gui.core.content import Content, another_exposure, as_seen, best_cosine, burst, hash_evidence
+from dedup_gui.core.content import (
+    Content,
+    another_exposure,
+    as_seen,
+    best_cosine,
+    burst,
+    hash_evidence,
+    scene_cosine,
+)
 from dedup_gui.core.hashing import best_transform
 from dedup_gui.core.types import PairEvidence, Tier
 
@@ -28,14 +36,15 @@ log = logging.getLogger("dedup_gui.linking")
 
 # Bump when candidates or tiers change for the same inputs: a rescan reuses stored links only of the same version.
 # 2: hash matches verified, on-demand links, any-angle and dense verification; 3: DENSE_COSINE; 4: bursts
-MATCH_VERSION = 17  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSINE; 8: small copies; 9: bursts;
+MATCH_VERSION = 18  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSINE; 8: small copies; 9: bursts;
 # 10: two exposures one camera dated apart are never copies, however far apart; 11: drawings are not trusted by
 # their hashes alone, and a symmetric subject's mirrored copy is looked for when a direct fit fails; 12: so is a
 # copy stretched to another aspect; 13: a clear fit's error and wrong matches may be its points' noise
 # (noisy_residual, quiet_outliers), and a clear mirrored fit is refitted as a stretched copy too; 14: a larger
 # decode's texture stands above its grain; 15: a stretched copy and another copy are judged as a pair never compared;
 # 16: two photos whose aligned pixels agree keep no member out (verdicts say whether a picture is drawn); 17: a
-# rotated query pairs its picture with its 3 nearest pictures only (candidates.ROTATED_NEIGHBOURS)
+# rotated query pairs its picture with its 3 nearest pictures only (candidates.ROTATED_NEIGHBOURS); 18: a rotated
+# query's cosine does not make another shot of the same scene (content.scene_cosine)
 # Candidates at least this close by their embeddings (or close by their hashes) are aligned from the whole picture
 # when keypoints leave them unsettled, on the thumbnails and on a larger decode. The copies that whole-picture
 # alignment decided on dev and dev-large (30 pairs) are hash-close or at cosine >= 0.866.
@@ -165,7 +174,8 @@ def _tier(
             description=text,
             **_facts(v),
         )
-    near = v.partial or v.lighting or cand.hash_close or (cand.cosine or 0.0) >= config.similar_cosine or burst(a, b)
+    alike = (scene_cosine(a, b, cand.cosine) or 0.0) >= config.similar_cosine
+    near = v.partial or v.lighting or cand.hash_close or alike or burst(a, b)
     if (v.verdict == "similar" and near) or _burst_frames(a, b, v):
         what = "the same photo cropped two ways (the frames overlap in part)" if v.partial else "another shot"
         what = "the same view in other light" if v.lighting else what

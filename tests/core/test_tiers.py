@@ -202,3 +202,28 @@ def test_rescan_after_a_file_changed_matches_it_again(shots: dict[str, Path], tm
     assert again.stats.decoded == 1
     assert again.groups == fresh.groups
     assert all(str(scan_of["colour"]) not in g.paths for g in again.groups if str(scan_of["orig"]) in g.paths)
+
+
+def test_a_rotated_query_does_not_make_another_shot_of_the_same_scene() -> None:
+    """Shots of one scene stand the same way up: a cosine that only a quarter turn gives (a checkerboard, a facade)
+    is no evidence of another shot; the picture inside a frame still is."""
+    from dedup_gui.core.content import Content, best_cosine, scene_cosine
+
+    rng = np.random.default_rng(2)
+
+    def unit(v: np.ndarray) -> np.ndarray:
+        return (v / np.linalg.norm(v)).astype(np.float32)
+
+    a_vec = unit(rng.standard_normal(64))
+    b_vec = unit(a_vec + 1.3 * unit(rng.standard_normal(64)))  # upright, the two are not alike
+    near_b = unit(b_vec + 0.2 * unit(rng.standard_normal(64)))  # a view of a that looks like b
+    others = [unit(rng.standard_normal(64)) for _ in range(2)]
+    b = Content(["/p/b.jpg"], [1], 1, vector=b_vec.astype(np.float16))
+    turned = Content(["/p/a.jpg"], [0], 1, vector=a_vec.astype(np.float16), queries=np.stack([near_b, *others]))
+    upright = float(a_vec.astype(np.float16).astype(np.float32) @ b_vec.astype(np.float16).astype(np.float32))
+    assert upright < 0.7 < best_cosine(turned, b)
+    assert scene_cosine(turned, b, best_cosine(turned, b)) == pytest.approx(upright, abs=1e-6)
+    framed = Content(["/p/a.jpg"], [0], 1, vector=a_vec.astype(np.float16), queries=near_b[None])
+    assert scene_cosine(framed, b, 0.93) == 0.93
+    plain = Content(["/p/a.jpg"], [0], 1, vector=a_vec.astype(np.float16))
+    assert scene_cosine(plain, b, upright) == upright and scene_cosine(plain, b, None) is None
