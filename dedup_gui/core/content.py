@@ -49,6 +49,8 @@ def scene_cosine(a: Content, b: Content, cosine: float | None) -> float | None:
     like another (dev-large, similar mode: 5 calibration shots joined a group through rotated queries)."""
     if cosine is None or a.vector is None or b.vector is None:
         return cosine
+    if not (rotated_rows(a.queries) or rotated_rows(b.queries)):
+        return cosine  # no rotated query: the candidate's cosine is an upright one
     upright = float(np.dot(a.vector.astype(np.float32), b.vector.astype(np.float32)))
     turned = -1.0
     for q, v in ((a.queries, b.vector), (b.queries, a.vector)):

@@ -289,6 +289,7 @@ def embedding_pairs(
         extra_queries = np.asarray(extra[1], dtype=np.float32)
     searched = np.concatenate([search, project(extra_queries)]) if len(extra_queries) else search
     floor = min_cosine - _PROJECTION_SLACK  # the projection loses a little: what could reach min_cosine in full
+    extra_k = None if extra_k is None else np.asarray(extra_k, dtype=np.int64)
     among = None if among is None else np.asarray(among, dtype=bool)
     found_q, found_j = [], []
     for lo in range(0, len(searched), step):
@@ -297,7 +298,7 @@ def embedding_pairs(
         near = (1.0 - distances) >= floor
         rows = np.repeat(np.arange(lo, lo + len(labels)), kk).reshape(labels.shape)
         if extra_k is not None and lo + len(labels) > n:
-            near &= _within_extra_k(labels, rows, owners, n, np.asarray(extra_k, dtype=np.int64))
+            near &= _within_extra_k(labels, rows, owners, n, extra_k)
         if among is not None:
             near &= among[owners[rows]] | among[labels.astype(np.int64)]
         found_q.append(rows[near])

@@ -174,8 +174,13 @@ def _tier(
             description=text,
             **_facts(v),
         )
-    alike = (scene_cosine(a, b, cand.cosine) or 0.0) >= config.similar_cosine
-    near = v.partial or v.lighting or cand.hash_close or alike or burst(a, b)
+    near = (
+        v.partial
+        or v.lighting
+        or cand.hash_close
+        or (scene_cosine(a, b, cand.cosine) or 0.0) >= config.similar_cosine
+        or burst(a, b)
+    )
     if (v.verdict == "similar" and near) or _burst_frames(a, b, v):
         what = "the same photo cropped two ways (the frames overlap in part)" if v.partial else "another shot"
         what = "the same view in other light" if v.lighting else what
