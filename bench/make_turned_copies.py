@@ -76,19 +76,20 @@ def main() -> None:
     for folder in ("orig", "edit", "other"):
         (args.out / "photos" / folder).mkdir(parents=True, exist_ok=True)
     groups, singletons = [], []
-    k = 0
-    for rel in pool if args.harder else pool[: args.copies + args.others]:
+    opened = 0
+    for n, rel in enumerate(pool):
+        if not args.harder and n >= args.copies + args.others:
+            break
         try:
             img = ImageOps.exif_transpose(Image.open(args.evalset / rel)).convert("RGB")
         except OSError:
             continue
-        if args.harder:  # this set counts the photos it could open
-            k += 1
-            if k > args.copies + args.others:
-                break
-        else:
-            k = pool.index(rel)
-        if (k > args.copies) if args.harder else (k >= args.copies):
+        opened += 1
+        if args.harder and opened > args.copies + args.others:
+            break
+        # the harder set numbers the photos it opened from 1, the other its picks from 0 (as the sets were made)
+        k, first_other = (opened, args.copies + 1) if args.harder else (n, args.copies)
+        if k >= first_other:
             path = f"photos/other/o{k:03d}.jpg"
             img.save(args.out / path, quality=90)
             singletons.append(path)
