@@ -258,3 +258,21 @@ def test_schema_12_stores_forget_what_larger_decodes_decided_or_were_tried_for(t
     }
     assert _verdicts_migrated(tmp_path, 12, kept | stale) == (set(kept), 13)
     assert len(cache_migrations(tmp_path)) == 13
+
+
+def test_a_new_store_is_logged_as_created_and_an_old_one_as_migrated(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger=database.log.name)
+    Store(tmp_path / "new.sqlite3").close()
+    said = [r.getMessage() for r in caplog.records if r.name == database.log.name]
+    assert any(m.startswith("creating cache") for m in said), said
+    assert not any("migrating" in m or "moved" in m for m in said), said
+    caplog.clear()
+    _old_store(tmp_path / "old.sqlite3", 3)
+    with sqlite3.connect(tmp_path / "old.sqlite3") as con:
+        con.execute("INSERT INTO decisions VALUES ('/p/a.jpg', 'trash', 1.0)")
+    Store(tmp_path / "old.sqlite3").close()
+    said = [r.getMessage() for r in caplog.records if r.name == database.log.name]
+    assert any("migrating" in m and "to schema 4" in m for m in said), said
+    assert any("moved the user's decisions" in m for m in said), said

@@ -134,8 +134,12 @@ class Database:
             raise StoreError(
                 f"the {self.what} at {self.path} was written by a newer dedup-gui (schema {current}); update the app"
             )
+        if current == 0 and target:
+            # a new file runs every step too, but calling that a migration misleads whoever reads the log
+            log.info("creating %s %s (schema %d)", self.what, self.path, target)
         for version in range(current, target):
-            log.info("migrating %s %s to schema %d", self.what, self.path, version + 1)
+            if current:
+                log.info("migrating %s %s to schema %d", self.what, self.path, version + 1)
             step = self.migrations[version]
             with self.transaction() as db:
                 if callable(step):
