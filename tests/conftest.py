@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import psutil
 import pytest
 from PIL import Image
 
@@ -154,3 +155,11 @@ def build_library(root: Path) -> Library:
 @pytest.fixture(scope="session")
 def library(tmp_path_factory: pytest.TempPathFactory) -> Library:
     return build_library(tmp_path_factory.mktemp("library"))
+
+
+def cmdline(p: psutil.Process) -> str:
+    """A child's command line, or "" once it has ended: children start and end while a test looks at them."""
+    try:
+        return " ".join(p.cmdline())
+    except psutil.NoSuchProcess:  # ZombieProcess too: ended, not yet reaped
+        return ""

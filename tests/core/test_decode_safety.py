@@ -24,7 +24,7 @@ from dedup_gui.core.progress import ProgressEvent, Stage
 from dedup_gui.core.store import Store
 from dedup_gui.core.types import ProblemKind, ScanResult
 from dedup_gui.core.worker import Analysed, analyse
-from tests.conftest import huge_png, photo, save_jpeg, slow_library
+from tests.conftest import cmdline, huge_png, photo, save_jpeg, slow_library
 from tests.core.crashing_work import analyse_or_die, analyse_then_use, cv2_decode, reserve_address_space
 from tests.dng import make_dng
 
@@ -202,7 +202,7 @@ def test_kill_9_of_a_scan_leaves_no_process_behind(tmp_path: Path) -> None:
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     _, alive = psutil.wait_procs(family, timeout=5)
-    assert alive == [], f"left running: {[(p.pid, p.cmdline()) for p in alive]}"
+    assert alive == [], f"left running: {[(p.pid, cmdline(p)) for p in alive]}"
 
 
 def test_a_librarys_last_words_say_why_a_damaged_file_cannot_be_read() -> None:

@@ -22,7 +22,7 @@ from dedup_gui.core.scan_process import ScanCrashed, ScanProcess
 from dedup_gui.core.serialize import result_from_dict
 from dedup_gui.core.store import Store
 from dedup_gui.core.types import ScanStatus
-from tests.conftest import Library, slow_library
+from tests.conftest import Library, cmdline, slow_library
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process tree checks use Linux semantics")
 
@@ -61,14 +61,6 @@ def test_an_error_the_user_can_act_on_comes_back_as_its_message(tmp_path: Path) 
     assert not isinstance(caught.value, ScanCrashed)
 
 
-def _cmdline(p: psutil.Process) -> str:
-    """A child's command line, or "" once it has ended: children start and end while the test looks at them."""
-    try:
-        return " ".join(p.cmdline())
-    except psutil.NoSuchProcess:  # ZombieProcess too: ended, not yet reaped
-        return ""
-
-
 @linux_only
 def test_a_scan_process_killed_mid_scan_is_reported_and_the_next_scan_completes(tmp_path: Path) -> None:
     slow_library(tmp_path / "lib", 24)
@@ -89,7 +81,7 @@ def test_a_scan_process_killed_mid_scan_is_reported_and_the_next_scan_completes(
         process.run(kill_while_decoding)
     assert len(family) >= 3
     _, alive = psutil.wait_procs(family, timeout=10)
-    assert alive == [], f"left running: {[(p.pid, _cmdline(p)) for p in alive]}"
+    assert alive == [], f"left running: {[(p.pid, cmdline(p)) for p in alive]}"
     # the store the killed scan was writing opens and the next scan runs to its end
     again = ScanProcess(config, tmp_path / "s.db").run(lambda _e: None)
     assert again.status is ScanStatus.COMPLETED
@@ -114,14 +106,14 @@ def test_kill_9_of_the_window_ends_its_scan_process_and_the_decode_workers(tmp_p
     family: list[psutil.Process] = []
     while time.monotonic() < deadline and proc.poll() is None:
         family = parent.children(recursive=True)
-        if sum(1 for p in family if "forkserver" in _cmdline(p)) and len(family) >= 4:
+        if sum(1 for p in family if "forkserver" in cmdline(p)) and len(family) >= 4:
             break  # the scan's process, its forkserver and at least two decode workers
         time.sleep(0.05)
     assert proc.poll() is None, "the scan ended before its decode workers were seen"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     _, alive = psutil.wait_procs(family, timeout=10)
-    assert alive == [], f"left running: {[(p.pid, _cmdline(p)) for p in alive]}"
+    assert alive == [], f"left running: {[(p.pid, cmdline(p)) for p in alive]}"
 
 
 @linux_only

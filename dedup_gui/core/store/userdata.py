@@ -249,9 +249,6 @@ class UserTables:
 # -- moving and salvaging --------------------------------------------------------------------------------------
 
 
-_MOVED_TABLES = frozenset({"decisions", "not_duplicates", "journal"})
-
-
 def copy_user_tables(source: sqlite3.Connection, user_path: Path) -> None:
     """Copy decisions, "not duplicates" and the journal of an older single-file store into the user-data file.
 
@@ -285,8 +282,9 @@ def copy_user_tables(source: sqlite3.Connection, user_path: Path) -> None:
             )
             batches = {(r[1], r[2]) for r in rows}
             dest.executemany("INSERT OR IGNORE INTO batches VALUES (?, ?, 'apply')", sorted(batches))
-    # a new store passes through the old single-file schema too, with those tables empty: nothing moved to report
-    if any(source.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() for t in tables & _MOVED_TABLES):
+        # a new store passes through the old single-file schema too, with those tables empty: nothing to report
+        moved = dest.total_changes > 0
+    if moved:
         log.info("moved the user's decisions and journal into %s", user_path)
 
 
