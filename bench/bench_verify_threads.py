@@ -1,13 +1,21 @@
-"""Does verification use the cores? The candidate pairs of a scanned library, verified again with 1, 2, 4, ...
-threads: wall time, pairs per second and the cores the process kept busy (its CPU time over the wall time).
+"""Does verification use the cores, and what does a pair cost? The candidate pairs of a scanned library, verified
+again with 1, 2, 4, ... threads: wall time, pairs per second, the cores the process kept busy (its CPU time over
+the wall time), and where the time went (thumbnails read from the store, larger decodes made).
 
-    python bench/bench_verify_threads.py FOLDER STORE [--threads 1 2 4] [--limit 6000]
+    python bench/bench_verify_threads.py FOLDER STORE [--threads 1 2 4] [--limit 6000] [--sample N] [--seed 0]
 
 STORE is a store a scan of FOLDER left (decodes and embeddings are read from a copy of it; nothing is decoded
 again). The scan runs up to the verification of its candidates, which are captured with the scan's own settings
-(which pairs are strong or close candidates, where each file can be decoded larger); then the first `--limit`
-pairs are verified from scratch (no stored verdicts, no kept keypoints) once per thread count, as the matching
-stage does, larger decodes included.
+(which pairs are strong or close candidates, where each file can be decoded larger); then `--limit` pairs are
+verified from scratch (no stored verdicts, no kept keypoints) once per thread count, as the matching stage does,
+larger decodes included.
+
+Which pairs: the first `--limit` in the checker's order by default, which are the first clusters' pairs and say
+little about the whole library (clusters differ: one of them may need larger decodes twice as often as the
+average). `--sample N` takes N pairs drawn at random from all candidates instead (seeded), verified in the
+checker's order: each picture is then usually needed by one pair only, so every pair makes its pictures'
+features and the figure is the cost of a pair of this library without the reuse of features a whole scan gets.
+The same sample size and seed on two libraries compares what one pair costs in each.
 """
 
 from __future__ import annotations
@@ -15,12 +23,35 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 from scan_candidates import scan_with_candidates
 
 from dedup_gui.core import checker
+
+
+class _Clock:
+    """Seconds and calls of a wrapped function, summed over threads."""
+
+    def __init__(self) -> None:
+        self.seconds, self.calls, self._lock = 0.0, 0, threading.Lock()
+
+    def wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._lock:
+                    self.seconds += time.perf_counter() - start
+                    self.calls += 1
+
+        return timed
 
 
 def main() -> int:
@@ -29,8 +60,11 @@ def main() -> int:
     ap.add_argument("store", type=Path)
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2, 4])
     ap.add_argument("--limit", type=int, default=6000, help="pairs verified per run (the first found)")
+    ap.add_argument("--sample", type=int, help="verify this many pairs drawn at random instead of the first")
+    ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     each_verdict = checker.PairChecker.each_verdict
+    decode_gray = checker.decode_gray
     measured = []
 
     def measure(self, pairs, dense=(), closer=()):  # type: ignore[no-untyped-def]
@@ -40,23 +74,42 @@ def main() -> int:
         if measured or len(keys) < 2 * checker._CHUNK:
             return iter(())
         measured.append(len(keys))
-        chosen = [checker._unpacked(k) for k in keys[: args.limit].tolist()]
-        print(f"{len(chosen)} of {len(keys)} candidate pairs, {len({k for p in chosen for k in p})} images")
-        print(f"{'threads':>7} {'wall s':>8} {'pairs/s':>8} {'cores busy':>10}")
+        if args.sample:
+            rng = np.random.default_rng(args.seed)
+            keys = np.sort(rng.choice(keys, min(args.sample, len(keys)), replace=False))
+        else:
+            keys = keys[: args.limit]
+        chosen = [checker._unpacked(k) for k in keys.tolist()]
+        how = "drawn at random" if args.sample else "the first"
+        print(f"{len(chosen)} of {measured[0]} candidate pairs ({how}), {len({k for p in chosen for k in p})} images")
+        print(
+            f"{'threads':>7} {'wall s':>8} {'pairs/s':>8} {'cores busy':>10} {'thumbs s':>9} "
+            f"{'larger decodes':>14} {'their s':>8} {'detail verdicts':>15}"
+        )
         for threads in args.threads:
+            thumbs, larger = _Clock(), _Clock()
+            checker.decode_gray = larger.wrap(decode_gray)
             with tempfile.TemporaryDirectory() as scratch:
                 fresh = checker.PairChecker(
-                    self._thumbnails,
+                    thumbs.wrap(self._thumbnails),
                     sources=self._sources,
                     workers=threads,
                     clusters=self._clusters,
                     scratch=Path(scratch),
                 )
                 wall, cpu = time.perf_counter(), time.process_time()
-                found = sum(1 for _ in each_verdict(fresh, chosen, dense, closer))
+                found = detail = 0
+                for _, v in each_verdict(fresh, chosen, dense, closer):
+                    found += 1
+                    detail += v.detail
                 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-                print(f"{threads:>7} {wall:8.1f} {found / wall:8.1f} {cpu / wall:10.2f}", flush=True)
+                print(
+                    f"{threads:>7} {wall:8.1f} {found / wall:8.1f} {cpu / wall:10.2f} {thumbs.seconds:9.1f} "
+                    f"{larger.calls:>14} {larger.seconds:8.1f} {detail:>15}",
+                    flush=True,
+                )
                 fresh.release()
+            checker.decode_gray = decode_gray
         return iter(())
 
     scan_with_candidates(args.folder, args.store, measure)
