@@ -164,6 +164,51 @@ def test_larger_decodes_are_kept_for_later_pairs_and_change_no_verdict(
     assert len(analysed) > len(set(decoded))  # ... with the keypoints made again
 
 
+def _marked_field(seed: int, size: tuple[int, int] = (1200, 900)) -> Image.Image:
+    """A smooth colour field with one small patch of sharp marks: short of detail at 256 px (under 5 % of the
+    thumbnail), with keypoints enough (80-92) in that patch."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = 90 + 60 * x / w + 30 * y / h
+    img = np.stack([base, base * 0.9 + 20, 200 - base * 0.5], -1)
+    left, top = rng.integers(100, w - 292), rng.integers(100, h - 292)
+    img[top : top + 192, left : left + 192] = rng.integers(0, 255, (12, 12, 1)).repeat(16, 0).repeat(16, 1)
+    return Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
+
+
+def test_strong_candidates_the_thumbnails_tell_apart_by_their_keypoints_need_no_larger_decode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two pictures short of detail but with keypoints enough, which the thumbnails call different: settled there,
+    with no larger decode (on a simulated 50k library such pairs were the matching stage's main cost, and no larger
+    decode of one turned out otherwise). A web copy of one, "the same" by thumbnails short of detail, is still
+    confirmed on the larger decode."""
+    paths = [tmp_path / "a.jpg", tmp_path / "b.jpg", tmp_path / "a_web.jpg"]
+    _marked_field(0).save(paths[0], quality=92)
+    _marked_field(1).save(paths[1], quality=92)
+    _marked_field(0).resize((800, 600), Image.Resampling.LANCZOS).save(paths[2], quality=85)
+    thumbs = [np.asarray(Image.open(p).convert("RGB").resize((256, 192), Image.Resampling.LANCZOS)) for p in paths]
+    sources = [Source(str(p), max(Image.open(p).size)) for p in paths]
+    decoded: list[str] = []
+
+    def counting_decode(path: str, side: int) -> np.ndarray | None:
+        decoded.append(path)
+        return decode_gray(path, side)
+
+    monkeypatch.setattr(checker, "decode_gray", counting_decode)
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    check = PairChecker(lambda ks: {k: thumbs[k] for k in ks}, sources=sources, workers=2, scratch=tmp_path)
+    found = check.verdicts(pairs, dense=set(pairs))
+    assert {p: v.verdict for p, v in found.items()} == {(0, 1): "different", (0, 2): "same-photo", (1, 2): "different"}
+    apart = found[(0, 1)]
+    assert apart.sparse and apart.keypoints >= checker.verify.DEFAULT_THRESHOLDS.dense_keypoints  # the case itself
+    assert not apart.detail
+    assert found[(0, 2)].detail  # the copy: confirmed on the larger decodes
+    assert str(paths[1]) not in decoded  # b's pairs were settled on the thumbnails
+    assert sorted(set(decoded)) == sorted({str(paths[0]), str(paths[2])})
+
+
 def test_closer_candidates_are_aligned_from_the_whole_thumbnails(tmp_path: Path) -> None:
     """Candidates in the band below the strong ones (linking.CLOSER_COSINE). A wallpaper and its portrait cut (68 %
     cropped, few keypoints) line up from the whole thumbnails, which keypoints alone cannot do. Night skies line up
