@@ -163,3 +163,11 @@ def cmdline(p: psutil.Process) -> str:
         return " ".join(p.cmdline())
     except psutil.NoSuchProcess:  # ZombieProcess too: ended, not yet reaped
         return ""
+
+
+def parent_pid(p: psutil.Process) -> int | None:
+    """A child's parent's pid, or None once it has ended and gone (a poll sees children start and end)."""
+    try:
+        return p.ppid()
+    except psutil.NoSuchProcess:
+        return None
