@@ -119,18 +119,6 @@ def _short_of_keypoints(v: verify.Verification) -> bool:
     return v.verdict != "same-photo" and v.keypoints < verify.DEFAULT_THRESHOLDS.dense_keypoints
 
 
-def _open(v: verify.Verification) -> bool:
-    """Did the thumbnails lack what it takes to settle a strong candidate: detail for a copy or another shot (a
-    sparse picture, a plain overlap: two night skies over the same hills agree in everything a thumbnail shows), or
-    keypoints to say it is neither?
-
-    "Different" from pictures short of detail but with keypoints enough is settled: a larger decode overturned none
-    of those verdicts on dev, dev-large, a camera-sized copy of it, its seed-53 unseen-edit copy, or 8,000-pair
-    windows of the simulated 10k and 50k libraries (1,500 such pairs there). They were the main cost of matching
-    on the 50k library, where more candidates are strong ones (cosine >= DENSE_COSINE: 23 % at 10k, 37 % at 50k)."""
-    return _unsure(v) or _short_of_keypoints(v)
-
-
 def _few(v: verify.Verification) -> bool:
     """Left open by thumbnails with too few keypoints, which show enough detail otherwise: a larger decode's
     keypoints may settle it (a heavy crop of a photo: 11 keypoints on its thumbnail, 47 at 640 px)."""
@@ -429,7 +417,12 @@ class PairChecker:
         a = fa.result()[0] if isinstance(fa, Future) else fa
         b = fb.result()[0] if isinstance(fb, Future) else fb
         v = verify.verify_features(a, b, dense=dense or closer)
-        if not (_unsure(v) or (dense and _open(v)) or (closer and _few(v))):
+        # A strong candidate the thumbnails call different from pictures short of detail, with keypoints enough, is
+        # settled: a larger decode overturned none of those verdicts on dev, dev-large, a camera-sized copy of it,
+        # its seed-53 unseen-edit copy, or 8,000-pair windows of the simulated 10k and 50k libraries (1,500 such
+        # pairs there). They were the main cost of matching on the 50k library, where more candidates are strong
+        # ones (cosine >= DENSE_COSINE: 23 % at 10k, 37 % at 50k).
+        if not (_unsure(v) or (dense and _short_of_keypoints(v)) or (closer and _few(v))):
             return v
         # whole-picture alignment on the larger decode too, except for `closer` pairs the thumbnails left open
         detail = self._verify_detail(pair, dense or _unsure(v))
