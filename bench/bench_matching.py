@@ -3,20 +3,21 @@ them, without decoding again and without the stored verdicts, with counters of w
 
     python bench/bench_matching.py FOLDER STORE [--mode near] [--workers 2]
 
-STORE is a store a scan of FOLDER left (for instance `bench_library.py`'s run-N/store.sqlite3); it is copied
-first and never changed. The scan runs on the copy with every decode and embedding read from it, while the links
-of earlier scans (all of them, or those a rescan keeps for unchanged photos), the stored verdicts and the kept
-keypoints are ignored, so every candidate pair is verified again as in a first scan. Printed: the stage's wall
-time, the verified pairs, and the thread seconds and counts of SIFT on thumbnails and on larger decodes (with how
-many distinct pictures needed them), so a change to verification can be measured at 10k or 100k files in the time
-matching takes, not the time a whole first scan takes.
+STORE is a store a scan of FOLDER left (for instance `bench_library.py`'s run-N/store.sqlite3); it is copied first
+(with what its write-ahead log holds) and never changed. The scan runs on the copy with every decode and embedding
+read from it, while the links of earlier scans (all of them, or those a rescan keeps for unchanged photos), the
+stored verdicts and the kept keypoints are ignored, so every candidate pair is verified again as in a first scan.
+Printed: the stage's wall time, the verified pairs, and the thread seconds and counts of SIFT on thumbnails and on
+larger decodes (with how many distinct pictures needed them), so a change to verification can be measured at 10k or
+100k files in the time matching takes, not the time a whole first scan takes. `--every S` prints the pairs verified
+so far every S seconds, so a run cut short still gives its rate.
 """
 
 from __future__ import annotations
 
 import argparse
 import resource
-import shutil
+import sqlite3
 import sys
 import tempfile
 import threading
@@ -38,6 +39,7 @@ class Counters:
         self.runs: Counter[str] = Counter()
         self.seconds: Counter[str] = Counter()
         self.detail_pictures: set[int] = set()
+        self.pairs = 0
         self._lock = threading.Lock()
 
     def install(self) -> None:
@@ -57,8 +59,29 @@ class Counters:
                 self.detail_pictures.add(k)
             return detail(pc, k, source, side)
 
+        verify_pair = checker.PairChecker._verify_pair
+
+        def verified(pc, *a, **kw):  # type: ignore[no-untyped-def]
+            out = verify_pair(pc, *a, **kw)
+            with self._lock:
+                self.pairs += 1
+            return out
+
         verify.features = counted
         checker.PairChecker._detail_features = asked  # type: ignore[method-assign]
+        checker.PairChecker._verify_pair = verified  # type: ignore[method-assign]
+
+    def report_every(self, seconds: float) -> None:
+        """Print the pairs verified so far every `seconds`, from a daemon thread."""
+        start = time.perf_counter()
+
+        def loop() -> None:
+            while True:
+                time.sleep(seconds)
+                minutes = (time.perf_counter() - start) / 60
+                print(f"{minutes:6.1f} min: {self.pairs} pairs verified", flush=True)
+
+        threading.Thread(target=loop, daemon=True).start()
 
 
 def main() -> int:
@@ -73,6 +96,7 @@ def main() -> int:
         help="memory for thumbnails' features (default the checker's): a small one puts a 10k library under the "
         "pressure a 100k one has (32 MB at 10k: features needed 4.7 times per image, as 512 MB at 100k)",
     )
+    ap.add_argument("--every", type=float, help="print the pairs verified so far every this many seconds")
     args = ap.parse_args()
     if args.budget_mb is not None:
         init = checker.PairChecker.__init__
@@ -83,6 +107,8 @@ def main() -> int:
         checker.PairChecker.__init__ = budgeted  # type: ignore[method-assign]
     counters = Counters()
     counters.install()
+    if args.every:
+        counters.report_every(args.every)
     Store.completed_scan_with = lambda self, inputs: None  # type: ignore[method-assign]  # match again
     incremental.carried_over = lambda *a, **kw: None  # every pair, not only those of changed photos
     checker.StoredVerdicts.get = lambda self, pairs: {}  # type: ignore[method-assign]  # verify every pair again
@@ -90,7 +116,8 @@ def main() -> int:
     kept_keypoints.StoredKeypoints.get = lambda self, indices: {}  # type: ignore[method-assign]  # SIFT as at first
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "store.sqlite3"
-        shutil.copy2(args.store, copy)
+        with sqlite3.connect(f"file:{args.store}?mode=ro", uri=True) as src, sqlite3.connect(copy) as dst:
+            src.backup(dst)  # the main file alone may miss what the write-ahead log holds
         store = Store(copy)
         try:
             config = ScanConfig(roots=(args.folder.resolve(),), mode=Mode(args.mode), workers=args.workers)
