@@ -22,7 +22,7 @@ _MIN_SCORE = 0.3  # correlation a hypothesis needs to be refined at all
 _UNIQUE = 0.05  # how much better than anywhere else (a few px away) the best place must fit
 _UNREFINED = 0.5  # a placement this good is kept (and judged on its pixels) when ECC cannot refine it
 # ECC correlation at _COARSE under which a placement is refuted, not refined further. Every placement that went on
-# to line up (0.9 or more at full size) had reached 0.776 or more there, all but that one 0.9 (2,009 of them on
+# to line up (0.9 or more at full size) had reached 0.9 or more there, one of them only 0.776 (2,009 of them on
 # dev-large, its camera-sized copy and an unseen-edit copy); those that do not line up stop anywhere from 0.3, on
 # the simulated library's pictures of little detail mostly under 0.7. The full-size steps cost as much as the
 # coarse ones: on the simulated 50k library they were 18 % of matching.
@@ -149,8 +149,8 @@ def align(ga: np.ndarray, gb: np.ndarray, *, frames_only: bool = False) -> list[
         refined = _refine(ga32, flipped, m)
         if isinstance(refined, tuple):
             results.append((refined[0], mirrored, refined[1]))
-        elif refined == "failed" and score >= _UNREFINED:  # ECC cannot converge on a plain gradient; the
-            # placement alone may be right
+        # ECC cannot converge on a plain gradient: the placement alone may be right (not one it refuted)
+        elif refined == "failed" and score >= _UNREFINED:
             results.append((m, mirrored, score))
     results.sort(key=lambda t: -t[2])
     return results
