@@ -3,8 +3,6 @@ placement that does not line up at the coarse size is given up there instead of 
 
 from __future__ import annotations
 
-import itertools
-
 import cv2
 import numpy as np
 import pytest
@@ -37,32 +35,93 @@ def test_a_tone_edited_crop_of_a_picture_of_little_detail_lines_up_at_full_size(
     assert verify_features(features(a), features(b), dense=True).verdict == "same-photo"
 
 
-@pytest.fixture
-def ecc_runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, float | None]]:
-    """Every ECC run of the test, in order: (long side it ran at, correlation reached or None)."""
-    runs: list[tuple[int, float | None]] = []
-    ecc = dense._ecc
+Run = tuple[int, float | None, bool]  # (long side it ran at, correlation reached or None, went on from the last run)
 
-    def recorded(ga: np.ndarray, gb: np.ndarray, m: np.ndarray, steps: int) -> tuple[np.ndarray, float] | None:
-        found = ecc(ga, gb, m, steps)
-        runs.append((max(ga.shape), None if found is None else found[1]))
+
+@pytest.fixture
+def ecc_runs(monkeypatch: pytest.MonkeyPatch) -> list[Run]:
+    """Every ECC run of the test, in order."""
+    runs: list[Run] = []
+    last: list[np.ndarray] = []
+    ecc = dense._ecc_steps
+
+    def recorded(ga: np.ndarray, gb: np.ndarray, warp: np.ndarray, steps: int) -> tuple[np.ndarray, float] | None:
+        found = ecc(ga, gb, warp, steps)
+        runs.append((max(ga.shape), None if found is None else found[1], bool(last) and warp is last[0]))
+        last[:] = [] if found is None else [found[0]]
         return found
 
-    monkeypatch.setattr(dense, "_ecc", recorded)
+    monkeypatch.setattr(dense, "_ecc_steps", recorded)
     return runs
 
 
-def test_placements_that_do_not_line_up_at_the_coarse_size_get_no_full_size_steps(
-    ecc_runs: list[tuple[int, float | None]],
-) -> None:
-    """The full-size steps cost as much as the coarse ones, and a library of skies and walls sends many unrelated
-    pairs here; they stay "different" without them."""
+def unrelated_pairs_aligned() -> None:
     for seed in range(12):
         a, b = picture(seed), picture(100 + seed)
         assert verify_features(features(a), features(b), dense=True).verdict == "different"
         dense.align(a, b, frames_only=True)
-    coarse = [cc for side, cc in ecc_runs if side == dense._COARSE and cc is not None]
-    assert min(coarse) < dense._REFUTED <= max(coarse), "the pairs should test both sides of the rule"
-    for (side, cc), (next_side, _) in itertools.pairwise(ecc_runs):
-        if side == dense._COARSE and next_side > dense._COARSE:  # a full-size run follows its coarse run
-            assert cc is not None and cc >= dense._REFUTED
+
+
+def coarse_runs(runs: list[Run]) -> list[tuple[float | None, float | None, bool]]:
+    """The recorded runs read as coarse runs: (correlation at the look, at the end or None when it stopped at the
+    look, whether full-size steps followed). Checks on the way that a run goes on past its look exactly when the
+    look is not hopeless."""
+    out: list[tuple[float | None, float | None, bool]] = []
+    i = 0
+    while i < len(runs):
+        side, look, goes_on = runs[i]
+        assert side == dense._COARSE and not goes_on, "every placement starts with the coarse steps"
+        i += 1
+        end = None
+        if look is not None and look >= dense._HOPELESS:
+            assert runs[i][0] == dense._COARSE and runs[i][2], "a run goes on past a look that is not hopeless"
+            end = runs[i][1]
+            i += 1
+        full = i < len(runs) and runs[i][0] > dense._COARSE
+        i += full
+        out.append((look, end, full))
+    return out
+
+
+def test_placements_that_do_not_line_up_at_the_coarse_size_get_no_full_size_steps(
+    ecc_runs: list[Run],
+) -> None:
+    """The full-size steps cost as much as the coarse ones, and a library of skies and walls sends many unrelated
+    pairs here; they stay "different" without them."""
+    unrelated_pairs_aligned()
+    runs = coarse_runs(ecc_runs)
+    ends = [end for _, end, _ in runs if end is not None]
+    assert min(ends) < dense._REFUTED <= max(ends), "the pairs should test both sides of the rule"
+    for look, end, full in runs:
+        if full:
+            assert look is not None and end is not None and max(look, end) >= dense._REFUTED
+
+
+def test_a_placement_hopeless_after_the_first_coarse_steps_is_spared_the_rest(
+    ecc_runs: list[Run],
+) -> None:
+    """About half of the simulated libraries' unrelated placements already stand under _HOPELESS after _LOOK
+    steps, and the rest of the coarse steps do not change their fate."""
+    unrelated_pairs_aligned()
+    runs = coarse_runs(ecc_runs)
+    assert len(runs) >= 12
+    stopped = [look for look, end, _ in runs if end is None]
+    assert any(look is not None for look in stopped), "the pairs should test the look"
+    assert not any(full for _, end, full in runs if end is None), "no full-size steps after a hopeless look"
+
+
+def test_the_coarse_run_keeps_a_placement_that_lined_up_and_swung_away(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ECC's full steps can carry a placement that lined up away again by the last step; only one that stays
+    unlike at both the look and the end is refuted. The correlations are scripted (real runs that swing need
+    pictures of a simulated library); what is tested is the decision on them."""
+    script: list[float] = []
+
+    def scripted(ga: np.ndarray, gb: np.ndarray, warp: np.ndarray, steps: int) -> tuple[np.ndarray, float]:
+        return warp, script.pop(0)
+
+    monkeypatch.setattr(dense, "_ecc_steps", scripted)
+    small = np.zeros((96, 128), np.float32)
+    for look, end, refuted in ((0.93, 0.55, False), (0.58, 0.59, True), (0.55, 0.7, False), (0.45, None, True)):
+        script[:] = [look] if end is None else [look, end]
+        assert (dense._coarse(small, small, np.eye(2, 3)) == "refuted") == refuted, (look, end)
+        assert not script, "a hopeless look ends the run; any other goes on to the end"
