@@ -109,18 +109,26 @@ def _ecc_steps(ga: np.ndarray, gb: np.ndarray, warp: np.ndarray, steps: int) -> 
     return out, float(cc)
 
 
+def _to_ecc(m: np.ndarray) -> np.ndarray:
+    """A map gb -> ga as ECC's starting warp (ga -> gb, float32)."""
+    return cv2.invertAffineTransform(m).astype(np.float32)
+
+
+def _from_ecc(warp: np.ndarray) -> np.ndarray:
+    """ECC's warp (ga -> gb) as a map gb -> ga."""
+    return cv2.invertAffineTransform(np.asarray(warp, dtype=np.float64))
+
+
 def _ecc(ga: np.ndarray, gb: np.ndarray, m: np.ndarray, steps: int) -> tuple[np.ndarray, float] | None:
     """ECC (affine) from a map gb -> ga, answering a map gb -> ga."""
-    found = _ecc_steps(ga, gb, cv2.invertAffineTransform(m).astype(np.float32), steps)
-    if found is None:
-        return None
-    return cv2.invertAffineTransform(np.asarray(found[0], dtype=np.float64)), found[1]
+    found = _ecc_steps(ga, gb, _to_ecc(m), steps)
+    return None if found is None else (_from_ecc(found[0]), found[1])
 
 
 def _coarse(ga: np.ndarray, gb: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, float] | Literal["failed", "refuted"]:
     """The coarse ECC run (ga, gb already shrunk), looking once after _LOOK steps so that a hopeless placement is
     spared the rest; "refuted" when it stays unlike there or at the end (see _REFUTED)."""
-    first = _ecc_steps(ga, gb, cv2.invertAffineTransform(m).astype(np.float32), _LOOK)
+    first = _ecc_steps(ga, gb, _to_ecc(m), _LOOK)
     if first is None:
         return "failed"
     if first[1] < _HOPELESS:
@@ -130,7 +138,7 @@ def _coarse(ga: np.ndarray, gb: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, 
         return "failed"
     if max(first[1], found[1]) < _REFUTED:  # ECC can swing away after lining up: both must stay under
         return "refuted"
-    return cv2.invertAffineTransform(np.asarray(found[0], dtype=np.float64)), found[1]
+    return _from_ecc(found[0]), found[1]
 
 
 def _scaled(g: np.ndarray, f: float) -> np.ndarray:
