@@ -615,7 +615,7 @@ class StoredVerdicts:
         self.verified = 0
 
     def _ids(self, i: int, j: int) -> tuple[int, int]:
-        return self._contents[i].file_ids[0], self._contents[j].file_ids[0]
+        return self._contents[i].key, self._contents[j].key
 
     def get(self, pairs: list[Pair]) -> dict[Pair, verify.Verification]:
         by_ids = {self._ids(i, j): (i, j) for i, j in pairs}
@@ -623,7 +623,7 @@ class StoredVerdicts:
         return {by_ids[k]: v for k, v in stored.items()}
 
     def each(self, pairs: Collection[Pair]) -> Iterator[tuple[Pair, verify.Verification]]:
-        index = {c.file_ids[0]: k for k, c in enumerate(self._contents) if c.file_ids}
+        index = {c.key: k for k, c in enumerate(self._contents) if c.file_ids}
 
         def wanted(a: int, b: int) -> bool:
             return (index.get(a, -1), index.get(b, -1)) in pairs
@@ -641,10 +641,10 @@ def stored_thumbnails(store: Store, contents: list[Content]) -> Thumbnails:
     """Thumbnails made by the scan's one decode, read back from the store for verification."""
 
     def load(indices: list[int]) -> dict[int, np.ndarray]:
-        blobs = store.thumbnails([contents[i].file_ids[0] for i in indices])
+        blobs = store.thumbnails([contents[i].key for i in indices])
         out = {}
         for i in indices:
-            blob = blobs.get(contents[i].file_ids[0])
+            blob = blobs.get(contents[i].key)
             if blob is not None:
                 with Image.open(io.BytesIO(blob)) as img:
                     out[i] = np.asarray(img.convert("RGB"))

@@ -33,6 +33,14 @@ class Content:
     # (m, dim): extra queries: the picture turned 90, 180 and 270 degrees when the scan embedded rotations, then
     # the picture inside a frame when one was seen (see rotated_rows)
     queries: np.ndarray | None = None
+    # which of file_ids the store keeps this content's decode, verdicts and keypoints under: the first of its files
+    # with a stored decode. A byte copy added later may sort first, and has none of them (see `key`)
+    stored_at: int = 0
+
+    @property
+    def key(self) -> int:
+        """The file id this content's thumbnail, verdicts and keypoints are stored under."""
+        return self.file_ids[self.stored_at]
 
 
 ROTATIONS = 3  # rows of rotated queries, first in `queries`; a frame adds one row, so 3 or more rows mean rotations

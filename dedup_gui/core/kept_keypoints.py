@@ -68,7 +68,7 @@ def unpack(blob: bytes) -> verify.Features | None:
 
 
 class StoredKeypoints:
-    """Keypoints in the store's `keypoints` table, keyed by each content's first file."""
+    """Keypoints in the store's `keypoints` table, keyed by each content's stored file (Content.key)."""
 
     durable = True
 
@@ -78,7 +78,7 @@ class StoredKeypoints:
         self._failed = False
 
     def get(self, indices: Sequence[int]) -> dict[int, verify.Features]:
-        by_id = {self._contents[k].file_ids[0]: k for k in indices}
+        by_id = {self._contents[k].key: k for k in indices}
         out = {}
         for fid, blob in self._store.keypoints(by_id, VERSION).items():
             features = unpack(blob)
@@ -90,7 +90,7 @@ class StoredKeypoints:
         """Kept when the store can take them; a full or read-only disk only costs the next rescan its SIFT."""
         if self._failed or not packed:
             return
-        rows = [(self._contents[k].file_ids[0], blob) for k, blob in packed.items()]
+        rows = [(self._contents[k].key, blob) for k, blob in packed.items()]
         try:
             self._store.save_keypoints(rows, VERSION)
         except StoreError as exc:

@@ -337,10 +337,12 @@ def _decode(state: ScanState, contents: list[Content], *, reuse: bool = False) -
         if c.size == 0:
             c.problem = Problem(c.paths[0], ProblemKind.EMPTY, "empty file (0 bytes)")
             continue
-        hit = next((cached[fid] for fid in c.file_ids if fid in cached), None)
+        at = next((k for k, fid in enumerate(c.file_ids) if fid in cached), None)
+        hit = None if at is None else cached[c.file_ids[at]]
         if isinstance(hit, CachedImage) and not all(fid in hashed for fid in c.file_ids):
             hit = None
-        if hit is not None:
+        if at is not None and hit is not None:
+            c.stored_at = at  # a byte copy added since may sort first: the decode and verdicts are under this file
             _apply(c, hit)
             state.from_cache += len(c.paths)
     if reuse and all(c.info is not None or c.problem is not None for c in contents):
@@ -381,6 +383,7 @@ def _decode(state: ScanState, contents: list[Content], *, reuse: bool = False) -
     def collect(i: int, value: Analysed | Problem) -> None:
         content = contents[i]
         _apply(content, value)
+        content.stored_at = 0  # decoded now: every file gets the rows
         for fid in content.file_ids:
             if isinstance(value, Problem):
                 pending_rows.append((fid, None, value, None, None, None, None))

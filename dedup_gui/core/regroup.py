@@ -197,13 +197,15 @@ def _regroup(
     for rep in collector.settling(reps):
         paths = copies.get(rep, [rep])
         fids = id_lists[rep]
-        hit = next((cached[f] for f in fids if f in cached), None)
+        at = next((k for k, f in enumerate(fids) if f in cached), 0)
+        hit = cached.get(fids[at]) if fids else None
         if not isinstance(hit, CachedImage) or any(p not in facts for p in paths):
             continue  # forgotten since the scan
         vec = next((vectors[f] for f in fids if f in vectors), None)
         extra = next((queries[f] for f in fids if f in queries), None)
         index[rep] = len(contents)
         content = Content(paths, [ids[p] for p in paths], facts[rep][0], hit.info, hit.phash, hit.dhash, hit.pixel_key)
+        content.stored_at = at  # as the scan chose it: its verdicts are stored under that file
         if vec is not None:
             content.vector = vec.astype(np.float32)
             content.queries = None if extra is None else extra.astype(np.float32).reshape(-1, len(vec))

@@ -12,8 +12,9 @@ from PIL import Image, ImageEnhance
 
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.pipeline import run_scan
+from dedup_gui.core.regroup import regroup
 from dedup_gui.core.store import Store
-from dedup_gui.core.types import ScanResult
+from dedup_gui.core.types import Mode, ScanResult
 
 
 def sample(name: str) -> Image.Image:
@@ -103,6 +104,26 @@ def test_a_photo_whose_byte_copy_was_deleted_is_looked_at_again(library: Path, t
     assert groups(scan(library, db)) == [["0_copy", "c", "c_crop"], ["a", "a_crop"]]
     (library / "0_copy.jpg").unlink()
     assert groups(scan(library, db)) == [["a", "a_crop"], ["c", "c_crop"]]
+
+
+def test_a_backup_copy_added_since_keeps_its_photo_in_the_group(library: Path, tmp_path: Path) -> None:
+    """A byte copy made after the scan that sorts before its photo: the two are one content whose decode, verdicts and
+    keypoints are stored under the photo's file, not the copy's (its thumbnail was looked up under the copy, found
+    missing, and every pair of the content was dropped: the photo left its group)."""
+    db = tmp_path / "store.sqlite3"
+    assert groups(scan(library, db)) == [["a", "a_crop"], ["c", "c_crop"]]
+    (library / "0_backup.jpg").write_bytes((library / "c_crop.jpg").read_bytes())
+    (library / "0_other.jpg").write_bytes((library / "a.jpg").read_bytes())
+    again = scan(library, db)
+    assert groups(again) == [["0_backup", "c", "c_crop"], ["0_other", "a", "a_crop"]]
+    assert again.stats.decoded == 0
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM regroups")  # made afresh from the pairs, as after a "not duplicates" mark
+    store = Store(db)
+    try:
+        assert groups(regroup(store, Mode.NEAR)) == groups(again)
+    finally:
+        store.close()
 
 
 def test_a_rescan_under_other_matching_settings_carries_nothing_over(library: Path, tmp_path: Path) -> None:
