@@ -10,6 +10,7 @@ that did not change keep what the last scan said of them: its links, and no link
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,12 @@ def file_rows(records: list[FileRecord], ids: dict[str, int]) -> np.ndarray:
     return rows[np.argsort(rows[:, 0], kind="stable")]
 
 
+def _renamed(ev: dict, moved: Mapping[str, str]) -> dict:
+    """Stored evidence with the paths it names (its pair's, the member it was matched through) as they are now."""
+    names = {k: moved[v] for k in ("a", "b", "via") if isinstance(v := ev.get(k), str) and v in moved}
+    return ev | names if names else ev
+
+
 @dataclass
 class Carried:
     """The last scan's links between unchanged contents, and which contents are new or changed since it."""
@@ -52,12 +59,14 @@ def carried_over(
     contents: list[Content],
     now: np.ndarray,
     redone: set[int],
+    moved: Mapping[str, str] | None = None,
 ) -> Carried | None:
     """What this scan may take from the newest completed scan under `settings` (None: there is none); `now` is
-    this scan's file_rows.
+    this scan's file_rows; `moved` (old path -> new path) the files that scan saw under another name (moves.py).
 
     A content is unchanged when each of its files was in that scan with the same size and date, it was one content
     there with the same files and the same first path, and this scan did not decode or embed it again (`redone`).
+    A moved file is the same file: its row kept its id, and that scan's pairs are read under its new name.
     """
     last = store.scan_files(settings)
     if last is None:
@@ -67,6 +76,8 @@ def carried_over(
     same = (before[pos] == now).all(axis=1) if len(before) else np.zeros(len(now), dtype=bool)
     kept_ids = set(now[same, 0].tolist())
     pairs = store.scan_pairs(scan_id)
+    if moved:
+        pairs = [(moved.get(a, a), moved.get(b, b), _renamed(ev, moved)) for a, b, ev in pairs]
     collector.settle()  # out of the collector's walks as soon as read (see collector.py)
     copies: dict[str, set[str]] = {}
     for a, b, ev in pairs:

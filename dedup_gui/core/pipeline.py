@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dedup_gui.core import collector, contenthash, incremental, regroup, scanning
+from dedup_gui.core import collector, contenthash, incremental, moves, regroup, scanning
 from dedup_gui.core.assemble import apart_pairs, build_groups
 from dedup_gui.core.checker import PairChecker, StoredVerdicts, content_sources, stored_thumbnails, verdict_version
 from dedup_gui.core.config import ScanConfig
@@ -131,12 +131,18 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
     links: list[tuple[int, int, PairEvidence]] = []
     contents: list[Content] = []
     checker: PairChecker | None = None
+    followed = moves.Followed()
     status = ScanStatus.COMPLETED
     try:
         records = _enumerate(state)
         state.checkpoint()
         with state.stage(Stage.EXACT):
-            ids = store.sync_files(records)
+            known = store.known_files()
+            followed = moves.follow(records, known, config.roots + config.references, state.problems)
+            ids = store.sync_files(records, known=known, moved=followed.moved, gone=followed.gone)
+            del known
+            if followed.moved or followed.gone:
+                log.info("%d files moved, %d gone since the store saw them", len(followed.moved), len(followed.gone))
             twins = _exact(state, records)
         contents = _contents(records, ids, twins)
         embed = config.embeddings and config.mode is not Mode.EXACT
@@ -166,7 +172,7 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
                 same_links = len(links)  # unless grouping adds some, the groups of every mode are that scan's
             else:
                 # the last scan's links between photos that did not change, and a search among the rest only
-                carried = incremental.carried_over(store, settings, contents, files, state.redone)
+                carried = incremental.carried_over(store, settings, contents, files, state.redone, followed.moved)
                 fresh = None if carried is None else carried.fresh
                 links = find_links(contents, config, checker, check=state.checkpoint, among=fresh)
                 if carried is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -260,16 +260,37 @@ class CacheTables:
 
     # -- files ----------------------------------------------------------------------------------------------
 
-    def sync_files(self, records: Sequence[FileRecord]) -> dict[str, int]:
-        """Record the walk; a file whose size or mtime changed loses its cached hashes, decode and embedding."""
+    def known_files(self) -> dict[str, tuple[int, int, int, int]]:
+        """Path -> (id, size, mtime_ns, inode) of every file the store knows."""
+        rows = self.db.execute("SELECT path, id, size, mtime_ns, inode FROM files")
+        return {path: (fid, size, mtime, inode) for path, fid, size, mtime, inode in rows}
+
+    def sync_files(
+        self,
+        records: Sequence[FileRecord],
+        *,
+        known: Mapping[str, tuple[int, int, int, int]] | None = None,
+        moved: Mapping[str, str] | None = None,
+        gone: Sequence[int] = (),
+    ) -> dict[str, int]:
+        """Record the walk; a file whose size or mtime changed loses its cached hashes, decode and embedding.
+
+        `known` is known_files() as read before the walk was compared with it; `moved` (old path -> new path) gives
+        a stored row its file's new path, with everything cached for it; the rows `gone` are deleted with all that
+        hangs on them (moves.py decides both)."""
         ids: dict[str, int] = {}
-        known = {
-            path: (fid, size, mtime)
-            for fid, path, size, mtime in self.db.execute("SELECT id, path, size, mtime_ns FROM files")
-        }
+        known = self.known_files() if known is None else known
+        renamed = {new: known[old][0] for old, new in (moved or {}).items()}
         with self.transaction() as db:
+            for lo in range(0, len(gone), 500):
+                chunk = list(gone[lo : lo + 500])
+                db.execute(f"DELETE FROM files WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            db.executemany("UPDATE files SET path=? WHERE id=?", list(renamed.items()))
             for r in records:
                 row = known.get(r.path)
+                if row is None and r.path in renamed:
+                    ids[r.path] = renamed[r.path]  # the same inode, size and date: nothing to recompute
+                    continue
                 if row is None:
                     cur = db.execute(
                         "INSERT INTO files(path, size, mtime_ns, inode) VALUES (?, ?, ?, ?)",
@@ -277,7 +298,7 @@ class CacheTables:
                     )
                     ids[r.path] = int(cur.lastrowid or 0)
                     continue
-                fid, size, mtime = row
+                fid, size, mtime, _inode = row
                 ids[r.path] = fid
                 if size != r.size or mtime != r.mtime_ns:
                     db.execute(

@@ -1,0 +1,173 @@
+"""A library reorganised between scans: moved photos keep what the store knew of them (no decode, embedding or
+verification again, the same groups under the new paths), and deleted photos leave the store. Real files, a real
+store, real embeddings and verification."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from PIL import ImageEnhance
+
+from dedup_gui.core import moves
+from dedup_gui.core.config import ScanConfig
+from dedup_gui.core.pipeline import run_scan
+from dedup_gui.core.store import Store
+from dedup_gui.core.types import FileRecord, Problem, ProblemKind, ScanResult
+from tests.conftest import photo, save_jpeg
+
+
+def write_event(folder: Path) -> None:
+    """A photo and its crop (only verification confirms it), a photo and its tone edit, an unrelated one."""
+    big = photo("astronaut", (1000, 1000))
+    save_jpeg(big, folder / "a.jpg")
+    save_jpeg(big.crop((150, 120, 900, 860)), folder / "a_crop.jpg")
+    save_jpeg(photo("coffee"), folder / "c.jpg")
+    save_jpeg(ImageEnhance.Brightness(photo("coffee")).enhance(1.15), folder / "c_edit.jpg")
+    save_jpeg(photo("rocket"), folder / "r.jpg")
+
+
+def scan(*roots: Path, db: Path) -> ScanResult:
+    store = Store(db)
+    try:
+        return run_scan(ScanConfig(roots=roots, workers=2, embeddings=True), store=store)
+    finally:
+        store.close()
+
+
+def groups(result: ScanResult) -> list[list[str]]:
+    return sorted(sorted(Path(p).name for p in g.paths) for g in result.groups)
+
+
+def rows(db: Path) -> dict[str, int]:
+    """Rows of each cached table, and the stored paths."""
+    with sqlite3.connect(db) as conn:
+        out = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("files", "images", "embeddings")}
+        out["verdicts"] = conn.execute("SELECT count(*) FROM verdicts").fetchone()[0]
+        ids = "(SELECT id FROM files)"
+        out["orphans"] = conn.execute(
+            f"SELECT (SELECT count(*) FROM images WHERE file_id NOT IN {ids})"
+            f" + (SELECT count(*) FROM verdicts WHERE a NOT IN {ids} OR b NOT IN {ids})"
+        ).fetchone()[0]
+    return out
+
+
+def stored_paths(db: Path) -> set[str]:
+    with sqlite3.connect(db) as conn:
+        return {p for (p,) in conn.execute("SELECT path FROM files")}
+
+
+@pytest.fixture()
+def library(tmp_path: Path) -> Path:
+    write_event(tmp_path / "lib" / "2019" / "Beach")
+    return tmp_path / "lib"
+
+
+def test_a_moved_folder_is_not_decoded_embedded_or_verified_again(library: Path, tmp_path: Path) -> None:
+    db = tmp_path / "store.sqlite3"
+    first = scan(library, db=db)
+    assert groups(first) == [["a.jpg", "a_crop.jpg"], ["c.jpg", "c_edit.jpg"]]
+    assert first.stats.verified > 0
+    before = rows(db)
+    (library / "Trips").mkdir()
+    os.rename(library / "2019", library / "Trips" / "2019 Summer")
+
+    again = scan(library, db=db)
+    assert (again.stats.decoded, again.stats.embedded, again.stats.verified) == (0, 0, 0)
+    assert again.stats.from_cache == 5
+    moved = library / "Trips" / "2019 Summer" / "Beach"
+    assert sorted(sorted(g.paths) for g in again.groups) == [
+        [str(moved / "a.jpg"), str(moved / "a_crop.jpg")],
+        [str(moved / "c.jpg"), str(moved / "c_edit.jpg")],
+    ]
+    assert rows(db) == before  # the same rows under their new paths: none added, none left behind
+    assert all(p.startswith(str(moved)) for p in stored_paths(db))
+    fresh = scan(library, db=tmp_path / "fresh.sqlite3")
+    assert sorted(sorted(g.paths) for g in fresh.groups) == sorted(sorted(g.paths) for g in again.groups)
+
+
+def test_a_moved_photo_keeps_its_group_with_a_photo_that_stayed(library: Path, tmp_path: Path) -> None:
+    """The last scan's link between the two is carried over under the new name, not lost with the old one."""
+    db = tmp_path / "store.sqlite3"
+    scan(library, db=db)
+    (library / "Edits").mkdir()
+    os.rename(library / "2019" / "Beach" / "a_crop.jpg", library / "Edits" / "astronaut crop.jpg")
+    again = scan(library, db=db)
+    assert again.stats.verified == 0
+    assert groups(again) == [["a.jpg", "astronaut crop.jpg"], ["c.jpg", "c_edit.jpg"]]
+
+
+def test_a_deleted_photo_leaves_the_store_with_all_it_had(library: Path, tmp_path: Path) -> None:
+    db = tmp_path / "store.sqlite3"
+    scan(library, db=db)
+    before = rows(db)
+    (library / "2019" / "Beach" / "c_edit.jpg").unlink()
+    again = scan(library, db=db)
+    assert groups(again) == [["a.jpg", "a_crop.jpg"]]
+    after = rows(db)
+    assert (after["files"], after["images"], after["embeddings"]) == (4, 4, before["embeddings"] - 1)
+    assert after["verdicts"] < before["verdicts"] and after["orphans"] == 0
+    assert not any(p.endswith("c_edit.jpg") for p in stored_paths(db))
+
+
+def test_files_outside_the_scanned_folders_are_not_forgotten(tmp_path: Path) -> None:
+    """A store shared by two libraries: scanning one never forgets the other's files, gone or not (an unplugged
+    disk would otherwise cost its whole cache); scanning the other does."""
+    home, other = tmp_path / "home", tmp_path / "other"
+    write_event(home)
+    shutil.copytree(home, other)
+    db = tmp_path / "store.sqlite3"
+    scan(home, db=db)
+    scan(other, db=db)
+    (other / "r.jpg").unlink()
+    scan(home, db=db)
+    assert str(other / "r.jpg") in stored_paths(db)
+    scan(other, db=db)
+    assert str(other / "r.jpg") not in stored_paths(db)
+    assert str(home / "r.jpg") in stored_paths(db)
+
+
+def record(path: Path) -> FileRecord:
+    st = path.stat()
+    return FileRecord(str(path), st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def test_only_a_file_gone_from_its_old_path_is_followed(tmp_path: Path) -> None:
+    """A hard link made beside a photo is a second file for the walk, not a move; a file with the same size and
+    date but another inode (a copy) is not followed; a file the walk missed in a folder it could not read is kept."""
+    root = tmp_path / "lib"
+    old = save_jpeg(photo("rocket"), root / "old.jpg")
+    known = {str(old): (1, *_facts(old))}
+    os.link(old, root / "linked.jpg")
+    assert moves.follow([record(old), record(root / "linked.jpg")], known, [root], []) == moves.Followed()
+    assert moves.follow([record(root / "linked.jpg")], known, [root], []) == moves.Followed()  # old is still there
+
+    os.rename(old, root / "new.jpg")
+    (root / "linked.jpg").unlink()
+    followed = moves.follow([record(root / "new.jpg")], known, [root], [])
+    assert followed.moved == {str(old): str(root / "new.jpg")} and followed.gone == []
+
+    shutil.copy2(root / "new.jpg", root / "copy.jpg")  # same size and date, another inode
+    (root / "new.jpg").unlink()
+    assert moves.follow([record(root / "copy.jpg")], known, [root], []) == moves.Followed(gone=[1])
+
+    shut = root / "shut"
+    known_inside = {str(shut / "x.jpg"): (2, 10, 20, 30)}
+    unreadable = [Problem(str(shut), ProblemKind.FOLDER_UNREADABLE, "folder cannot be read: Permission denied")]
+    assert moves.follow([], known_inside, [root], unreadable) == moves.Followed()
+    assert moves.follow([], known_inside, [root], []) == moves.Followed(gone=[2])
+
+
+def _facts(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+def test_a_path_that_cannot_be_looked_at_is_not_called_gone(tmp_path: Path) -> None:
+    """An error other than 'no such file' (a disk that stopped answering, a name too long) keeps the row."""
+    long_name = tmp_path / ("x" * 300 + ".jpg")  # ENAMETOOLONG, not ENOENT
+    known = {str(long_name): (3, 1, 2, 4)}
+    assert moves.follow([], known, [tmp_path], []) == moves.Followed()
