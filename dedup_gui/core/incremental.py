@@ -59,10 +59,9 @@ def carried_over(
     contents: list[Content],
     now: np.ndarray,
     redone: set[int],
-    moved: Mapping[str, str] | None = None,
 ) -> Carried | None:
     """What this scan may take from the newest completed scan under `settings` (None: there is none); `now` is
-    this scan's file_rows; `moved` (old path -> new path) the files that scan saw under another name (moves.py).
+    this scan's file_rows.
 
     A content is unchanged when each of its files was in that scan with the same size and date, it was one content
     there with the same files and the same first path, and this scan did not decode or embed it again (`redone`).
@@ -76,6 +75,7 @@ def carried_over(
     same = (before[pos] == now).all(axis=1) if len(before) else np.zeros(len(now), dtype=bool)
     kept_ids = set(now[same, 0].tolist())
     pairs = store.scan_pairs(scan_id)
+    moved = store.moves_since(scan_id)  # files moved since, by this scan or by one cancelled before it ended
     if moved:
         pairs = [(moved.get(a, a), moved.get(b, b), _renamed(ev, moved)) for a, b, ev in pairs]
     collector.settle()  # out of the collector's walks as soon as read (see collector.py)

@@ -131,7 +131,6 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
     links: list[tuple[int, int, PairEvidence]] = []
     contents: list[Content] = []
     checker: PairChecker | None = None
-    followed = moves.Followed()
     status = ScanStatus.COMPLETED
     try:
         records = _enumerate(state)
@@ -139,7 +138,7 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
         with state.stage(Stage.EXACT):
             known = store.known_files()
             followed = moves.follow(records, known, config.roots + config.references, state.problems)
-            ids = store.sync_files(records, known=known, moved=followed.moved, gone=followed.gone)
+            ids = store.sync_files(records, known=known, moved=followed.moved, gone=followed.gone, scan_id=scan_id)
             del known
             if followed.moved or followed.gone:
                 log.info("%d files moved, %d gone since the store saw them", len(followed.moved), len(followed.gone))
@@ -172,7 +171,7 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
                 same_links = len(links)  # unless grouping adds some, the groups of every mode are that scan's
             else:
                 # the last scan's links between photos that did not change, and a search among the rest only
-                carried = incremental.carried_over(store, settings, contents, files, state.redone, followed.moved)
+                carried = incremental.carried_over(store, settings, contents, files, state.redone)
                 fresh = None if carried is None else carried.fresh
                 links = find_links(contents, config, checker, check=state.checkpoint, among=fresh)
                 if carried is not None:

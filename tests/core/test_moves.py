@@ -15,8 +15,9 @@ from PIL import ImageEnhance
 from dedup_gui.core import moves
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.pipeline import run_scan
+from dedup_gui.core.progress import CancelToken, ProgressEvent, Stage
 from dedup_gui.core.store import Store
-from dedup_gui.core.types import FileRecord, Problem, ProblemKind, ScanResult
+from dedup_gui.core.types import FileRecord, Problem, ProblemKind, ScanResult, ScanStatus
 from tests.conftest import photo, save_jpeg
 
 
@@ -98,6 +99,32 @@ def test_a_moved_photo_keeps_its_group_with_a_photo_that_stayed(library: Path, t
     again = scan(library, db=db)
     assert again.stats.verified == 0
     assert groups(again) == [["a.jpg", "astronaut crop.jpg"], ["c.jpg", "c_edit.jpg"]]
+
+
+def test_a_move_seen_by_a_cancelled_scan_is_remembered_for_the_next(library: Path, tmp_path: Path) -> None:
+    """The cancelled scan gave the rows their new paths; the next one still reads the last completed scan's links
+    under them (they were made under the old paths), so the moved photos keep their groups."""
+    db = tmp_path / "store.sqlite3"
+    scan(library, db=db)
+    (library / "Edits").mkdir()
+    os.rename(library / "2019" / "Beach" / "c_edit.jpg", library / "Edits" / "coffee edit.jpg")
+    os.rename(library / "2019", library / "Summer")
+    cancel = CancelToken()
+
+    def sink(event: ProgressEvent) -> None:
+        if event.stage is Stage.DECODING:  # the walk is recorded, the moves with it
+            cancel.cancel()
+
+    store = Store(db)
+    try:
+        stopped = run_scan(ScanConfig(roots=(library,), workers=2), store=store, sink=sink, cancel=cancel)
+    finally:
+        store.close()
+    assert stopped.status is ScanStatus.CANCELLED
+    assert not any("2019" in p for p in stored_paths(db))
+    again = scan(library, db=db)
+    assert again.stats.verified == 0
+    assert groups(again) == [["a.jpg", "a_crop.jpg"], ["c.jpg", "coffee edit.jpg"]]
 
 
 def test_a_deleted_photo_leaves_the_store_with_all_it_had(library: Path, tmp_path: Path) -> None:

@@ -256,8 +256,8 @@ def test_schema_12_stores_forget_what_larger_decodes_decided_or_were_tried_for(t
         (1, 5): '{"verdict": "similar", "inliers": 140, "keypoints": 301, "detail": true}',
         (1, 6): '{"verdict": "different", "inliers": 0, "keypoints": 12, "detail": false}',
     }
-    assert _verdicts_migrated(tmp_path, 12, kept | stale) == (set(kept), 13)
-    assert len(cache_migrations(tmp_path)) == 13
+    assert _verdicts_migrated(tmp_path, 12, kept | stale) == (set(kept), 14)
+    assert len(cache_migrations(tmp_path)) == 14
 
 
 def test_a_new_store_is_logged_as_created_and_an_old_one_as_migrated(

@@ -143,7 +143,20 @@ def cache_migrations(user_path: Path) -> tuple[str | Callable[[sqlite3.Connectio
         _clear_fits_verified_again,  # 11: a copy stretched to another aspect looked for
         _clear_clear_fits_again,  # 12: a clear fit's error judged as the points' noise or a keystone
         _closer_looks_again,  # 13: a larger decode's texture stands above its grain
+        _MOVES_TABLE,  # 14
     )
+
+
+# 14: files a scan found moved (moves.py), kept with that scan's row: a rescan reads the newest completed scan's
+# links under the files' names now, though the scan that saw them move was cancelled
+_MOVES_TABLE = """
+    CREATE TABLE IF NOT EXISTS moves (
+        scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+        old TEXT NOT NULL,
+        new TEXT NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS moves_scan ON moves(scan_id);
+"""
 
 
 # 9: decodes the next scan makes again, judged by this version's reading: a PNG whose picture data could not be
@@ -272,12 +285,13 @@ class CacheTables:
         known: Mapping[str, tuple[int, int, int, int]] | None = None,
         moved: Mapping[str, str] | None = None,
         gone: Sequence[int] = (),
+        scan_id: int | None = None,
     ) -> dict[str, int]:
         """Record the walk; a file whose size or mtime changed loses its cached hashes, decode and embedding.
 
         `known` is known_files() as read before the walk was compared with it; `moved` (old path -> new path) gives
-        a stored row its file's new path, with everything cached for it; the rows `gone` are deleted with all that
-        hangs on them (moves.py decides both)."""
+        a stored row its file's new path, with everything cached for it, and is remembered as scan `scan_id`'s
+        (moves_since); the rows `gone` are deleted with all that hangs on them (moves.py decides both)."""
         ids: dict[str, int] = {}
         known = self.known_files() if known is None else known
         renamed = {new: known[old][0] for old, new in (moved or {}).items()}
@@ -286,6 +300,8 @@ class CacheTables:
                 chunk = list(gone[lo : lo + 500])
                 db.execute(f"DELETE FROM files WHERE id IN ({','.join('?' * len(chunk))})", chunk)
             db.executemany("UPDATE files SET path=? WHERE id=?", list(renamed.items()))
+            if moved and scan_id is not None:
+                db.executemany("INSERT INTO moves VALUES (?, ?, ?)", [(scan_id, a, b) for a, b in moved.items()])
             for r in records:
                 row = known.get(r.path)
                 if row is None and r.path in renamed:
@@ -309,6 +325,17 @@ class CacheTables:
                     db.execute("DELETE FROM embeddings WHERE file_id=?", (fid,))
                     db.execute("DELETE FROM verdicts WHERE a=? OR b=?", (fid, fid))
         return ids
+
+    def moves_since(self, scan_id: int) -> dict[str, str]:
+        """Path when scan `scan_id` saw the file -> path now, for the files the scans after it found moved."""
+        now: dict[str, str] = {}
+        origin: dict[str, str] = {}  # a path now -> the path it had at that scan
+        rows = self.db.execute("SELECT old, new FROM moves WHERE scan_id > ? ORDER BY scan_id, rowid", (scan_id,))
+        for old, new in rows:
+            first = origin.pop(old, old)
+            now[first] = new
+            origin[new] = first
+        return now
 
     def content_hashes(self, hash_version: int) -> dict[str, tuple[str | None, str | None]]:
         rows = self.db.execute(
