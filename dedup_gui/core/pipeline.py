@@ -59,6 +59,7 @@ log = logging.getLogger("dedup_gui.pipeline")
 COPY_EVIDENCE = {"tier": "exact", "method": "bytes", "score": 1.0, "description": "same bytes"}
 SAVE_EVERY = 128  # decode results per store transaction
 OTHER_MODES = "grouping under the other modes too, so that switching is instant"
+MOVED_FILES = "reading files moved since the last scan"
 
 
 @dataclass
@@ -136,8 +137,10 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
         records = _enumerate(state)
         state.checkpoint()
         with state.stage(Stage.EXACT):
-            known = store.known_files()
-            followed = moves.follow(records, known, config.roots + config.references, state.problems)
+            known = store.known_files(contenthash.HASH_VERSION)
+            followed = moves.follow(
+                records, known, config.roots + config.references, state.problems, tick=_reading(state)
+            )
             ids = store.sync_files(records, known=known, moved=followed.moved, gone=followed.gone, scan_id=scan_id)
             del known
             if followed.moved or followed.gone:
@@ -242,6 +245,16 @@ def _enumerate(state: ScanState) -> list[FileRecord]:
                 state.emit(ProgressEvent(Stage.ENUMERATING, len(records), None, detail=record.path))
         state.emit(ProgressEvent(Stage.ENUMERATING, len(records), len(records)))
     return records
+
+
+def _reading(state: ScanState) -> Callable[[int, int], None]:
+    """Progress while the files that look moved are read to check they are the stored ones."""
+
+    def tick(done: int, total: int) -> None:
+        state.emit(ProgressEvent(Stage.EXACT, done, total, detail=MOVED_FILES))
+        state.checkpoint()
+
+    return tick
 
 
 def _exact(state: ScanState, records: list[FileRecord]) -> dict[str, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import ImageEnhance
 
-from dedup_gui.core import moves
+from dedup_gui.core import contenthash, moves
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.pipeline import run_scan
 from dedup_gui.core.progress import CancelToken, ProgressEvent, Stage
@@ -162,39 +162,55 @@ def record(path: Path) -> FileRecord:
     return FileRecord(str(path), st.st_size, st.st_mtime_ns, st.st_ino)
 
 
+def stored(fid: int, path: Path) -> tuple[int, int, int, int, str]:
+    """What the store knows of a file it scanned: id, size, date, inode and content hash."""
+    r = record(path)
+    return fid, r.size, r.mtime_ns, r.inode, contenthash.full_hash(r)
+
+
 def test_only_a_file_gone_from_its_old_path_is_followed(tmp_path: Path) -> None:
     """A hard link made beside a photo is a second file for the walk, not a move; a file with the same size and
     date but another inode (a copy) is not followed; a file the walk missed in a folder it could not read is kept."""
     root = tmp_path / "lib"
     old = save_jpeg(photo("rocket"), root / "old.jpg")
-    known = {str(old): (1, *_facts(old))}
+    known = {str(old): stored(1, old)}
     os.link(old, root / "linked.jpg")
     assert moves.follow([record(old), record(root / "linked.jpg")], known, [root], []) == moves.Followed()
     assert moves.follow([record(root / "linked.jpg")], known, [root], []) == moves.Followed()  # old is still there
 
     os.rename(old, root / "new.jpg")
     (root / "linked.jpg").unlink()
-    followed = moves.follow([record(root / "new.jpg")], known, [root], [])
+    ticks: list[tuple[int, int]] = []
+    followed = moves.follow([record(root / "new.jpg")], known, [root], [], tick=lambda *t: ticks.append(t))
     assert followed.moved == {str(old): str(root / "new.jpg")} and followed.gone == []
+    assert ticks == [(1, 1)]
 
     shutil.copy2(root / "new.jpg", root / "copy.jpg")  # same size and date, another inode
     (root / "new.jpg").unlink()
     assert moves.follow([record(root / "copy.jpg")], known, [root], []) == moves.Followed(gone=[1])
 
     shut = root / "shut"
-    known_inside = {str(shut / "x.jpg"): (2, 10, 20, 30)}
+    known_inside = {str(shut / "x.jpg"): (2, 10, 20, 30, "0" * 32)}
     unreadable = [Problem(str(shut), ProblemKind.FOLDER_UNREADABLE, "folder cannot be read: Permission denied")]
     assert moves.follow([], known_inside, [root], unreadable) == moves.Followed()
     assert moves.follow([], known_inside, [root], []) == moves.Followed(gone=[2])
 
 
-def _facts(path: Path) -> tuple[int, int, int]:
-    st = path.stat()
-    return st.st_size, st.st_mtime_ns, st.st_ino
+def test_another_file_with_the_inode_size_and_date_of_a_deleted_one_is_not_followed(tmp_path: Path) -> None:
+    """A memory card's file system makes up inode numbers and keeps dates to 2 seconds: another burst frame of the
+    same size may show a deleted frame's identity. Its bytes tell: it is a new file, and the deleted frame's row
+    (with the hashes that say which files are its byte copies) goes."""
+    root = tmp_path / "card"
+    frame = save_jpeg(photo("rocket"), root / "DSC_0002.JPG")
+    fid, size, mtime, inode, _ = stored(7, frame)
+    known = {str(root / "DSC_0001.JPG"): (fid, size, mtime, inode, "another frame's bytes")}
+    assert moves.follow([record(frame)], known, [root], []) == moves.Followed(gone=[7])
+    never_hashed = {str(root / "DSC_0001.JPG"): (fid, size, mtime, inode, None)}  # its decode had failed
+    assert moves.follow([record(frame)], never_hashed, [root], []) == moves.Followed(gone=[7])
 
 
 def test_a_path_that_cannot_be_looked_at_is_not_called_gone(tmp_path: Path) -> None:
     """An error other than 'no such file' (a disk that stopped answering, a name too long) keeps the row."""
     long_name = tmp_path / ("x" * 300 + ".jpg")  # ENAMETOOLONG, not ENOENT
-    known = {str(long_name): (3, 1, 2, 4)}
+    known = {str(long_name): (3, 1, 2, 4, None)}
     assert moves.follow([], known, [tmp_path], []) == moves.Followed()
