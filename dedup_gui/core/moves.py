@@ -25,8 +25,8 @@ from dedup_gui.core.types import FileRecord, Problem, ProblemKind
 
 log = logging.getLogger("dedup_gui.moves")
 
-# what the store knows of a file: (id, size, mtime_ns, inode, full content hash or None)
-Known = Mapping[str, tuple[int, int, int, int, str | None]]
+# what the store knows of a file: (id, size, mtime_ns, inode)
+Known = Mapping[str, tuple[int, int, int, int]]
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,7 @@ def follow(
     known: Known,
     roots: Iterable[os.PathLike[str] | str],
     problems: Sequence[Problem],
+    stored_hash: Callable[[str], str | None],
     *,
     tick: Callable[[int, int], None] = lambda done, total: None,
 ) -> Followed:
@@ -81,7 +82,7 @@ def follow(
         return Followed()
     by_identity: dict[tuple[int, int, int], list[str]] = {}
     for path in unseen:
-        _fid, size, mtime, inode, _hash = known[path]
+        _fid, size, mtime, inode = known[path]
         if inode:  # some file systems give no inode (0): no identity to follow
             by_identity.setdefault((inode, size, mtime), []).append(path)
     asked = [r for r in records if r.inode and r.path not in known and (r.inode, r.size, r.mtime_ns) in by_identity]
@@ -89,7 +90,7 @@ def follow(
     for done, r in enumerate(asked, 1):
         olds = by_identity[(r.inode, r.size, r.mtime_ns)]
         old = next((p for p in olds if _is_gone(p)), None)
-        if old is not None and _same_bytes(r, known[old][4]):
+        if old is not None and _same_bytes(r, stored_hash(old)):
             olds.remove(old)
             moved[old] = r.path
         tick(done, len(asked))

@@ -137,10 +137,9 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
         records = _enumerate(state)
         state.checkpoint()
         with state.stage(Stage.EXACT):
-            known = store.known_files(contenthash.HASH_VERSION)
-            followed = moves.follow(
-                records, known, config.roots + config.references, state.problems, tick=_reading(state)
-            )
+            known = store.known_files()
+            folders = config.roots + config.references
+            followed = moves.follow(records, known, folders, state.problems, store.full_hash_of, tick=_reading(state))
             ids = store.sync_files(records, known=known, moved=followed.moved, gone=followed.gone, scan_id=scan_id)
             del known
             if followed.moved or followed.gone:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -162,10 +163,15 @@ def record(path: Path) -> FileRecord:
     return FileRecord(str(path), st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-def stored(fid: int, path: Path) -> tuple[int, int, int, int, str]:
-    """What the store knows of a file it scanned: id, size, date, inode and content hash."""
+def stored(fid: int, path: Path) -> tuple[int, int, int, int]:
+    """What the store knows of a file it scanned: id, size, date and inode."""
     r = record(path)
-    return fid, r.size, r.mtime_ns, r.inode, contenthash.full_hash(r)
+    return fid, r.size, r.mtime_ns, r.inode
+
+
+def hashes(**by_path: str | None) -> Callable[[str], str | None]:
+    """The store's content hash of each file (as stored_hash asks it)."""
+    return by_path.get
 
 
 def test_only_a_file_gone_from_its_old_path_is_followed(tmp_path: Path) -> None:
@@ -174,26 +180,27 @@ def test_only_a_file_gone_from_its_old_path_is_followed(tmp_path: Path) -> None:
     root = tmp_path / "lib"
     old = save_jpeg(photo("rocket"), root / "old.jpg")
     known = {str(old): stored(1, old)}
+    digest = {str(old): contenthash.full_hash(record(old))}.get
     os.link(old, root / "linked.jpg")
-    assert moves.follow([record(old), record(root / "linked.jpg")], known, [root], []) == moves.Followed()
-    assert moves.follow([record(root / "linked.jpg")], known, [root], []) == moves.Followed()  # old is still there
+    assert moves.follow([record(old), record(root / "linked.jpg")], known, [root], [], digest) == moves.Followed()
+    assert moves.follow([record(root / "linked.jpg")], known, [root], [], digest) == moves.Followed()  # old is there
 
     os.rename(old, root / "new.jpg")
     (root / "linked.jpg").unlink()
     ticks: list[tuple[int, int]] = []
-    followed = moves.follow([record(root / "new.jpg")], known, [root], [], tick=lambda *t: ticks.append(t))
+    followed = moves.follow([record(root / "new.jpg")], known, [root], [], digest, tick=lambda *t: ticks.append(t))
     assert followed.moved == {str(old): str(root / "new.jpg")} and followed.gone == []
     assert ticks == [(1, 1)]
 
     shutil.copy2(root / "new.jpg", root / "copy.jpg")  # same size and date, another inode
     (root / "new.jpg").unlink()
-    assert moves.follow([record(root / "copy.jpg")], known, [root], []) == moves.Followed(gone=[1])
+    assert moves.follow([record(root / "copy.jpg")], known, [root], [], digest) == moves.Followed(gone=[1])
 
     shut = root / "shut"
-    known_inside = {str(shut / "x.jpg"): (2, 10, 20, 30, "0" * 32)}
+    known_inside = {str(shut / "x.jpg"): (2, 10, 20, 30)}
     unreadable = [Problem(str(shut), ProblemKind.FOLDER_UNREADABLE, "folder cannot be read: Permission denied")]
-    assert moves.follow([], known_inside, [root], unreadable) == moves.Followed()
-    assert moves.follow([], known_inside, [root], []) == moves.Followed(gone=[2])
+    assert moves.follow([], known_inside, [root], unreadable, digest) == moves.Followed()
+    assert moves.follow([], known_inside, [root], [], digest) == moves.Followed(gone=[2])
 
 
 def test_another_file_with_the_inode_size_and_date_of_a_deleted_one_is_not_followed(tmp_path: Path) -> None:
@@ -202,15 +209,16 @@ def test_another_file_with_the_inode_size_and_date_of_a_deleted_one_is_not_follo
     (with the hashes that say which files are its byte copies) goes."""
     root = tmp_path / "card"
     frame = save_jpeg(photo("rocket"), root / "DSC_0002.JPG")
-    fid, size, mtime, inode, _ = stored(7, frame)
-    known = {str(root / "DSC_0001.JPG"): (fid, size, mtime, inode, "another frame's bytes")}
-    assert moves.follow([record(frame)], known, [root], []) == moves.Followed(gone=[7])
-    never_hashed = {str(root / "DSC_0001.JPG"): (fid, size, mtime, inode, None)}  # its decode had failed
-    assert moves.follow([record(frame)], never_hashed, [root], []) == moves.Followed(gone=[7])
+    deleted = str(root / "DSC_0001.JPG")
+    known = {deleted: stored(7, frame)}
+    other = hashes(**{deleted: "another frame's bytes"})
+    assert moves.follow([record(frame)], known, [root], [], other) == moves.Followed(gone=[7])
+    never_hashed = hashes(**{deleted: None})  # its decode had failed
+    assert moves.follow([record(frame)], known, [root], [], never_hashed) == moves.Followed(gone=[7])
 
 
 def test_a_path_that_cannot_be_looked_at_is_not_called_gone(tmp_path: Path) -> None:
     """An error other than 'no such file' (a disk that stopped answering, a name too long) keeps the row."""
     long_name = tmp_path / ("x" * 300 + ".jpg")  # ENAMETOOLONG, not ENOENT
-    known = {str(long_name): (3, 1, 2, 4, None)}
-    assert moves.follow([], known, [tmp_path], []) == moves.Followed()
+    known = {str(long_name): (3, 1, 2, 4)}
+    assert moves.follow([], known, [tmp_path], [], hashes()) == moves.Followed()

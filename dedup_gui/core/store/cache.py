@@ -273,19 +273,16 @@ class CacheTables:
 
     # -- files ----------------------------------------------------------------------------------------------
 
-    def known_files(self, hash_version: int) -> dict[str, tuple[int, int, int, int, str | None]]:
-        """Path -> (id, size, mtime_ns, inode, full content hash made the `hash_version` way) of every stored file."""
-        rows = self.db.execute(
-            "SELECT path, id, size, mtime_ns, inode, CASE WHEN hash_version=? THEN full_hash END FROM files",
-            (hash_version,),
-        )
-        return {path: (fid, size, mtime, inode, full) for path, fid, size, mtime, inode, full in rows}
+    def known_files(self) -> dict[str, tuple[int, int, int, int]]:
+        """Path -> (id, size, mtime_ns, inode) of every file the store knows."""
+        rows = self.db.execute("SELECT path, id, size, mtime_ns, inode FROM files")
+        return {path: (fid, size, mtime, inode) for path, fid, size, mtime, inode in rows}
 
     def sync_files(
         self,
         records: Sequence[FileRecord],
         *,
-        known: Mapping[str, tuple[int, int, int, int, str | None]] | None = None,
+        known: Mapping[str, tuple[int, int, int, int]] | None = None,
         moved: Mapping[str, str] | None = None,
         gone: Sequence[int] = (),
         scan_id: int | None = None,
@@ -296,7 +293,7 @@ class CacheTables:
         a stored row its file's new path, with everything cached for it, and is remembered as scan `scan_id`'s
         (moves_since); the rows `gone` are deleted with all that hangs on them (moves.py decides both)."""
         ids: dict[str, int] = {}
-        known = self.known_files(hash_version=0) if known is None else known  # no content hash is read here
+        known = self.known_files() if known is None else known
         renamed = {new: known[old][0] for old, new in (moved or {}).items()}
         with self.transaction() as db:
             for lo in range(0, len(gone), 500):
@@ -308,7 +305,7 @@ class CacheTables:
             for r in records:
                 row = known.get(r.path)
                 if row is None and r.path in renamed:
-                    ids[r.path] = renamed[r.path]  # the same inode, size and date: nothing to recompute
+                    ids[r.path] = renamed[r.path]  # the same file (moves.py): nothing to recompute
                     continue
                 if row is None:
                     cur = db.execute(
@@ -317,7 +314,7 @@ class CacheTables:
                     )
                     ids[r.path] = int(cur.lastrowid or 0)
                     continue
-                fid, size, mtime, _inode, _full = row
+                fid, size, mtime, _inode = row
                 ids[r.path] = fid
                 if size != r.size or mtime != r.mtime_ns:
                     db.execute(
