@@ -141,6 +141,7 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
             folders = config.roots + config.references
             followed = moves.follow(records, known, folders, state.problems, store.full_hash_of, tick=_reading(state))
             ids = store.sync_files(records, known=known, moved=followed.moved, gone=followed.gone, scan_id=scan_id)
+            store.move_decisions(followed.moved)  # the keep/trash marks follow the files
             del known
             if followed.moved or followed.gone:
                 log.info("%d files moved, %d gone since the store saw them", len(followed.moved), len(followed.gone))

@@ -91,6 +91,25 @@ def test_a_moved_folder_is_not_decoded_embedded_or_verified_again(library: Path,
     assert sorted(sorted(g.paths) for g in fresh.groups) == sorted(sorted(g.paths) for g in again.groups)
 
 
+def test_a_moved_photo_keeps_the_keep_or_trash_mark_made_on_it(library: Path, tmp_path: Path) -> None:
+    db = tmp_path / "store.sqlite3"
+    scan(library, db=db)
+    event = library / "2019" / "Beach"
+    store = Store(db)
+    try:
+        store.set_decisions([(str(event / "a.jpg"), "keep"), (str(event / "a_crop.jpg"), "trash")])
+    finally:
+        store.close()
+    os.rename(library / "2019", library / "2019 Summer")
+    scan(library, db=db)
+    moved = library / "2019 Summer" / "Beach"
+    store = Store(db)
+    try:
+        assert store.decisions() == {str(moved / "a.jpg"): "keep", str(moved / "a_crop.jpg"): "trash"}
+    finally:
+        store.close()
+
+
 def test_a_moved_photo_keeps_its_group_with_a_photo_that_stayed(library: Path, tmp_path: Path) -> None:
     """The last scan's link between the two is carried over under the new name, not lost with the old one."""
     db = tmp_path / "store.sqlite3"

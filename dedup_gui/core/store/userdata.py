@@ -10,7 +10,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager, closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,6 +138,14 @@ class UserTables:
                     db.execute("DELETE FROM decisions WHERE path=?", (path,))
                 else:
                     db.execute("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?)", (path, decision, now))
+
+    def move_decisions(self, moved: Mapping[str, str]) -> None:
+        """A moved file keeps the decision made on it (moves.py: the same bytes at a new path); one already made
+        on the new path stands."""
+        if not moved:
+            return
+        with self.user_transaction() as db:
+            db.executemany("UPDATE OR IGNORE decisions SET path=? WHERE path=?", [(b, a) for a, b in moved.items()])
 
     # -- "not duplicates" --------------------------------------------------------------------------------------
 
