@@ -4,13 +4,14 @@ People reorganise their libraries: an event's folder renamed, years gathered und
 rescan took every moved photo for a new one (decoded, embedded and verified again: hours for a moved 100,000-photo
 library whose pictures did not change) and kept the rows of the old paths for good, about 46 KB a photo.
 
-A file moved on its disk keeps its inode, size and date. A stored file with the same three whose path is gone, and
-whose stored content hash the file's bytes still give, is that file under its new name: its row takes the new path
-and keeps its decode, embedding, keypoints and verdicts. The bytes are read because some file systems make up inode
-numbers and keep dates to 2 seconds (FAT on a memory card): another burst frame of the same size could otherwise
-take a deleted frame's row, and with it that frame's hashes, which say which files are byte copies of each other.
-A stored file under a scanned folder that the walk did not see and that is gone from the disk is forgotten. Only
-the disposable cache changes: the user's decisions and the journal keep the paths they were written with.
+A moved file keeps its size and date (moved on its disk, or copied to another with its date, the old disk gone). A
+stored file with the same two whose path is gone, and whose stored content hash the file's bytes give, is that file
+under its new name: its row takes the new path and keeps its decode, embedding, keypoints and verdicts. The bytes
+are read (not decoded): dates are kept to 2 seconds on a memory card, so another burst frame of the same size could
+otherwise take a deleted frame's row, and with it that frame's hashes, which say which files are byte copies of
+each other. The inode is no help: a copy to another disk has a new one, and FAT makes them up.
+A stored file under a scanned folder that the walk did not see and that is gone from the disk is forgotten. The
+cache changes, and the keep/trash marks follow their files; the journal keeps the paths it was written with.
 """
 
 from __future__ import annotations
@@ -53,14 +54,12 @@ def _under(path: str, folders: Sequence[str]) -> bool:
     return any(path == f or path.startswith(f.rstrip(os.sep) + os.sep) for f in folders)
 
 
-def _same_bytes(record: FileRecord, stored: str | None) -> bool:
-    if stored is None:
-        return False  # never hashed (its decode failed): nothing carried is worth a doubt
+def _digest(record: FileRecord) -> str | None:
     try:
-        return contenthash.full_hash(record) == stored
+        return contenthash.full_hash(record)
     except contenthash.ContentError as exc:  # gone or changed since the walk: a new file for this scan
         log.info("not followed: %s", exc)
-        return False
+        return None
 
 
 def follow(
@@ -72,26 +71,26 @@ def follow(
     *,
     tick: Callable[[int, int], None] = lambda done, total: None,
 ) -> Followed:
-    """Match each walked file the store does not know to a stored file gone from its path (same inode, size, date
-    and bytes), and list the stored files under `roots` (as the walk names them) that no longer exist. Folders the
-    walk could not read (`problems`) keep the rows of their files. `tick(done, total)` after each file read (it may
-    raise to cancel)."""
+    """Match each walked file the store does not know to a stored file gone from its path (same size, date and
+    bytes), and list the stored files under `roots` (as the walk names them) that no longer exist. Folders the walk
+    could not read (`problems`) keep the rows of their files. `stored_hash(path)`: a stored file's full content hash
+    (None: never hashed, as when its decode failed: not followed); `tick(done, total)` after each file looked at
+    (it may raise to cancel)."""
     walked = {r.path for r in records}
     unseen = [path for path in known if path not in walked]
     if not unseen:
         return Followed()
-    by_identity: dict[tuple[int, int, int], list[str]] = {}
+    by_facts: dict[tuple[int, int], list[str]] = {}
     for path in unseen:
-        _fid, size, mtime, inode = known[path]
-        if inode:  # some file systems give no inode (0): no identity to follow
-            by_identity.setdefault((inode, size, mtime), []).append(path)
-    asked = [r for r in records if r.inode and r.path not in known and (r.inode, r.size, r.mtime_ns) in by_identity]
+        _fid, size, mtime, _inode = known[path]
+        by_facts.setdefault((size, mtime), []).append(path)
+    asked = [r for r in records if r.path not in known and (r.size, r.mtime_ns) in by_facts]
     moved: dict[str, str] = {}
     for done, r in enumerate(asked, 1):
-        olds = by_identity[(r.inode, r.size, r.mtime_ns)]
-        old = next((p for p in olds if _is_gone(p)), None)
-        if old is not None and _same_bytes(r, stored_hash(old)):
-            olds.remove(old)
+        olds = [p for p in by_facts[(r.size, r.mtime_ns)] if p not in moved and _is_gone(p)]
+        digest = _digest(r) if olds else None
+        old = next((p for p in olds if digest is not None and stored_hash(p) == digest), None)
+        if old is not None:
             moved[old] = r.path
         tick(done, len(asked))
     folders = [os.path.abspath(r) for r in roots]

@@ -194,8 +194,9 @@ def hashes(**by_path: str | None) -> Callable[[str], str | None]:
 
 
 def test_only_a_file_gone_from_its_old_path_is_followed(tmp_path: Path) -> None:
-    """A hard link made beside a photo is a second file for the walk, not a move; a file with the same size and
-    date but another inode (a copy) is not followed; a file the walk missed in a folder it could not read is kept."""
+    """A hard link made beside a photo is a second file for the walk, not a move; a copy that kept the date (to
+    another disk) is followed once the original is gone, one that did not is a new file; a file the walk missed in
+    a folder it could not read is kept."""
     root = tmp_path / "lib"
     old = save_jpeg(photo("rocket"), root / "old.jpg")
     known = {str(old): stored(1, old)}
@@ -211,9 +212,12 @@ def test_only_a_file_gone_from_its_old_path_is_followed(tmp_path: Path) -> None:
     assert followed.moved == {str(old): str(root / "new.jpg")} and followed.gone == []
     assert ticks == [(1, 1)]
 
-    shutil.copy2(root / "new.jpg", root / "copy.jpg")  # same size and date, another inode
+    shutil.copyfile(root / "new.jpg", root / "undated.jpg")  # a copy with today's date
+    shutil.copy2(root / "new.jpg", root / "copy.jpg")  # with the photo's date, another inode
     (root / "new.jpg").unlink()
-    assert moves.follow([record(root / "copy.jpg")], known, [root], [], digest) == moves.Followed(gone=[1])
+    assert moves.follow([record(root / "undated.jpg")], known, [root], [], digest) == moves.Followed(gone=[1])
+    followed = moves.follow([record(root / "copy.jpg")], known, [root], [], digest)
+    assert followed == moves.Followed(moved={str(old): str(root / "copy.jpg")})
 
     shut = root / "shut"
     known_inside = {str(shut / "x.jpg"): (2, 10, 20, 30)}
@@ -222,10 +226,10 @@ def test_only_a_file_gone_from_its_old_path_is_followed(tmp_path: Path) -> None:
     assert moves.follow([], known_inside, [root], [], digest) == moves.Followed(gone=[2])
 
 
-def test_another_file_with_the_inode_size_and_date_of_a_deleted_one_is_not_followed(tmp_path: Path) -> None:
-    """A memory card's file system makes up inode numbers and keeps dates to 2 seconds: another burst frame of the
-    same size may show a deleted frame's identity. Its bytes tell: it is a new file, and the deleted frame's row
-    (with the hashes that say which files are its byte copies) goes."""
+def test_another_file_with_the_size_and_date_of_a_deleted_one_is_not_followed(tmp_path: Path) -> None:
+    """A memory card keeps dates to 2 seconds: another burst frame of the same size may show a deleted frame's size
+    and date. Its bytes tell: it is a new file, and the deleted frame's row (with the hashes that say which files
+    are its byte copies) goes."""
     root = tmp_path / "card"
     frame = save_jpeg(photo("rocket"), root / "DSC_0002.JPG")
     deleted = str(root / "DSC_0001.JPG")
