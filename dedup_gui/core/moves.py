@@ -26,8 +26,8 @@ from dedup_gui.core.types import FileRecord, Problem, ProblemKind
 
 log = logging.getLogger("dedup_gui.moves")
 
-# what the store knows of a file: (id, size, mtime_ns, inode)
-Known = Mapping[str, tuple[int, int, int, int]]
+# what the store knows of a file: (id, size, mtime_ns)
+Known = Mapping[str, tuple[int, int, int]]
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def follow(
         return Followed()
     by_facts: dict[tuple[int, int], list[str]] = {}
     for path in unseen:
-        _fid, size, mtime, _inode = known[path]
+        _fid, size, mtime = known[path]
         by_facts.setdefault((size, mtime), []).append(path)
     asked = [r for r in records if r.path not in known and (r.size, r.mtime_ns) in by_facts]
     moved: dict[str, str] = {}

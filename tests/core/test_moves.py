@@ -182,10 +182,10 @@ def record(path: Path) -> FileRecord:
     return FileRecord(str(path), st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-def stored(fid: int, path: Path) -> tuple[int, int, int, int]:
-    """What the store knows of a file it scanned: id, size, date and inode."""
+def stored(fid: int, path: Path) -> tuple[int, int, int]:
+    """What the store knows of a file it scanned: id, size and date."""
     r = record(path)
-    return fid, r.size, r.mtime_ns, r.inode
+    return fid, r.size, r.mtime_ns
 
 
 def hashes(**by_path: str | None) -> Callable[[str], str | None]:
@@ -220,7 +220,7 @@ def test_only_a_file_gone_from_its_old_path_is_followed(tmp_path: Path) -> None:
     assert followed == moves.Followed(moved={str(old): str(root / "copy.jpg")})
 
     shut = root / "shut"
-    known_inside = {str(shut / "x.jpg"): (2, 10, 20, 30)}
+    known_inside = {str(shut / "x.jpg"): (2, 10, 20)}
     unreadable = [Problem(str(shut), ProblemKind.FOLDER_UNREADABLE, "folder cannot be read: Permission denied")]
     assert moves.follow([], known_inside, [root], unreadable, digest) == moves.Followed()
     assert moves.follow([], known_inside, [root], [], digest) == moves.Followed(gone=[2])
@@ -243,5 +243,5 @@ def test_another_file_with_the_size_and_date_of_a_deleted_one_is_not_followed(tm
 def test_a_path_that_cannot_be_looked_at_is_not_called_gone(tmp_path: Path) -> None:
     """An error other than 'no such file' (a disk that stopped answering, a name too long) keeps the row."""
     long_name = tmp_path / ("x" * 300 + ".jpg")  # ENAMETOOLONG, not ENOENT
-    known = {str(long_name): (3, 1, 2, 4)}
+    known = {str(long_name): (3, 1, 2)}
     assert moves.follow([], known, [tmp_path], [], hashes()) == moves.Followed()

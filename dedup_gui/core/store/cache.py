@@ -273,16 +273,16 @@ class CacheTables:
 
     # -- files ----------------------------------------------------------------------------------------------
 
-    def known_files(self) -> dict[str, tuple[int, int, int, int]]:
-        """Path -> (id, size, mtime_ns, inode) of every file the store knows."""
-        rows = self.db.execute("SELECT path, id, size, mtime_ns, inode FROM files")
-        return {path: (fid, size, mtime, inode) for path, fid, size, mtime, inode in rows}
+    def known_files(self) -> dict[str, tuple[int, int, int]]:
+        """Path -> (id, size, mtime_ns) of every file the store knows."""
+        rows = self.db.execute("SELECT path, id, size, mtime_ns FROM files")
+        return {path: (fid, size, mtime) for path, fid, size, mtime in rows}
 
     def sync_files(
         self,
         records: Sequence[FileRecord],
         *,
-        known: Mapping[str, tuple[int, int, int, int]] | None = None,
+        known: Mapping[str, tuple[int, int, int]] | None = None,
         moved: Mapping[str, str] | None = None,
         gone: Sequence[int] = (),
         scan_id: int | None = None,
@@ -314,7 +314,7 @@ class CacheTables:
                     )
                     ids[r.path] = int(cur.lastrowid or 0)
                     continue
-                fid, size, mtime, _inode = row
+                fid, size, mtime = row
                 ids[r.path] = fid
                 if size != r.size or mtime != r.mtime_ns:
                     db.execute(
