@@ -21,7 +21,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from dedup_gui.core import contenthash
+from dedup_gui.core import contenthash, scanning
 from dedup_gui.core.types import FileRecord, Problem, ProblemKind
 
 log = logging.getLogger("dedup_gui.moves")
@@ -51,7 +51,7 @@ def _is_gone(path: str) -> bool:
 
 
 def _under(path: str, folders: Sequence[str]) -> bool:
-    return any(path == f or path.startswith(f.rstrip(os.sep) + os.sep) for f in folders)
+    return any(scanning.is_under(path, f) for f in folders)
 
 
 def _digest(record: FileRecord) -> str | None:

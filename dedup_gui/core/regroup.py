@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from dedup_gui import __version__
-from dedup_gui.core import collector
+from dedup_gui.core import collector, scanning
 from dedup_gui.core.assemble import apart_pairs, build_groups
 from dedup_gui.core.checker import PairChecker, StoredVerdicts, content_sources, stored_thumbnails
 from dedup_gui.core.config import ScanConfig
@@ -244,4 +244,4 @@ def _regroup(
 def _under(path: str, roots: tuple[str, ...]) -> bool:
     """In (or under) one of these real folders, by the file's real path (resolving it costs a stat per part)."""
     real = os.path.realpath(path)
-    return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+    return any(scanning.is_under(real, r) for r in roots)

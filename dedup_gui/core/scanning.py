@@ -62,7 +62,8 @@ def _encodable(path: str) -> bool:
     return True
 
 
-def _is_under(path: str, folder: str) -> bool:
+def is_under(path: str, folder: str) -> bool:
+    """The path is the folder or lies in it (by name: no link is resolved)."""
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
@@ -101,7 +102,7 @@ def walk(
         seen_dirs.add(key)
         check()
         real_folder = os.path.realpath(folder)
-        folder_protected = any(_is_under(real_folder, r) for r in refs)
+        folder_protected = any(is_under(real_folder, r) for r in refs)
         try:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
@@ -139,7 +140,7 @@ def walk(
                     continue
                 protected = folder_protected
                 if is_link and refs:
-                    protected = any(_is_under(os.path.realpath(path), r) for r in refs)
+                    protected = any(is_under(os.path.realpath(path), r) for r in refs)
                 found = _file_record(entry, path, protected)
             except FileNotFoundError:
                 if entry.is_symlink():
