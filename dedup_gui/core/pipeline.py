@@ -122,6 +122,7 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
     state = ScanState(config, store, Throttle(sink or NullSink()), cancel or CancelToken())
     scanning.check_roots(config.roots + config.references)
     scan_id = store.begin_scan(_config_dict(config))
+    store.follow_moves(store.recorded_moves())  # marks a scan killed after its walk left behind
     records: list[FileRecord] = []
     inputs = settings = ""
     previous: int | None = None  # a completed scan with the same inputs
@@ -141,7 +142,7 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
             folders = config.roots + config.references
             followed = moves.follow(records, known, folders, state.problems, store.full_hash_of, tick=_reading(state))
             ids = store.sync_files(records, known=known, moved=followed.moved, gone=followed.gone, scan_id=scan_id)
-            store.move_decisions(followed.moved)  # the keep/trash marks follow the files
+            store.follow_moves(store.recorded_moves())  # the keep/trash marks follow the files
             del known
             if followed.moved or followed.gone:
                 log.info("%d files moved, %d gone since the store saw them", len(followed.moved), len(followed.gone))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import ImageEnhance
 
-from dedup_gui.core import contenthash, moves
+from dedup_gui.core import contenthash, moves, scanning
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.pipeline import run_scan
 from dedup_gui.core.progress import CancelToken, ProgressEvent, Stage
@@ -106,6 +106,63 @@ def test_a_moved_photo_keeps_the_keep_or_trash_mark_made_on_it(library: Path, tm
     store = Store(db)
     try:
         assert store.decisions() == {str(moved / "a.jpg"): "keep", str(moved / "a_crop.jpg"): "trash"}
+    finally:
+        store.close()
+
+
+def test_marks_left_behind_by_a_scan_killed_after_its_walk_follow_at_the_next_scan(
+    library: Path, tmp_path: Path
+) -> None:
+    """The walk's renames are in the cache file and the marks in the user's file: no transaction holds both. This
+    leaves the store as a scan killed between the two writes does (a real kill: tests/cli/test_kill_rescan.py)."""
+    db = tmp_path / "store.sqlite3"
+    scan(library, db=db)
+    event = library / "2019" / "Beach"
+    store = Store(db)
+    try:
+        store.set_decisions([(str(event / "a.jpg"), "keep"), (str(event / "a_crop.jpg"), "trash")])
+        os.rename(library / "2019", library / "2019 Summer")
+        scan_id = store.begin_scan({})
+        records = list(scanning.walk(scanning.WalkOptions((library,)), []))
+        known = store.known_files()
+        followed = moves.follow(records, known, (library,), [], store.full_hash_of)
+        store.sync_files(records, known=known, moved=followed.moved, gone=followed.gone, scan_id=scan_id)
+        assert len(followed.moved) == 5 and str(event / "a.jpg") in store.decisions()  # killed here
+    finally:
+        store.close()
+    scan(library, db=db)
+    moved = library / "2019 Summer" / "Beach"
+    store = Store(db)
+    try:
+        assert store.decisions() == {str(moved / "a.jpg"): "keep", str(moved / "a_crop.jpg"): "trash"}
+    finally:
+        store.close()
+
+
+def test_a_mark_made_on_a_new_photo_at_a_moved_photos_old_path_stays_on_it(library: Path, tmp_path: Path) -> None:
+    """Each scan's moves carry the marks once: a later scan does not take a mark from a new file at the old path."""
+    db = tmp_path / "store.sqlite3"
+    scan(library, db=db)
+    old, new = library / "2019" / "Beach" / "a.jpg", library / "a.jpg"
+    store = Store(db)
+    try:
+        store.set_decisions([(str(old), "keep")])
+    finally:
+        store.close()
+    os.rename(old, new)
+    scan(library, db=db)
+    save_jpeg(photo("coffee").crop((0, 0, 400, 300)), old)
+    scan(library, db=db)
+    store = Store(db)
+    try:
+        assert store.decisions() == {str(new): "keep"}
+        store.set_decisions([(str(old), "trash"), (str(new), None)])
+    finally:
+        store.close()
+    scan(library, db=db)
+    store = Store(db)
+    try:
+        assert store.decisions() == {str(old): "trash"}
     finally:
         store.close()
 

@@ -337,6 +337,18 @@ class CacheTables:
             origin[new] = first
         return now
 
+    def recorded_moves(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The moves of each kept scan that found files moved, in scan order: (a key for the scan that a rebuilt
+        cache file cannot give another scan, [(old path, new path)...])."""
+        out: dict[str, list[tuple[str, str]]] = {}
+        rows = self.db.execute(
+            "SELECT s.id, s.started, m.old, m.new FROM moves m JOIN scans s ON s.id = m.scan_id "
+            "ORDER BY m.scan_id, m.rowid"
+        )
+        for scan_id, started, old, new in rows:
+            out.setdefault(f"{scan_id}@{started!r}", []).append((old, new))
+        return list(out.items())
+
     def content_hashes(self, hash_version: int) -> dict[str, tuple[str | None, str | None]]:
         rows = self.db.execute(
             "SELECT path, partial_hash, full_hash FROM files WHERE hash_version=? "

@@ -10,7 +10,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager, closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +59,10 @@ USER_MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX journal_batch ON journal(batch);
     CREATE INDEX journal_path ON journal(path)
+    """,
+    # 2: the scans whose moved files' marks were carried to their new paths (follow_moves)
+    """
+    CREATE TABLE moves_followed (scan TEXT PRIMARY KEY)
     """,
 )
 
@@ -139,13 +143,24 @@ class UserTables:
                 else:
                     db.execute("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?)", (path, decision, now))
 
-    def move_decisions(self, moved: Mapping[str, str]) -> None:
-        """A moved file keeps the decision made on it (moves.py: the same bytes at a new path); one already made
-        on the new path stands."""
-        if not moved:
-            return
+    def follow_moves(self, scans: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> int:
+        """Carry the keep/trash marks along the moves each scan found (moves.py: the same bytes at a new path), in
+        scan order and once per scan; a mark already made on the new path stands. `scans`: the cache's
+        recorded_moves(). The moves live in the cache file and the marks here, so no transaction holds both: a scan
+        killed between the two writes leaves its moves to the next scan, which calls this before its walk.
+        Returns the number of scans followed now."""
+        done = {key for (key,) in self.udb.execute("SELECT scan FROM moves_followed")}
+        todo = [(key, moved) for key, moved in scans if key not in done]
+        kept = {key for key, _ in scans}
+        if not todo and done <= kept:
+            return 0
         with self.user_transaction() as db:
-            db.executemany("UPDATE OR IGNORE decisions SET path=? WHERE path=?", [(b, a) for a, b in moved.items()])
+            for key, moved in todo:
+                db.executemany("UPDATE OR IGNORE decisions SET path=? WHERE path=?", [(b, a) for a, b in moved])
+                db.execute("INSERT INTO moves_followed VALUES (?)", (key,))
+            stale = done - kept  # scans the cache no longer keeps: their moves cannot come back
+            db.executemany("DELETE FROM moves_followed WHERE scan=?", [(key,) for key in stale])
+        return len(todo)
 
     # -- "not duplicates" --------------------------------------------------------------------------------------
 
@@ -308,7 +323,7 @@ def salvage_user_data(damaged: Path, fresh: Path) -> str:
             src.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.Error as exc:
             return f"nothing could be read from it ({exc}); your decisions start afresh"
-        for table in ("dismissals", "not_duplicates", "decisions", "batches", "journal"):
+        for table in ("dismissals", "not_duplicates", "decisions", "batches", "journal", "moves_followed"):
             kept[table] = _salvage_table(src, dest, table)
         dest.commit()
     return (
