@@ -65,17 +65,22 @@ def carried_over(
 
     A content is unchanged when each of its files was in that scan with the same size and date, it was one content
     there with the same files and the same first path, and this scan did not decode or embed it again (`redone`).
-    A moved file is the same file: its row kept its id, and that scan's pairs are read under its new name.
+    A moved file is the same file, with the same bytes though maybe another date: its row kept its id, and that
+    scan's pairs are read under its new name.
     """
     last = store.scan_files(settings)
     if last is None:
         return None
     scan_id, before = last
+    moved = store.moves_since(scan_id)  # files moved since, by this scan or by one cancelled before it ended
     pos = np.clip(np.searchsorted(before[:, 0], now[:, 0]), 0, max(0, len(before) - 1))
     same = (before[pos] == now).all(axis=1) if len(before) else np.zeros(len(now), dtype=bool)
+    if moved and len(before):  # a moved file's bytes were checked (moves.py): a copy's new date is no change
+        landed = set(moved.values())
+        followed = [fid for c in contents for p, fid in zip(c.paths, c.file_ids, strict=True) if p in landed]
+        same |= np.isin(now[:, 0], followed) & (before[pos][:, :2] == now[:, :2]).all(axis=1)
     kept_ids = set(now[same, 0].tolist())
     pairs = store.scan_pairs(scan_id)
-    moved = store.moves_since(scan_id)  # files moved since, by this scan or by one cancelled before it ended
     if moved:
         pairs = [(moved.get(a, a), moved.get(b, b), _renamed(ev, moved)) for a, b, ev in pairs]
     collector.settle()  # out of the collector's walks as soon as read (see collector.py)

@@ -4,12 +4,17 @@ People reorganise their libraries: an event's folder renamed, years gathered und
 rescan took every moved photo for a new one (decoded, embedded and verified again: hours for a moved 100,000-photo
 library whose pictures did not change) and kept the rows of the old paths for good, about 46 KB a photo.
 
-A moved file keeps its size and date (moved on its disk, or copied to another with its date, the old disk gone). A
-stored file with the same two whose path is gone, and whose stored content hash the file's bytes give, is that file
-under its new name: its row takes the new path and keeps its decode, embedding, keypoints and verdicts. The bytes
-are read (not decoded): dates are kept to 2 seconds on a memory card, so another burst frame of the same size could
+A moved file keeps its size and its bytes, and mostly its date (moved on its disk, or copied to another with its
+date, the old disk gone); `cp -r`, some phone transfers and sync tools give each copy today's date. A stored file
+gone from its path, with the size of a walked file the store does not know and the stored content hash that file's
+bytes give, is that file under its new name: its row takes the new path (and date) and keeps its decode, embedding,
+keypoints and verdicts. A stored file with another date is looked at only if it was under a scanned folder: one
+elsewhere may be on a disk that is only unplugged, and a byte copy of it is a file of its own. The bytes are read
+(not decoded): dates are kept to 2 seconds on a memory card, so another burst frame of the same size could
 otherwise take a deleted frame's row, and with it that frame's hashes, which say which files are byte copies of
-each other. The inode is no help: a copy to another disk has a new one, and FAT makes them up.
+each other. Byte copies moved together (a folder and its backup) each take the row whose path ends most like
+theirs, so their marks stay apart; two as close are new files. The inode is no help: a copy to another disk has a
+new one, and FAT makes them up.
 A stored file under a scanned folder that the walk did not see and that is gone from the disk is forgotten. The
 cache changes, and the keep/trash marks follow their files; the journal keeps the paths it was written with.
 """
@@ -62,6 +67,45 @@ def _digest(record: FileRecord) -> str | None:
         return None
 
 
+class _Gone:
+    """_is_gone, asked once per path."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, bool] = {}
+
+    def __call__(self, path: str) -> bool:
+        if path not in self.seen:
+            self.seen[path] = _is_gone(path)
+        return self.seen[path]
+
+
+def _may_be(record: FileRecord, old: str, known: Known, folders: Sequence[str]) -> bool:
+    """Whether a stored file may be this walked one, before its bytes are read: the same date, or any date for a
+    file that was under a scanned folder (a copy that did not keep the date, the original deleted). A file
+    elsewhere may be on a disk that is only unplugged, so a byte copy with another date stays a file of its own."""
+    return known[old][2] == record.mtime_ns or _under(old, folders)
+
+
+def _shared_tail(a: str, b: str) -> int:
+    """Path parts two paths share from their ends: a moved or copied folder keeps the names below it."""
+    n = 0
+    for x, y in zip(reversed(a.split(os.sep)), reversed(b.split(os.sep)), strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _closest(path: str, olds: Sequence[str]) -> str | None:
+    """The stored file with these bytes that this one is: the one whose path ends most like it. Byte copies moved
+    together (a folder and its backup) keep their own rows and marks; None when two are as close (no mark may go
+    to the wrong copy, so the file is taken for a new one)."""
+    if len(olds) <= 1:
+        return olds[0] if olds else None
+    ranked = sorted(olds, key=lambda old: _shared_tail(path, old), reverse=True)
+    return ranked[0] if _shared_tail(path, ranked[0]) > _shared_tail(path, ranked[1]) else None
+
+
 def follow(
     records: Sequence[FileRecord],
     known: Known,
@@ -71,33 +115,33 @@ def follow(
     *,
     tick: Callable[[int, int], None] = lambda done, total: None,
 ) -> Followed:
-    """Match each walked file the store does not know to a stored file gone from its path (same size, date and
-    bytes), and list the stored files under `roots` (as the walk names them) that no longer exist. Folders the walk
-    could not read (`problems`) keep the rows of their files. `stored_hash(path)`: a stored file's full content hash
-    (None: never hashed, as when its decode failed: not followed); `tick(done, total)` after each file looked at
-    (it may raise to cancel)."""
+    """Match each walked file the store does not know to a stored file gone from its path (same size and bytes;
+    the same date too for a file that was outside `roots`), and list the stored files under `roots` (as the walk
+    names them) that no longer exist. Folders the walk could not read (`problems`) keep the rows of their files.
+    `stored_hash(path)`: a stored file's full content hash (None: never hashed, as when its decode failed: not
+    followed); `tick(done, total)` after each file looked at (it may raise to cancel)."""
     walked = {r.path for r in records}
     unseen = [path for path in known if path not in walked]
     if not unseen:
         return Followed()
-    by_facts: dict[tuple[int, int], list[str]] = {}
+    folders = [os.path.abspath(r) for r in roots]
+    by_size: dict[int, list[str]] = {}
     for path in unseen:
-        _fid, size, mtime = known[path]
-        by_facts.setdefault((size, mtime), []).append(path)
-    asked = [r for r in records if r.path not in known and (r.size, r.mtime_ns) in by_facts]
+        by_size.setdefault(known[path][1], []).append(path)
+    asked = [r for r in records if r.path not in known and r.size in by_size]
+    gone = _Gone()
     moved: dict[str, str] = {}
     for done, r in enumerate(asked, 1):
-        olds = [p for p in by_facts[(r.size, r.mtime_ns)] if p not in moved and _is_gone(p)]
+        olds = [p for p in by_size[r.size] if p not in moved and _may_be(r, p, known, folders) and gone(p)]
         digest = _digest(r) if olds else None
-        old = next((p for p in olds if digest is not None and stored_hash(p) == digest), None)
+        old = _closest(r.path, [p for p in olds if digest is not None and stored_hash(p) == digest])
         if old is not None:
             moved[old] = r.path
         tick(done, len(asked))
-    folders = [os.path.abspath(r) for r in roots]
     unreadable = [p.path for p in problems if p.kind is ProblemKind.FOLDER_UNREADABLE]
-    gone = [
+    forgotten = [
         known[path][0]
         for path in unseen
-        if path not in moved and _under(path, folders) and not _under(path, unreadable) and _is_gone(path)
+        if path not in moved and _under(path, folders) and not _under(path, unreadable) and gone(path)
     ]
-    return Followed(moved, gone)
+    return Followed(moved, forgotten)

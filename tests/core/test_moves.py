@@ -68,14 +68,21 @@ def library(tmp_path: Path) -> Path:
     return tmp_path / "lib"
 
 
-def test_a_moved_folder_is_not_decoded_embedded_or_verified_again(library: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["renamed", "copied without dates"])
+def test_a_moved_folder_is_not_decoded_embedded_or_verified_again(library: Path, tmp_path: Path, how: str) -> None:
+    """Renamed on its disk, or copied by a tool that gives each copy today's date (`cp -r`) and the original then
+    deleted: the bytes are the stored ones either way."""
     db = tmp_path / "store.sqlite3"
     first = scan(library, db=db)
     assert groups(first) == [["a.jpg", "a_crop.jpg"], ["c.jpg", "c_edit.jpg"]]
     assert first.stats.verified > 0
     before = rows(db)
     (library / "Trips").mkdir()
-    os.rename(library / "2019", library / "Trips" / "2019 Summer")
+    if how == "renamed":
+        os.rename(library / "2019", library / "Trips" / "2019 Summer")
+    else:
+        shutil.copytree(library / "2019", library / "Trips" / "2019 Summer", copy_function=shutil.copyfile)
+        shutil.rmtree(library / "2019")
 
     again = scan(library, db=db)
     assert (again.stats.decoded, again.stats.embedded, again.stats.verified) == (0, 0, 0)
@@ -89,6 +96,8 @@ def test_a_moved_folder_is_not_decoded_embedded_or_verified_again(library: Path,
     assert all(p.startswith(str(moved)) for p in stored_paths(db))
     fresh = scan(library, db=tmp_path / "fresh.sqlite3")
     assert sorted(sorted(g.paths) for g in fresh.groups) == sorted(sorted(g.paths) for g in again.groups)
+    third = scan(library, db=db)  # the rows took the copies' dates too
+    assert (third.stats.decoded, third.stats.embedded, third.stats.verified) == (0, 0, 0)
 
 
 def test_a_moved_photo_keeps_the_keep_or_trash_mark_made_on_it(library: Path, tmp_path: Path) -> None:
@@ -167,15 +176,23 @@ def test_a_mark_made_on_a_new_photo_at_a_moved_photos_old_path_stays_on_it(libra
         store.close()
 
 
-def test_a_moved_photo_keeps_its_group_with_a_photo_that_stayed(library: Path, tmp_path: Path) -> None:
-    """The last scan's link between the two is carried over under the new name, not lost with the old one."""
+@pytest.mark.parametrize("how", ["renamed", "copied without its date"])
+def test_a_moved_photo_keeps_its_group_with_a_photo_that_stayed(library: Path, tmp_path: Path, how: str) -> None:
+    """The last scan's link between the two is carried over under the new name, not lost with the old one. The
+    move turns the pair's order (the store keeps a verdict under its pair's order), so a link not carried over
+    would be verified again."""
     db = tmp_path / "store.sqlite3"
     scan(library, db=db)
     (library / "Edits").mkdir()
-    os.rename(library / "2019" / "Beach" / "a_crop.jpg", library / "Edits" / "astronaut crop.jpg")
+    old, new = library / "2019" / "Beach" / "a.jpg", library / "Edits" / "astronaut.jpg"
+    if how == "renamed":
+        os.rename(old, new)
+    else:
+        shutil.copyfile(old, new)
+        old.unlink()
     again = scan(library, db=db)
-    assert again.stats.verified == 0
-    assert groups(again) == [["a.jpg", "astronaut crop.jpg"], ["c.jpg", "c_edit.jpg"]]
+    assert (again.stats.decoded, again.stats.verified) == (0, 0)
+    assert groups(again) == [["a_crop.jpg", "astronaut.jpg"], ["c.jpg", "c_edit.jpg"]]
 
 
 def test_a_move_seen_by_a_cancelled_scan_is_remembered_for_the_next(library: Path, tmp_path: Path) -> None:
@@ -252,8 +269,8 @@ def hashes(**by_path: str | None) -> Callable[[str], str | None]:
 
 def test_only_a_file_gone_from_its_old_path_is_followed(tmp_path: Path) -> None:
     """A hard link made beside a photo is a second file for the walk, not a move; a copy that kept the date (to
-    another disk) is followed once the original is gone, one that did not is a new file; a file the walk missed in
-    a folder it could not read is kept."""
+    another disk) is followed once the original is gone, and one that did not (`cp -r`) when the original was under
+    a scanned folder; a file the walk missed in a folder it could not read is kept."""
     root = tmp_path / "lib"
     old = save_jpeg(photo("rocket"), root / "old.jpg")
     known = {str(old): stored(1, old)}
@@ -272,15 +289,48 @@ def test_only_a_file_gone_from_its_old_path_is_followed(tmp_path: Path) -> None:
     shutil.copyfile(root / "new.jpg", root / "undated.jpg")  # a copy with today's date
     shutil.copy2(root / "new.jpg", root / "copy.jpg")  # with the photo's date, another inode
     (root / "new.jpg").unlink()
-    assert moves.follow([record(root / "undated.jpg")], known, [root], [], digest) == moves.Followed(gone=[1])
     followed = moves.follow([record(root / "copy.jpg")], known, [root], [], digest)
     assert followed == moves.Followed(moved={str(old): str(root / "copy.jpg")})
+    followed = moves.follow([record(root / "undated.jpg")], known, [root], [], digest)
+    assert followed == moves.Followed(moved={str(old): str(root / "undated.jpg")})
+    other_disk = [tmp_path / "elsewhere"]  # old is not under the scanned folder: its disk may only be unplugged
+    assert moves.follow([record(root / "undated.jpg")], known, other_disk, [], digest) == moves.Followed()
+    assert moves.follow([record(root / "copy.jpg")], known, other_disk, [], digest).moved == {
+        str(old): str(root / "copy.jpg")
+    }
 
     shut = root / "shut"
     known_inside = {str(shut / "x.jpg"): (2, 10, 20)}
     unreadable = [Problem(str(shut), ProblemKind.FOLDER_UNREADABLE, "folder cannot be read: Permission denied")]
     assert moves.follow([], known_inside, [root], unreadable, digest) == moves.Followed()
     assert moves.follow([], known_inside, [root], [], digest) == moves.Followed(gone=[2])
+
+
+def test_byte_copies_copied_without_their_dates_keep_their_own_rows(tmp_path: Path) -> None:
+    """A folder and its backup (byte copies of each other) copied by a tool that does not keep dates, the originals
+    deleted: each copy takes the row of the file whose path it ends like, so a keep mark and a trash mark stay on
+    their own copies. Two copies that end alike are new files: no mark may land on the wrong one."""
+    root = tmp_path / "lib"
+    a = save_jpeg(photo("rocket"), root / "Originals" / "IMG_1.jpg")
+    b = root / "Backup" / "IMG_1.jpg"
+    b.parent.mkdir()
+    shutil.copy2(a, b)
+    known = {str(a): stored(1, a), str(b): stored(2, b)}
+    same = contenthash.full_hash(record(a))
+    digest = hashes(**{str(a): same, str(b): same})
+    new = root / "2024"
+    for folder in ("Backup", "Originals"):
+        (new / folder).mkdir(parents=True)
+        shutil.copyfile(a, new / folder / "IMG_1.jpg")
+    shutil.rmtree(root / "Originals")
+    shutil.rmtree(root / "Backup")
+    walked = [record(new / "Backup" / "IMG_1.jpg"), record(new / "Originals" / "IMG_1.jpg")]
+    assert moves.follow(walked, known, [root], [], digest).moved == {
+        str(a): str(new / "Originals" / "IMG_1.jpg"),
+        str(b): str(new / "Backup" / "IMG_1.jpg"),
+    }
+    flat = [record(Path(shutil.copyfile(new / "Backup" / "IMG_1.jpg", root / "IMG_1.jpg")))]
+    assert moves.follow(flat, known, [root], [], digest).moved == {}  # as close to both
 
 
 def test_another_file_with_the_size_and_date_of_a_deleted_one_is_not_followed(tmp_path: Path) -> None:

@@ -299,7 +299,10 @@ class CacheTables:
             for lo in range(0, len(gone), 500):
                 chunk = list(gone[lo : lo + 500])
                 db.execute(f"DELETE FROM files WHERE id IN ({','.join('?' * len(chunk))})", chunk)
-            db.executemany("UPDATE files SET path=? WHERE id=?", list(renamed.items()))
+            db.executemany(  # a copy that did not keep the date has the stored bytes under a new date
+                "UPDATE files SET path=?, mtime_ns=?, inode=? WHERE id=?",
+                [(r.path, r.mtime_ns, r.inode, renamed[r.path]) for r in records if r.path in renamed],
+            )
             if moved and scan_id is not None:
                 db.executemany("INSERT INTO moves VALUES (?, ?, ?)", [(scan_id, a, b) for a, b in moved.items()])
             for r in records:
