@@ -16,14 +16,16 @@ each other. Byte copies moved together (a folder and its backup) each take the r
 theirs, so their marks stay apart; two as close are new files. The inode is no help: a copy to another disk has a
 new one, and FAT makes them up.
 A stored file under a scanned folder that the walk did not see and that is gone from the disk is forgotten. The
-cache changes, and the keep/trash marks follow their files; the journal keeps the paths it was written with.
+cache changes, and the keep/trash marks follow their files; the journal keeps the paths it was written with. A file
+this app sent to the trash or moved aside is never followed: one with its bytes found later is a copy imported
+again, or the file in the folder it was moved aside to, and its trash mark stays behind.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from dedup_gui.core import contenthash, scanning
@@ -113,13 +115,15 @@ def follow(
     problems: Sequence[Problem],
     stored_hash: Callable[[str], str | None],
     *,
+    away: Collection[str] = frozenset(),
     tick: Callable[[int, int], None] = lambda done, total: None,
 ) -> Followed:
     """Match each walked file the store does not know to a stored file gone from its path (same size and bytes;
     the same date too for a file that was outside `roots`), and list the stored files under `roots` (as the walk
     names them) that no longer exist. Folders the walk could not read (`problems`) keep the rows of their files.
     `stored_hash(path)`: a stored file's full content hash (None: never hashed, as when its decode failed: not
-    followed); `tick(done, total)` after each file looked at (it may raise to cancel)."""
+    followed); `away`: paths of files this app took away (the journal's): never followed, so a trash mark stays
+    behind; `tick(done, total)` after each file looked at (it may raise to cancel)."""
     walked = {r.path for r in records}
     unseen = [path for path in known if path not in walked]
     if not unseen:
@@ -132,7 +136,9 @@ def follow(
     gone = _Gone()
     moved: dict[str, str] = {}
     for done, r in enumerate(asked, 1):
-        olds = [p for p in by_size[r.size] if p not in moved and _may_be(r, p, known, folders) and gone(p)]
+        olds = [
+            p for p in by_size[r.size] if p not in moved and p not in away and _may_be(r, p, known, folders) and gone(p)
+        ]
         digest = _digest(r) if olds else None
         old = _closest(r.path, [p for p in olds if digest is not None and stored_hash(p) == digest])
         if old is not None:

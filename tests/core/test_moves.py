@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import ImageEnhance
 
-from dedup_gui.core import contenthash, moves, scanning
+from dedup_gui.core import actions, contenthash, moves, review, scanning
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.pipeline import run_scan
 from dedup_gui.core.progress import CancelToken, ProgressEvent, Stage
@@ -172,6 +172,32 @@ def test_a_mark_made_on_a_new_photo_at_a_moved_photos_old_path_stays_on_it(libra
     store = Store(db)
     try:
         assert store.decisions() == {str(old): "trash"}
+    finally:
+        store.close()
+
+
+def test_a_photo_this_app_moved_aside_into_the_library_is_not_followed_with_its_trash_mark(
+    library: Path, tmp_path: Path
+) -> None:
+    """Apply can move the marked files into a folder the user chose instead of the trash. One inside the scanned
+    folder is found by the next scan with the size, date and bytes the file had, but that is not the user
+    reorganising: it is a new file there, shown with its keeper again, without the trash mark."""
+    db = tmp_path / "store.sqlite3"
+    scan(library, db=db)
+    event = library / "2019" / "Beach"
+    store = Store(db)
+    try:
+        store.set_decisions([(str(event / "a.jpg"), "keep"), (str(event / "a_crop.jpg"), "trash")])
+        report = actions.apply(review.build_plan(store, review.load(store)), store, move_to=library / "Aside")
+    finally:
+        store.close()
+    (aside,) = [Path(o.trash_path) for o in report.with_status(actions.Status.MOVED)]
+    again = scan(library, db=db)
+    assert again.stats.decoded == 1
+    assert sorted(sorted(g.paths) for g in again.groups)[0] == sorted([str(event / "a.jpg"), str(aside)])
+    store = Store(db)
+    try:
+        assert store.decisions().get(str(aside)) is None and store.decisions()[str(event / "a.jpg")] == "keep"
     finally:
         store.close()
 

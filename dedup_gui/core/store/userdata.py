@@ -251,6 +251,17 @@ class UserTables:
                 [(status, where, message, rid) for rid, status, where, message in updates],
             )
 
+    def taken_away(self) -> set[str]:
+        """Paths of the files this app sent to the trash or moved aside (maybe undone since). A file found later
+        with the bytes of one of them is not that file moved by its owner (moves.py): it is a copy imported again,
+        or the file itself in the folder it was moved aside to, and the trash mark made on it must not follow."""
+        rows = self.udb.execute(
+            f"SELECT DISTINCT path FROM journal WHERE action IN ({','.join('?' * len(AWAY))}) "
+            f"AND status IN ({','.join('?' * len(MAYBE_TRASHED))})",
+            (*AWAY, *MAYBE_TRASHED),
+        )
+        return {path for (path,) in rows}
+
     def journal_rows(self, batch: int) -> list[JournalRow]:
         rows = self.udb.execute(f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE batch=? ORDER BY id", (batch,))
         return [JournalRow(*r) for r in rows]
