@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from dedup_gui.core.store import Store
 from tests.conftest import photo, save_jpeg
-from tests.core.test_moves import write_event
+from tests.core.test_moves import mark, marks, write_event
 from tests.faults import dedup_gui, fill, small_disk
 
 
@@ -55,9 +54,7 @@ def test_kill_9_while_following_moved_photos_loses_no_mark_and_no_group(tmp_path
     db = tmp_path / "store.sqlite3"
     assert _scan(lib, db, tmp_path / "first.json", env) == [["a.jpg", "a_crop.jpg"], ["c.jpg", "c_edit.jpg"]]
     beach = lib / "2019" / "Beach"
-    store = Store(db)
-    store.set_decisions([(str(beach / "a.jpg"), "keep"), (str(beach / "a_crop.jpg"), "trash")])
-    store.close()
+    mark(db, {beach / "a.jpg": "keep", beach / "a_crop.jpg": "trash"})
 
     (lib / "Trips").mkdir()
     os.rename(lib / "2019", lib / "Trips" / "2019 Summer")
@@ -81,11 +78,7 @@ def test_kill_9_while_following_moved_photos_loses_no_mark_and_no_group(tmp_path
     fresh = _scan(lib, tmp_path / "fresh.sqlite3", tmp_path / "fresh.json", env)
     assert again == fresh == [["a.jpg", "a_crop.jpg"], ["c.jpg", "c_crop.jpg", "c_edit.jpg"]]
     moved = lib / "Trips" / "2019 Summer" / "Beach"
-    store = Store(db)
-    try:
-        assert store.decisions() == {str(moved / "a.jpg"): "keep", str(moved / "a_crop.jpg"): "trash"}
-    finally:
-        store.close()
+    assert marks(db) == {str(moved / "a.jpg"): "keep", str(moved / "a_crop.jpg"): "trash"}
     with sqlite3.connect(db) as conn:
         assert not conn.execute("SELECT path FROM files WHERE path LIKE '%/2019/Beach/%'").fetchall()
     assert _photos(lib) == photos  # a scan reads photos; killed or not, it never changes one
@@ -108,10 +101,8 @@ def test_a_full_disk_while_following_moved_photos_loses_nothing_and_the_next_sca
         db = disk / "store.sqlite3"
         _scan(lib, db, tmp_path / "first.json", env)
         beach, moved = lib / "2019" / "Beach", lib / "2020" / "Beach"
-        marks = {"a.jpg": "keep", "a_crop.jpg": "trash"}
-        store = Store(db)
-        store.set_decisions([(str(beach / name), mark) for name, mark in marks.items()])
-        store.close()
+        made = {"a.jpg": "keep", "a_crop.jpg": "trash"}
+        mark(db, {beach / name: decision for name, decision in made.items()})
         os.rename(lib / "2019", lib / "2020")
         fill(disk)
         with open(disk / "filler", "r+b") as fh:
@@ -123,14 +114,6 @@ def test_a_full_disk_while_following_moved_photos_loses_nothing_and_the_next_sca
         (disk / "filler").unlink()  # a reader of the store needs room for its own files
         with sqlite3.connect(db) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        store = Store(db)
-        try:
-            assert store.decisions() in ({str(f / n): m for n, m in marks.items()} for f in (beach, moved))
-        finally:
-            store.close()
+        assert marks(db) in ({str(f / n): m for n, m in made.items()} for f in (beach, moved))
         assert _scan(lib, db, tmp_path / "again.json", env) == [["a.jpg", "a_crop.jpg"], ["c.jpg", "c_edit.jpg"]]
-        store = Store(db)
-        try:
-            assert store.decisions() == {str(moved / n): m for n, m in marks.items()}
-        finally:
-            store.close()
+        assert marks(db) == {str(moved / n): m for n, m in made.items()}

@@ -62,6 +62,23 @@ def stored_paths(db: Path) -> set[str]:
         return {p for (p,) in conn.execute("SELECT path FROM files")}
 
 
+def mark(db: Path, marks: dict[Path, str | None]) -> None:
+    """Keep/trash marks as the window saves them (None clears one)."""
+    store = Store(db)
+    try:
+        store.set_decisions([(str(path), decision) for path, decision in marks.items()])
+    finally:
+        store.close()
+
+
+def marks(db: Path) -> dict[str, str]:
+    store = Store(db)
+    try:
+        return store.decisions()
+    finally:
+        store.close()
+
+
 @pytest.fixture()
 def library(tmp_path: Path) -> Path:
     write_event(tmp_path / "lib" / "2019" / "Beach")
@@ -104,19 +121,11 @@ def test_a_moved_photo_keeps_the_keep_or_trash_mark_made_on_it(library: Path, tm
     db = tmp_path / "store.sqlite3"
     scan(library, db=db)
     event = library / "2019" / "Beach"
-    store = Store(db)
-    try:
-        store.set_decisions([(str(event / "a.jpg"), "keep"), (str(event / "a_crop.jpg"), "trash")])
-    finally:
-        store.close()
+    mark(db, {event / "a.jpg": "keep", event / "a_crop.jpg": "trash"})
     os.rename(library / "2019", library / "2019 Summer")
     scan(library, db=db)
     moved = library / "2019 Summer" / "Beach"
-    store = Store(db)
-    try:
-        assert store.decisions() == {str(moved / "a.jpg"): "keep", str(moved / "a_crop.jpg"): "trash"}
-    finally:
-        store.close()
+    assert marks(db) == {str(moved / "a.jpg"): "keep", str(moved / "a_crop.jpg"): "trash"}
 
 
 def test_marks_left_behind_by_a_scan_killed_after_its_walk_follow_at_the_next_scan(
@@ -127,10 +136,10 @@ def test_marks_left_behind_by_a_scan_killed_after_its_walk_follow_at_the_next_sc
     db = tmp_path / "store.sqlite3"
     scan(library, db=db)
     event = library / "2019" / "Beach"
+    mark(db, {event / "a.jpg": "keep", event / "a_crop.jpg": "trash"})
+    os.rename(library / "2019", library / "2019 Summer")
     store = Store(db)
     try:
-        store.set_decisions([(str(event / "a.jpg"), "keep"), (str(event / "a_crop.jpg"), "trash")])
-        os.rename(library / "2019", library / "2019 Summer")
         scan_id = store.begin_scan({})
         records = list(scanning.walk(scanning.WalkOptions((library,)), []))
         known = store.known_files()
@@ -141,11 +150,7 @@ def test_marks_left_behind_by_a_scan_killed_after_its_walk_follow_at_the_next_sc
         store.close()
     scan(library, db=db)
     moved = library / "2019 Summer" / "Beach"
-    store = Store(db)
-    try:
-        assert store.decisions() == {str(moved / "a.jpg"): "keep", str(moved / "a_crop.jpg"): "trash"}
-    finally:
-        store.close()
+    assert marks(db) == {str(moved / "a.jpg"): "keep", str(moved / "a_crop.jpg"): "trash"}
 
 
 def test_a_mark_made_on_a_new_photo_at_a_moved_photos_old_path_stays_on_it(library: Path, tmp_path: Path) -> None:
@@ -153,27 +158,15 @@ def test_a_mark_made_on_a_new_photo_at_a_moved_photos_old_path_stays_on_it(libra
     db = tmp_path / "store.sqlite3"
     scan(library, db=db)
     old, new = library / "2019" / "Beach" / "a.jpg", library / "a.jpg"
-    store = Store(db)
-    try:
-        store.set_decisions([(str(old), "keep")])
-    finally:
-        store.close()
+    mark(db, {old: "keep"})
     os.rename(old, new)
     scan(library, db=db)
     save_jpeg(photo("coffee").crop((0, 0, 400, 300)), old)
     scan(library, db=db)
-    store = Store(db)
-    try:
-        assert store.decisions() == {str(new): "keep"}
-        store.set_decisions([(str(old), "trash"), (str(new), None)])
-    finally:
-        store.close()
+    assert marks(db) == {str(new): "keep"}
+    mark(db, {old: "trash", new: None})
     scan(library, db=db)
-    store = Store(db)
-    try:
-        assert store.decisions() == {str(old): "trash"}
-    finally:
-        store.close()
+    assert marks(db) == {str(old): "trash"}
 
 
 def test_a_photo_this_app_moved_aside_into_the_library_is_not_followed_with_its_trash_mark(
@@ -185,9 +178,9 @@ def test_a_photo_this_app_moved_aside_into_the_library_is_not_followed_with_its_
     db = tmp_path / "store.sqlite3"
     scan(library, db=db)
     event = library / "2019" / "Beach"
+    mark(db, {event / "a.jpg": "keep", event / "a_crop.jpg": "trash"})
     store = Store(db)
     try:
-        store.set_decisions([(str(event / "a.jpg"), "keep"), (str(event / "a_crop.jpg"), "trash")])
         report = actions.apply(review.build_plan(store, review.load(store)), store, move_to=library / "Aside")
     finally:
         store.close()
@@ -195,11 +188,7 @@ def test_a_photo_this_app_moved_aside_into_the_library_is_not_followed_with_its_
     again = scan(library, db=db)
     assert again.stats.decoded == 1
     assert sorted(sorted(g.paths) for g in again.groups)[0] == sorted([str(event / "a.jpg"), str(aside)])
-    store = Store(db)
-    try:
-        assert store.decisions().get(str(aside)) is None and store.decisions()[str(event / "a.jpg")] == "keep"
-    finally:
-        store.close()
+    assert str(aside) not in marks(db) and marks(db)[str(event / "a.jpg")] == "keep"
 
 
 @pytest.mark.parametrize("how", ["renamed", "copied without its date"])
