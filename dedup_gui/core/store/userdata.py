@@ -252,15 +252,14 @@ class UserTables:
             )
 
     def taken_away(self) -> set[str]:
-        """Paths of the files this app sent to the trash or moved aside (maybe undone since). A file found later
+        """Paths of the files this app sent to the trash or moved aside and did not bring back. A file found later
         with the bytes of one of them is not that file moved by its owner (moves.py): it is a copy imported again,
-        or the file itself in the folder it was moved aside to, and the trash mark made on it must not follow."""
+        or the file itself in the folder it was moved aside to, and the trash mark made on it must not follow.
+        A file Undo put back is the owner's again (its last row is a restore)."""
         rows = self.udb.execute(
-            f"SELECT DISTINCT path FROM journal WHERE action IN ({','.join('?' * len(AWAY))}) "
-            f"AND status IN ({','.join('?' * len(MAYBE_TRASHED))})",
-            (*AWAY, *MAYBE_TRASHED),
+            "SELECT path, action, status FROM journal j WHERE id = (SELECT max(id) FROM journal WHERE path = j.path)"
         )
-        return {path for (path,) in rows}
+        return {path for path, action, status in rows if action in AWAY and status in MAYBE_TRASHED}
 
     def journal_rows(self, batch: int) -> list[JournalRow]:
         rows = self.udb.execute(f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE batch=? ORDER BY id", (batch,))
