@@ -107,6 +107,8 @@ def candidates(
 ) -> CandidatePairs:
     """Every pair worth a look, from the hashes and (when present) the embeddings; with `among` (a flag per
     content), only those with a flagged content, the same pairs the whole search gives with one in them."""
+    if among is not None and not among.any():  # nothing new or changed (a library only reorganised): no pair
+        return CandidatePairs.empty()
     thr = config.hashes
     ok = [i for i, c in enumerate(contents) if c.info is not None]
     none = np.empty(0, dtype=np.int64)

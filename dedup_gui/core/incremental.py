@@ -92,7 +92,7 @@ def carried_over(
     fresh = np.ones(len(contents), dtype=bool)
     for k, c in enumerate(contents):
         first = c.paths[0]
-        fresh[k] = (
+        fresh[k] = c.info is not None and (  # a file that is no picture has no pairs to look for
             k in redone
             or first in was_copy
             or copies.get(first, {first}) != set(c.paths)
