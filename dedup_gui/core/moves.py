@@ -98,14 +98,18 @@ def _shared_tail(a: str, b: str) -> int:
     return n
 
 
-def _closest(path: str, olds: Sequence[str]) -> str | None:
-    """The stored file with these bytes that this one is: the one whose path ends most like it. Byte copies moved
-    together (a folder and its backup) keep their own rows and marks; None when two are as close (no mark may go
-    to the wrong copy, so the file is taken for a new one)."""
+def _closest(record: FileRecord, olds: Sequence[str], known: Known) -> str | None:
+    """The stored file with these bytes that this one is: the one with its date, then the one whose path ends
+    most like its path. Byte copies moved together (a folder and its backup) keep their own rows and marks; None
+    when two are as close (no mark may go to the wrong copy, so the file is taken for a new one)."""
     if len(olds) <= 1:
         return olds[0] if olds else None
-    ranked = sorted(olds, key=lambda old: _shared_tail(path, old), reverse=True)
-    return ranked[0] if _shared_tail(path, ranked[0]) > _shared_tail(path, ranked[1]) else None
+
+    def likeness(old: str) -> tuple[bool, int]:
+        return known[old][2] == record.mtime_ns, _shared_tail(record.path, old)
+
+    ranked = sorted(olds, key=likeness, reverse=True)
+    return ranked[0] if likeness(ranked[0]) > likeness(ranked[1]) else None
 
 
 def follow(
@@ -140,7 +144,7 @@ def follow(
             p for p in by_size[r.size] if p not in moved and p not in away and _may_be(r, p, known, folders) and gone(p)
         ]
         digest = _digest(r) if olds else None
-        old = _closest(r.path, [p for p in olds if digest is not None and stored_hash(p) == digest])
+        old = _closest(r, [p for p in olds if digest is not None and stored_hash(p) == digest], known)
         if old is not None:
             moved[old] = r.path
         tick(done, len(asked))

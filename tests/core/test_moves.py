@@ -365,12 +365,15 @@ def test_only_a_file_gone_from_its_old_path_is_followed(tmp_path: Path) -> None:
 def test_byte_copies_copied_without_their_dates_keep_their_own_rows(tmp_path: Path) -> None:
     """A folder and its backup (byte copies of each other) copied by a tool that does not keep dates, the originals
     deleted: each copy takes the row of the file whose path it ends like, so a keep mark and a trash mark stay on
-    their own copies. Two copies that end alike are new files: no mark may land on the wrong one."""
+    their own copies. Of two that end alike, the one with its date; without it, a new file: no mark may land on the
+    wrong one."""
     root = tmp_path / "lib"
     a = save_jpeg(photo("rocket"), root / "Originals" / "IMG_1.jpg")
     b = root / "Backup" / "IMG_1.jpg"
     b.parent.mkdir()
     shutil.copy2(a, b)
+    later = b.stat().st_mtime_ns + 60_000_000_000
+    os.utime(b, ns=(later, later))  # backed up with a date of its own
     known = {str(a): stored(1, a), str(b): stored(2, b)}
     same = contenthash.full_hash(record(a))
     digest = hashes(**{str(a): same, str(b): same})
@@ -385,8 +388,12 @@ def test_byte_copies_copied_without_their_dates_keep_their_own_rows(tmp_path: Pa
         str(a): str(new / "Originals" / "IMG_1.jpg"),
         str(b): str(new / "Backup" / "IMG_1.jpg"),
     }
-    flat = [record(Path(shutil.copyfile(new / "Backup" / "IMG_1.jpg", root / "IMG_1.jpg")))]
-    assert moves.follow(flat, known, [root], [], digest).moved == {}  # as close to both
+    flat = root / "IMG_1.jpg"
+    shutil.copyfile(new / "Backup" / "IMG_1.jpg", flat)
+    assert moves.follow([record(flat)], known, [root], [], digest).moved == {}  # as close to both
+    backup_date = known[str(b)][2]
+    os.utime(flat, ns=(backup_date, backup_date))
+    assert moves.follow([record(flat)], known, [root], [], digest).moved == {str(b): str(flat)}
 
 
 def test_another_file_with_the_size_and_date_of_a_deleted_one_is_not_followed(tmp_path: Path) -> None:
