@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from dedup_gui.core.embedding.bundled import MANIFEST_NAME, bundled_onnx_path, write_manifest
-from dedup_gui.core.embedding.onnx_backend import EXPORT_FORMAT, export_onnx, onnx_file_name
-from dedup_gui.core.embedding.spec import weights_fingerprint
+from dedup_gui.core.embedding.onnx_backend import export_onnx, onnx_file_name
+from dedup_gui.core.embedding.spec import EXPORT_FORMAT, weights_fingerprint
 
 
 def main(argv: list[str]) -> int:

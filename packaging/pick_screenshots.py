@@ -28,9 +28,7 @@ OUT = Path(__file__).resolve().parent.parent / "resources" / "screenshots"
 
 def encode(img: Image.Image, method: Image.Quantize) -> bytes:
     buf = io.BytesIO()
-    img.quantize(256, method=method, dither=Image.Dither.FLOYDSTEINBERG).save(
-        buf, "PNG", optimize=True
-    )
+    img.quantize(256, method=method, dither=Image.Dither.FLOYDSTEINBERG).save(buf, "PNG", optimize=True)
     return buf.getvalue()
 
 

@@ -21,7 +21,7 @@ from PIL import Image
 import dedup_gui
 from dedup_gui.core.embedding import MODEL_ID
 from dedup_gui.core.embedding.bundled import MANIFEST_NAME, bundled_onnx_path, write_manifest
-from dedup_gui.core.embedding.onnx_backend import EXPORT_FORMAT
+from dedup_gui.core.embedding.spec import EXPORT_FORMAT
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_ID = "io.github.dedupgui.DedupGui"

@@ -252,13 +252,13 @@ def test_gpu_request_without_cuda_warns_and_uses_cpu(cache_dir: Path, caplog: py
 def test_bundled_graph_is_used_without_exporting(
     cache_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dedup_gui.core.embedding import bundled, onnx_backend
+    from dedup_gui.core.embedding import bundled, onnx_backend, spec
 
     (cached,) = cache_dir.glob("*.onnx")
     shipped = tmp_path / "models" / cached.name
     shipped.parent.mkdir()
     shipped.write_bytes(cached.read_bytes())
-    bundled.write_manifest(shipped, onnx_backend.EXPORT_FORMAT, "test")
+    bundled.write_manifest(shipped, spec.EXPORT_FORMAT, "test")
     monkeypatch.setattr(bundled, "bundle_models_dir", lambda: shipped.parent)
 
     def no_export(path: Path) -> NoReturn:

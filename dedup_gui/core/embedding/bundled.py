@@ -14,7 +14,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .spec import MODEL_ID
+from .spec import EXPORT_FORMAT, MODEL_ID
 
 log = logging.getLogger("dedup_gui.embedding")
 
@@ -56,8 +56,6 @@ def write_manifest(onnx_path: Path, export_format: int, weights: str) -> Path:
 
 def bundled_onnx_path(models_dir: Path | None = None) -> Path | None:
     """The shipped graph when it is present, intact and made for this code; else None (with the reason logged)."""
-    from .onnx_backend import EXPORT_FORMAT
-
     models_dir = models_dir if models_dir is not None else bundle_models_dir()
     if models_dir is None:
         return None

@@ -15,12 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from .spec import DIM, INPUT_SIZE, MODEL_ID, check_batch, l2_normalise, weights_fingerprint
+from .spec import DIM, EXPORT_FORMAT, INPUT_SIZE, MODEL_ID, check_batch, l2_normalise, weights_fingerprint
 
 log = logging.getLogger("dedup_gui.embedding")
 
-# Bump when the export below changes the graph (inputs, padding surgery, pooling) so old cached files are ignored.
-EXPORT_FORMAT = 1
 OPSET = 17
 INPUT_NAME = "pixels"
 OUTPUT_NAME = "embedding"

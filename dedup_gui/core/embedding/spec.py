@@ -15,6 +15,9 @@ NUM_CLASSES = 1000
 # The TF-trained Lite weights expect x / 127.5 - 1 (mean = std = 0.5 on the 0..1 scale).
 PIXEL_SCALE = 1.0 / 127.5
 PIXEL_OFFSET = -1.0
+# Bump when onnx_backend's export changes the graph (inputs, padding surgery, pooling): cached and bundled graphs of
+# another format are not used. Here, not in onnx_backend, so that `bundled` can check a manifest without it.
+EXPORT_FORMAT = 1
 
 
 def weights_path() -> Path:
