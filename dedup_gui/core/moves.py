@@ -23,6 +23,7 @@ again, or the file in the folder it was moved aside to, and its trash mark stays
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -69,18 +70,6 @@ def _digest(record: FileRecord) -> str | None:
         return None
 
 
-class _Gone:
-    """_is_gone, asked once per path."""
-
-    def __init__(self) -> None:
-        self.seen: dict[str, bool] = {}
-
-    def __call__(self, path: str) -> bool:
-        if path not in self.seen:
-            self.seen[path] = _is_gone(path)
-        return self.seen[path]
-
-
 def _may_be(record: FileRecord, old: str, known: Known, folders: Sequence[str]) -> bool:
     """Whether a stored file may be this walked one, before its bytes are read: the same date, or any date for a
     file that was under a scanned folder (a copy that did not keep the date, the original deleted). A file
@@ -119,25 +108,27 @@ def follow(
     problems: Sequence[Problem],
     stored_hash: Callable[[str], str | None],
     *,
-    away: Collection[str] = frozenset(),
+    taken_away: Callable[[], Collection[str]] = frozenset,
     tick: Callable[[int, int], None] = lambda done, total: None,
 ) -> Followed:
     """Match each walked file the store does not know to a stored file gone from its path (same size and bytes;
     the same date too for a file that was outside `roots`), and list the stored files under `roots` (as the walk
     names them) that no longer exist. Folders the walk could not read (`problems`) keep the rows of their files.
     `stored_hash(path)`: a stored file's full content hash (None: never hashed, as when its decode failed: not
-    followed); `away`: paths of files this app took away (the journal's): never followed, so a trash mark stays
-    behind; `tick(done, total)` after each file looked at (it may raise to cancel)."""
+    followed); `taken_away()`: paths of files this app took away (the journal's): never followed, so a trash mark
+    stays behind (read only when a stored file was not walked); `tick(done, total)` after each file looked at (it
+    may raise to cancel)."""
     walked = {r.path for r in records}
     unseen = [path for path in known if path not in walked]
     if not unseen:
         return Followed()
     folders = [os.path.abspath(r) for r in roots]
+    away = taken_away()
     by_size: dict[int, list[str]] = {}
     for path in unseen:
         by_size.setdefault(known[path][1], []).append(path)
     asked = [r for r in records if r.path not in known and r.size in by_size]
-    gone = _Gone()
+    gone = functools.cache(_is_gone)  # each stored path looked up once
     moved: dict[str, str] = {}
     for done, r in enumerate(asked, 1):
         olds = [

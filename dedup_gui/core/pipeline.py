@@ -140,9 +140,14 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
         with state.stage(Stage.EXACT):
             known = store.known_files()
             folders = config.roots + config.references
-            away = store.taken_away()
             followed = moves.follow(
-                records, known, folders, state.problems, store.full_hash_of, away=away, tick=_reading(state)
+                records,
+                known,
+                folders,
+                state.problems,
+                store.full_hash_of,
+                taken_away=store.taken_away,
+                tick=_reading(state),
             )
             ids = store.sync_files(records, known=known, moved=followed.moved, gone=followed.gone, scan_id=scan_id)
             store.follow_moves(store.recorded_moves())  # the keep/trash marks follow the files
