@@ -216,11 +216,16 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
         seconds=dict(state.seconds),
     )
     result = ScanResult(status, tuple(groups), tuple(problems), stats, scan_id)
+    # the links of an earlier scan of the same files, reused as they were and none added: its pairs are this
+    # scan's, copied inside the store (an unchanged 50k rescan wrote 1.3 million objects' worth of JSON again)
+    same_as = previous if status is ScanStatus.COMPLETED and len(links) == same_links else None
     with state.stage(Stage.SAVING):
         state.emit(ProgressEvent(Stage.SAVING, 0, 1))
-        pairs = [(contents[a].paths[0], contents[b].paths[0], evidence_to_dict(ev)) for a, b, ev in links]
-        pairs += [(c.paths[0], copy, COPY_EVIDENCE) for c in contents if c.info is not None for copy in c.paths[1:]]
-        store.finish_scan(scan_id, status.value, result_to_dict(result), pairs)
+        pairs: list[tuple[str, str, dict]] = []
+        if same_as is None:
+            pairs = [(contents[a].paths[0], contents[b].paths[0], evidence_to_dict(ev)) for a, b, ev in links]
+            pairs += [(c.paths[0], p, COPY_EVIDENCE) for c in contents if c.info is not None for p in c.paths[1:]]
+        store.finish_scan(scan_id, status.value, result_to_dict(result), pairs, pairs_of=same_as)
         if status is ScanStatus.COMPLETED and records:
             store.set_scan_inputs(scan_id, inputs)
             store.set_scan_files(scan_id, settings, files)
@@ -229,7 +234,6 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
     if checker is not None:
         checker.release()
     walked = bool(records)
-    same_as = previous if len(links) == same_links else None
     collector.release(pairs, links, contents, records)  # empties them
     if status is ScanStatus.COMPLETED and walked:
         with state.stage(Stage.SAVING):  # after the scan's objects are freed: regrouping holds its own
@@ -550,7 +554,7 @@ def _stored_links(state: ScanState, scan_id: int, contents: list[Content]) -> li
     store = state.store
     index = {c.paths[0]: i for i, c in enumerate(contents)}
     links = []
-    for a, b, ev in store.scan_pairs(scan_id):
+    for a, b, ev in store.each_scan_pair(scan_id):
         if ev.get("method") != "bytes" and a in index and b in index:
             links.append((index[a], index[b], evidence_from_dict({"a": a, "b": b, **ev})))
     linked = sorted({i for a, b, _ in links for i in (a, b)})

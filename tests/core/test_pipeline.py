@@ -111,6 +111,34 @@ def test_rescan_of_unchanged_library_decodes_nothing(library: Library, tmp_path:
     assert second.problems == first.problems
 
 
+def test_an_unchanged_rescan_keeps_the_pairs_a_regroup_reads_and_a_changed_one_writes_its_own(
+    library: Library, tmp_path: Path
+) -> None:
+    """The pairs of a rescan that reused its links are the earlier scan's, copied in the store; once a photo
+    changes, the scan writes what it found (the changed photo's pairs with it)."""
+    db = tmp_path / "s.sqlite3"
+    first, second = scan(library.root, db), scan(library.root, db)
+
+    def pairs(result: ScanResult) -> list[tuple[str, str, dict]]:
+        store = Store(db)
+        try:
+            return sorted(store.scan_pairs(result.scan_id), key=lambda p: (p[0], p[1]))
+        finally:
+            store.close()
+
+    assert second.scan_id != first.scan_id
+    assert pairs(second) == pairs(first)
+    assert any(ev.get("method") == "bytes" for _, _, ev in pairs(second))  # the byte copies' pairs came along
+    assert any(ev.get("method") != "bytes" for _, _, ev in pairs(second))
+    shutil.copyfile(library.others[0], library.others[2])  # another photo's bytes: a new byte copy
+    third = scan(library.root, db)
+    assert third.stats.decoded == 0  # its bytes were known
+    changed = str(library.others[2])
+    assert changed not in {p for a, b, _ in pairs(second) for p in (a, b)}
+    assert changed in {p for a, b, _ in pairs(third) for p in (a, b)}
+    assert str(library.others[0]) in group_of(third, library.others[2])
+
+
 def test_a_problem_an_older_version_found_is_read_again_and_the_rest_is_not(tmp_path: Path) -> None:
     """A newer version that tells a file's problem apart better (here: a TIFF kind Pillow cannot decode, once called
     damaged) reads the files an older one found unusable again, and only those."""

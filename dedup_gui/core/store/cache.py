@@ -664,8 +664,14 @@ class CacheTables:
         return dict(self.db.execute("SELECT path, id FROM files"))
 
     def scan_pairs(self, scan_id: int) -> list[tuple[str, str, dict]]:
+        return list(self.each_scan_pair(scan_id))
+
+    def each_scan_pair(self, scan_id: int) -> Iterator[tuple[str, str, dict]]:
+        """The pairs one at a time: a reader that keeps few of them holds none of the rest (the byte copies' pairs
+        and their parsed evidence were a fifth of an unchanged 50k rescan's peak)."""
         rows = self.db.execute("SELECT a, b, evidence FROM pairs WHERE scan_id=?", (scan_id,))
-        return [(a, b, json.loads(ev)) for a, b, ev in rows]
+        for a, b, ev in rows:
+            yield a, b, json.loads(ev)
 
     def image_facts(self, paths: Iterable[str]) -> dict[str, tuple[int, int, ImageInfo | None]]:
         """(size, mtime_ns, info) of files as last scanned, for checks before acting on them and for regrouping."""
