@@ -126,12 +126,13 @@ class _Checked:
     size: int = 0
     mtime_ns: int = 0
     digest: str = ""
+    protected: bool = False  # refused for its folder before anything else was checked
 
 
 def _check(item: PlannedTrash, store: Store, facts: dict, roots: Sequence[Path]) -> _Checked:
     """Whether the file may go (refusal None), with its size, mtime and content hash as found now."""
     if item.protected or is_protected(item.path, roots):
-        return _Checked("in a protected folder")
+        return _Checked("in a protected folder", protected=True)
     try:
         st = os.stat(item.path)
     except FileNotFoundError:
@@ -168,6 +169,22 @@ class _Going:
     companion_of: str | None = None
 
 
+def _still_a_copy(path: str, facts: Mapping[str, tuple], leaving: set[str]) -> bool:
+    """A file that stays counts as a copy of its group's photo only while it is the file the scan saw (same size
+    and date) and not a link to a file that is leaving: another tool may have emptied it, put another picture in
+    its place, or replaced it with a link to the very copy marked Trash, and then the trashed file was the last."""
+    known = facts.get(path)
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False  # gone, or on a disk that is not there now
+    return known is not None and (st.st_size, st.st_mtime_ns) == (known[0], known[1]) and _real(path) not in leaving
+
+
+def _real(path: str) -> str:
+    return os.path.realpath(path)
+
+
 def _companion_facts(path: str) -> _Checked:
     try:
         st = os.stat(path)
@@ -197,9 +214,16 @@ def apply(
     written; a journal that fails later stops the batch (`Report.stopped`), and so does `cancel`, between chunks.
     """
     planned = {i.path for i in the_plan.items}
-    # copies that stay: members not planned for trash that are still on disk (a vanished "keeper" keeps nothing)
-    survivors = [{p for p in paths if p not in planned and os.path.exists(p)} for paths in the_plan.groups]
-    facts = store.image_facts(planned)
+    marked = {i.group for i in the_plan.items}
+    staying = {p for g in marked for p in the_plan.groups[g] if p not in planned}
+    facts = store.image_facts(planned | staying)
+    leaving = {_real(p) for p in planned}
+    # copies that stay: members not planned for trash that are still the files scanned (a vanished, changed or
+    # linked-away "keeper" keeps nothing); only the groups that lose a file are looked at
+    survivors = [
+        {p for p in paths if p in staying and _still_a_copy(p, facts, leaving)} if g in marked else set()
+        for g, paths in enumerate(the_plan.groups)
+    ]
     batch = None
     if not dry_run:
         store.check_writable()
@@ -226,8 +250,10 @@ def apply(
                 refusal = "the last copy of its group: keep at least one"
             if refusal is not None:
                 outcomes.append(Outcome(item.path, Status.REFUSED, refusal, None, item.size))
-                if os.path.exists(item.path):
-                    survivors[item.group].add(item.path)  # a refused file stays, so it counts as a copy kept
+                # a refused file stays: a copy kept when it passed the checks (refused as the last copy), or when
+                # its folder kept it and it is still the file scanned; not when it changed since the scan
+                if checked.refusal is None or (checked.protected and _still_a_copy(item.path, facts, set())):
+                    survivors[item.group].add(item.path)
                 refusals.append(NewRow("trash", item.path, Status.REFUSED.value, size=checked.size, message=refusal))
             elif dry_run:
                 outcomes.append(Outcome(item.path, Status.WOULD_TRASH, "", None, checked.size))
