@@ -21,6 +21,7 @@ from dedup_gui.core import trash
 from dedup_gui.core.companions import Listing, companions
 from dedup_gui.core.errors import StoreError
 from dedup_gui.core.progress import CancelToken
+from dedup_gui.core.protection import ProtectedFolders
 from dedup_gui.core.store import JournalRow, NewRow, Store
 from dedup_gui.core.store.userdata import AWAY, MAYBE_TRASHED
 from dedup_gui.core.types import Group
@@ -114,12 +115,6 @@ def content_hash(path: str) -> str:
     return h.hexdigest()
 
 
-def is_protected(path: str, roots: Sequence[Path]) -> bool:
-    """In (or under) a protected folder, comparing real paths: links and relative spellings cannot get around it."""
-    real = os.path.realpath(path)
-    return any(real == str(r) or real.startswith(str(r).rstrip(os.sep) + os.sep) for r in roots)
-
-
 @dataclass(frozen=True, slots=True)
 class _Checked:
     refusal: str | None
@@ -129,9 +124,9 @@ class _Checked:
     protected: bool = False  # refused for its folder before anything else was checked
 
 
-def _check(item: PlannedTrash, store: Store, facts: dict, roots: Sequence[Path]) -> _Checked:
+def _check(item: PlannedTrash, store: Store, facts: dict, protected: ProtectedFolders) -> _Checked:
     """Whether the file may go (refusal None), with its size, mtime and content hash as found now."""
-    if item.protected or is_protected(item.path, roots):
+    if item.protected or protected.holds(item.path):
         return _Checked("in a protected folder", protected=True)
     try:
         st = os.stat(item.path)
@@ -229,6 +224,7 @@ def apply(
         store.check_writable()
         batch = store.begin_batch("apply")
     trash.forget_mounts()
+    guard = ProtectedFolders(the_plan.protected_roots)  # links, bind mounts and other spellings cannot get around it
     outcomes: list[Outcome] = []
     stopped = ""
     moved: set[str] = set()
@@ -244,7 +240,7 @@ def apply(
         going: list[_Going] = []
         refusals: list[NewRow] = []
         for item in chunk:
-            checked = _check(item, store, facts, the_plan.protected_roots)
+            checked = _check(item, store, facts, guard)
             refusal = checked.refusal
             if refusal is None and not survivors[item.group]:
                 refusal = "the last copy of its group: keep at least one"

@@ -29,7 +29,8 @@ import os
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from dedup_gui.core import contenthash, scanning
+from dedup_gui.core import contenthash
+from dedup_gui.core.protection import is_under
 from dedup_gui.core.types import FileRecord, Problem, ProblemKind
 
 log = logging.getLogger("dedup_gui.moves")
@@ -59,7 +60,7 @@ def _is_gone(path: str) -> bool:
 
 
 def _under(path: str, folders: Sequence[str]) -> bool:
-    return any(scanning.is_under(path, f) for f in folders)
+    return any(is_under(path, f) for f in folders)
 
 
 def _digest(record: FileRecord) -> str | None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 
 from dedup_gui import __version__
-from dedup_gui.core import collector, scanning
+from dedup_gui.core import collector
 from dedup_gui.core.assemble import apart_pairs, build_groups
 from dedup_gui.core.checker import PairChecker, StoredVerdicts, content_sources, stored_thumbnails
 from dedup_gui.core.config import ScanConfig
@@ -29,6 +28,7 @@ from dedup_gui.core.keeper import DEFAULT_KEEPER_RULES
 from dedup_gui.core.kept_keypoints import StoredKeypoints
 from dedup_gui.core.linking import MATCH_VERSION, OnDemandLinks
 from dedup_gui.core.progress import Cancelled
+from dedup_gui.core.protection import ProtectedFolders
 from dedup_gui.core.serialize import evidence_from_dict, group_from_dict, group_to_dict, result_from_dict
 from dedup_gui.core.store import CachedImage, Store
 from dedup_gui.core.types import FileRecord, Group, Mode, PairEvidence, ScanResult
@@ -166,7 +166,7 @@ def _regroup(
     check: Callable[[], None],
 ) -> list[Group]:
     mode = config.mode
-    references = tuple(os.path.realpath(r) for r in config_dict.get("references", ()))
+    references = ProtectedFolders(config_dict.get("references", ()))
     pairs = store.scan_pairs(scan_id)
     collector.settle()
     copies: dict[str, list[str]] = {}
@@ -212,7 +212,7 @@ def _regroup(
         contents.append(content)
         for p in paths:
             size, mtime, _ = facts[p]
-            records.append(FileRecord(p, size, mtime, 0, bool(references) and _under(p, references)))
+            records.append(FileRecord(p, size, mtime, 0, references.holds(p)))
     links = [(index[a], index[b], ev) for a, b, ev in links_by_path if a in index and b in index]
     collector.settle()
     # every file's content hash is read only when there are "not duplicates" pairs
@@ -239,9 +239,3 @@ def _regroup(
         checker.release()
     collector.release(pairs, links_by_path, links, contents, records, cached, vectors, queries, facts, ids, index)
     return groups
-
-
-def _under(path: str, roots: tuple[str, ...]) -> bool:
-    """In (or under) one of these real folders, by the file's real path (resolving it costs a stat per part)."""
-    real = os.path.realpath(path)
-    return any(scanning.is_under(real, r) for r in roots)

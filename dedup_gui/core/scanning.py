@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dedup_gui.core.errors import RootError
 from dedup_gui.core.formats import IMAGE_EXTENSIONS, NEVER_IMAGES, looks_like_image
+from dedup_gui.core.protection import ProtectedFolders
 from dedup_gui.core.types import FileRecord, Problem, ProblemKind
 
 log = logging.getLogger("dedup_gui.scanning")
@@ -62,11 +63,6 @@ def _encodable(path: str) -> bool:
     return True
 
 
-def is_under(path: str, folder: str) -> bool:
-    """The path is the folder or lies in it (by name: no link is resolved)."""
-    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
-
-
 def _excluded(path: str, name: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(path, p) for p in patterns)
 
@@ -82,7 +78,7 @@ def walk(
     a cancel is honoured even in folders that hold no photos.
     """
     check_roots(options.roots + options.references)
-    refs = [os.path.realpath(r) for r in options.references]
+    refs = ProtectedFolders(options.references)
     seen_dirs: set[tuple[int, int]] = set()
     seen_files: set[tuple[int, int]] = set()
     stack = [os.path.abspath(r) for r in (*options.roots, *options.references)]
@@ -101,8 +97,7 @@ def walk(
             continue
         seen_dirs.add(key)
         check()
-        real_folder = os.path.realpath(folder)
-        folder_protected = any(is_under(real_folder, r) for r in refs)
+        folder_protected = refs.holds_folder(folder)
         try:
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
@@ -140,7 +135,7 @@ def walk(
                     continue
                 protected = folder_protected
                 if is_link and refs:
-                    protected = any(is_under(os.path.realpath(path), r) for r in refs)
+                    protected = refs.holds(path)
                 found = _file_record(entry, path, protected)
             except FileNotFoundError:
                 if entry.is_symlink():
