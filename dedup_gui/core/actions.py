@@ -164,20 +164,30 @@ class _Going:
     companion_of: str | None = None
 
 
-def _still_a_copy(path: str, facts: Mapping[str, tuple], leaving: set[str]) -> bool:
+def _still_a_copy(path: str, facts: Mapping[str, tuple], leaving: set[tuple[int, int]]) -> bool:
     """A file that stays counts as a copy of its group's photo only while it is the file the scan saw (same size
-    and date) and not a link to a file that is leaving: another tool may have emptied it, put another picture in
-    its place, or replaced it with a link to the very copy marked Trash, and then the trashed file was the last."""
+    and date) and not the very file of one that is leaving (a link to it, or the same file by another path):
+    another tool may have emptied it, put another picture in its place, or replaced it with a link to the copy
+    marked Trash, and then the trashed file was the last."""
     known = facts.get(path)
     try:
         st = os.stat(path)
     except OSError:
         return False  # gone, or on a disk that is not there now
-    return known is not None and (st.st_size, st.st_mtime_ns) == (known[0], known[1]) and _real(path) not in leaving
+    same = known is not None and (st.st_size, st.st_mtime_ns) == (known[0], known[1])
+    return same and (st.st_dev, st.st_ino) not in leaving
 
 
-def _real(path: str) -> str:
-    return os.path.realpath(path)
+def _identities(paths: Iterable[str]) -> set[tuple[int, int]]:
+    """(device, inode) of each file that can be read: what a link to it or another path of it also has."""
+    out = set()
+    for p in paths:
+        try:
+            st = os.stat(p)
+        except OSError:
+            continue
+        out.add((st.st_dev, st.st_ino))
+    return out
 
 
 def _companion_facts(path: str) -> _Checked:
@@ -212,7 +222,7 @@ def apply(
     marked = {i.group for i in the_plan.items}
     staying = {p for g in marked for p in the_plan.groups[g] if p not in planned}
     facts = store.image_facts(planned | staying)
-    leaving = {_real(p) for p in planned}
+    leaving = _identities(planned)
     # copies that stay: members not planned for trash that are still the files scanned (a vanished, changed or
     # linked-away "keeper" keeps nothing); only the groups that lose a file are looked at
     survivors = [
