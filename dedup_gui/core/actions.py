@@ -226,7 +226,7 @@ def apply(
     # copies that stay: members not planned for trash that are still the files scanned (a vanished, changed or
     # linked-away "keeper" keeps nothing); only the groups that lose a file are looked at
     survivors = [
-        {p for p in paths if p in staying and _still_a_copy(p, facts, leaving)} if g in marked else set()
+        {p for p in paths if p not in planned and _still_a_copy(p, facts, leaving)} if g in marked else set()
         for g, paths in enumerate(the_plan.groups)
     ]
     batch = None
