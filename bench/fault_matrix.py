@@ -262,11 +262,11 @@ def mounted(case: Case, mode: str) -> Row:
         if mode == "read-only":
             subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
         else:
-            with open(disk / "filler", "wb") as fh:
+            # unbuffered: a buffered file kept the write that did not fit, and raised ENOSPC again when closed
+            with open(disk / "filler", "wb", buffering=0) as fh:
                 try:
                     while True:
                         fh.write(b"\0" * 65536)
-                        fh.flush()
                 except OSError:
                     pass
         results = [
