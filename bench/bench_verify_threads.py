@@ -16,6 +16,11 @@ average). `--sample N` takes N pairs drawn at random from all candidates instead
 checker's order: each picture is then usually needed by one pair only, so every pair makes its pictures'
 features and the figure is the cost of a pair of this library without the reuse of features a whole scan gets.
 The same sample size and seed on two libraries compares what one pair costs in each.
+
+Then, per candidate band (close hashes; cosine 0.9+, 0.8-0.9, 0.7-0.8, below), the pairs and the thread seconds
+of their own tasks (verification and larger decodes; the thumbnails' features are made in tasks of their own and
+counted once, under "thumbs s"), from the last thread count's run: which band the growth of a pair's cost with
+the library comes from.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from typing import Any
 
 import numpy as np
 from scan_candidates import scan_with_candidates
+from verify_bands import band
 
 from dedup_gui.core import checker
 
@@ -54,6 +60,24 @@ class _Clock:
         return timed
 
 
+def _by_band(pairs: Any, spent: dict[tuple[int, int], float], details: dict[tuple[int, int], bool]) -> None:
+    """Pairs, their tasks' thread seconds and verdicts made on larger decodes per candidate band (see the top)."""
+    rows: dict[str, list[float]] = {}
+    for pair, seconds in spent.items():
+        cand = pairs[pair]
+        row = rows.setdefault(band(cand.hash_close, cand.cosine), [0, 0.0, 0])
+        row[0] += 1
+        row[1] += seconds
+        row[2] += details.get(pair, False)
+    total = sum(r[1] for r in rows.values())
+    print(f"{'band':>13} {'pairs':>6} {'thread s':>9} {'ms a pair':>9} {'share':>6} {'detail':>7}")
+    for name, (n, seconds, larger) in sorted(rows.items(), key=lambda kv: -kv[1][1]):
+        print(
+            f"{name:>13} {n:>6} {seconds:9.1f} {1000 * seconds / n:9.1f} {100 * seconds / max(total, 1e-9):5.0f}% "
+            f"{larger:>7}"
+        )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("folder", type=Path)
@@ -65,6 +89,17 @@ def main() -> int:
     args = ap.parse_args()
     each_verdict = checker.PairChecker.each_verdict
     decode_gray = checker.decode_gray
+    verify_pair = checker.PairChecker._verify_pair
+    spent: dict[tuple[int, int], float] = {}
+
+    def timed_pair(self, pair, *rest):  # type: ignore[no-untyped-def]
+        start = time.thread_time()
+        try:
+            return verify_pair(self, pair, *rest)
+        finally:
+            spent[pair] = time.thread_time() - start
+
+    checker.PairChecker._verify_pair = timed_pair  # type: ignore[method-assign]
     measured = []
 
     def measure(self, pairs, dense=(), closer=()):  # type: ignore[no-untyped-def]
@@ -99,9 +134,12 @@ def main() -> int:
                 )
                 wall, cpu = time.perf_counter(), time.process_time()
                 found = detail = 0
-                for _, v in each_verdict(fresh, chosen, dense, closer):
+                spent.clear()
+                details: dict[tuple[int, int], bool] = {}
+                for pair, v in each_verdict(fresh, chosen, dense, closer):
                     found += 1
                     detail += v.detail
+                    details[pair] = v.detail
                 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
                 print(
                     f"{threads:>7} {wall:8.1f} {found / wall:8.1f} {cpu / wall:10.2f} {thumbs.seconds:9.1f} "
@@ -110,6 +148,7 @@ def main() -> int:
                 )
                 fresh.release()
             checker.decode_gray = decode_gray
+        _by_band(pairs, spent, details)
         return iter(())
 
     scan_with_candidates(args.folder, args.store, measure)
