@@ -1,16 +1,20 @@
 """Apply the user's decisions safely: re-check each file, journal it, send it to the trash, confirm; undo a batch.
 
 Every file is checked just before it moves: unchanged since the scan (size, mtime and full content hash), not in a
-protected folder (by real path), and never the last copy of its group left on disk. Each move is written to the
-journal *before* it happens and confirmed after, so a crash, a kill or a full disk at any moment leaves a row that
-Undo can follow; when the journal cannot be written, nothing more moves. Sidecars travel with their photo.
+protected folder (by real path), and never the last copy of its group left on disk. The scan must still be the
+newest one (a rescan stopped halfway has rewritten the records the checks compare with), and the files its group
+keeps must still be the files scanned: a decision to trash a copy was made because another copy stays. Each move
+is written to the journal *before* it happens and confirmed after, so a crash, a kill or a full disk at any moment
+leaves a row that Undo can follow; when the journal cannot be written, nothing more moves. A file that went has
+its decision cleared, so a file that later takes its name starts undecided; Undo marks the very file it put back
+Trash again. Sidecars travel with their photo. One apply or undo moves files at a time (see trash.one_mover).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -55,6 +59,8 @@ class Plan:
     items: tuple[PlannedTrash, ...]
     groups: tuple[tuple[str, ...], ...]
     protected_roots: tuple[Path, ...] = ()
+    scan_id: int | None = None  # the scan the groups came from; None: not known (no check)
+    gone_kept: tuple[tuple[str, ...], ...] = ()  # per group: members the scan saw, not marked trash, gone since
 
     @property
     def total_bytes(self) -> int:
@@ -95,15 +101,26 @@ def real_roots(roots: Iterable[Path | str]) -> tuple[Path, ...]:
     return tuple(Path(os.path.realpath(os.path.expanduser(str(r)))) for r in roots)
 
 
-def plan(groups: Sequence[Group], decisions: Mapping[str, str], *, protected_roots: Iterable[Path | str] = ()) -> Plan:
-    """Every group member marked trash; the keeper proposal plays no part, only the user's decisions do."""
+def plan(
+    groups: Sequence[Group],
+    decisions: Mapping[str, str],
+    *,
+    protected_roots: Iterable[Path | str] = (),
+    scan_id: int | None = None,
+    taken_away: Collection[str] = frozenset(),
+) -> Plan:
+    """Every group member marked trash; the keeper proposal plays no part, only the user's decisions do.
+
+    A member the scan saw that is gone from disk (Group.gone), not marked trash and not taken away by this app, was
+    a copy the decisions counted on: its group's files are refused (see apply)."""
     items = [
         PlannedTrash(m.path, m.size, gi, m.protected)
         for gi, g in enumerate(groups)
         for m in g.members
         if decisions.get(m.path) == TRASH
     ]
-    return Plan(tuple(items), tuple(tuple(g.paths) for g in groups), real_roots(protected_roots))
+    gone_kept = tuple(tuple(p for p in g.gone if decisions.get(p) != TRASH and p not in taken_away) for g in groups)
+    return Plan(tuple(items), tuple(tuple(g.paths) for g in groups), real_roots(protected_roots), scan_id, gone_kept)
 
 
 def content_hash(path: str) -> str:
@@ -218,6 +235,22 @@ def apply(
     point leaves every moved file with its row. Raises StoreError before anything moves when the journal cannot be
     written; a journal that fails later stops the batch (`Report.stopped`), and so does `cancel`, between chunks.
     """
+    if dry_run:
+        return _apply(the_plan, store, True, progress, chunk_size, move_to, cancel)
+    with trash.one_mover():
+        return _apply(the_plan, store, False, progress, chunk_size, move_to, cancel)
+
+
+def _apply(
+    the_plan: Plan,
+    store: Store,
+    dry_run: bool,
+    progress: Callable[[int, int], None] | None,
+    chunk_size: int,
+    move_to: Path | None,
+    cancel: CancelToken | None,
+) -> Report:
+    move_to = None if move_to is None else Path(os.path.abspath(os.path.expanduser(move_to)))  # Undo runs anywhere
     planned = {i.path for i in the_plan.items}
     marked = {i.group for i in the_plan.items}
     staying = {p for g in marked for p in the_plan.groups[g] if p not in planned}
@@ -229,6 +262,9 @@ def apply(
         {p for p in paths if p not in planned and _still_a_copy(p, facts, leaving)} if g in marked else set()
         for g, paths in enumerate(the_plan.groups)
     ]
+    unsettled = {g: _unsettled(g, the_plan, planned, survivors[g]) for g in marked}
+    newest = store.last_scan_id()
+    stale = the_plan.scan_id is not None and newest != the_plan.scan_id
     batch = None
     if not dry_run:
         store.check_writable()
@@ -252,8 +288,12 @@ def apply(
         for item in chunk:
             checked = _check(item, store, facts, guard)
             refusal = checked.refusal
+            if refusal is None and stale:
+                refusal = "a newer scan was started since these groups were found: let a scan finish, then review"
             if refusal is None and not survivors[item.group]:
                 refusal = "the last copy of its group: keep at least one"
+            if refusal is None and unsettled[item.group]:
+                refusal = unsettled[item.group]
             if refusal is not None:
                 outcomes.append(Outcome(item.path, Status.REFUSED, refusal, None, item.size))
                 # a refused file stays: a copy kept when it passed the checks (refused as the last copy), or when
@@ -275,6 +315,19 @@ def apply(
         if progress:
             progress(min(lo + chunk_size, len(items)), len(items))
     return Report(batch, tuple(outcomes), stopped)
+
+
+def _unsettled(group: int, the_plan: Plan, planned: set[str], survivors: set[str]) -> str:
+    """Why the group's files may not go although a copy stays, or "": a file it keeps is gone or is no longer the
+    file scanned. The user chose what to trash seeing that file kept (a half-size copy trashed because the original
+    stays); with it gone or changed, what stays may be another shot, or a crop."""
+    gone = the_plan.gone_kept[group] if group < len(the_plan.gone_kept) else ()
+    if gone:
+        return f"{gone[0]} (kept in its group) is gone since the scan: scan again and review the group"
+    changed = [p for p in the_plan.groups[group] if p not in planned and p not in survivors]
+    if changed:
+        return f"{changed[0]} (kept in its group) changed since the scan: scan again and review the group"
+    return ""
 
 
 class _Stop(Exception):
@@ -323,6 +376,8 @@ def _move_chunk(
     updates = []
     for g, rid in zip(ready, ids, strict=True):
         try:
+            if g.companion_of is not None and g.companion_of not in moved:  # photos move first: see _sidecars
+                raise trash.TrashError("stays with its photo, which did not move")
             where = trash.send_to_trash(g.path) if move_to is None else trash.move_aside(g.path, move_to)
         except trash.TrashError as exc:
             outcome = Outcome(g.path, Status.FAILED, str(exc), None, g.checked.size, g.companion_of)
@@ -338,6 +393,11 @@ def _move_chunk(
         store.journal_update_many(updates)
     except StoreError as exc:  # the moves are recorded as started: Undo finds them in the trash
         raise _Stop(str(exc)) from exc
+    gone = [(g.path, None) for g in ready if g.path in moved and g.item is not None]
+    try:  # a file later at the same path (a camera's IMG_0001 again, a keeper renamed) starts undecided
+        store.set_decisions(gone)
+    except StoreError as exc:  # the checks still refuse such a file: it is not the file scanned
+        log.warning("the decisions of %d moved files could not be cleared: %s", len(gone), exc)
     return outcomes
 
 
@@ -359,6 +419,11 @@ def undo_last(store: Store) -> Report:
 
     Files that an earlier, interrupted undo already brought back are recognised by their content and not reported.
     """
+    with trash.one_mover():
+        return _undo_last(store)
+
+
+def _undo_last(store: Store) -> Report:
     batches = store.undoable_batches()
     if not batches:
         return Report(None, ())
@@ -381,6 +446,12 @@ def undo_last(store: Store) -> Report:
             if status != "never-moved":
                 outcomes.append(outcome)
         store.journal_update_many(updates)
+        # the same files (their bytes checked) are back: marked Trash again, as before the apply (a sidecar had none)
+        back = [r.path for r, u in zip(chunk, updates, strict=True) if u[1] == "restored" and not r.companion_of]
+        try:
+            store.set_decisions([(path, TRASH) for path in back])
+        except StoreError as exc:  # the files are back and journaled as such; only their marks are missing
+            log.warning("the marks of %d files put back could not be saved: %s", len(back), exc)
     return Report(batch, tuple(outcomes))
 
 
@@ -388,7 +459,7 @@ def _move_back(row: JournalRow) -> tuple[Outcome, str]:
     """Bring back a file moved into a folder instead of the trash (the row names where it went)."""
     size = row.size or 0
     where = Path(row.trash_path) if row.trash_path else None
-    if os.path.lexists(row.path) and _same_content(row.path, row.content):
+    if _back(row.path, row.content):
         moved = where is not None and where.exists()
         status, note = (
             ("restored", "already back") if moved or row.status != "pending" else ("never-moved", "never moved")
@@ -408,6 +479,12 @@ def _move_back(row: JournalRow) -> tuple[Outcome, str]:
     return Outcome(row.path, Status.RESTORED, "", str(where), size, row.companion_of), "restored"
 
 
+def _back(path: str, content: str | None) -> bool:
+    """The file is back at its path: these bytes, and not through a link to a copy (which keeps nothing once the
+    copy goes, while the file itself would stay in the trash)."""
+    return os.path.lexists(path) and not os.path.islink(path) and _same_content(path, content)
+
+
 def _same_content(path: str, content: str | None) -> bool:
     if not content:
         return False
@@ -422,7 +499,7 @@ def _restore_row(row: JournalRow) -> tuple[Outcome, str]:
     if row.action == "move":
         return _move_back(row)
     size = row.size or 0
-    if os.path.lexists(row.path) and _same_content(row.path, row.content):
+    if _back(row.path, row.content):
         if row.status == "pending" and trash.entry_for(row.path, row.trash_path, row.ts) is None:
             return Outcome(row.path, Status.RESTORED, "never moved", None, size, row.companion_of), "never-moved"
         return Outcome(row.path, Status.RESTORED, "already back", None, size, row.companion_of), "restored"
@@ -430,6 +507,9 @@ def _restore_row(row: JournalRow) -> tuple[Outcome, str]:
     if entry is None:
         if row.status == "pending" and os.path.lexists(row.path):
             return Outcome(row.path, Status.RESTORED, "never moved", None, size, row.companion_of), "never-moved"
+        if not trash.reachable(row.trash_path):  # "failed" is tried again by the next undo; "gone" never is
+            message = f"the trash it went to ({row.trash_path}) cannot be reached now: plug its disk in, then undo"
+            return Outcome(row.path, Status.FAILED, message, None, size, row.companion_of), "failed"
         message = "no longer in the trash (emptied or restored by hand)"
         return Outcome(row.path, Status.FAILED, message, None, size, row.companion_of), "gone"
     if row.content and entry.files_path.is_file() and not _same_content(str(entry.files_path), row.content):

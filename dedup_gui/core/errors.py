@@ -17,3 +17,7 @@ class StoreError(DedupError):
 
 class ConfigError(DedupError):
     """The settings file or a command-line value is invalid."""
+
+
+class BusyError(DedupError):
+    """Another apply or undo is moving files right now (the window and a shell, or two shells)."""

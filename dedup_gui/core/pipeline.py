@@ -11,13 +11,13 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from dedup_gui.core import collector, contenthash, incremental, moves, regroup, scanning
+from dedup_gui.core import collector, contenthash, incremental, marks, moves, regroup, scanning
 from dedup_gui.core.assemble import apart_pairs, build_groups
 from dedup_gui.core.checker import PairChecker, StoredVerdicts, content_sources, stored_thumbnails, verdict_version
 from dedup_gui.core.config import ScanConfig
@@ -25,6 +25,7 @@ from dedup_gui.core.content import Content
 from dedup_gui.core.decode_pool import decode_all
 from dedup_gui.core.embedding import MODEL_ID
 from dedup_gui.core.embedding_runner import EmbeddingRunner, queries_id, want_rotations
+from dedup_gui.core.errors import StoreError
 from dedup_gui.core.kept_keypoints import StoredKeypoints
 from dedup_gui.core.linking import MATCH_VERSION, OnDemandLinks, find_links
 from dedup_gui.core.progress import (
@@ -37,7 +38,7 @@ from dedup_gui.core.progress import (
     Stage,
     Throttle,
 )
-from dedup_gui.core.serialize import evidence_from_dict, evidence_to_dict, result_to_dict
+from dedup_gui.core.serialize import evidence_from_dict, evidence_to_dict, result_from_dict, result_to_dict
 from dedup_gui.core.store import CachedImage, Store
 from dedup_gui.core.types import (
     FileRecord,
@@ -126,6 +127,8 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
     records: list[FileRecord] = []
     inputs = settings = ""
     previous: int | None = None  # a completed scan with the same inputs
+    changed: set[str] = set()  # files changed in place since the store saw them
+    vanished: set[str] = set()  # files gone from the scanned folders, not taken away by an apply
     same_links = -1
     ids: dict[str, int] = {}
     files = np.empty((0, 3), dtype=np.int64)  # (file id, size, mtime) of the walk: see incremental.file_rows
@@ -149,6 +152,7 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
                 taken_away=store.taken_away,
                 tick=_reading(state),
             )
+            changed, vanished = _changes(records, known, followed, store.taken_away())
             ids = store.sync_files(records, known=known, moved=followed.moved, gone=followed.gone, scan_id=scan_id)
             store.follow_moves(store.recorded_moves())  # the keep/trash marks follow the files
             del known
@@ -216,6 +220,8 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
         seconds=dict(state.seconds),
     )
     result = ScanResult(status, tuple(groups), tuple(problems), stats, scan_id)
+    if status is ScanStatus.COMPLETED and (changed or vanished):
+        _drop_stale_marks(store, groups, changed, vanished)  # before this scan is the last completed one
     # the links of an earlier scan of the same files, reused as they were and none added: its pairs are this
     # scan's, copied inside the store (an unchanged 50k rescan wrote 1.3 million objects' worth of JSON again)
     same_as = previous if status is ScanStatus.COMPLETED and len(links) == same_links else None
@@ -240,6 +246,38 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
             state.emit(ProgressEvent(Stage.SAVING, 1, 1, detail=OTHER_MODES))
             regroup.keep_modes(store, scan_id, config, same_as, check=state.cancel.check)
     return result
+
+
+def _changes(
+    records: Sequence[FileRecord], known: Mapping[str, tuple[int, int, int]], followed: moves.Followed, away: set[str]
+) -> tuple[set[str], set[str]]:
+    """(files changed in place, files gone by other hands than an apply's) since the store saw them."""
+    moved_to = set(followed.moved.values())
+    changed = set()
+    for r in records:
+        row = known.get(r.path)
+        if row is not None and (row[1], row[2]) != (r.size, r.mtime_ns) and r.path not in moved_to:
+            changed.add(r.path)
+    gone = set(followed.gone)
+    vanished = {path for path, row in known.items() if row[0] in gone and path not in away} if gone else set()
+    return changed, vanished
+
+
+def _drop_stale_marks(store: Store, groups: Sequence[Group], changed: set[str], vanished: set[str]) -> None:
+    """Clear the marks the changes made meaningless (marks.py), seen in the groups of the last completed scan and
+    of this one. A store that cannot be read or written here leaves them: apply refuses such files on its own."""
+    try:
+        decisions = store.decisions()
+        if not decisions:
+            return
+        last = store.last_scan(completed=True)
+        before = result_from_dict(last[2], last[0]).groups if last is not None else ()
+        stale = marks.stale_marks([*before, *groups], changed, vanished, decisions)
+        if stale:
+            store.set_decisions([(path, None) for path in stale])
+            log.info("%d keep/trash marks cleared: their files or the files grouped with them changed", len(stale))
+    except StoreError as exc:
+        log.warning("the marks of changed files could not be cleared: %s", exc)
 
 
 # -- stages -------------------------------------------------------------------------------------------------

@@ -81,9 +81,12 @@ def visible_groups(groups: Iterable[Group], store: Store, rules: Sequence[str] =
     out: list[Group] = []
     for g in collector.settling(groups):  # a 100k result's groups: see collector.py
         members = [m for m in g.members if os.path.exists(m.path)]
+        present = {m.path for m in members} if len(members) < len(g.members) else None
+        gone = () if present is None else tuple(m.path for m in g.members if m.path not in present)
         for part in _split(g, members, hashes, apart) if apart else [members]:
             if len(part) >= 2:
-                out.append(_regrouped(g, part, hashes, rules))
+                shown = _regrouped(g, part, hashes, rules)
+                out.append(replace(shown, gone=gone) if gone else shown)
     return out
 
 
@@ -289,12 +292,21 @@ def auto_select(
 # -- apply --------------------------------------------------------------------------------------------------------
 
 
-def build_plan(store: Store, review: Review | None = None) -> actions.Plan:
-    """The files an apply may try: members marked trash inside the groups the review shows, nothing else."""
+def build_plan(store: Store, review: Review | None = None, protected: Iterable[str] = ()) -> actions.Plan:
+    """The files an apply may try: members marked trash inside the groups the review shows, nothing else.
+
+    `protected`: the folders protected now (the settings), besides those the scan was told: a folder protected
+    after the marks were made keeps its files."""
     review = review if review is not None else load(store)
     if review is None:
         return actions.Plan((), ())
-    return actions.plan(review.groups, review.decisions, protected_roots=review.references)
+    return actions.plan(
+        review.groups,
+        review.decisions,
+        protected_roots=(*review.references, *protected),
+        scan_id=review.scan_id,
+        taken_away=store.taken_away(),
+    )
 
 
 # -- keeper rules changed -------------------------------------------------------------------------------------------

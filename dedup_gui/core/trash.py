@@ -7,12 +7,14 @@ It does not say where the file went, so we find it afterwards by matching those 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import re
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +23,9 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import send2trash
+
+from dedup_gui.core.config import default_cache_dir
+from dedup_gui.core.errors import BusyError
 
 log = logging.getLogger("dedup_gui.trash")
 
@@ -35,6 +40,41 @@ class TrashEntry:
     info_path: Path  # its .trashinfo
     original: str
     deleted: float  # DeletionDate as a POSIX time (local time, one-second resolution)
+
+
+@contextlib.contextmanager
+def one_mover(lock_dir: Path | None = None) -> Iterator[None]:
+    """Hold the user's lock on moving files to and from the trash, or raise BusyError.
+
+    send2trash picks a free name in a trash folder by looking, then renames the file there, and a rename replaces
+    a file of that name: two applies at once (the window and a shell) trashing files of one name (IMG_0001.JPG from
+    several folders) destroyed some of them. One apply or undo at a time, for every store of this user.
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: the recycle bin names its own entries
+        yield
+        return
+    fh = None
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    for folder in (lock_dir,) if lock_dir else (default_cache_dir(), Path(tempfile.gettempdir()) / f"dedup-gui-{uid}"):
+        try:  # the cache folder, else (a home that cannot be written) the system's temporary folder
+            folder.mkdir(parents=True, exist_ok=True)
+            fh = open(folder / "trash-moves.lock", "a")  # noqa: SIM115 (held open for the with block below)
+            break
+        except OSError as exc:
+            problem = exc
+    if fh is None:
+        raise BusyError(f"cannot take the lock that keeps two applies apart: {problem}")
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BusyError("another apply or undo is moving files; try again when it has finished") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def home_trash() -> Path:
@@ -91,8 +131,8 @@ def _read_info(info: Path, topdir: Path) -> tuple[str, float] | None:
     if "Path" not in fields:
         return None
     original = unquote(fields["Path"])
-    if not os.path.isabs(original):
-        original = str(topdir / original)
+    if not os.path.isabs(original):  # send2trash writes a path relative to the disk's top, with ".." when the file
+        original = os.path.normpath(topdir / original)  # was reached through a link from outside that disk
     try:
         deleted = datetime.strptime(fields.get("DeletionDate", ""), "%Y-%m-%dT%H:%M:%S").timestamp()
     except ValueError:
@@ -179,18 +219,31 @@ def send_to_trash(path: str) -> Path | None:
     return entries[0].files_path if entries else None
 
 
+# DeletionDate is local time without a zone: read in another zone than it was written (travel, a shell with another
+# TZ, the hour clocks go back), an entry seems up to 14 hours older than the journal row that made it
+_ZONES = 15 * 3600
+
+
 def entry_for(original: str, trash_path: str | None, deleted_after: float) -> TrashEntry | None:
-    """The trash entry of a journaled file: the recorded one when it is still there, else the oldest match after
-    the journal time (the one this apply made)."""
+    """The trash entry of a journaled file: the recorded one when it is still there (whatever its date says), else
+    the oldest match after the journal time (the one this apply made), else one within a time zone's shift of it.
+    The caller compares the entry's content with the journal's before restoring it."""
     if trash_path:
         recorded = Path(trash_path)
         for trash, topdir in trash_dirs(original):
             if recorded.parent == trash / "files":
-                entry = _entry(trash, topdir, recorded.name, original, deleted_after)
+                entry = _entry(trash, topdir, recorded.name, original, 0.0)
                 if entry is not None:
                     return entry
-    entries = find_entries(original, deleted_after=deleted_after)
+    entries = find_entries(original, deleted_after=deleted_after) or find_entries(
+        original, deleted_after=deleted_after - _ZONES
+    )
     return entries[-1] if entries else None
+
+
+def reachable(trash_path: str | None) -> bool:
+    """Whether the trash folder a file was recorded going to can be looked in now (False: a disk not plugged in)."""
+    return not trash_path or Path(trash_path).parent.is_dir()
 
 
 def _put_back(source: Path, original: str) -> None:

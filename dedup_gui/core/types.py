@@ -153,6 +153,7 @@ class Group:
     keeper: str
     keeper_reason: str
     members: tuple[Member, ...]
+    gone: tuple[str, ...] = ()  # members the scan saw that are no longer on disk (the review leaves them out)
 
     @property
     def paths(self) -> list[str]:

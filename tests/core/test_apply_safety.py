@@ -83,6 +83,31 @@ def test_sidecars_travel_with_their_photo_and_come_back(tmp_path: Path, home: Pa
     assert not list((home / "files").iterdir())
 
 
+def test_a_sidecar_stays_when_its_photo_cannot_move(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The OS refused the photo (a read-only or immutable file; as root here the refusal is injected): its sidecar,
+    checked and journaled with it, must not go to the trash alone."""
+    lib = tmp_path / "lib"
+    (small,) = _library(lib)
+    side = lib / "p0 small.xmp"
+    side.write_text("the photo's edits")
+    store = Store(tmp_path / "s.sqlite3")
+    shown = _scan_and_mark(lib, store)
+    real = trash.send_to_trash
+
+    def refuse_the_photo(path: str) -> Path | None:
+        if path == str(small):
+            raise trash.TrashError("Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(trash, "send_to_trash", refuse_the_photo)
+    report = actions.apply(review.build_plan(store, shown), store)
+    assert not report.with_status(actions.Status.TRASHED)
+    assert {Path(o.path): o.message for o in report.failures}[side] == "stays with its photo, which did not move"
+    assert small.exists() and side.exists()
+
+
 def test_a_shared_sidecar_stays_while_the_raw_of_that_shot_stays(tmp_path: Path, home: Path) -> None:
     lib = tmp_path / "lib"
     (small,) = _library(lib)
@@ -191,3 +216,70 @@ def test_files_can_go_to_a_folder_instead_of_the_trash_and_come_back(tmp_path: P
     assert not (home / "files").exists()  # nothing went to the trash
     undone = actions.undo_last(store)
     assert not undone.failures and {p: _sha(p) for p in smalls} == before and (lib / "p0 small.xmp").exists()
+
+
+@pytest.fixture
+def zone(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Set the process's time zone (TZ, then tzset), and the original one back afterwards."""
+    import time
+
+    def set_zone(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    yield set_zone
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_undo_after_the_time_zone_moved_east(tmp_path: Path, home: Path, zone) -> None:  # type: ignore[no-untyped-def]
+    """The trash dates its entries in local time without a zone: read an hour zone further east, the entry looked
+    older than the apply that made it, was called gone, and Undo never tried it again."""
+    (small,) = _library(tmp_path / "lib")
+    store = Store(tmp_path / "s.sqlite3")
+    shown = _scan_and_mark(tmp_path / "lib", store)
+    zone("America/New_York")
+    assert actions.apply(review.build_plan(store, shown), store).with_status(actions.Status.TRASHED)
+    zone("Europe/London")
+    undone = actions.undo_last(store)
+    assert not undone.failures and small.exists()
+
+
+def test_undo_waits_for_a_trash_it_cannot_reach_now(tmp_path: Path, home: Path) -> None:
+    """The disk the file went to is not plugged in: that is no reason to give the file up for good."""
+    (small,) = _library(tmp_path / "lib")
+    store = Store(tmp_path / "s.sqlite3")
+    shown = _scan_and_mark(tmp_path / "lib", store)
+    assert actions.apply(review.build_plan(store, shown), store).with_status(actions.Status.TRASHED)
+    unplugged = tmp_path / "unplugged"
+    os.rename(home, unplugged)
+    first = actions.undo_last(store)
+    assert "cannot be reached now" in first.failures[0].message and not small.exists()
+    os.rename(unplugged, home)
+    assert not actions.undo_last(store).failures and small.exists()
+
+
+def test_a_trash_entry_reached_through_a_link_from_another_disk_names_its_file(tmp_path: Path) -> None:
+    """send2trash writes the path relative to the disk's top, climbing out of it (`..`) when the photo was reached
+    through a link from outside that disk (`~/Pictures -> /media/disk/Pictures`)."""
+    info = tmp_path / "disk" / ".Trash-0" / "info" / "b.jpg.trashinfo"
+    info.parent.mkdir(parents=True)
+    info.write_text("[Trash Info]\nPath=../home/Pictures/b.jpg\nDeletionDate=2026-12-05T10:00:00\n")
+    original, _ = trash._read_info(info, tmp_path / "disk")
+    assert original == str(tmp_path / "home" / "Pictures" / "b.jpg")
+
+
+def test_undo_does_not_take_a_link_to_a_copy_for_the_file_back(tmp_path: Path, home: Path) -> None:
+    """A link to a copy with the same bytes now stands at the trashed file's path: the file is not back (the link
+    keeps nothing once the copy goes), so Undo says the path is taken and tries again next time."""
+    (small,) = _library(tmp_path / "lib")
+    store = Store(tmp_path / "s.sqlite3")
+    shown = _scan_and_mark(tmp_path / "lib", store)
+    (gone,) = actions.apply(review.build_plan(store, shown), store).with_status(actions.Status.TRASHED)
+    copy = tmp_path / "elsewhere.jpg"
+    copy.write_bytes(Path(str(gone.trash_path)).read_bytes())
+    small.symlink_to(copy)
+    undone = actions.undo_last(store)
+    assert "exists again" in undone.failures[0].message and Path(str(gone.trash_path)).exists()
+    small.unlink()
+    assert not actions.undo_last(store).failures and small.exists() and not small.is_symlink()
