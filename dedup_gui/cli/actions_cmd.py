@@ -49,7 +49,8 @@ def cmd_apply(args: argparse.Namespace) -> int:
         if shown is None:
             print("no scan results in the store: run `dedup-gui scan` first", file=sys.stderr)
             return EXIT_ERROR
-        the_plan = review.build_plan(store, shown)
+        protected = [path for role, path in settings.folder_roles() if role == "protected"]
+        the_plan = review.build_plan(store, shown, protected)
         if not the_plan.items:
             print("nothing is marked 'trash' in the groups of the last scan", file=sys.stderr)
             return EXIT_OK

@@ -41,9 +41,11 @@ class ApplyFlow(QObject):
         rules: Callable[[], Sequence[str]],
         roots: Callable[[], Sequence[str]],
         bar: MessageBar,
+        protected: Callable[[], Sequence[str]] = tuple,
     ) -> None:
         super().__init__(parent)
         self.window, self.service, self.rules, self.roots, self.bar = parent, service, rules, roots, bar
+        self.protected = protected  # the folders protected now: one protected after the marks keeps its files
         self.box: QMessageBox | None = None
         self.checking: QProgressDialog | None = None
         self.busy = False
@@ -74,7 +76,9 @@ class ApplyFlow(QObject):
         dialog.canceled.connect(token.cancel)  # the Cancel button
         dialog.rejected.connect(token.cancel)  # Escape
         self.checking = dialog
-        job = jobs.check_apply(self.rules(), self.roots(), move_to, token, self._relay_progress)
+        job = jobs.check_apply(
+            self.rules(), self.roots(), move_to, token, self._relay_progress, tuple(self.protected())
+        )
         self.service.call(job, lambda c: self._on_checked(c, token), self._on_failed)
 
     def _relay_progress(self, done: int, total: int) -> None:

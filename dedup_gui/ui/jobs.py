@@ -92,12 +92,13 @@ def check_apply(
     move_to: Path | None,
     cancel: CancelToken,
     progress: Callable[[int, int], None] | None = None,
+    protected: Sequence[str] = (),
 ) -> Callable[[Store], Checked]:
     """The engine's plan from what is stored (the window's list plays no part), every file checked and hashed as
     an apply would, nothing moved or journaled: what the confirmation counts."""
 
     def job(store: Store) -> Checked:
-        plan = review.build_plan(store, review.load(store, rules))
+        plan = review.build_plan(store, review.load(store, rules), protected)
         report = actions.apply(
             plan, store, dry_run=True, move_to=move_to, cancel=cancel, progress=progress, chunk_size=DRY_RUN_CHUNK
         )

@@ -142,7 +142,9 @@ class MainWindow(QMainWindow):
             self.actions.undo,
             self.actions.problems,
         )
-        self.flow = ApplyFlow(self, self.service, self.keeper_rules, self._scanned_folders, self.message)
+        self.flow = ApplyFlow(
+            self, self.service, self.keeper_rules, self._scanned_folders, self.message, self._protected_folders
+        )
         self.flow.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.flow.failed.connect(self._on_store_failed)
         self.flow.files_moved.connect(self._reload)
@@ -172,6 +174,9 @@ class MainWindow(QMainWindow):
 
     def _scanned_folders(self) -> list[str]:
         return [path for role, path in self.folders.roles() if role != "excluded"]
+
+    def _protected_folders(self) -> list[str]:
+        return [path for role, path in self.folders.roles() if role == "protected"]
 
     def keeper_rules(self) -> tuple[str, ...]:
         return self.settings.keeper_rules or DEFAULT_KEEPER_RULES
