@@ -127,6 +127,7 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
     records: list[FileRecord] = []
     inputs = settings = ""
     previous: int | None = None  # a completed scan with the same inputs
+    before = store.last_scan_id(completed=True)  # whose groups the marks were made on
     changed: set[str] = set()  # files changed in place since the store saw them
     vanished: set[str] = set()  # files gone from the scanned folders, not taken away by an apply
     same_links = -1
@@ -220,8 +221,6 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
         seconds=dict(state.seconds),
     )
     result = ScanResult(status, tuple(groups), tuple(problems), stats, scan_id)
-    if status is ScanStatus.COMPLETED and (changed or vanished):
-        _drop_stale_marks(store, groups, changed, vanished)  # before this scan is the last completed one
     # the links of an earlier scan of the same files, reused as they were and none added: its pairs are this
     # scan's, copied inside the store (an unchanged 50k rescan wrote 1.3 million objects' worth of JSON again)
     same_as = previous if status is ScanStatus.COMPLETED and len(links) == same_links else None
@@ -241,6 +240,8 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
         checker.release()
     walked = bool(records)
     collector.release(pairs, links, contents, records)  # empties them
+    if status is ScanStatus.COMPLETED and (changed or vanished):  # after the scan's objects are freed, as regroup
+        _drop_stale_marks(store, result.groups, changed, vanished, before)
     if status is ScanStatus.COMPLETED and walked:
         with state.stage(Stage.SAVING):  # after the scan's objects are freed: regrouping holds its own
             state.emit(ProgressEvent(Stage.SAVING, 1, 1, detail=OTHER_MODES))
@@ -263,16 +264,19 @@ def _changes(
     return changed, vanished
 
 
-def _drop_stale_marks(store: Store, groups: Sequence[Group], changed: set[str], vanished: set[str]) -> None:
-    """Clear the marks the changes made meaningless (marks.py), seen in the groups of the last completed scan and
-    of this one. A store that cannot be read or written here leaves them: apply refuses such files on its own."""
+def _drop_stale_marks(
+    store: Store, groups: Sequence[Group], changed: set[str], vanished: set[str], before: int | None
+) -> None:
+    """Clear the marks the changes made meaningless (marks.py), seen in the groups of the scan completed `before`
+    this one and of this one. A store that cannot be read or written here leaves them: apply refuses such files on
+    its own (the file is not the one scanned, or its group's kept file is gone)."""
     try:
         decisions = store.decisions()
         if not decisions:
             return
-        last = store.last_scan(completed=True)
-        before = result_from_dict(last[2], last[0]).groups if last is not None else ()
-        stale = marks.stale_marks([*before, *groups], changed, vanished, decisions)
+        old = store.scan_result(before) if before is not None else None
+        earlier = result_from_dict(old, before).groups if old is not None and before is not None else ()
+        stale = marks.stale_marks([*earlier, *groups], changed, vanished, decisions)
         if stale:
             store.set_decisions([(path, None) for path in stale])
             log.info("%d keep/trash marks cleared: their files or the files grouped with them changed", len(stale))

@@ -654,6 +654,11 @@ class CacheTables:
         row = self._last_scan_row("id, config, result", completed)
         return None if row is None else (int(row[0]), json.loads(row[1]), pieces.loads(row[2]))
 
+    def scan_result(self, scan_id: int) -> dict | None:
+        """The stored result of one scan (None: none stored)."""
+        row = self.db.execute("SELECT result FROM scans WHERE id=?", (scan_id,)).fetchone()
+        return None if row is None or row[0] is None else pieces.loads(row[0])
+
     def table_sizes(self) -> dict[str, int]:
         """Bytes on disk per table and index of the cache file (SQLite's dbstat), largest first: for benchmarks."""
         rows = self.db.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC")
