@@ -22,12 +22,13 @@ def stale_marks(
     vanished: Collection[str],
     decisions: Mapping[str, str],
 ) -> list[str]:
-    """Paths whose marks no longer hold: every changed file's own, and the trash marks of each group (before or
-    after the rescan: `groups` holds both) with a changed file, or a vanished one not itself marked trash."""
+    """Paths whose marks no longer hold: every changed or vanished file's own (a file moved later to a vanished
+    file's path must not find its mark there), and the trash marks of each group (before or after the rescan:
+    `groups` holds both) with a changed file, or a vanished one not itself marked trash."""
     if not decisions or not (changed or vanished):
         return []
     shaken = set(changed) | {p for p in vanished if decisions.get(p) != TRASH}
-    out = {p for p in changed if p in decisions}
+    out = {p for p in (*changed, *vanished) if p in decisions}
     for g in groups:
         paths = g.paths
         if shaken.intersection(paths):

@@ -130,6 +130,7 @@ def test_a_rescan_drops_the_trash_marks_of_a_group_whose_kept_file_was_deleted(l
     os.remove(lib.a)
     lib.scan()
     assert lib.small not in lib.store.decisions()
+    assert lib.a not in lib.store.decisions()  # a file moved to its name later must not find a mark waiting there
 
 
 def test_an_apply_clears_the_marks_of_what_it_moved(lib: Library) -> None:
