@@ -389,15 +389,12 @@ def _move_chunk(
         log.info("%s %s %s", outcome.status, g.path, outcome.message)
         outcomes.append(outcome)
         updates.append((rid, outcome.status.value, outcome.trash_path, outcome.message))
+    # a file later at the same path (a camera's IMG_0001 again, a keeper renamed) starts undecided
+    unmarked = [(g.path, None) for g in ready if g.path in moved and g.item is not None]
     try:
-        store.journal_update_many(updates)
+        store.journal_update_many(updates, unmarked)
     except StoreError as exc:  # the moves are recorded as started: Undo finds them in the trash
         raise _Stop(str(exc)) from exc
-    gone = [(g.path, None) for g in ready if g.path in moved and g.item is not None]
-    try:  # a file later at the same path (a camera's IMG_0001 again, a keeper renamed) starts undecided
-        store.set_decisions(gone)
-    except StoreError as exc:  # the checks still refuse such a file: it is not the file scanned
-        log.warning("the decisions of %d moved files could not be cleared: %s", len(gone), exc)
     return outcomes
 
 
@@ -445,13 +442,11 @@ def _undo_last(store: Store) -> Report:
             updates.append((rid, status, outcome.trash_path, outcome.message))
             if status != "never-moved":
                 outcomes.append(outcome)
-        store.journal_update_many(updates)
         # the same files (their bytes checked) are back: marked Trash again, as before the apply (a sidecar had none)
-        back = [r.path for r, u in zip(chunk, updates, strict=True) if u[1] == "restored" and not r.companion_of]
-        try:
-            store.set_decisions([(path, TRASH) for path in back])
-        except StoreError as exc:  # the files are back and journaled as such; only their marks are missing
-            log.warning("the marks of %d files put back could not be saved: %s", len(back), exc)
+        back = [
+            (r.path, TRASH) for r, u in zip(chunk, updates, strict=True) if u[1] == "restored" and not r.companion_of
+        ]
+        store.journal_update_many(updates, back)
     return Report(batch, tuple(outcomes))
 
 

@@ -243,12 +243,21 @@ class UserTables:
         """Confirm (or fail) a row written before its action."""
         self.journal_update_many([(row_id, status, trash_path, message)])
 
-    def journal_update_many(self, updates: Iterable[tuple[int, str, str | None, str]]) -> None:
-        """(row id, status, trash path, message) for rows written before their action, in one transaction."""
+    def journal_update_many(
+        self, updates: Iterable[tuple[int, str, str | None, str]], marks: Iterable[tuple[str, str | None]] = ()
+    ) -> None:
+        """(row id, status, trash path, message) for rows written before their action, in one transaction; with
+        `marks` (path, decision or None to clear) changed in the same one: a moved file and its mark agree."""
         with self.user_transaction() as db:
             db.executemany(
                 "UPDATE journal SET status=?, trash_path=coalesce(?, trash_path), message=? WHERE id=?",
                 [(status, where, message, rid) for rid, status, where, message in updates],
+            )
+            changes = list(marks)
+            db.executemany("DELETE FROM decisions WHERE path=?", [(p,) for p, d in changes if d is None])
+            db.executemany(
+                "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?)",
+                [(p, d, time.time()) for p, d in changes if d is not None],
             )
 
     def taken_away(self) -> set[str]:
