@@ -8,6 +8,7 @@ It does not say where the file went, so we find it afterwards by matching those 
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import logging
 import os
@@ -206,7 +207,7 @@ def send_to_trash(path: str) -> Path | None:
         for trash, topdir in trash_dirs(path):
             predicted.append((trash, topdir, _free_name(trash, os.path.basename(path))))
     try:
-        send2trash.send2trash(path)
+        _send(path)
     except OSError as exc:
         raise TrashError(f"cannot move to the trash: {exc.strerror or exc}") from exc
     except send2trash.TrashPermissionError as exc:
@@ -222,6 +223,81 @@ def send_to_trash(path: str) -> Path | None:
 # DeletionDate is local time without a zone: read in another zone than it was written (travel, a shell with another
 # TZ, the hour clocks go back), an entry seems up to 14 hours older than the journal row that made it
 _ZONES = 15 * 3600
+
+
+def _send(path: str) -> None:
+    """send2trash's choice of trash folder and of its `Path=` line, with a move that never replaces an entry.
+
+    send2trash looks for a free name, writes the `.trashinfo`, then renames the file there: a program trashing a
+    file of the same name in between (a file manager) loses its file to ours, or ours to its. Here the name is
+    taken by creating the `.trashinfo` exclusively, and the file is linked under it (which fails on a name taken)
+    and then unlinked from where it was; on a disk without hard links it is renamed after one more look. Elsewhere
+    (other platforms, another send2trash) send2trash does it all.
+    """
+    plat = sys.modules.get("send2trash.plat_other")
+    needed = ("get_dev", "find_mount_point", "find_ext_volume_trash", "info_for", "check_create", "trash_move")
+    if not sys.platform.startswith("linux") or plat is None or not all(hasattr(plat, n) for n in needed):
+        send2trash.send2trash(path)
+        return
+    path_b = os.fsencode(path)
+    if not os.path.exists(path_b):  # send2trash's own checks, as it makes them
+        raise OSError(errno.ENOENT, f"File not found: {path}")
+    if not os.access(path_b, os.W_OK):
+        raise OSError(errno.EACCES, f"Permission denied: {path}")
+    path_dev = plat.get_dev(path_b)
+    if path_dev == plat.get_dev(os.path.realpath(os.path.expanduser(b"~"))):
+        topdir, dest = plat.XDG_DATA_HOME, plat.HOMETRASH_B
+    else:
+        topdir = plat.find_mount_point(path_b)
+        if plat.get_dev(topdir) != path_dev:
+            raise OSError(f"Couldn't find mount point for {path}")
+        dest = plat.find_ext_volume_trash(topdir)
+    try:
+        _move_into(path_b, dest, topdir, plat)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        plat.trash_move(path_b, plat.HOMETRASH_B, plat.XDG_DATA_HOME, cross_dev=True)  # as send2trash does
+
+
+def _move_into(path_b: bytes, dest: bytes, topdir: bytes, plat: object) -> None:
+    """Move the file into the trash folder `dest` under the first name no entry has, taking the name first."""
+    files, info = os.path.join(dest, b"files"), os.path.join(dest, b"info")
+    plat.check_create(files)  # type: ignore[attr-defined]
+    plat.check_create(info)  # type: ignore[attr-defined]
+    stem, ext = os.path.splitext(os.path.basename(path_b))
+    for n in range(1 << 20):
+        name = stem + (b" %d" % n if n else b"") + ext
+        target, ticket = os.path.join(files, name), os.path.join(info, name + b".trashinfo")
+        if os.path.lexists(target):
+            continue
+        try:
+            fd = os.open(ticket, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            continue
+        with os.fdopen(fd, "w") as fh:
+            fh.write(plat.info_for(path_b, topdir))  # type: ignore[attr-defined]
+        try:
+            os.link(path_b, target, follow_symlinks=False)
+        except FileExistsError:
+            os.unlink(ticket)
+            continue
+        except OSError as exc:
+            if exc.errno == errno.EXDEV or os.path.lexists(target):
+                os.unlink(ticket)
+                if exc.errno == errno.EXDEV:
+                    raise
+                continue
+            os.rename(path_b, target)  # no hard links on this disk: the name was free a moment ago
+            return
+        try:
+            os.unlink(path_b)
+        except OSError:
+            os.unlink(target)  # it stays where it was, and nothing is left in the trash
+            os.unlink(ticket)
+            raise
+        return
+    raise OSError(errno.EEXIST, "no free name in the trash")
 
 
 def entry_for(original: str, trash_path: str | None, deleted_after: float) -> TrashEntry | None:

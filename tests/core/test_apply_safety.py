@@ -283,3 +283,53 @@ def test_undo_does_not_take_a_link_to_a_copy_for_the_file_back(tmp_path: Path, h
     assert "exists again" in undone.failures[0].message and Path(str(gone.trash_path)).exists()
     small.unlink()
     assert not actions.undo_last(store).failures and small.exists() and not small.is_symlink()
+
+
+def test_a_trash_entry_taken_by_another_program_is_never_replaced(tmp_path: Path, home: Path) -> None:
+    """Another program trashing a file of the same name takes the name in between our look and our move: a file
+    already under `files/` without its info, an info without its file (written first, as send2trash does). Ours
+    goes under the next free name and theirs stays whole; the undo finds ours."""
+    photo_path = save_jpeg(photo("rocket", (300, 200)), tmp_path / "lib" / "IMG_0001.jpg")
+    (home / "files").mkdir(parents=True)
+    (home / "info").mkdir()
+    (home / "files" / "IMG_0001.jpg").write_bytes(b"another program's file, its info not yet written")
+    (home / "info" / "IMG_0001 1.jpg.trashinfo").write_text("[Trash Info]\nPath=/elsewhere/IMG_0001.jpg\n")
+    data = photo_path.read_bytes()
+    where = trash.send_to_trash(str(photo_path))
+    assert where == home / "files" / "IMG_0001 2.jpg" and where.read_bytes() == data and not photo_path.exists()
+    assert (home / "files" / "IMG_0001.jpg").read_bytes().startswith(b"another program's")
+    assert (home / "info" / "IMG_0001 1.jpg.trashinfo").read_text().endswith("/elsewhere/IMG_0001.jpg\n")
+    entry = trash.entry_for(str(photo_path), str(where), 0.0)
+    assert entry is not None
+    trash.restore(entry)
+    assert photo_path.read_bytes() == data
+
+
+def test_a_link_goes_to_the_trash_as_a_link(tmp_path: Path, home: Path) -> None:
+    """Moving by linking must link the link itself, not the photo it points to (which stays where it is)."""
+    target = save_jpeg(photo("rocket", (300, 200)), tmp_path / "lib" / "photo.jpg")
+    link = tmp_path / "lib" / "shortcut.jpg"
+    link.symlink_to(target)
+    where = trash.send_to_trash(str(link))
+    assert where is not None and where.is_symlink() and not os.path.lexists(link)
+    assert target.exists() and os.stat(target).st_nlink == 1
+
+
+def test_a_name_taken_at_the_very_moment_of_the_move_is_not_replaced(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race itself, made to happen: another program puts its file under the chosen name after the look and
+    before the move. send2trash's rename replaced it (two applies at once lost photos this way)."""
+    photo_path = save_jpeg(photo("rocket", (300, 200)), tmp_path / "lib" / "IMG_0001.jpg")
+    theirs = home / "files" / "IMG_0001.jpg"
+    real_link = os.link
+
+    def racing_link(src, dst, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if Path(os.fsdecode(dst)) == theirs and not theirs.exists():
+            theirs.write_bytes(b"another program's photo")  # it got there first
+        return real_link(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "link", racing_link)
+    where = trash.send_to_trash(str(photo_path))
+    assert theirs.read_bytes() == b"another program's photo"
+    assert where == home / "files" / "IMG_0001 1.jpg" and where.exists() and not photo_path.exists()
