@@ -235,7 +235,7 @@ def _send(path: str) -> None:
     (other platforms, another send2trash) send2trash does it all.
     """
     plat = sys.modules.get("send2trash.plat_other")
-    needed = ("get_dev", "find_mount_point", "find_ext_volume_trash", "info_for", "check_create", "trash_move")
+    needed = ("get_dev", "find_mount_point", "find_ext_volume_trash", "info_for", "trash_move")
     if not sys.platform.startswith("linux") or plat is None or not all(hasattr(plat, n) for n in needed):
         send2trash.send2trash(path)
         return
@@ -263,8 +263,8 @@ def _send(path: str) -> None:
 def _move_into(path_b: bytes, dest: bytes, topdir: bytes, plat: object) -> None:
     """Move the file into the trash folder `dest` under the first name no entry has, taking the name first."""
     files, info = os.path.join(dest, b"files"), os.path.join(dest, b"info")
-    plat.check_create(files)  # type: ignore[attr-defined]
-    plat.check_create(info)  # type: ignore[attr-defined]
+    for folder in (files, info):  # send2trash's check_create fails when another program creates it meanwhile
+        os.makedirs(folder, 0o700, exist_ok=True)
     stem, ext = os.path.splitext(os.path.basename(path_b))
     for n in range(1 << 20):
         name = stem + (b" %d" % n if n else b"") + ext
