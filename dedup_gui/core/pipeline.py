@@ -11,7 +11,7 @@ import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 
@@ -153,7 +153,7 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
                 taken_away=store.taken_away,
                 tick=_reading(state),
             )
-            changed, vanished = _changes(records, known, followed, store.taken_away())
+            changed, vanished = _changes(records, known, followed, store.taken_away)
             ids = store.sync_files(records, known=known, moved=followed.moved, gone=followed.gone, scan_id=scan_id)
             store.follow_moves(store.recorded_moves())  # the keep/trash marks follow the files
             del known
@@ -250,18 +250,23 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
 
 
 def _changes(
-    records: Sequence[FileRecord], known: Mapping[str, tuple[int, int, int]], followed: moves.Followed, away: set[str]
+    records: Sequence[FileRecord],
+    known: Mapping[str, tuple[int, int, int]],
+    followed: moves.Followed,
+    taken_away: Callable[[], Collection[str]],
 ) -> tuple[set[str], set[str]]:
-    """(files changed in place, files gone by other hands than an apply's) since the store saw them."""
+    """(files changed in place, files gone by other hands than an apply's) since the store saw them; the journal
+    (`taken_away`) is read only when files are gone, as moves.follow reads it."""
     moved_to = set(followed.moved.values())
     changed = set()
     for r in records:
         row = known.get(r.path)
         if row is not None and (row[1], row[2]) != (r.size, r.mtime_ns) and r.path not in moved_to:
             changed.add(r.path)
-    gone = set(followed.gone)
-    vanished = {path for path, row in known.items() if row[0] in gone and path not in away} if gone else set()
-    return changed, vanished
+    if not followed.gone:
+        return changed, set()
+    gone, away = set(followed.gone), taken_away()
+    return changed, {path for path, row in known.items() if row[0] in gone and path not in away}
 
 
 def _drop_stale_marks(
@@ -275,7 +280,7 @@ def _drop_stale_marks(
         if not decisions:
             return
         old = store.scan_result(before) if before is not None else None
-        earlier = result_from_dict(old, before).groups if old is not None and before is not None else ()
+        earlier = result_from_dict(old, before).groups if old is not None else ()
         stale = marks.stale_marks([*earlier, *groups], changed, vanished, decisions)
         if stale:
             store.set_decisions([(path, None) for path in stale])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
+import itertools
 import logging
 import os
 import re
@@ -197,8 +198,9 @@ def find_entries(original: str, *, deleted_after: float = 0.0) -> list[TrashEntr
 def send_to_trash(path: str) -> Path | None:
     """Move one file to the trash; return where it lies there (None when the platform does not say).
 
-    The name it will get is worked out before the move, the way send2trash chooses it, and checked after: no
-    search of the trash is needed.
+    The engine's own move says where it put the file. For a move send2trash makes (across disks), the name it will
+    get is worked out before the move, the way send2trash chooses it, and checked after: no search of the trash is
+    needed.
     """
     started = time.time()
     _sync_send2trash_home()
@@ -207,11 +209,13 @@ def send_to_trash(path: str) -> Path | None:
         for trash, topdir in trash_dirs(path):
             predicted.append((trash, topdir, _free_name(trash, os.path.basename(path))))
     try:
-        _send(path)
+        went = _send(path)
     except OSError as exc:
         raise TrashError(f"cannot move to the trash: {exc.strerror or exc}") from exc
     except send2trash.TrashPermissionError as exc:
         raise TrashError(f"no trash folder can be written on this volume: {exc}") from exc
+    if went is not None:
+        return went
     for trash, topdir, name in predicted:
         entry = _entry(trash, topdir, name, os.path.abspath(path), started)
         if entry is not None:
@@ -225,20 +229,21 @@ def send_to_trash(path: str) -> Path | None:
 _ZONES = 15 * 3600
 
 
-def _send(path: str) -> None:
+def _send(path: str) -> Path | None:
     """send2trash's choice of trash folder and of its `Path=` line, with a move that never replaces an entry.
 
     send2trash looks for a free name, writes the `.trashinfo`, then renames the file there: a program trashing a
     file of the same name in between (a file manager) loses its file to ours, or ours to its. Here the name is
     taken by creating the `.trashinfo` exclusively, and the file is linked under it (which fails on a name taken)
     and then unlinked from where it was; on a disk without hard links it is renamed after one more look. Elsewhere
-    (other platforms, another send2trash) send2trash does it all.
+    (other platforms, another send2trash) send2trash does it all. Returns where the file went when the move was
+    ours (None: send2trash's, which does not say).
     """
     plat = sys.modules.get("send2trash.plat_other")
     needed = ("get_dev", "find_mount_point", "find_ext_volume_trash", "info_for", "trash_move")
     if not sys.platform.startswith("linux") or plat is None or not all(hasattr(plat, n) for n in needed):
         send2trash.send2trash(path)
-        return
+        return None
     path_b = os.fsencode(path)
     if not os.path.exists(path_b):  # send2trash's own checks, as it makes them
         raise OSError(errno.ENOENT, f"File not found: {path}")
@@ -253,21 +258,22 @@ def _send(path: str) -> None:
             raise OSError(f"Couldn't find mount point for {path}")
         dest = plat.find_ext_volume_trash(topdir)
     try:
-        _move_into(path_b, dest, topdir, plat)
+        return Path(os.fsdecode(_move_into(path_b, dest, topdir, plat)))
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
         plat.trash_move(path_b, plat.HOMETRASH_B, plat.XDG_DATA_HOME, cross_dev=True)  # as send2trash does
+        return None
 
 
-def _move_into(path_b: bytes, dest: bytes, topdir: bytes, plat: object) -> None:
-    """Move the file into the trash folder `dest` under the first name no entry has, taking the name first."""
+def _move_into(path_b: bytes, dest: bytes, topdir: bytes, plat: object) -> bytes:
+    """Move the file into the trash folder `dest` under the first name no entry has, taking the name first; return
+    where it went."""
     files, info = os.path.join(dest, b"files"), os.path.join(dest, b"info")
     for folder in (files, info):  # send2trash's check_create fails when another program creates it meanwhile
         os.makedirs(folder, 0o700, exist_ok=True)
-    stem, ext = os.path.splitext(os.path.basename(path_b))
-    for n in range(1 << 20):
-        name = stem + (b" %d" % n if n else b"") + ext
+    names = _candidate_names(os.fsdecode(os.path.basename(path_b)))
+    for name in map(os.fsencode, itertools.islice(names, 1 << 20)):
         target, ticket = os.path.join(files, name), os.path.join(info, name + b".trashinfo")
         if os.path.lexists(target):
             continue
@@ -289,14 +295,14 @@ def _move_into(path_b: bytes, dest: bytes, topdir: bytes, plat: object) -> None:
                     raise
                 continue
             os.rename(path_b, target)  # no hard links on this disk: the name was free a moment ago
-            return
+            return target
         try:
             os.unlink(path_b)
         except OSError:
             os.unlink(target)  # it stays where it was, and nothing is left in the trash
             os.unlink(ticket)
             raise
-        return
+        return target
     raise OSError(errno.EEXIST, "no free name in the trash")
 
 

@@ -135,13 +135,8 @@ class UserTables:
 
     def set_decisions(self, items: Iterable[tuple[str, str | None]]) -> None:
         """Save decisions at once; None clears a decision."""
-        now = time.time()
         with self.user_transaction() as db:
-            for path, decision in items:
-                if decision is None:
-                    db.execute("DELETE FROM decisions WHERE path=?", (path,))
-                else:
-                    db.execute("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?)", (path, decision, now))
+            _write_decisions(db, items)
 
     def follow_moves(self, scans: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> int:
         """Carry the keep/trash marks along the moves each scan found (moves.py: the same bytes at a new path), in
@@ -253,12 +248,7 @@ class UserTables:
                 "UPDATE journal SET status=?, trash_path=coalesce(?, trash_path), message=? WHERE id=?",
                 [(status, where, message, rid) for rid, status, where, message in updates],
             )
-            changes = list(marks)
-            db.executemany("DELETE FROM decisions WHERE path=?", [(p,) for p, d in changes if d is None])
-            db.executemany(
-                "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?)",
-                [(p, d, time.time()) for p, d in changes if d is not None],
-            )
+            _write_decisions(db, marks)
 
     def taken_away(self) -> set[str]:
         """Paths of the files this app sent to the trash or moved aside and did not bring back. A file found later
@@ -289,6 +279,16 @@ class UserTables:
 
 
 # -- moving and salvaging --------------------------------------------------------------------------------------
+
+
+def _write_decisions(db: sqlite3.Connection, items: Iterable[tuple[str, str | None]]) -> None:
+    """Save decisions inside the caller's transaction; None clears a decision."""
+    now = time.time()
+    for path, decision in items:
+        if decision is None:
+            db.execute("DELETE FROM decisions WHERE path=?", (path,))
+        else:
+            db.execute("INSERT OR REPLACE INTO decisions VALUES (?, ?, ?)", (path, decision, now))
 
 
 def copy_user_tables(source: sqlite3.Connection, user_path: Path) -> None:
