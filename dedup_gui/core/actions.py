@@ -308,7 +308,7 @@ def _apply(
         if batch is not None:
             going += _sidecars(going, moved, listings)
             try:
-                outcomes += _move_chunk(store, batch, going, refusals, survivors, moved, move_to)
+                outcomes += _move_chunk(store, batch, going, refusals, survivors, moved, move_to, facts)
             except _Stop as exc:
                 stopped = f"the journal cannot be written ({exc})"
                 outcomes += [_after_stop(g, stopped) for g in going]
@@ -358,8 +358,14 @@ def _move_chunk(
     survivors: list[set[str]],
     moved: set[str],
     move_to: Path | None = None,
+    facts: Mapping[str, tuple] | None = None,
 ) -> list[Outcome]:
-    """Journal the chunk as pending (durably), move its files, confirm them."""
+    """Journal the chunk as pending (durably), move its files, confirm them.
+
+    Each file is looked at again just before it moves, and so are the copies its group keeps: the checks ran
+    before the chunk's journal commit and up to a chunk of hashing earlier, and the apply may run for minutes while
+    another program (a file manager, a sync client) changes or deletes files.
+    """
     action, done = ("move", Status.MOVED) if move_to is not None else ("trash", Status.TRASHED)
     ready = [g for g in going if g.checked.refusal is None]
     skipped = [g for g in going if g.checked.refusal is not None]  # a sidecar that cannot be read stays
@@ -378,10 +384,18 @@ def _move_chunk(
         try:
             if g.companion_of is not None and g.companion_of not in moved:  # photos move first: see _sidecars
                 raise trash.TrashError("stays with its photo, which did not move")
-            where = trash.send_to_trash(g.path) if move_to is None else trash.move_aside(g.path, move_to)
+            expect = _as_checked(g.path, g.checked)
+            if expect is None:
+                raise trash.TrashError("it changed or went away since it was checked: scan again")
+            if g.item is not None and facts is not None and not _kept_copy(survivors[g.item.group], facts, g.path):
+                raise trash.TrashError("the copies its group keeps changed or went away meanwhile: scan again")
+            if move_to is None:
+                where = trash.send_to_trash(g.path, expect)
+            else:
+                where = trash.move_aside(g.path, move_to, expect)
         except trash.TrashError as exc:
             outcome = Outcome(g.path, Status.FAILED, str(exc), None, g.checked.size, g.companion_of)
-            if g.item is not None:
+            if g.item is not None and _as_checked(g.path, g.checked) is not None:
                 survivors[g.item.group].add(g.path)
         else:
             outcome = Outcome(g.path, done, "", str(where) if where else None, g.checked.size, g.companion_of)
@@ -396,6 +410,36 @@ def _move_chunk(
     except StoreError as exc:  # the moves are recorded as started: Undo finds them in the trash
         raise _Stop(str(exc)) from exc
     return outcomes
+
+
+def _as_checked(path: str, checked: _Checked) -> tuple[int, int] | None:
+    """The size and date of the entry itself (a link's own, for a link) when the file is still as checked, else
+    None; the move compares the entry it moved with these."""
+    try:
+        st, entry = os.stat(path), os.lstat(path)
+    except OSError:
+        return None
+    if (st.st_size, st.st_mtime_ns) != (checked.size, checked.mtime_ns):
+        return None
+    return entry.st_size, entry.st_mtime_ns
+
+
+def _kept_copy(kept: set[str], facts: Mapping[str, tuple], leaving: str) -> bool:
+    """Whether one of the files its group keeps is still there as scanned, and is not the file about to leave."""
+    try:
+        st = os.stat(leaving)
+    except OSError:
+        return False
+    me = (st.st_dev, st.st_ino)
+    for path in kept:
+        known = facts.get(path)
+        try:
+            k = os.stat(path)
+        except OSError:
+            continue
+        if known is not None and (k.st_size, k.st_mtime_ns) == (known[0], known[1]) and (k.st_dev, k.st_ino) != me:
+            return True
+    return False
 
 
 def _after_stop(g: _Going, why: str) -> Outcome:

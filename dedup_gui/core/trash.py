@@ -1,8 +1,9 @@
-"""The freedesktop.org trash: send a file there with send2trash, find where it went, and bring it back.
+"""The freedesktop.org trash: send a file there, say where it went, and bring it back.
 
-send2trash moves a file to `$XDG_DATA_HOME/Trash` when it is on the home volume, else to the volume's
-`.Trash/UID` or `.Trash-UID`, and writes `info/NAME.trashinfo` with the url-encoded `Path=` and `DeletionDate=`.
-It does not say where the file went, so we find it afterwards by matching those two lines.
+send2trash chooses the trash: `$XDG_DATA_HOME/Trash` for a file on the home volume, else the volume's `.Trash/UID` or
+`.Trash-UID`, and the url-encoded `Path=` and `DeletionDate=` of `info/NAME.trashinfo`. On Linux the move itself is
+ours (`_send`), as send2trash's can replace another program's file; elsewhere send2trash moves the file and does not
+say where it went, so we find it afterwards by matching those two lines.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import itertools
 import logging
 import os
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -28,6 +28,7 @@ import send2trash
 
 from dedup_gui.core.config import default_cache_dir
 from dedup_gui.core.errors import BusyError
+from dedup_gui.core.renaming import move_new, rename_new
 
 log = logging.getLogger("dedup_gui.trash")
 
@@ -195,8 +196,11 @@ def find_entries(original: str, *, deleted_after: float = 0.0) -> list[TrashEntr
     return found
 
 
-def send_to_trash(path: str) -> Path | None:
+def send_to_trash(path: str, expect: tuple[int, int] | None = None) -> Path | None:
     """Move one file to the trash; return where it lies there (None when the platform does not say).
+
+    With `expect` (size, mtime in ns), a file found to be something else once moved (another program wrote it
+    between the caller's checks and the move) is put back and TrashError raised: only the file checked may go.
 
     The engine's own move says where it put the file. For a move send2trash makes (across disks), the name it will
     get is worked out before the move, the way send2trash chooses it, and checked after: no search of the trash is
@@ -215,6 +219,8 @@ def send_to_trash(path: str) -> Path | None:
     except send2trash.TrashPermissionError as exc:
         raise TrashError(f"no trash folder can be written on this volume: {exc}") from exc
     if went is not None:
+        if not _is(went, expect):
+            _take_back(went, path)
         return went
     for trash, topdir, name in predicted:
         entry = _entry(trash, topdir, name, os.path.abspath(path), started)
@@ -229,15 +235,41 @@ def send_to_trash(path: str) -> Path | None:
 _ZONES = 15 * 3600
 
 
+def _is(path: Path | str, expect: tuple[int, int] | None) -> bool:
+    """Whether the file at `path` still has the size and date the caller checked."""
+    if expect is None:
+        return True
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime_ns) == expect
+
+
+def _take_back(went: Path, path: str) -> None:
+    """Put a file that changed on its way into the trash back where it was, and raise why it did not go."""
+    try:
+        rename_new(went, path)
+    except OSError as exc:
+        raise TrashError(
+            f"it changed while it was being moved, and could not be put back ({exc.strerror or exc}): it is in the "
+            f"trash as {went}"
+        ) from exc
+    info = went.parent.parent / "info" / (went.name + ".trashinfo")
+    with contextlib.suppress(OSError):
+        info.unlink()
+    raise TrashError("it changed while it was being moved (another program wrote it): left where it was")
+
+
 def _send(path: str) -> Path | None:
     """send2trash's choice of trash folder and of its `Path=` line, with a move that never replaces an entry.
 
     send2trash looks for a free name, writes the `.trashinfo`, then renames the file there: a program trashing a
     file of the same name in between (a file manager) loses its file to ours, or ours to its. Here the name is
-    taken by creating the `.trashinfo` exclusively, and the file is linked under it (which fails on a name taken)
-    and then unlinked from where it was; on a disk without hard links it is renamed after one more look. Elsewhere
-    (other platforms, another send2trash) send2trash does it all. Returns where the file went when the move was
-    ours (None: send2trash's, which does not say).
+    taken by creating the `.trashinfo` exclusively, and the file is renamed under it by a rename that never replaces
+    a file (`renaming.rename_new`); across disks it is copied there under a temporary name first. Elsewhere (other
+    platforms, another send2trash) send2trash does it all. Returns where the file went when the move was ours
+    (None: send2trash's, which does not say).
     """
     plat = sys.modules.get("send2trash.plat_other")
     needed = ("get_dev", "find_mount_point", "find_ext_volume_trash", "info_for", "trash_move")
@@ -262,13 +294,14 @@ def _send(path: str) -> Path | None:
     except OSError as exc:
         if exc.errno != errno.EXDEV:
             raise
-        plat.trash_move(path_b, plat.HOMETRASH_B, plat.XDG_DATA_HOME, cross_dev=True)  # as send2trash does
-        return None
+    # as send2trash does when the disk's trash is on another mount: into the home trash, copied
+    return Path(os.fsdecode(_move_into(path_b, plat.HOMETRASH_B, plat.XDG_DATA_HOME, plat, across=True)))
 
 
-def _move_into(path_b: bytes, dest: bytes, topdir: bytes, plat: object) -> bytes:
+def _move_into(path_b: bytes, dest: bytes, topdir: bytes, plat: object, across: bool = False) -> bytes:
     """Move the file into the trash folder `dest` under the first name no entry has, taking the name first; return
-    where it went."""
+    where it went. `across`: the trash is on another disk, so the file is copied there (under a temporary name,
+    renamed into place once written) and then removed."""
     files, info = os.path.join(dest, b"files"), os.path.join(dest, b"info")
     for folder in (files, info):  # send2trash's check_create fails when another program creates it meanwhile
         os.makedirs(folder, 0o700, exist_ok=True)
@@ -284,22 +317,14 @@ def _move_into(path_b: bytes, dest: bytes, topdir: bytes, plat: object) -> bytes
         with os.fdopen(fd, "w") as fh:
             fh.write(plat.info_for(path_b, topdir))  # type: ignore[attr-defined]
         try:
-            os.link(path_b, target, follow_symlinks=False)
+            if across:
+                move_new(os.fsdecode(path_b), os.fsdecode(target))
+            else:
+                rename_new(path_b, target)
         except FileExistsError:
             os.unlink(ticket)
             continue
-        except OSError as exc:
-            if exc.errno == errno.EXDEV or os.path.lexists(target):
-                os.unlink(ticket)
-                if exc.errno == errno.EXDEV:
-                    raise
-                continue
-            os.rename(path_b, target)  # no hard links on this disk: the name was free a moment ago
-            return target
-        try:
-            os.unlink(path_b)
         except OSError:
-            os.unlink(target)  # it stays where it was, and nothing is left in the trash
             os.unlink(ticket)
             raise
         return target
@@ -335,17 +360,17 @@ def _put_back(source: Path, original: str) -> None:
         raise TrashError(f"cannot restore: {target} exists again (move it away, then undo)")
     try:
         _move(source, target)
+    except FileExistsError as exc:
+        raise TrashError(f"cannot restore: {target} exists again (move it away, then undo)") from exc
     except OSError as exc:
         raise TrashError(f"cannot restore to {target}: {exc.strerror or exc}") from exc
 
 
 def _move(source: Path | str, target: Path) -> None:
-    """Rename, or copy and delete when the target is on another disk (the home trash for a USB disk)."""
+    """Rename, or copy and delete when the target is on another disk (the home trash for a USB disk); never over a
+    file that appeared at the target after the caller looked (FileExistsError)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.rename(source, target)
-    except OSError:
-        shutil.move(str(source), str(target))
+    move_new(source, target)
 
 
 def restore(entry: TrashEntry) -> None:
@@ -368,15 +393,24 @@ def aside_path(path: str, folder: Path) -> Path:
     return folder.joinpath(*parts, rest.lstrip("/\\"))
 
 
-def move_aside(path: str, folder: Path) -> Path:
-    """Move a file into the user's chosen folder instead of the trash; refuse to overwrite anything there."""
+def move_aside(path: str, folder: Path, expect: tuple[int, int] | None = None) -> Path:
+    """Move a file into the user's chosen folder instead of the trash; refuse to overwrite anything there. With
+    `expect`, a file that is no longer the one checked is put back (TrashError), as in `send_to_trash`."""
     target = aside_path(path, folder)
     if target.exists() or target.is_symlink():
         raise TrashError(f"cannot move: {target} already exists")
     try:
         _move(path, target)
+    except FileExistsError as exc:
+        raise TrashError(f"cannot move: {target} already exists") from exc
     except OSError as exc:
         raise TrashError(f"cannot move to {folder}: {exc.strerror or exc}") from exc
+    if not _is(target, expect):
+        try:
+            _move(target, Path(path))
+        except OSError as exc:
+            raise TrashError(f"it changed while it was being moved, and could not be put back: it is {target}") from exc
+        raise TrashError("it changed while it was being moved (another program wrote it): left where it was")
     return target
 
 

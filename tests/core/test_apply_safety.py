@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from dedup_gui.core import actions, review, trash
+from dedup_gui.core import actions, renaming, review, trash
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.pipeline import run_scan
 from dedup_gui.core.store import Store
 from tests.conftest import photo, save_jpeg
-from tests.faults import fill, remount, small_disk
+from tests.faults import can_mount, fill, remount, small_disk
 
 
 @pytest.fixture
@@ -96,10 +97,10 @@ def test_a_sidecar_stays_when_its_photo_cannot_move(
     shown = _scan_and_mark(lib, store)
     real = trash.send_to_trash
 
-    def refuse_the_photo(path: str) -> Path | None:
+    def refuse_the_photo(path: str, expect: tuple[int, int] | None = None) -> Path | None:
         if path == str(small):
             raise trash.TrashError("Permission denied")
-        return real(path)
+        return real(path, expect)
 
     monkeypatch.setattr(trash, "send_to_trash", refuse_the_photo)
     report = actions.apply(review.build_plan(store, shown), store)
@@ -315,21 +316,131 @@ def test_a_link_goes_to_the_trash_as_a_link(tmp_path: Path, home: Path) -> None:
     assert target.exists() and os.stat(target).st_nlink == 1
 
 
+@pytest.mark.parametrize("way", ["renameat2", "link"])
 def test_a_name_taken_at_the_very_moment_of_the_move_is_not_replaced(
-    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch, way: str
 ) -> None:
     """The race itself, made to happen: another program puts its file under the chosen name after the look and
-    before the move. send2trash's rename replaced it (two applies at once lost photos this way)."""
+    before the move. send2trash's rename replaced it (two applies at once lost photos this way). Both ways of
+    moving are raced: the system's no-replace rename, and hard link then unlink where there is none."""
     photo_path = save_jpeg(photo("rocket", (300, 200)), tmp_path / "lib" / "IMG_0001.jpg")
     theirs = home / "files" / "IMG_0001.jpg"
-    real_link = os.link
 
-    def racing_link(src, dst, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def they_get_there_first(dst: bytes | str) -> None:
         if Path(os.fsdecode(dst)) == theirs and not theirs.exists():
-            theirs.write_bytes(b"another program's photo")  # it got there first
-        return real_link(src, dst, *args, **kwargs)
+            theirs.write_bytes(b"another program's photo")
 
-    monkeypatch.setattr(os, "link", racing_link)
+    if way == "renameat2":
+        real_rename = renaming._renameat2()
+        if real_rename is None:
+            pytest.skip("this system has no renameat2")
+
+        def racing_rename(fd1: int, src: bytes, fd2: int, dst: bytes, flags: int) -> int:
+            they_get_there_first(dst)
+            return real_rename(fd1, src, fd2, dst, flags)
+
+        monkeypatch.setattr(renaming, "_renameat2", lambda: racing_rename)
+    else:
+        real_link = os.link
+
+        def racing_link(src, dst, *args, **kwargs):  # type: ignore[no-untyped-def]
+            they_get_there_first(dst)
+            return real_link(src, dst, *args, **kwargs)
+
+        monkeypatch.setattr(renaming, "_renameat2", lambda: None)
+        monkeypatch.setattr(os, "link", racing_link)
     where = trash.send_to_trash(str(photo_path))
     assert theirs.read_bytes() == b"another program's photo"
     assert where == home / "files" / "IMG_0001 1.jpg" and where.exists() and not photo_path.exists()
+
+
+def test_a_file_written_after_the_checks_and_before_its_move_stays(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program (a photo editor saving, a sync client) writes a copy marked Trash after the apply checked it
+    but before its turn to move: it stays, and so does every byte of the new picture."""
+    lib = tmp_path / "lib"
+    first, second = _library(lib, 2)
+    store = Store(tmp_path / "s.sqlite3")
+    shown = _scan_and_mark(lib, store)
+    plan = review.build_plan(store, shown)
+    assert [i.path for i in plan.items] == [str(first), str(second)]
+    new_picture = save_jpeg(photo("rocket", (240, 180)), tmp_path / "edited.jpg").read_bytes()
+    real = store.journal_add_many
+
+    def then_another_program_writes(*args, **kwargs):  # the chunk's checks are done; its moves come next
+        ids = real(*args, **kwargs)
+        second.write_bytes(new_picture)
+        return ids
+
+    monkeypatch.setattr(store, "journal_add_many", then_another_program_writes)
+    report = actions.apply(plan, store)
+    status = {Path(o.path): (o.status, o.message) for o in report.outcomes}
+    assert status[first][0] == actions.Status.TRASHED
+    assert status[second] == (actions.Status.FAILED, "it changed or went away since it was checked: scan again")
+    assert second.read_bytes() == new_picture
+    assert [r.status for r in store.journal_rows(report.batch) if r.path == str(second)] == ["failed"]
+
+
+def test_a_copy_stays_when_the_file_its_group_keeps_is_deleted_during_the_apply(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kept original is deleted in a file manager while the apply runs: the copy marked Trash is now the last
+    one of that picture and must stay."""
+    lib = tmp_path / "lib"
+    (small,) = _library(lib)
+    store = Store(tmp_path / "s.sqlite3")
+    shown = _scan_and_mark(lib, store)
+    real = store.journal_add_many
+
+    def then_the_original_is_deleted(*args, **kwargs):
+        ids = real(*args, **kwargs)
+        (lib / "p0.jpg").unlink()
+        return ids
+
+    monkeypatch.setattr(store, "journal_add_many", then_the_original_is_deleted)
+    report = actions.apply(review.build_plan(store, shown), store)
+    assert [(o.status, o.message) for o in report.outcomes] == [
+        (actions.Status.FAILED, "the copies its group keeps changed or went away meanwhile: scan again")
+    ]
+    assert small.exists()
+
+
+def test_a_file_that_changes_on_its_way_into_the_trash_is_put_back(tmp_path: Path, home: Path) -> None:
+    """The move itself finds another file than the one checked (written in the instant between the last look and
+    the move): it goes back where it was and leaves no entry in the trash."""
+    path = save_jpeg(photo("coffee", (200, 150)), tmp_path / "lib" / "a.jpg")
+    data = path.read_bytes()
+    st = path.stat()
+    with pytest.raises(trash.TrashError, match="changed while it was being moved"):
+        trash.send_to_trash(str(path), (st.st_size + 1, st.st_mtime_ns))
+    assert path.read_bytes() == data
+    assert not list((home / "files").iterdir()) and not list((home / "info").iterdir())
+    where = trash.send_to_trash(str(path), (st.st_size, st.st_mtime_ns))
+    assert where is not None and where.read_bytes() == data and not path.exists()
+
+
+def test_a_file_on_another_mount_is_copied_into_the_home_trash_and_comes_back(tmp_path: Path, home: Path) -> None:
+    """A folder mounted a second time (a bind mount: the same disk, but a rename across it fails) sends its files
+    to the home trash by copying them; the copy is written under a temporary name and never over an entry."""
+    if not can_mount():
+        pytest.skip("a bind mount needs root")
+    real, bound = tmp_path / "real", tmp_path / "bound"
+    real.mkdir()
+    bound.mkdir()
+    if subprocess.run(["mount", "--bind", str(real), str(bound)], capture_output=True).returncode:
+        pytest.skip("cannot bind-mount here")
+    try:
+        path = save_jpeg(photo("chelsea", (200, 150)), bound / "IMG_0001.jpg")
+        data, st = path.read_bytes(), path.stat()
+        (home / "files").mkdir(parents=True)
+        (home / "files" / "IMG_0001.jpg").write_bytes(b"already in the trash")
+        where = trash.send_to_trash(str(path), (st.st_size, st.st_mtime_ns))
+        assert where == home / "files" / "IMG_0001 1.jpg" and where.read_bytes() == data and not path.exists()
+        assert (home / "files" / "IMG_0001.jpg").read_bytes() == b"already in the trash"
+        assert sorted(p.name for p in (home / "files").iterdir()) == ["IMG_0001 1.jpg", "IMG_0001.jpg"]
+        (entry,) = trash.find_entries(str(path))
+        trash.restore(entry)
+        assert path.read_bytes() == data
+    finally:
+        subprocess.run(["umount", "-l", str(bound)], check=False)
