@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
@@ -39,9 +40,15 @@ STUCK_CHECK_S = 1.0  # how often a wait for results looks for a dead worker; a h
 
 
 def pool_context() -> multiprocessing.context.BaseContext:
-    """forkserver on Linux: forking a process that runs Qt or torch threads is unsafe, spawn is slower."""
+    """forkserver on Linux: forking a process that runs Qt or torch threads is unsafe, spawn is slower.
+
+    The forkserver imports the worker's modules once, and each worker is forked from it with them loaded (each
+    worker imported them itself before: about 0.25 s of a core, and its own copy in memory).
+    """
     if sys.platform.startswith("linux"):
-        return multiprocessing.get_context("forkserver")
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["__main__", "dedup_gui.core.worker"])
+        return ctx
     return multiprocessing.get_context("spawn")
 
 
@@ -109,25 +116,35 @@ def _a_worker_died(pool: ProcessPoolExecutor) -> bool:
 
 
 def _close(pool: ProcessPoolExecutor) -> None:
-    """Shut the pool down; one with a dead worker is abandoned so that neither we nor the interpreter's exit hang."""
-    if not _a_worker_died(pool):
-        pool.shutdown(wait=True, cancel_futures=True)
-        return
+    """Shut the pool down; one with a dead worker is abandoned so that neither we nor the interpreter's exit hang.
+
+    A worker can die while the pool shuts down too (killed while it waited for work, holding the job queue's lock):
+    the others then wait for that lock forever and the pool's own shutdown never ends, so the wait for it looks for
+    a dead worker as the wait for results does.
+    """
+    # what shutdown(wait=False) lets go of: the manager thread, the workers and the result queue
+    manager = getattr(pool, "_executor_manager_thread", None)
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    result_queue = getattr(pool, "_result_queue", None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    while manager is not None and manager.is_alive():
+        if any(p.exitcode not in (None, 0) for p in processes):  # 0: a worker that ended as asked
+            _abandon(processes, result_queue, manager)
+            return
+        manager.join(timeout=STUCK_CHECK_S)
+
+
+def _abandon(processes: list, result_queue: object, manager: threading.Thread) -> None:
     for process in processes:
         process.kill()
     for process in processes:
         process.join(timeout=5)
-    result_queue = getattr(pool, "_result_queue", None)
     if result_queue is not None:
-        result_queue._writer.close()  # the last write end: the reader thread gets end-of-file and ends
-    pool.shutdown(wait=False, cancel_futures=True)
-    manager = getattr(pool, "_executor_manager_thread", None)
-    if manager is not None:
-        started = time.monotonic()
-        manager.join(timeout=10)
-        if manager.is_alive():
-            log.error("a broken decode pool did not end in %.0f s", time.monotonic() - started)
+        result_queue._writer.close()  # type: ignore[attr-defined]  # the last write end: its reader gets EOF
+    started = time.monotonic()
+    manager.join(timeout=10)
+    if manager.is_alive():
+        log.error("a broken decode pool did not end in %.0f s", time.monotonic() - started)
 
 
 def _one_by_one(

@@ -9,6 +9,7 @@ import resource
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -107,6 +108,31 @@ def test_a_worker_killed_mid_scan_costs_nothing(tmp_path: Path) -> None:
     assert result.problems == ()
     assert result.stats.decoded == 16
     assert {str(lib["orig"]), str(lib["copy"])} in [set(g.paths) for g in result.groups]
+
+
+def test_a_worker_killed_while_it_waits_for_work_does_not_hang_the_end_of_the_scan(tmp_path: Path) -> None:
+    """Killed when its files are done (the out-of-memory killer at the end of the decode stage): an idle worker
+    may hold the job queue's lock, and the other then waits for it forever, and so did the pool's shutdown. Which
+    of the two holds it cannot be seen from here, so the kill is repeated: a hang would show in most tries."""
+    lib = small_library(tmp_path / "lib")
+    jobs = [(n, (str(p), p.stat().st_size, False)) for n, p in enumerate(lib.values())]
+    for _ in range(6):
+        started = time.time()
+        results = decode_pool.decode_all(list(jobs), workers=2)
+        got = [next(results) for _ in jobs]  # every file done; the pool is open and its workers wait for work
+        workers = [
+            p
+            for p in psutil.Process().children(recursive=True)
+            if parent_pid(p) not in (None, os.getpid()) and p.create_time() >= started - 1
+        ]
+        assert len(workers) == 2
+        workers[0].kill()  # and the pool is closed at once, before it can have heard of it
+        ended: list[list] = []
+        closing = threading.Thread(target=lambda out, gen: out.append(list(gen)), args=(ended, results), daemon=True)
+        closing.start()
+        closing.join(30)
+        assert ended == [[]], "the pool's shutdown waited for a worker stuck behind the dead one"
+        assert sorted(k for k, _ in got) == [0, 1, 2, 3]
 
 
 _SCAN_WITH_A_HALF_WRITTEN_RESULT = """
