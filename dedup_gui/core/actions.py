@@ -61,6 +61,9 @@ class Plan:
     protected_roots: tuple[Path, ...] = ()
     scan_id: int | None = None  # the scan the groups came from; None: not known (no check)
     gone_kept: tuple[tuple[str, ...], ...] = ()  # per group: members the scan saw, not marked trash, gone since
+    # the items are the store's marks: each chunk reads them again, so a file marked Keep after the plan was made
+    # (K pressed while the window checked the plan or asked to confirm) stays
+    marks_stored: bool = False
 
     @property
     def total_bytes(self) -> int:
@@ -108,6 +111,7 @@ def plan(
     protected_roots: Iterable[Path | str] = (),
     scan_id: int | None = None,
     taken_away: Collection[str] = frozenset(),
+    marks_stored: bool = False,
 ) -> Plan:
     """Every group member marked trash; the keeper proposal plays no part, only the user's decisions do.
 
@@ -120,7 +124,8 @@ def plan(
         if decisions.get(m.path) == TRASH
     ]
     gone_kept = tuple(tuple(p for p in g.gone if decisions.get(p) != TRASH and p not in taken_away) for g in groups)
-    return Plan(tuple(items), tuple(tuple(g.paths) for g in groups), real_roots(protected_roots), scan_id, gone_kept)
+    paths = tuple(tuple(g.paths) for g in groups)
+    return Plan(tuple(items), paths, real_roots(protected_roots), scan_id, gone_kept, marks_stored)
 
 
 def content_hash(path: str) -> str:
@@ -207,10 +212,11 @@ def _identities(paths: Iterable[str]) -> set[tuple[int, int]]:
     return out
 
 
-def _companion_facts(path: str) -> _Checked:
+def _companion_facts(path: str, hashed: bool = True) -> _Checked:
+    """A sidecar's size, date and (for the journal, not for a dry run) content hash."""
     try:
         st = os.stat(path)
-        return _Checked(None, st.st_size, st.st_mtime_ns, content_hash(path))
+        return _Checked(None, st.st_size, st.st_mtime_ns, content_hash(path) if hashed else "")
     except OSError as exc:
         return _Checked(f"cannot read: {exc.strerror}")
 
@@ -263,8 +269,9 @@ def _apply(
         for g, paths in enumerate(the_plan.groups)
     ]
     unsettled = {g: _unsettled(g, the_plan, planned, survivors[g]) for g in marked}
-    newest = store.last_scan_id()
-    stale = the_plan.scan_id is not None and newest != the_plan.scan_id
+    # a scan begun after these groups (running now, stopped, or killed before it saved anything) has rewritten the
+    # records the checks compare with: a kept original cropped since then would pass for the file scanned
+    stale = the_plan.scan_id is not None and store.newest_scan_started() != the_plan.scan_id
     batch = None
     if not dry_run:
         store.check_writable()
@@ -285,9 +292,12 @@ def _apply(
             continue
         going: list[_Going] = []
         refusals: list[NewRow] = []
+        marks = store.decisions_of(i.path for i in chunk) if the_plan.marks_stored else {}
         for item in chunk:
             checked = _check(item, store, facts, guard)
             refusal = checked.refusal
+            if refusal is None and the_plan.marks_stored and marks.get(item.path) != TRASH:
+                refusal = "no longer marked Trash: left where it is"
             if refusal is None and stale:
                 refusal = "a newer scan was started since these groups were found: let a scan finish, then review"
             if refusal is None and not survivors[item.group]:
@@ -301,10 +311,18 @@ def _apply(
                 if checked.refusal is None or (checked.protected and _still_a_copy(item.path, facts, set())):
                     survivors[item.group].add(item.path)
                 refusals.append(NewRow("trash", item.path, Status.REFUSED.value, size=checked.size, message=refusal))
-            elif dry_run:
-                outcomes.append(Outcome(item.path, Status.WOULD_TRASH, "", None, checked.size))
             else:
                 going.append(_Going(item.path, checked, item))
+                if dry_run:
+                    outcomes.append(Outcome(item.path, Status.WOULD_TRASH, "", None, checked.size))
+        if dry_run:  # and the sidecars that would go with them
+            sides = _sidecars(going, moved, listings, hashed=False)
+            moved.update(g.path for g in going)
+            outcomes += [
+                Outcome(g.path, Status.WOULD_TRASH, "", None, g.checked.size, g.companion_of)
+                for g in sides
+                if g.checked.refusal is None
+            ]
         if batch is not None:
             going += _sidecars(going, moved, listings)
             try:
@@ -334,7 +352,7 @@ class _Stop(Exception):
     """The journal cannot be written: nothing more may move."""
 
 
-def _sidecars(going: list[_Going], moved: set[str], listings: dict[str, Listing]) -> list[_Going]:
+def _sidecars(going: list[_Going], moved: set[str], listings: dict[str, Listing], hashed: bool = True) -> list[_Going]:
     """Sidecars that travel with the photos of this chunk (a shared one only when no image of its shot stays)."""
     leaving = {g.path for g in going}
 
@@ -346,7 +364,7 @@ def _sidecars(going: list[_Going], moved: set[str], listings: dict[str, Listing]
         for side in companions(g.path, stays, listings):
             if side not in leaving and os.path.lexists(side):
                 leaving.add(side)
-                out.append(_Going(side, _companion_facts(side), None, g.path))
+                out.append(_Going(side, _companion_facts(side, hashed), None, g.path))
     return out
 
 

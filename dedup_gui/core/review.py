@@ -49,7 +49,7 @@ def load(store: Store, rules: Sequence[str] = DEFAULT_KEEPER_RULES) -> Review | 
     window's thread waits for every full collection that walks them), and read once.
     """
     with collector.held_off():
-        newest = store.last_scan_id()
+        newest = store.newest_scan_started()
         last = store.last_scan(completed=True)
         if last is None:
             if newest is None:
@@ -306,6 +306,7 @@ def build_plan(store: Store, review: Review | None = None, protected: Iterable[s
         protected_roots=(*review.references, *protected),
         scan_id=review.scan_id,
         taken_away=store.taken_away(),
+        marks_stored=True,
     )
 
 

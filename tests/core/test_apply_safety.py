@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
+import sqlite3
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +18,7 @@ from dedup_gui.core import actions, renaming, review, trash
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.pipeline import run_scan
 from dedup_gui.core.store import Store
+from tests import faults
 from tests.conftest import photo, save_jpeg
 from tests.faults import can_mount, fill, remount, small_disk
 
@@ -444,3 +448,62 @@ def test_a_file_on_another_mount_is_copied_into_the_home_trash_and_comes_back(tm
         assert path.read_bytes() == data
     finally:
         subprocess.run(["umount", "-l", str(bound)], check=False)
+
+
+def test_nothing_moves_after_a_rescan_was_killed_before_it_saved_its_groups(tmp_path: Path, home: Path) -> None:
+    """The kept original is cropped, a rescan starts and is killed (the out-of-memory killer, a crash) after its walk
+    rewrote the file records and before it saved anything. The review still shows the scan before it; applying its
+    marks then would take the half-size copy, now the only full picture, for a spare copy of the crop."""
+    lib = tmp_path / "lib"
+    (small,) = _library(lib)
+    for n in range(12):  # decoding work for the rescan, so that it can be killed in the middle
+        save_jpeg(photo("rocket", (900, 700)).rotate(n * 7), lib / "later" / f"x{n}.jpg")
+    db = tmp_path / "s.sqlite3"
+    store = Store(db)
+    shown = _scan_and_mark(lib, store)
+    store.close()
+    original = lib / "p0.jpg"
+    with Image.open(original) as im:
+        im.crop((0, 0, 200, 150)).save(original, quality=90)
+    cropped = original.stat().st_size
+    proc = faults.dedup_gui("scan", str(lib), "--db", str(db), "-q", start_new_session=True)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline and not _committed(db, original, cropped):
+        time.sleep(0.002)
+    assert proc.poll() is None, "the rescan ended before it could be killed"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(30)
+    store = Store(db)
+    again = review.load(store)
+    assert again is not None and again.cancelled  # the window says the scan before it is shown
+    report = actions.apply(review.build_plan(store, shown), store)
+    assert str(small) in [o.path for o in report.outcomes]
+    assert all(o.status == actions.Status.REFUSED for o in report.outcomes)
+    assert all("a newer scan was started" in o.message for o in report.outcomes)
+    assert small.exists() and not (home / "files").exists()
+
+
+def _committed(db: Path, path: Path, size: int) -> bool:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.05) as conn:
+            row = conn.execute("SELECT size FROM files WHERE path=?", (str(path),)).fetchone()
+    except sqlite3.Error:
+        return False
+    return row is not None and row[0] == size
+
+
+def test_a_file_marked_keep_after_the_plan_was_made_stays(tmp_path: Path, home: Path) -> None:
+    """K pressed while the window checked the plan or asked to confirm: the mark is saved before the files move,
+    and the apply reads the marks again, so the file stays although the plan listed it."""
+    lib = tmp_path / "lib"
+    first, second = _library(lib, 2)
+    store = Store(tmp_path / "s.sqlite3")
+    shown = _scan_and_mark(lib, store)
+    plan = review.build_plan(store, shown)
+    assert [i.path for i in plan.items] == [str(first), str(second)]
+    store.set_decisions([(str(second), "keep")])
+    report = actions.apply(plan, store)
+    status = {Path(o.path): (o.status, o.message) for o in report.outcomes}
+    assert status[first][0] == actions.Status.TRASHED
+    assert status[second] == (actions.Status.REFUSED, "no longer marked Trash: left where it is")
+    assert second.exists() and store.decisions()[str(second)] == "keep"

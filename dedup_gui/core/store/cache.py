@@ -644,6 +644,12 @@ class CacheTables:
         row = self._last_scan_row("id", completed)
         return None if row is None else int(row[0])
 
+    def newest_scan_started(self) -> int | None:
+        """The id of the newest scan begun, whatever became of it: one still running, or killed before it saved a
+        result, has already rewritten the file records that an apply's checks compare with."""
+        row = self.db.execute("SELECT max(id) FROM scans").fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
     def last_scan_config(self, *, completed: bool = False) -> tuple[int, dict] | None:
         """(scan id, config) of what last_scan would give, without reading its result."""
         row = self._last_scan_row("id, config", completed)

@@ -133,6 +133,16 @@ class UserTables:
         """Path -> 'keep' | 'trash' for every file the user decided on."""
         return dict(self.udb.execute("SELECT path, decision FROM decisions"))
 
+    def decisions_of(self, paths: Iterable[str]) -> dict[str, str]:
+        """The decisions of these files as stored now (those without one left out)."""
+        out: dict[str, str] = {}
+        todo = list(paths)
+        for lo in range(0, len(todo), 500):
+            part = todo[lo : lo + 500]
+            marks = ",".join("?" * len(part))
+            out.update(self.udb.execute(f"SELECT path, decision FROM decisions WHERE path IN ({marks})", part))
+        return out
+
     def set_decisions(self, items: Iterable[tuple[str, str | None]]) -> None:
         """Save decisions at once; None clears a decision."""
         with self.user_transaction() as db:
