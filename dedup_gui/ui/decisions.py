@@ -44,12 +44,23 @@ class Decisions(QObject):
         self._serial = count(1)
         self._set_at: dict[str, int] = {}  # path -> serial of the change that last set it here
 
-    def replace_all(self, marks: dict[str, str], listing: Listing) -> None:
+    def stamp(self) -> int:
+        """The point reached in the order of changes: a load asked for now sees every change made so far (the store
+        thread saves them before it runs the load) and none made after."""
+        return next(self._serial)
+
+    def replace_all(self, marks: dict[str, str], listing: Listing, stamp: int | None = None) -> None:
         """The stored decisions and the groups the review shows (a load): sizes and total come counted with the
-        listing, off the UI thread."""
+        listing, off the UI thread. Marks made here after the load was asked for (`stamp`) were saved after it read
+        the store: they stay, as they are in the store by now."""
+        later = [] if stamp is None else [(p, self.marks.get(p)) for p, s in self._set_at.items() if s > stamp]
         self.marks = marks
         self._sizes = listing.sizes
         self._set_totals(Totals(*listing.trashed))
+        if later:
+            serials = {p: self._set_at[p] for p, _ in later}
+            self._mark(later, 0)
+            self._set_at.update(serials)
 
     def get(self, path: str) -> str | None:
         return self.marks.get(path)

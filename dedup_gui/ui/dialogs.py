@@ -32,34 +32,39 @@ def refusal_lines(refused: list[Outcome]) -> list[str]:
     return [f"{n}: {reason}" for reason, n in counts.most_common()]
 
 
+SIDECARS_NAMED = 5  # the confirmation names this many of the sidecars that go with the photos
+
+
 def confirm_apply(
     parent: QWidget, checked: Report, move_to: Path | None = None, inside_scanned: bool = False
 ) -> QMessageBox:
     """The confirmation of an apply, from its dry run: how many files move and how many stay, and why.
 
     Not shown yet: the caller opens it (exec() or open()) so tests and screenshots can look at it."""
-    going = checked.with_status(Status.WOULD_TRASH)
+    would = checked.with_status(Status.WOULD_TRASH)
+    going = [o for o in would if o.companion_of is None]
+    sidecars = [o for o in would if o.companion_of is not None]  # they go too: counted apart, and named
     refused = checked.failures
-    size = human_size(sum(o.size for o in going))
+    size = human_size(sum(o.size for o in would))
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question if going else QMessageBox.Icon.Information)
     if move_to is None:
         box.setWindowTitle(_tr("Move files to the trash?"))
         text = (
             _tr("Move {files} files ({size}) to the trash?")
-            if len(going) != 1
+            if len(would) != 1
             else _tr("Move 1 file ({size}) to the trash?")
         )
     else:
         box.setWindowTitle(_tr("Move files to a folder?"))
         text = (
             _tr("Move {files} files ({size}) into {folder}?")
-            if len(going) != 1
+            if len(would) != 1
             else _tr("Move 1 file ({size}) into {folder}?")
         )
     if not going:
         text = _tr("None of the {marked} marked files can be moved.")
-    text = text.format(files=f"{len(going):,}", size=size, folder=html.escape(str(move_to)), marked=len(refused))
+    text = text.format(files=f"{len(would):,}", size=size, folder=html.escape(str(move_to)), marked=len(refused))
     box.setText(f"<b>{text}</b>")
     parts = []
     if refused:
@@ -75,6 +80,15 @@ def confirm_apply(
         parts.append(
             _tr("<p>This folder is inside a folder you scan: the next scan will find these files there again.</p>")
         )
+    if going and sidecars:
+        shown_names = ", ".join(html.escape(Path(o.path).name) for o in sidecars[:SIDECARS_NAMED])
+        more = "…" if len(sidecars) > SIDECARS_NAMED else ""
+        with_them = (
+            _tr("<p>{count} of them belong to the photos and go with them (edits, Live Photo videos): {names}{more}")
+            if len(sidecars) != 1
+            else _tr("<p>1 of them belongs to a photo and goes with it (edits, a Live Photo video): {names}")
+        )
+        parts.append(with_them.format(count=f"{len(sidecars):,}", names=shown_names, more=more) + "</p>")
     if going:
         parts.append(
             _tr(

@@ -26,18 +26,19 @@ class Loaded:
 
     review: review.Review
     listing: listing.Listing
+    stamp: int | None = None  # Decisions.stamp() when the load was asked for: marks made after it are not in `review`
 
 
-def shown(loaded: review.Review | None, order: Order) -> Loaded | None:
+def shown(loaded: review.Review | None, order: Order, stamp: int | None = None) -> Loaded | None:
     """The listing is built here, on the store thread: the UI thread only takes it."""
     if loaded is None:
         return None
-    return Loaded(loaded, listing.build(loaded.groups, order, loaded.decisions))
+    return Loaded(loaded, listing.build(loaded.groups, order, loaded.decisions), stamp)
 
 
-def load_last(rules: Sequence[str], order: Order) -> Callable[[Store], Loaded | None]:
+def load_last(rules: Sequence[str], order: Order, stamp: int | None = None) -> Callable[[Store], Loaded | None]:
     def job(store: Store) -> Loaded | None:
-        return shown(review.load(store, rules), order)
+        return shown(review.load(store, rules), order, stamp)
 
     return job
 
@@ -50,7 +51,7 @@ def save_decisions(items: list[tuple[str, str | None]]) -> Callable[[Store], Non
 
 
 def not_duplicates(
-    group: Group, path: str | None, rules: Sequence[str], order: Order
+    group: Group, path: str | None, rules: Sequence[str], order: Order, stamp: int | None = None
 ) -> Callable[[Store], Loaded | None]:
     """Dismiss one member (with its identical copies) or, without a path, the whole group; then the new review."""
 
@@ -59,15 +60,17 @@ def not_duplicates(
             review.dismiss_group(store, group)
         else:
             review.dismiss_member(store, group, path)
-        return shown(review.load(store, rules), order)
+        return shown(review.load(store, rules), order, stamp)
 
     return job
 
 
-def undo_dismissal(dismissal_id: int, rules: Sequence[str], order: Order) -> Callable[[Store], Loaded | None]:
+def undo_dismissal(
+    dismissal_id: int, rules: Sequence[str], order: Order, stamp: int | None = None
+) -> Callable[[Store], Loaded | None]:
     def job(store: Store) -> Loaded | None:
         review.undo_dismissal(store, dismissal_id)
-        return shown(review.load(store, rules), order)
+        return shown(review.load(store, rules), order, stamp)
 
     return job
 
@@ -166,13 +169,13 @@ def decide_groups(
 
 
 def repropose(
-    config: ScanConfig, old_rules: Sequence[str], order: Order
+    config: ScanConfig, old_rules: Sequence[str], order: Order, stamp: int | None = None
 ) -> Callable[[Store], tuple[int, Loaded | None]]:
     """Keepers proposed again under the config's rules; returns the groups re-proposed and the new review."""
 
     def job(store: Store) -> tuple[int, Loaded | None]:
         changed, after = review.repropose(store, config, old_rules)
-        return changed, shown(after, order)
+        return changed, shown(after, order, stamp)
 
     return job
 

@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
             return
         loaded = shown.review
         self.references = loaded.references
-        self.decisions.replace_all(loaded.decisions, shown.listing)
+        self.decisions.replace_all(loaded.decisions, shown.listing, shown.stamp)
         self.model.show(shown.listing, self.decisions.marks)
         self.problem_list = tuple(loaded.problems)
         self.problems.set_problems(loaded.problems)
@@ -263,6 +263,9 @@ class MainWindow(QMainWindow):
     def start_scan(self) -> None:
         if self.scan_thread is not None:
             return
+        if self.flow.busy:  # checking, confirming or moving: the scan would see files leave under it
+            self.statusBar().showMessage(self.tr("Files are being checked or moved: scan when that has ended"), 8000)
+            return
         roles = self.folders.roles()
         self.settings = replace(self.settings, mode=self.folders.current_mode())
         config = self.settings.scan_config(roles)
@@ -280,7 +283,7 @@ class MainWindow(QMainWindow):
         self.worker.failed.connect(self._on_scan_failed)
         self.progress.start()
         self.folders.set_scanning(True)
-        self.actions.scan.setEnabled(False)
+        self._set_scanning(True)
         self.stack.setCurrentIndex(SCANNING)
         self.problems_dock.hide()
         self.references = tuple(str(p) for p in config.references)
@@ -305,7 +308,20 @@ class MainWindow(QMainWindow):
             self.scan_thread.deleteLater()
         self.scan_thread, self.worker = None, None
         self.folders.set_scanning(False)
-        self.actions.scan.setEnabled(True)
+        self._set_scanning(False)
+
+    def _set_scanning(self, scanning: bool) -> None:
+        """A scan rewrites the records an apply's checks compare with, and its end reloads the list: nothing moves
+        and nothing comes back while it runs (the engine refuses an apply then; these say so before asking)."""
+        self.actions.scan.setEnabled(not scanning)
+        for action in (self.actions.apply, self.actions.move_to, self.actions.undo):
+            action.setEnabled(not scanning)
+
+    def _scanning_now(self) -> bool:
+        if self.scan_thread is None:
+            return False
+        self.statusBar().showMessage(self.tr("A scan is running: files can move when it has ended"), 8000)
+        return True
 
     # -- export, apply and undo -------------------------------------------------------------------------------
 
@@ -335,7 +351,8 @@ class MainWindow(QMainWindow):
 
     def apply_decisions(self) -> None:
         """Check every marked file (a dry run, with progress), then confirm with what will move and what stays."""
-        self.flow.start(self.decisions.totals.files)
+        if not self._scanning_now():
+            self.flow.start(self.decisions.totals.files)
 
     def choose_move_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Move Marked Files to a Folder"))
@@ -344,19 +361,21 @@ class MainWindow(QMainWindow):
 
     def move_marked_to(self, folder: Path) -> None:
         """Like Apply, into `folder` instead of the trash (the same checks and journal; Undo moves them back)."""
-        self.flow.start(self.decisions.totals.files, move_to=folder)
+        if not self._scanning_now():
+            self.flow.start(self.decisions.totals.files, move_to=folder)
 
     def undo_last(self) -> None:
-        self.flow.undo()
+        if not self._scanning_now():
+            self.flow.undo()
 
     def _reload(self) -> None:
         """The stored review loaded again, sorted and indexed for the list on the store thread."""
-        job = jobs.load_last(self.keeper_rules(), self.model.order())
+        job = jobs.load_last(self.keeper_rules(), self.model.order(), self.decisions.stamp())
         self.service.call(job, self._on_loaded, self._on_store_failed)
 
     def undo_dismissal(self, dismissal_id: int) -> None:
         """Show a dismissed group's files as copies again (the engine forgets the dismissal; the review reloads)."""
-        job = jobs.undo_dismissal(dismissal_id, self.keeper_rules(), self.model.order())
+        job = jobs.undo_dismissal(dismissal_id, self.keeper_rules(), self.model.order(), self.decisions.stamp())
         self.service.call(job, self._on_dismissal_undone, self._on_store_failed)
 
     def _on_dismissal_undone(self, loaded: jobs.Loaded | None) -> None:
@@ -388,7 +407,7 @@ class MainWindow(QMainWindow):
         """The last scan regrouped under the new keeper rules (no photo read); untouched auto-selections follow."""
         config = self.settings.scan_config(self.folders.roles())
         self.statusBar().showMessage(self.tr("Proposing the copies to keep again…"))
-        job = jobs.repropose(config, old_rules, self.model.order())
+        job = jobs.repropose(config, old_rules, self.model.order(), self.decisions.stamp())
         self.service.call(job, self._on_reproposed, self._on_store_failed)
 
     def _on_reproposed(self, result: tuple[int, jobs.Loaded | None]) -> None:

@@ -114,7 +114,7 @@ class ReviewPage(QWidget):
         if group is None:
             return
         path = member.path if member is not None else None
-        job = jobs.not_duplicates(group, path, self.keeper_rules(), self.model.order())
+        job = jobs.not_duplicates(group, path, self.keeper_rules(), self.model.order(), self.decisions.stamp())
         self.service.call(job, self._on_not_duplicates, lambda message: emit(self.status_message, message))
 
     def _on_not_duplicates(self, loaded: object) -> None:
