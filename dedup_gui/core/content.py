@@ -147,5 +147,20 @@ def another_exposure(a: Content, b: Content) -> bool:
 
 def as_seen(a: Content, b: Content, v: Verification) -> Verification:
     """The verdict as linking and grouping read it: two exposures the camera dated apart are other shots, however
-    alike they look."""
-    return replace(v, verdict="similar") if v.verdict == "same-photo" and another_exposure(a, b) else v
+    alike they look; a drawing mirrored or turned is another drawing."""
+    if v.verdict != "same-photo":
+        return v
+    if another_exposure(a, b):
+        return replace(v, verdict="similar")
+    if reoriented_drawing(v):
+        return replace(v, verdict="different", description="a drawing mirrored or turned: another drawing")
+    return v
+
+
+def reoriented_drawing(v: Verification) -> bool:
+    """A match of two drawings (near a few tones) only as a mirror image, a turn or a tilt of one another. Text and
+    charts read one way and icons come in mirrored and turned pairs (back and forward, up and down), and on
+    drawings a fit finds such a match between different ones: four unrelated charts in one frame "mirrored and
+    turned 90 degrees", a large circle marker as a small dot "rotated 180 degrees, straightened 15.6 degrees". A
+    copy of a drawing keeps its orientation; a photo's mirrored or turned copy is still a copy."""
+    return bool(v.drawn) and (v.mirrored or v.rotation != 0 or abs(v.tilt) >= 1.0)
