@@ -326,7 +326,7 @@ def _apply(
         if batch is not None:
             going += _sidecars(going, moved, listings)
             try:
-                outcomes += _move_chunk(store, batch, going, refusals, survivors, moved, move_to, facts)
+                outcomes += _move_chunk(store, batch, going, refusals, survivors, moved, facts, move_to)
             except _Stop as exc:
                 stopped = f"the journal cannot be written ({exc})"
                 outcomes += [_after_stop(g, stopped) for g in going]
@@ -375,8 +375,8 @@ def _move_chunk(
     refusals: list[NewRow],
     survivors: list[set[str]],
     moved: set[str],
+    facts: Mapping[str, tuple],
     move_to: Path | None = None,
-    facts: Mapping[str, tuple] | None = None,
 ) -> list[Outcome]:
     """Journal the chunk as pending (durably), move its files, confirm them.
 
@@ -405,7 +405,7 @@ def _move_chunk(
             expect = _as_checked(g.path, g.checked)
             if expect is None:
                 raise trash.TrashError("it changed or went away since it was checked: scan again")
-            if g.item is not None and facts is not None and not _kept_copy(survivors[g.item.group], facts, g.path):
+            if g.item is not None and not _kept_copy(survivors[g.item.group], facts, g.path):
                 raise trash.TrashError("the copies its group keeps changed or went away meanwhile: scan again")
             if move_to is None:
                 where = trash.send_to_trash(g.path, expect)
@@ -444,20 +444,8 @@ def _as_checked(path: str, checked: _Checked) -> tuple[int, int] | None:
 
 def _kept_copy(kept: set[str], facts: Mapping[str, tuple], leaving: str) -> bool:
     """Whether one of the files its group keeps is still there as scanned, and is not the file about to leave."""
-    try:
-        st = os.stat(leaving)
-    except OSError:
-        return False
-    me = (st.st_dev, st.st_ino)
-    for path in kept:
-        known = facts.get(path)
-        try:
-            k = os.stat(path)
-        except OSError:
-            continue
-        if known is not None and (k.st_size, k.st_mtime_ns) == (known[0], known[1]) and (k.st_dev, k.st_ino) != me:
-            return True
-    return False
+    me = _identities([leaving])
+    return bool(me) and any(_still_a_copy(path, facts, me) for path in kept)
 
 
 def _after_stop(g: _Going, why: str) -> Outcome:

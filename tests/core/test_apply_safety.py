@@ -49,6 +49,15 @@ def _scan_and_mark(root: Path, store: Store) -> review.Review:
     return review.load(store)
 
 
+def _two_copies_marked(tmp_path: Path) -> tuple[Path, Path, Store, actions.Plan]:
+    """Two photos, each with a smaller copy marked Trash (auto-select), and the plan that moves both copies."""
+    first, second = _library(tmp_path / "lib", 2)
+    store = Store(tmp_path / "s.sqlite3")
+    plan = review.build_plan(store, _scan_and_mark(tmp_path / "lib", store))
+    assert [i.path for i in plan.items] == [str(first), str(second)]
+    return first, second, store, plan
+
+
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -363,12 +372,7 @@ def test_a_file_written_after_the_checks_and_before_its_move_stays(
 ) -> None:
     """Another program (a photo editor saving, a sync client) writes a copy marked Trash after the apply checked it
     but before its turn to move: it stays, and so does every byte of the new picture."""
-    lib = tmp_path / "lib"
-    first, second = _library(lib, 2)
-    store = Store(tmp_path / "s.sqlite3")
-    shown = _scan_and_mark(lib, store)
-    plan = review.build_plan(store, shown)
-    assert [i.path for i in plan.items] == [str(first), str(second)]
+    first, second, store, plan = _two_copies_marked(tmp_path)
     new_picture = save_jpeg(photo("rocket", (240, 180)), tmp_path / "edited.jpg").read_bytes()
     real = store.journal_add_many
 
@@ -495,12 +499,7 @@ def _committed(db: Path, path: Path, size: int) -> bool:
 def test_a_file_marked_keep_after_the_plan_was_made_stays(tmp_path: Path, home: Path) -> None:
     """K pressed while the window checked the plan or asked to confirm: the mark is saved before the files move,
     and the apply reads the marks again, so the file stays although the plan listed it."""
-    lib = tmp_path / "lib"
-    first, second = _library(lib, 2)
-    store = Store(tmp_path / "s.sqlite3")
-    shown = _scan_and_mark(lib, store)
-    plan = review.build_plan(store, shown)
-    assert [i.path for i in plan.items] == [str(first), str(second)]
+    first, second, store, plan = _two_copies_marked(tmp_path)
     store.set_decisions([(str(second), "keep")])
     report = actions.apply(plan, store)
     status = {Path(o.path): (o.status, o.message) for o in report.outcomes}
