@@ -24,6 +24,7 @@ from dedup_gui.core import machine, rawfiles, undecodable
 from dedup_gui.core.formats import looks_like_image
 from dedup_gui.core.photobox import photo_box
 from dedup_gui.core.pixelkey import decoded_pixel_key
+from dedup_gui.core.tones import tone_mass
 from dedup_gui.core.types import ImageInfo, Problem, ProblemKind
 
 log = logging.getLogger("dedup_gui.decoding")
@@ -424,8 +425,19 @@ def decode_data(path: str, data: bytes, *, want_cnn: bool) -> Decoded:
             sx, sy = work.width / thumb.width, work.height / thumb.height
             inner = work.crop((int(box[0] * sx), int(box[1] * sy), int(box[2] * sx), int(box[3] * sy)))
             cnn_inner = np.asarray(inner.resize((CNN_SIDE, CNN_SIDE), Image.Resampling.BILINEAR), dtype=np.uint8)
-    info = ImageInfo(width=w, height=h, format=fmt, taken=taken, camera=camera, uniform=uniform)
+    tones = tone_mass(_every_other(np.asarray(work.convert("L"), dtype=np.uint8)))
+    info = ImageInfo(width=w, height=h, format=fmt, taken=taken, camera=camera, uniform=uniform, tones=tones)
     return Decoded(path, info, gray, buf.getvalue(), cnn, cnn_inner, pixel_key)
+
+
+# Above this many pixels a tone count reads every other row and column: the same shares within sampling noise, at a
+# quarter of the cost (1.5 ms of a camera photo's 1024 x 768 working image, against a decode of 30-50 ms).
+_TONES_SAMPLED = 1 << 19
+
+
+def _every_other(gray: np.ndarray) -> np.ndarray:
+    """`gray`, or every other row and column of it when it is large (see _TONES_SAMPLED)."""
+    return gray[::2, ::2] if gray.size > _TONES_SAMPLED else gray
 
 
 def fit_within(size: tuple[int, int], side: int) -> tuple[int, int]:

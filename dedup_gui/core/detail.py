@@ -55,3 +55,4 @@ class Source:
 
     path: str
     long_side: int  # displayed long side, px
+    tones: float = 0.0  # the decoded picture's share in a few flat tones (ImageInfo.tones): a drawing's, or not

@@ -36,7 +36,7 @@ log = logging.getLogger("dedup_gui.linking")
 
 # Bump when candidates or tiers change for the same inputs: a rescan reuses stored links only of the same version.
 # 2: hash matches verified, on-demand links, any-angle and dense verification; 3: DENSE_COSINE; 4: bursts
-MATCH_VERSION = 19  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSINE; 8: small copies; 9: bursts;
+MATCH_VERSION = 20  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSINE; 8: small copies; 9: bursts;
 # 10: two exposures one camera dated apart are never copies, however far apart; 11: drawings are not trusted by
 # their hashes alone, and a symmetric subject's mirrored copy is looked for when a direct fit fails; 12: so is a
 # copy stretched to another aspect; 13: a clear fit's error and wrong matches may be its points' noise
@@ -45,7 +45,8 @@ MATCH_VERSION = 19  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSI
 # 16: two photos whose aligned pixels agree keep no member out (verdicts say whether a picture is drawn); 17: a
 # rotated query pairs its picture with its 3 nearest pictures only (candidates.ROTATED_NEIGHBOURS); 18: a rotated
 # query's cosine does not make another shot of the same scene (content.scene_cosine); 19: a drawing mirrored or
-# turned is another drawing (content.reoriented_drawing)
+# turned is another drawing (content.reoriented_drawing); 20: a drawing is told by its decoded picture's tones too
+# (ImageInfo.tones), and its copies by thumbnails are looked at again on larger decodes
 # Candidates at least this close by their embeddings (or close by their hashes) are aligned from the whole picture
 # when keypoints leave them unsettled, on the thumbnails and on a larger decode. The copies that whole-picture
 # alignment decided on dev and dev-large (30 pairs) are hash-close or at cosine >= 0.866.

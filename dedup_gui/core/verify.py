@@ -11,6 +11,7 @@ import numpy as np
 
 from dedup_gui.core import keypoints, pixelcheck
 from dedup_gui.core.dense import align
+from dedup_gui.core.tones import tone_mass
 
 log = logging.getLogger("dedup_gui.verify")
 
@@ -199,10 +200,15 @@ def detail_share(img: np.ndarray) -> float:
 
 # A drawing (shapes, lines, a flat icon) has a handful of tones; a tone curve maps any handful onto any other, so
 # "the same but tone edited" or "with an overlay" says nothing there: two drawings in the same frame passed
-# (Pillow's test drawings of arcs, chords, ellipses and filled squares grouped as copies). Share of a thumbnail's
-# grey pixels (at its own size) within +-3 levels of its four main tones: photos of dev-large at most 0.912 (night
-# snapshots), of dev at most 0.893 (a screenshot), medians about 0.3; in each such pair of drawings one is
-# 0.971-1.0.
+# (Pillow's test drawings of arcs, chords, ellipses and filled squares grouped as copies). Share of a picture's
+# grey pixels within +-3 levels of its four main tones (tones.tone_mass), on the picture compared: photos of
+# dev-large at most 0.912 on their thumbnails (night snapshots), of dev at most 0.893 (a screenshot), medians about
+# 0.3; in each such pair of drawings one is 0.971-1.0. It is measured once at decode size too (ImageInfo.tones),
+# where small text keeps the flat tones a 256-px thumbnail blurs into grey ramps (253 of matplotlib's 681 formula
+# renders fell below this on their thumbnails, 33 at decode size; formula renders 0.931-1.0, median 0.982; photos
+# at most 0.919 on dev-large (camera-calibration chessboards), 0.856 on dev, 0.559 on camera-sized ones): a picture
+# drawn as decoded has its near-identical hashes not trusted, and two of them their thumbnails' copy looked at again
+# on larger decodes (checker).
 FEW_TONES = 0.95
 # A picture at least this near a few tones gets no looser fit than a similarity's: no stretched refit, and no error
 # taken for its points' noise (noisy_residual). On text and line art a stretch lines up a new layout as well as a
@@ -218,23 +224,13 @@ def _drawn(fa: Features, fb: Features) -> bool:
     return max(fa.few_tones, fb.few_tones) >= DRAWN_TONES
 
 
-def tone_mass(gray: np.ndarray) -> float:
-    """Share of the pixels within +-3 grey levels of the picture's four strongest tones."""
-    counts = np.bincount(gray.ravel(), minlength=256).astype(np.float64)
-    near = np.convolve(counts, np.ones(7), mode="same")
-    taken = np.zeros(256, dtype=bool)
-    for _ in range(4):
-        k = int(np.argmax(np.where(taken, -1.0, near)))
-        taken[max(0, k - 3) : k + 4] = True
-    return float(counts[taken].sum() / max(1.0, counts.sum()))
-
-
-def hashes_say_little(img: np.ndarray) -> bool:
+def hashes_say_little(img: np.ndarray, tones: float = 0.0) -> bool:
     """Whether near-identical perceptual hashes prove nothing about this thumbnail: it shows little detail (a star
     field, fog), or it is a drawing of a few tones (a chart, a page of text, a diagram), whose hashes follow its
-    layout, not its content: two text renders of other words in one frame are 2 bits apart."""
+    layout, not its content: two text renders of other words in one frame are 2 bits apart. `tones`: the decoded
+    picture's tone mass (ImageInfo.tones), where small text keeps the flat tones its thumbnail loses."""
     gray = _to_gray(img, max(img.shape[:2]))
-    return _detail_of(_to_gray(gray, SIDE)) < PLAIN_DETAIL or tone_mass(gray) >= FEW_TONES
+    return _detail_of(_to_gray(gray, SIDE)) < PLAIN_DETAIL or max(tones, tone_mass(gray)) >= FEW_TONES
 
 
 def _detail_of(gray: np.ndarray) -> float:
@@ -293,7 +289,10 @@ def _measure_at(
     # a drawing has no grain: its faint pixels are its lines' edges
     grain = 1.0 if drawn else fa.side / SIDE
     px = pixelcheck.compare(fa.gray, gb, m, s, floor=pixelcheck.TEXTURE * grain)
-    texture = round(px.texture * (SIDE / fa.side) ** 2)
+    # counted as at SIDE: a photo's texture covers areas (it grows with the square of the side), a drawing's lies
+    # along its lines and letters, as wide at any size (it grows with the side: small text at 525 px counted as a
+    # quarter of its 256-px texture, too little to correlate, and its copies failed as plain pictures)
+    texture = round(px.texture * (SIDE / fa.side) ** (1 if drawn else 2))
     return Measurements(
         matches, inliers, mirrored, m, s, angle, residual, px.ncc, px.changed, texture, protrusion, unc_a, unc_b,
         px.tone, px.toned, px.shapes, dense, min(fa.detail, fb.detail) < PLAIN_DETAIL,

@@ -83,7 +83,9 @@ def test_a_store_that_trusted_a_drawing_by_its_hashes_verifies_it_on_the_next_sc
     scan of the unchanged files verifies the pair and no longer groups it."""
     db = tmp_path / "s.db"
     with monkeypatch.context() as older:
-        older.setattr(verify, "hashes_say_little", lambda img: verify.detail_share(img) < verify.PLAIN_DETAIL)
+        older.setattr(
+            verify, "hashes_say_little", lambda img, tones=0.0: verify.detail_share(img) < verify.PLAIN_DETAIL
+        )
         older.setattr(pipeline, "MATCH_VERSION", pipeline.MATCH_VERSION - 1)
         assert _together(_scan(pages, db), pages["notes"], pages["other_words"])  # what the older version did
     result = _scan(pages, db)

@@ -256,8 +256,40 @@ def test_schema_12_stores_forget_what_larger_decodes_decided_or_were_tried_for(t
         (1, 5): '{"verdict": "similar", "inliers": 140, "keypoints": 301, "detail": true}',
         (1, 6): '{"verdict": "different", "inliers": 0, "keypoints": 12, "detail": false}',
     }
-    assert _verdicts_migrated(tmp_path, 12, kept | stale) == (set(kept), 14)
-    assert len(cache_migrations(tmp_path)) == 14
+    assert _verdicts_migrated(tmp_path, 12, kept | stale) == (set(kept), len(cache_migrations(tmp_path)))
+
+
+def test_schema_14_stores_decode_drawing_formats_again_and_verify_their_copies_again(tmp_path: Path) -> None:
+    """The decoded picture's tones are measured by the next scan for the formats drawings come in (PNG, GIF, ...),
+    whose pairs are verified again; JPEG, HEIF and RAW decodes and the verdicts between them stay."""
+    db = tmp_path / "s.sqlite3"
+    store = Store(db)
+    names = ("a.jpg", "b.png", "c.gif", "d.nef", "e.heic", "f.webp")
+    store.sync_files([FileRecord(f"/p/{n}", 1, 1, 1) for n in names])
+    store.close()
+    con = sqlite3.connect(db)
+    formats = ("JPEG", "PNG", "GIF", "NEF", "HEIF", "WEBP")
+    con.executemany("INSERT INTO images(file_id, version, format) VALUES (?, 'v', ?)", enumerate(formats, 1))
+    verdicts = {
+        (1, 2): "same-photo",  # a JPEG and a PNG: verified again
+        (2, 3): "different",  # a PNG and a GIF: verified again
+        (1, 5): "same-photo",  # a JPEG and a HEIF: kept
+        (3, 4): "same-photo",  # a GIF and a RAW: verified again
+        (4, 5): "similar",  # a RAW and a HEIF: kept
+    }
+    rows = [(a, b, f'{{"verdict": "{v}"}}') for (a, b), v in verdicts.items()]
+    con.executemany("INSERT INTO verdicts VALUES (?, ?, 'v', ?)", rows)
+    con.execute("PRAGMA user_version=14")
+    con.commit()
+    con.close()
+    store = Store(db)
+    try:
+        assert store.version == len(cache_migrations(store.user_path)) == 15
+        assert {fid for (fid,) in store.db.execute("SELECT file_id FROM images")} == {1, 4, 5}
+        assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == {(1, 5), (4, 5)}
+        assert "tones" in {row[1] for row in store.db.execute("PRAGMA table_info(images)")}
+    finally:
+        store.close()
 
 
 def test_a_new_store_is_logged_as_created_and_an_old_one_as_migrated(

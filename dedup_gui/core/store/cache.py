@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from dedup_gui.core import collector
+from dedup_gui.core.formats import RAW_FORMATS
 from dedup_gui.core.store import pieces
 from dedup_gui.core.store.userdata import copy_user_tables
 from dedup_gui.core.types import FileRecord, ImageInfo, Problem, ProblemKind
@@ -144,6 +145,7 @@ def cache_migrations(user_path: Path) -> tuple[str | Callable[[sqlite3.Connectio
         _clear_clear_fits_again,  # 12: a clear fit's error judged as the points' noise or a keystone
         _closer_looks_again,  # 13: a larger decode's texture stands above its grain
         _MOVES_TABLE,  # 14
+        _drawings_measured,  # 15
     )
 
 
@@ -163,6 +165,21 @@ _MOVES_TABLE = """
 # read was taken as a good picture (its facts swallowed the read error), and a JPEG with stray bytes between its
 # header segments was called damaged. Only those: decoding a whole library again takes hours.
 _DECODES_JUDGED_AGAIN = "DELETE FROM images WHERE format = 'PNG' OR problem_kind IS NOT NULL"
+
+
+def _drawings_measured(db: sqlite3.Connection) -> None:
+    """15: the decoded picture's tones (ImageInfo.tones), which tell a drawing from a photo where its thumbnail
+    blurs small text. Decodes of lossless and other non-photo formats (PNG, GIF, WebP, TIFF, BMP, ...), where
+    drawings live, are made again by the next scan, and their pairs verified again, so that the rescan ends where a
+    fresh scan would; JPEG, HEIF and RAW decodes, the bulk of a photo library, and their verdicts are kept (decoding
+    a whole library again takes hours): those are measured on their thumbnails as before until the file changes."""
+    if "tones" not in {row[1] for row in db.execute("PRAGMA table_info(images)")}:
+        db.execute("ALTER TABLE images ADD COLUMN tones REAL")
+    kept = ("JPEG", "MPO", "HEIF", "AVIF", *sorted(RAW_FORMATS))
+    marks = ",".join("?" * len(kept))
+    again = f"SELECT file_id FROM images WHERE format NOT IN ({marks})"
+    db.execute(f"DELETE FROM verdicts WHERE a IN ({again}) OR b IN ({again})", kept * 2)
+    db.execute(f"DELETE FROM images WHERE format NOT IN ({marks})", kept)
 
 
 def _clear_fits_verified_again(db: sqlite3.Connection) -> None:
@@ -399,20 +416,19 @@ class CacheTables:
         out: dict[int, CachedImage | Problem] = {}
         rows = self.db.execute(
             "SELECT i.file_id, f.path, i.problem_kind, i.problem_message, i.width, i.height, i.format, i.taken, "
-            "i.camera, i.uniform, i.phash, i.dhash, i.pixel_key, i.version FROM images i "
+            "i.camera, i.uniform, i.phash, i.dhash, i.pixel_key, i.version, i.tones FROM images i "
             "JOIN files f ON f.id = i.file_id WHERE i.version IN (?, ?)",
             (version, problems),
         )
         # 100k rows make 600k objects: a full collection walking them stalled the window (see collector.py)
-        for fid, path, pkind, pmsg, w, h, fmt, taken, camera, uniform, ph, dh, pkey, made_by in collector.settling(
-            rows, _SETTLE_EVERY
-        ):
+        for row in collector.settling(rows, _SETTLE_EVERY):
+            fid, path, pkind, pmsg, w, h, fmt, taken, camera, uniform, ph, dh, pkey, made_by, tones = row
             if fid not in wanted or made_by != (version if pkind is None else problems):
                 continue
             if pkind is not None:
                 out[fid] = Problem(path, ProblemKind(pkind), pmsg)
                 continue
-            info = ImageInfo(w, h, fmt, taken, camera, bool(uniform))
+            info = ImageInfo(w, h, fmt, taken, camera, bool(uniform), tones or 0.0)
             out[fid] = CachedImage(
                 fid, info, np.frombuffer(ph, dtype=np.uint64).copy(), np.frombuffer(dh, dtype=np.uint64).copy(), pkey
             )
@@ -425,7 +441,7 @@ class CacheTables:
         said = version if problems is None else problems
         for fid, info, problem, ph, dh, pkey, thumb in rows:
             if problem is not None:
-                params.append((fid, said, problem.kind.value, problem.message, *([None] * 10)))
+                params.append((fid, said, problem.kind.value, problem.message, *([None] * 11)))
             else:
                 params.append(
                     (
@@ -443,10 +459,11 @@ class CacheTables:
                         np.asarray(dh, dtype=np.uint64).tobytes(),
                         pkey,
                         thumb,
+                        info.tones,
                     )
                 )
         with self.transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO images VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", params)
+            db.executemany("INSERT OR REPLACE INTO images VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", params)
 
     def thumbnail(self, path: str) -> bytes | None:
         row = self.db.execute(
@@ -692,11 +709,12 @@ class CacheTables:
             chunk = wanted[lo : lo + 500]
             rows = self.db.execute(
                 "SELECT f.path, f.size, f.mtime_ns, i.width, i.height, i.format, i.taken, i.camera, i.uniform, "
-                "i.problem_kind FROM files f LEFT JOIN images i ON i.file_id=f.id "
+                "i.problem_kind, i.tones FROM files f LEFT JOIN images i ON i.file_id=f.id "
                 f"WHERE f.path IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
-            for path, size, mtime, w, h, fmt, taken, camera, uniform, pkind in rows:
-                info = ImageInfo(w, h, fmt, taken, camera, bool(uniform)) if w is not None and pkind is None else None
+            for path, size, mtime, w, h, fmt, taken, camera, uniform, pkind, tones in rows:
+                known = w is not None and pkind is None
+                info = ImageInfo(w, h, fmt, taken, camera, bool(uniform), tones or 0.0) if known else None
                 out[path] = (size, mtime, info)
         return out
