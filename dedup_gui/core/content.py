@@ -8,7 +8,7 @@ import numpy as np
 
 from dedup_gui.core.hashing import TRANSFORMS, best_transform
 from dedup_gui.core.types import ImageInfo, PairEvidence, Problem, Tier, seconds_between
-from dedup_gui.core.verify import Verification
+from dedup_gui.core.verify import DRAWN_TONES, Verification
 
 # Another shot of the same scene taken this close in time by the same camera is a burst, a similar shot whatever its
 # cosine. Burst frames in dev-large are 1-12 s apart (cosine 0.64-0.85, where a third were lost); look-alike shots
@@ -152,7 +152,7 @@ def as_seen(a: Content, b: Content, v: Verification) -> Verification:
         return v
     if another_exposure(a, b):
         return replace(v, verdict="similar")
-    if reoriented_drawing(v):
+    if reoriented_drawing(v) or (_drawings(a, b) and _reoriented(v)):
         return replace(v, verdict="different", description="a drawing mirrored or turned: another drawing")
     return v
 
@@ -163,4 +163,14 @@ def reoriented_drawing(v: Verification) -> bool:
     drawings a fit finds such a match between different ones: four unrelated charts in one frame "mirrored and
     turned 90 degrees", a large circle marker as a small dot "rotated 180 degrees, straightened 15.6 degrees". A
     copy of a drawing keeps its orientation; a photo's mirrored or turned copy is still a copy."""
-    return bool(v.drawn) and (v.mirrored or v.rotation != 0 or abs(v.tilt) >= 1.0)
+    return bool(v.drawn) and _reoriented(v)
+
+
+def _reoriented(v: Verification) -> bool:
+    return v.mirrored or v.rotation != 0 or abs(v.tilt) >= 1.0
+
+
+def _drawings(a: Content, b: Content) -> bool:
+    """Both pictures near a few tones as decoded (ImageInfo.tones), though their thumbnails may not be (markers
+    whose antialiased edges a thumbnail widens: matplotlib's m05 and m30 "rotated 180 degrees")."""
+    return a.info is not None and b.info is not None and min(a.info.tones, b.info.tones) >= DRAWN_TONES

@@ -3,10 +3,13 @@ reading that linking and grouping give its verdict)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from dedup_gui.core.content import Content, as_seen
+from dedup_gui.core.types import ImageInfo
 from dedup_gui.core.verify import verify_pair
 from tests.core.test_verify import sample, thumb
 
@@ -41,3 +44,16 @@ def test_a_resized_drawing_and_a_mirrored_photo_stay_copies() -> None:
     assert _seen(arrow, small) == "same-photo"
     photo = thumb(sample("chelsea"))
     assert _seen(photo, np.ascontiguousarray(photo[:, ::-1])) == "same-photo"
+
+
+def test_a_turned_match_of_two_pictures_drawn_as_decoded_is_another_drawing() -> None:
+    """Markers and icons whose thumbnails are not near a few tones (their edges widened to grey) are drawings as
+    decoded: a turned match between two of them is another drawing; the same match of two photos stays a copy."""
+    photo = thumb(sample("chelsea"))
+    v = verify_pair(photo, np.ascontiguousarray(np.rot90(photo, 2)))
+    assert v.verdict == "same-photo" and v.rotation == 180 and not v.drawn
+    info = ImageInfo(400, 300, "PNG", None, None, False, tones=0.93)
+    drawn = Content(["/p/a.png"], [0], 1, info=info), Content(["/p/b.png"], [1], 1, info=info)
+    assert as_seen(*drawn, v).verdict == "different"
+    photos = [Content([c.paths[0]], c.file_ids, 1, info=replace(info, tones=0.4)) for c in drawn]
+    assert as_seen(*photos, v).verdict == "same-photo"
