@@ -46,7 +46,8 @@ MATCH_VERSION = 20  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSI
 # rotated query pairs its picture with its 3 nearest pictures only (candidates.ROTATED_NEIGHBOURS); 18: a rotated
 # query's cosine does not make another shot of the same scene (content.scene_cosine); 19: a drawing mirrored or
 # turned is another drawing (content.reoriented_drawing); 20: a drawing is told by its decoded picture's tones too
-# (ImageInfo.tones), and its copies by thumbnails are looked at again on larger decodes
+# (ImageInfo.tones), its copies by thumbnails are looked at again on larger decodes, and two drawn as decoded turned
+# or mirrored are other drawings
 # Candidates at least this close by their embeddings (or close by their hashes) are aligned from the whole picture
 # when keypoints leave them unsettled, on the thumbnails and on a larger decode. The copies that whole-picture
 # alignment decided on dev and dev-large (30 pairs) are hash-close or at cosine >= 0.866.
