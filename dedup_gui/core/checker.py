@@ -114,6 +114,23 @@ class NoVerdictCache:
         return None
 
 
+# Mean and largest grey difference (levels of 255) of the thumbnails (JPEG, quality 88, at 256 px) of one picture: a
+# gradient at 8, 10, 12 and 16 bits, 0.24-0.76 and 2-6 (colour, pillow-heif's test images); a JPEG copy of a plain
+# picture stays within this too. A star or a cloud that one has and the other lacks is tens of levels.
+SAME_PIXELS = (2.0, 12)
+
+
+def _same_pixels(a: verify.Features, b: verify.Features) -> bool:
+    """The two thumbnails show the same grey pixels within rounding (SAME_PIXELS), frame for frame: one picture at
+    another bit depth or in another format. Alignment cannot tell one gradient from another, but a gradient saved
+    at 8, 10, 12 and 16 bits differs by a level or two everywhere (pillow-heif's test images, too small for a
+    larger decode), and another gradient, sky or star field by far more somewhere."""
+    if a.gray.shape != b.gray.shape or a.gray.size <= 1:
+        return False
+    apart = np.abs(a.gray.astype(np.int16) - b.gray.astype(np.int16))
+    return float(apart.mean()) <= SAME_PIXELS[0] and int(apart.max()) <= SAME_PIXELS[1]
+
+
 def _short_of_keypoints(v: verify.Verification) -> bool:
     """Not a copy by thumbnails with too few keypoints to say more."""
     return v.verdict != "same-photo" and v.keypoints < verify.DEFAULT_THRESHOLDS.dense_keypoints
@@ -443,6 +460,8 @@ class PairChecker:
         if detail is not None and _better(detail, v):
             return detail
         if detail is None and _unsure(v):
+            if v.verdict == "same-photo" and _same_pixels(a, b):
+                return replace(v, same_pixels=True, description=v.description + ", the same pixels within rounding")
             return _unsettled(v)
         return v
 

@@ -47,7 +47,7 @@ MATCH_VERSION = 20  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSI
 # query's cosine does not make another shot of the same scene (content.scene_cosine); 19: a drawing mirrored or
 # turned is another drawing (content.reoriented_drawing); 20: a drawing is told by its decoded picture's tones too
 # (ImageInfo.tones), its copies by thumbnails are looked at again on larger decodes, and two drawn as decoded turned
-# or mirrored are other drawings
+# or mirrored are other drawings; a plain picture's copy is found by its same pixels too (checker.SAME_PIXELS)
 # Candidates at least this close by their embeddings (or close by their hashes) are aligned from the whole picture
 # when keypoints leave them unsettled, on the thumbnails and on a larger decode. The copies that whole-picture
 # alignment decided on dev and dev-large (30 pairs) are hash-close or at cosine >= 0.866.
@@ -162,8 +162,10 @@ def _tier(
     a, b = contents[i], contents[j]
     cos = f", cosine {cand.cosine:.2f}" if cand.cosine is not None else ""
     v = as_seen(a, b, v)  # the camera says it took two pictures, however alike they look
-    if v.verdict == "same-photo" and v.plain and not cand.hash_close:
-        return None  # a plain picture lines up with many: its tone curve alone, without close hashes, proves nothing
+    if v.verdict == "same-photo" and v.plain and not (cand.hash_close or v.same_pixels):
+        # a plain picture lines up with many: its tone curve alone, without close hashes or the same pixels (a
+        # gradient at another bit depth, whose perceptual hash is 14-22 bits off), proves nothing
+        return None
     if v.verdict == "same-photo":
         text = (v.description or "same photo") + cos
         return PairEvidence(

@@ -149,6 +149,7 @@ class Verification:
     by_hashes: bool = False  # not verified: near-identical hashes of two detailed pictures (see linking)
     drawn: bool | None = None  # either picture is near a few tones (DRAWN_TONES); None: not known (a verdict
     # stored by an older version, or not verified)
+    same_pixels: bool = False  # plain pictures whose thumbnails agree pixel for pixel within rounding (checker)
 
 
 BY_HASHES = Verification("same-photo", 0, 0.0, 1.0, 1.0, 0, False, 0.0, "near-identical hashes", 1.0, by_hashes=True)
