@@ -261,7 +261,8 @@ def test_schema_12_stores_forget_what_larger_decodes_decided_or_were_tried_for(t
 
 def test_schema_14_stores_decode_drawing_formats_again_and_verify_their_copies_again(tmp_path: Path) -> None:
     """The decoded picture's tones are measured by the next scan for the formats drawings come in (PNG, GIF, ...),
-    whose pairs are verified again; JPEG, HEIF and RAW decodes and the verdicts between them stay."""
+    whose pairs are verified again, and pairs of plain pictures not judged copies; JPEG, HEIF and RAW decodes and the
+    other verdicts between them stay."""
     db = tmp_path / "s.sqlite3"
     store = Store(db)
     names = ("a.jpg", "b.png", "c.gif", "d.nef", "e.heic", "f.webp")
@@ -276,8 +277,11 @@ def test_schema_14_stores_decode_drawing_formats_again_and_verify_their_copies_a
         (1, 5): "same-photo",  # a JPEG and a HEIF: kept
         (3, 4): "same-photo",  # a GIF and a RAW: verified again
         (4, 5): "similar",  # a RAW and a HEIF: kept
+        (5, 6): "different",  # a HEIF and a WebP: verified again
     }
     rows = [(a, b, f'{{"verdict": "{v}"}}') for (a, b), v in verdicts.items()]
+    rows.append((1, 4, '{"verdict": "different", "plain": true}'))  # plain pictures: verified again
+    rows.append((4, 6, '{"verdict": "same-photo", "plain": true}'))  # a copy of a WebP: verified again
     con.executemany("INSERT INTO verdicts VALUES (?, ?, 'v', ?)", rows)
     con.execute("PRAGMA user_version=14")
     con.commit()

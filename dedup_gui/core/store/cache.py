@@ -172,7 +172,8 @@ def _drawings_measured(db: sqlite3.Connection) -> None:
     blurs small text. Decodes of lossless and other non-photo formats (PNG, GIF, WebP, TIFF, BMP, ...), where
     drawings live, are made again by the next scan, and their pairs verified again, so that the rescan ends where a
     fresh scan would; JPEG, HEIF and RAW decodes, the bulk of a photo library, and their verdicts are kept (decoding
-    a whole library again takes hours): those are measured on their thumbnails as before until the file changes."""
+    a whole library again takes hours): those are measured on their thumbnails as before until the file changes.
+    Pairs of plain pictures not judged copies are verified again too."""
     if "tones" not in {row[1] for row in db.execute("PRAGMA table_info(images)")}:
         db.execute("ALTER TABLE images ADD COLUMN tones REAL")
     kept = ("JPEG", "MPO", "HEIF", "AVIF", *sorted(RAW_FORMATS))
@@ -180,6 +181,9 @@ def _drawings_measured(db: sqlite3.Connection) -> None:
     again = f"SELECT file_id FROM images WHERE format NOT IN ({marks})"
     db.execute(f"DELETE FROM verdicts WHERE a IN ({again}) OR b IN ({again})", kept * 2)
     db.execute(f"DELETE FROM images WHERE format NOT IN ({marks})", kept)
+    # and the pairs of plain pictures not judged copies, which may now be by their same pixels (a gradient at
+    # another bit depth: Verification.same_pixels)
+    _forget_non_copies(db, "json_extract(verdict, '$.plain')", lambda v: bool(v.get("plain")))
 
 
 def _clear_fits_verified_again(db: sqlite3.Connection) -> None:
