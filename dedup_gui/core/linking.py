@@ -47,7 +47,8 @@ MATCH_VERSION = 20  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSI
 # query's cosine does not make another shot of the same scene (content.scene_cosine); 19: a drawing mirrored or
 # turned is another drawing (content.reoriented_drawing); 20: a drawing is told by its decoded picture's tones too
 # (ImageInfo.tones), its copies by thumbnails are looked at again on larger decodes, and two drawn as decoded turned
-# or mirrored are other drawings; a plain picture's copy is found by its same pixels too (checker.SAME_PIXELS)
+# or mirrored are other drawings, and with an overlay or other tones other versions; a plain picture's copy is found
+# by its same pixels too (checker.SAME_PIXELS)
 # Candidates at least this close by their embeddings (or close by their hashes) are aligned from the whole picture
 # when keypoints leave them unsettled, on the thumbnails and on a larger decode. The copies that whole-picture
 # alignment decided on dev and dev-large (30 pairs) are hash-close or at cosine >= 0.866.

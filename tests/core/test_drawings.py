@@ -57,3 +57,19 @@ def test_a_turned_match_of_two_pictures_drawn_as_decoded_is_another_drawing() ->
     assert as_seen(*drawn, v).verdict == "different"
     photos = [Content([c.paths[0]], c.file_ids, 1, info=replace(info, tones=0.4)) for c in drawn]
     assert as_seen(*photos, v).verdict == "same-photo"
+
+
+def test_two_pictures_drawn_as_decoded_that_differ_by_an_overlay_or_their_tones_are_two_versions() -> None:
+    """What an overlay covers on a drawing is what makes it another (a marker added to a chart, a glyph beside its
+    mask), and a tone curve maps any few tones onto any others: two drawings as decoded matched only so are
+    similar, not copies. Photos so matched (a watermark, a brightness edit) stay copies."""
+    photo = thumb(sample("chelsea"))
+    marked = photo.copy()
+    marked[20:40, 20:70] = 255  # a small caption box
+    v = verify_pair(photo, marked)
+    assert v.verdict == "same-photo" and v.overlay >= 0.01 and not v.drawn
+    info = ImageInfo(400, 300, "PNG", None, None, False, tones=0.93)
+    drawn = Content(["/p/a.png"], [0], 1, info=info), Content(["/p/b.png"], [1], 1, info=info)
+    assert as_seen(*drawn, v).verdict == "similar"
+    photos = [Content([c.paths[0]], c.file_ids, 1, info=replace(info, tones=0.4)) for c in drawn]
+    assert as_seen(*photos, v).verdict == "same-photo"
