@@ -87,9 +87,10 @@ class ImageInfo:
     taken: str | None  # EXIF DateTimeOriginal as ISO 8601, if any
     camera: str | None  # "Make Model", if any
     uniform: bool  # near-blank: its hashes carry no information
-    # share of the decoded picture (at decode size) within a few flat grey tones (tones.tone_mass): what tells a
-    # drawing (text, chart, icon) from a photo where a thumbnail blurs small text; 0.0 when not measured (a decode
-    # stored by an older version)
+    # share of the decoded picture within a few flat grey tones (tones.tone_mass), on the decode's working image
+    # (decoding.working_image: at least twice the thumbnail, 512-1023 px on the long side for a large picture):
+    # what tells a drawing (text, chart, icon) from a photo where a 256-px thumbnail blurs small text; 0.0 when not
+    # measured (a decode stored by an older version)
     tones: float = 0.0
 
     @property

@@ -204,12 +204,14 @@ def detail_share(img: np.ndarray) -> float:
 # (Pillow's test drawings of arcs, chords, ellipses and filled squares grouped as copies). Share of a picture's
 # grey pixels within +-3 levels of its four main tones (tones.tone_mass), on the picture compared: photos of
 # dev-large at most 0.912 on their thumbnails (night snapshots), of dev at most 0.893 (a screenshot), medians about
-# 0.3; in each such pair of drawings one is 0.971-1.0. It is measured once at decode size too (ImageInfo.tones),
-# where small text keeps the flat tones a 256-px thumbnail blurs into grey ramps (253 of matplotlib's 681 formula
-# renders fell below this on their thumbnails, 33 at decode size; formula renders 0.931-1.0, median 0.982; photos
-# at most 0.919 on dev-large (camera-calibration chessboards), 0.856 on dev, 0.559 on camera-sized ones): a picture
-# drawn as decoded has its near-identical hashes not trusted, and two of them their thumbnails' copy looked at again
-# on larger decodes (checker).
+# 0.3; in each such pair of drawings one is 0.971-1.0. It is measured once on the decode's working image too
+# (ImageInfo.tones), where small text keeps the flat tones a 256-px thumbnail blurs into grey ramps (253 of
+# matplotlib's 681 formula renders fell below this on their thumbnails, 33 there; formula renders 0.931-1.0, median
+# 0.982; photos at most 0.919 on dev-large (camera-calibration chessboards), 0.856 on dev, 0.559 on camera-sized
+# ones, but dark or flat ones can reach it: synthetic night skies 0.93-1.0): a picture drawn as decoded has its
+# near-identical hashes not trusted, and two of them their thumbnails' copy looked at again on larger decodes
+# (checker; without one, a plain or sparse verdict stays unsettled as any other). Large pages of small text lose
+# their tones in the working image's reduction too (a 3840 x 2160 render: 0.953 at full size, 0.839 there).
 FEW_TONES = 0.95
 # A picture at least this near a few tones gets no looser fit than a similarity's: no stretched refit, and no error
 # taken for its points' noise (noisy_residual). On text and line art a stretch lines up a new layout as well as a

@@ -281,6 +281,9 @@ def test_schema_14_stores_decode_drawing_formats_again_and_verify_their_copies_a
     }
     rows = [(a, b, f'{{"verdict": "{v}"}}') for (a, b), v in verdicts.items()]
     rows.append((1, 4, '{"verdict": "different", "plain": true}'))  # plain pictures: verified again
+    rows.append((4, 1, '{"verdict": "similar", "sparse": true}'))  # sparse ones: verified again
+    rows.append((5, 1, '{"verdict": "different", "detail": true, "drawn": true}'))  # drawings, closer: again
+    rows.append((5, 4, '{"verdict": "different", "detail": true, "drawn": false}'))  # photos, closer: kept
     rows.append((4, 6, '{"verdict": "same-photo", "plain": true}'))  # a copy of a WebP: verified again
     con.executemany("INSERT INTO verdicts VALUES (?, ?, 'v', ?)", rows)
     con.execute("PRAGMA user_version=14")
@@ -290,7 +293,7 @@ def test_schema_14_stores_decode_drawing_formats_again_and_verify_their_copies_a
     try:
         assert store.version == len(cache_migrations(store.user_path)) == 15
         assert {fid for (fid,) in store.db.execute("SELECT file_id FROM images")} == {1, 4, 5}
-        assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == {(1, 5), (4, 5)}
+        assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == {(1, 5), (4, 5), (5, 4)}
         assert "tones" in {row[1] for row in store.db.execute("PRAGMA table_info(images)")}
     finally:
         store.close()

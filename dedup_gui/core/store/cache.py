@@ -173,7 +173,8 @@ def _drawings_measured(db: sqlite3.Connection) -> None:
     drawings live, are made again by the next scan, and their pairs verified again, so that the rescan ends where a
     fresh scan would; JPEG, HEIF and RAW decodes, the bulk of a photo library, and their verdicts are kept (decoding
     a whole library again takes hours): those are measured on their thumbnails as before until the file changes.
-    Pairs of plain pictures not judged copies are verified again too."""
+    Pairs not judged copies that may be now (plain or sparse pictures, drawings on larger decodes) are verified
+    again too."""
     if "tones" not in {row[1] for row in db.execute("PRAGMA table_info(images)")}:
         db.execute("ALTER TABLE images ADD COLUMN tones REAL")
     kept = ("JPEG", "MPO", "HEIF", "AVIF", *sorted(RAW_FORMATS))
@@ -181,9 +182,17 @@ def _drawings_measured(db: sqlite3.Connection) -> None:
     again = f"SELECT file_id FROM images WHERE format NOT IN ({marks})"
     db.execute(f"DELETE FROM verdicts WHERE a IN ({again}) OR b IN ({again})", kept * 2)
     db.execute(f"DELETE FROM images WHERE format NOT IN ({marks})", kept)
-    # and the pairs of plain pictures not judged copies, which may now be by their same pixels (a gradient at
-    # another bit depth: Verification.same_pixels)
-    _forget_non_copies(db, "json_extract(verdict, '$.plain')", lambda v: bool(v.get("plain")))
+    # and the pairs not judged copies that may be now: of plain or sparse pictures, by their same pixels (a
+    # gradient at another bit depth: Verification.same_pixels); of drawings on larger decodes, whose texture is
+    # counted along their lines now
+    looked = "(json_extract(verdict, '$.plain') OR json_extract(verdict, '$.sparse') OR "
+    looked += "(json_extract(verdict, '$.detail') AND json_extract(verdict, '$.drawn')))"
+    _forget_non_copies(db, looked, _may_be_copies_now)
+
+
+def _may_be_copies_now(v: dict[str, Any]) -> bool:
+    """Migration 15's rule on a parsed verdict (see _drawings_measured)."""
+    return bool(v.get("plain") or v.get("sparse") or (v.get("detail") and v.get("drawn")))
 
 
 def _clear_fits_verified_again(db: sqlite3.Connection) -> None:
