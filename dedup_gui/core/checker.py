@@ -482,10 +482,14 @@ class PairChecker:
             return replace(v, same_pixels=True, description=v.description + ", the same pixels within rounding")
         return _unsettled(v)
 
+    def _source(self, k: int) -> Source | None:
+        """Where content k can be decoded again (None: nowhere known)."""
+        return self._sources[k] if k < len(self._sources) else None
+
     def _detail_side(self, pair: Pair) -> int | None:
         """The long side both files are decoded at for a closer look, or None: one is too small for it (or has no
         source)."""
-        sa, sb = (self._sources[k] if k < len(self._sources) else None for k in pair)
+        sa, sb = self._source(pair[0]), self._source(pair[1])
         if sa is None or sb is None:
             return None
         side = min(DETAIL_SIDE, sa.long_side, sb.long_side)
@@ -498,8 +502,8 @@ class PairChecker:
         side = self._detail_side(pair)
         if side is None:
             return None
-        sa, sb = self._sources[pair[0]], self._sources[pair[1]]
-        assert sa is not None and sb is not None
+        sa, sb = self._source(pair[0]), self._source(pair[1])
+        assert sa is not None and sb is not None  # _detail_side found both
         fa, fb = self._detail_features(pair[0], sa, side), self._detail_features(pair[1], sb, side)
         if fa is None or fb is None:
             return None
@@ -507,7 +511,7 @@ class PairChecker:
 
     def _tones(self, k: int) -> float:
         """Content k's decoded picture's tone mass (ImageInfo.tones; 0.0 when not known)."""
-        source = self._sources[k] if k < len(self._sources) else None
+        source = self._source(k)
         return 0.0 if source is None else source.tones
 
     def _detail_features(self, k: int, source: Source, side: int) -> verify.Features | None:

@@ -155,15 +155,12 @@ def as_seen(a: Content, b: Content, v: Verification) -> Verification:
         return replace(v, verdict="similar")
     if reoriented_drawing(v) or (_drawings(a, b) and _reoriented(v)):
         return replace(v, verdict="different", description="a drawing mirrored or turned: another drawing")
-    if _drawings(a, b) and (v.overlay >= OVERLAID or v.tone_edit):
+    if _drawings(a, b) and (v.overlay > 0 or v.tone_edit):  # a verdict names an overlay of 1 % or more
         # a tone curve maps any few tones onto any others, and what an "overlay" covers on a drawing is what makes
         # it another one (a marker added to a chart, a glyph beside its mask, other words): verify's FEW_TONES
         # rule, for two pictures drawn as decoded though their thumbnails' antialiased edges are not near a few
         return replace(v, verdict="similar", description="another version of a drawing: " + v.description)
     return v
-
-
-OVERLAID = 0.01  # share of a copy covered by something added, from which a verdict names an overlay
 
 
 def reoriented_drawing(v: Verification) -> bool:
