@@ -8,17 +8,40 @@ import struct
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import psutil
 import pytest
 from PIL import Image
 
+if TYPE_CHECKING:
+    from dedup_gui.core.types import ScanResult
+
 
 @pytest.fixture(autouse=True)
 def _own_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test reads and writes its own settings file, never the developer's."""
     monkeypatch.setenv("DEDUP_GUI_SETTINGS", str(tmp_path_factory.mktemp("settings") / "settings.toml"))
+
+
+def near_scan(root: Path, db: Path) -> ScanResult:
+    """A near-mode scan of one folder (hashes, CNN, verification) into a real store at `db`."""
+    from dedup_gui.core.config import ScanConfig
+    from dedup_gui.core.pipeline import run_scan
+    from dedup_gui.core.store import Store
+    from dedup_gui.core.types import Mode
+
+    store = Store(db)
+    try:
+        return run_scan(ScanConfig(roots=(root,), mode=Mode.NEAR, workers=2), store=store)
+    finally:
+        store.close()
+
+
+def together(result: ScanResult, a: Path, b: Path) -> bool:
+    """Whether the scan put the two files in one group."""
+    return any(str(a) in g.paths and str(b) in g.paths for g in result.groups)
 
 
 def photo(name: str, size: tuple[int, int] = (640, 480)) -> Image.Image:

@@ -12,12 +12,10 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from dedup_gui.core import pipeline, verify
-from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.decoding import decode
 from dedup_gui.core.hashing import best_transform, image_hashes
-from dedup_gui.core.pipeline import run_scan
-from dedup_gui.core.store import Store
-from dedup_gui.core.types import Mode, ScanResult
+from dedup_gui.core.types import ScanResult
+from tests.conftest import near_scan, together
 
 
 def page(text: str) -> Image.Image:
@@ -42,15 +40,7 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _scan(pages: dict[str, Path], db: Path) -> ScanResult:
-    store = Store(db)
-    try:
-        return run_scan(ScanConfig(roots=(pages["notes"].parent,), mode=Mode.NEAR, workers=2), store=store)
-    finally:
-        store.close()
-
-
-def _together(result: ScanResult, a: Path, b: Path) -> bool:
-    return any(str(a) in g.paths and str(b) in g.paths for g in result.groups)
+    return near_scan(pages["notes"].parent, db)
 
 
 def test_the_pages_hashes_are_a_copys_and_they_show_detail(pages: dict[str, Path]) -> None:
@@ -72,8 +62,8 @@ def test_the_pages_hashes_are_a_copys_and_they_show_detail(pages: dict[str, Path
 
 def test_other_words_in_one_frame_are_not_copies_and_a_resaved_page_is(pages: dict[str, Path], tmp_path: Path) -> None:
     result = _scan(pages, tmp_path / "s.db")
-    assert not _together(result, pages["notes"], pages["other_words"])
-    assert _together(result, pages["notes"], pages["notes_copy"])
+    assert not together(result, pages["notes"], pages["other_words"])
+    assert together(result, pages["notes"], pages["notes_copy"])
 
 
 def test_a_store_that_trusted_a_drawing_by_its_hashes_verifies_it_on_the_next_scan(
@@ -87,7 +77,7 @@ def test_a_store_that_trusted_a_drawing_by_its_hashes_verifies_it_on_the_next_sc
             verify, "hashes_say_little", lambda img, tones=0.0: verify.detail_share(img) < verify.PLAIN_DETAIL
         )
         older.setattr(pipeline, "MATCH_VERSION", pipeline.MATCH_VERSION - 1)
-        assert _together(_scan(pages, db), pages["notes"], pages["other_words"])  # what the older version did
+        assert together(_scan(pages, db), pages["notes"], pages["other_words"])  # what the older version did
     result = _scan(pages, db)
-    assert not _together(result, pages["notes"], pages["other_words"])
-    assert _together(result, pages["notes"], pages["notes_copy"])
+    assert not together(result, pages["notes"], pages["other_words"])
+    assert together(result, pages["notes"], pages["notes_copy"])

@@ -10,10 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from dedup_gui.core.config import ScanConfig
-from dedup_gui.core.pipeline import run_scan
-from dedup_gui.core.store import Store
-from dedup_gui.core.types import Mode, ScanResult
+from tests.conftest import near_scan
 
 
 def _gradient(size: int = 128) -> np.ndarray:
@@ -32,14 +29,6 @@ def _stars(seed: int, size: int = 128) -> Image.Image:
     return Image.fromarray(np.clip(sky, 0, 255).astype(np.uint8))
 
 
-def _scan(root: Path, db: Path) -> ScanResult:
-    store = Store(db)
-    try:
-        return run_scan(ScanConfig(roots=(root,), mode=Mode.NEAR, workers=2), store=store)
-    finally:
-        store.close()
-
-
 def test_a_gradient_at_other_bit_depths_is_one_picture_and_other_plain_pictures_are_not(tmp_path: Path) -> None:
     root = tmp_path / "pictures"
     root.mkdir()
@@ -50,7 +39,7 @@ def test_a_gradient_at_other_bit_depths_is_one_picture_and_other_plain_pictures_
     Image.fromarray(np.round(ramp.T[::-1] * 255).astype(np.uint8)).save(root / "other_ramp.png")
     _stars(1).save(root / "night_1.png")
     _stars(2).save(root / "night_2.png")
-    result = _scan(root, tmp_path / "s.db")
+    result = near_scan(root, tmp_path / "s.db")
     ramps = [str(root / n) for n in ("ramp.jpg", "ramp_16bit.png", "ramp_8bit.png")]
     assert [sorted(g.paths) for g in result.groups] == [ramps]
 
@@ -90,4 +79,4 @@ def test_other_faint_skies_too_small_for_a_closer_look_are_not_copies(tmp_path: 
     for seed in (1, 2, 3):
         _evening_sky(seed).save(root / f"dusk_{seed}.jpg", quality=92)
         _night_over_hills(seed).save(root / f"hills_{seed}.jpg", quality=92)
-    assert not _scan(root, tmp_path / "s.db").groups
+    assert not near_scan(root, tmp_path / "s.db").groups

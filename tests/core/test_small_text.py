@@ -14,12 +14,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from dedup_gui.core import verify
-from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.decoding import decode
-from dedup_gui.core.pipeline import run_scan
-from dedup_gui.core.store import Store
-from dedup_gui.core.types import Mode, ScanResult
-from tests.conftest import photo
+from tests.conftest import near_scan, photo, together
 
 
 def text_line(words: str) -> Image.Image:
@@ -46,18 +42,6 @@ def lines(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return paths
 
 
-def _scan(root: Path, db: Path) -> ScanResult:
-    store = Store(db)
-    try:
-        return run_scan(ScanConfig(roots=(root,), mode=Mode.NEAR, workers=2), store=store)
-    finally:
-        store.close()
-
-
-def _together(result: ScanResult, a: Path, b: Path) -> bool:
-    return any(str(a) in g.paths and str(b) in g.paths for g in result.groups)
-
-
 def test_the_thumbnail_loses_the_flat_tones_the_decode_keeps(lines: dict[str, Path]) -> None:
     """The premise: on its thumbnail the line is no drawing by its tones; decoded, it is."""
     path = lines["bold"]
@@ -71,10 +55,10 @@ def test_the_thumbnail_loses_the_flat_tones_the_decode_keeps(lines: dict[str, Pa
 def test_other_words_in_small_text_are_not_copies_and_the_lines_copies_are(
     lines: dict[str, Path], tmp_path: Path
 ) -> None:
-    result = _scan(lines["bold"].parent, tmp_path / "s.db")
-    assert not _together(result, lines["bold"], lines["roman"])
-    assert _together(result, lines["bold"], lines["copy"])  # re-saved as a JPEG
-    assert _together(result, lines["bold"], lines["smaller"])  # resized to 80 %
+    result = near_scan(lines["bold"].parent, tmp_path / "s.db")
+    assert not together(result, lines["bold"], lines["roman"])
+    assert together(result, lines["bold"], lines["copy"])  # re-saved as a JPEG
+    assert together(result, lines["bold"], lines["smaller"])  # resized to 80 %
 
 
 def test_a_photos_copy_dithered_to_black_and_white_stays_its_copy(tmp_path: Path) -> None:
@@ -87,5 +71,5 @@ def test_a_photos_copy_dithered_to_black_and_white_stays_its_copy(tmp_path: Path
     original.convert("L").convert("1").save(root / "astronaut_bw.png")  # Floyd-Steinberg dithering
     bw = root / "astronaut_bw.png"
     assert decode(str(bw), bw.stat().st_size, want_cnn=False).info.tones >= verify.FEW_TONES
-    result = _scan(root, tmp_path / "s.db")
+    result = near_scan(root, tmp_path / "s.db")
     assert [sorted(g.paths) for g in result.groups] == [[str(root / "astronaut.png"), str(bw)]]
