@@ -47,13 +47,9 @@ def true_pairs(truth_path: Path, root: Path) -> set[frozenset[str]]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("store", type=Path)
-    parser.add_argument("--truth", type=Path)
-    parser.add_argument("--root", type=Path)
-    args = parser.parse_args()
-    store = Store(args.store)
+def stored_contents(store: Store) -> tuple[list[Content], ScanConfig]:
+    """The last completed scan's contents as the store has them (decodes, hashes, embeddings; byte copies as one
+    content) and its settings: what a scan would search for candidates, with nothing decoded again."""
     scan_id, config_dict, _ = store.last_scan(completed=True) or (None, {}, {})
     copies: dict[str, list[str]] = {}
     for a, b, ev in store.scan_pairs(scan_id) if scan_id is not None else []:
@@ -77,6 +73,17 @@ def main() -> None:
             c.queries = None if extra is None else extra.reshape(-1, len(vec))
         contents.append(c)
     config = ScanConfig(roots=(), min_cosine=config_dict.get("min_cosine", 0.6))
+    return contents, config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("store", type=Path)
+    parser.add_argument("--truth", type=Path)
+    parser.add_argument("--root", type=Path)
+    args = parser.parse_args()
+    store = Store(args.store)
+    contents, config = stored_contents(store)
     found = candidates(contents, config, lambda: None)
     by_ids = {(contents[i].file_ids[0], contents[j].file_ids[0]): (i, j) for i, j in found}
     verdicts = {

@@ -45,13 +45,21 @@ class CandidatePairs(Collection[Pair]):
     """Candidate pairs (i < j) with what found them: a read-only collection of pairs, in the order found."""
 
     def __init__(
-        self, a: np.ndarray, b: np.ndarray, close: np.ndarray, identical: np.ndarray, cosine: np.ndarray
+        self,
+        a: np.ndarray,
+        b: np.ndarray,
+        close: np.ndarray,
+        identical: np.ndarray,
+        cosine: np.ndarray,
+        distance: np.ndarray | None = None,
     ) -> None:
         self.a = np.asarray(a, dtype=np.int32)
         self.b = np.asarray(b, dtype=np.int32)
         self.close = np.asarray(close, dtype=bool)  # hash_close
         self.identical = np.asarray(identical, dtype=bool)  # hash_identical
         self.cosine = np.asarray(cosine, dtype=np.float64)  # NaN: no embedding cosine (exact as computed)
+        # pHash plus dHash bits apart under the best transform; -1: not found by the hashes
+        self.distance = np.full(len(self.a), -1, dtype=np.int16) if distance is None else np.asarray(distance, np.int16)
         self.keys = pack(self.a, self.b)
         self._order = np.argsort(self.keys, kind="stable")
         self._sorted = self.keys[self._order]
@@ -59,7 +67,7 @@ class CandidatePairs(Collection[Pair]):
     @classmethod
     def empty(cls) -> CandidatePairs:
         none = np.empty(0, dtype=np.int64)
-        return cls(none, none, none.astype(bool), none.astype(bool), none.astype(np.float64))
+        return cls(none, none, none.astype(bool), none.astype(bool), none.astype(np.float64), none)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -84,7 +92,9 @@ class CandidatePairs(Collection[Pair]):
 
     def take(self, rows: np.ndarray) -> CandidatePairs:
         """These rows (indices or a boolean mask), in the order given."""
-        return CandidatePairs(self.a[rows], self.b[rows], self.close[rows], self.identical[rows], self.cosine[rows])
+        return CandidatePairs(
+            self.a[rows], self.b[rows], self.close[rows], self.identical[rows], self.cosine[rows], self.distance[rows]
+        )
 
     def rows_of(self, pairs: Collection[Pair]) -> np.ndarray:
         """A mask of the rows that are among `pairs`."""
@@ -112,7 +122,7 @@ def candidates(
     thr = config.hashes
     ok = [i for i, c in enumerate(contents) if c.info is not None]
     none = np.empty(0, dtype=np.int64)
-    ha, hb, identical = none, none, np.empty(0, dtype=bool)
+    ha, hb, hd, identical = none, none, none, np.empty(0, dtype=bool)
     hashable = [i for i in ok if not contents[i].info.uniform]  # type: ignore[union-attr]
     if len(hashable) >= 2:
         ph = np.stack([contents[i].phash for i in hashable])  # type: ignore[misc]
@@ -122,7 +132,7 @@ def candidates(
         dd = hamming(dh[ia, 0], dh[ib, it])
         near = dd <= thr.dhash
         index = np.asarray(hashable, dtype=np.int64)
-        ha, hb = index[ia[near]], index[ib[near]]
+        ha, hb, hd = index[ia[near]], index[ib[near]], dp[near] + dd[near]
         identical = (dp[near] <= thr.identical) & (dd[near] <= 2 * thr.identical)
     ea, eb, cos = none, none, np.empty(0, dtype=np.float64)
     embedded = [i for i in ok if contents[i].vector is not None]
@@ -159,6 +169,7 @@ def candidates(
         np.concatenate([np.ones(len(ha), dtype=bool), np.zeros(int(new.sum()), dtype=bool)]),
         np.concatenate([identical, np.zeros(int(new.sum()), dtype=bool)]),
         np.concatenate([hcos, cos[new]]),
+        np.concatenate([hd, np.full(int(new.sum()), -1)]),
     )
 
 
@@ -173,3 +184,21 @@ def _neighbours(queries: np.ndarray | None) -> np.ndarray:
     limits = np.full(len(queries), ALL_NEIGHBOURS, dtype=np.int64)
     limits[: rotated_rows(queries)] = ROTATED_NEIGHBOURS
     return limits
+
+
+def crowded(found: CandidatePairs, nearest: int) -> np.ndarray:
+    """A mask of the pairs only the hashes found (no embedding cosine, not near-identical) that are not among the
+    `nearest` such pairs of either picture, by hash distance (ties by the other picture's index)."""
+    rows = np.flatnonzero(found.close & np.isnan(found.cosine) & ~found.identical)
+    mask = np.zeros(len(found), dtype=bool)
+    if not len(rows):
+        return mask
+    node = np.concatenate([found.a[rows], found.b[rows]])
+    other = np.concatenate([found.b[rows], found.a[rows]])
+    dist = np.concatenate([found.distance[rows], found.distance[rows]])
+    order = np.lexsort((other, dist, node))
+    by_node = node[order]
+    rank = np.arange(len(order)) - np.searchsorted(by_node, by_node, side="left")
+    mask[rows] = True
+    mask[np.concatenate([rows, rows])[order][rank < nearest]] = False
+    return mask
