@@ -190,7 +190,8 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
                 # the last scan's links between photos that did not change, and a search among the rest only
                 carried = incremental.carried_over(store, settings, contents, files, state.redone)
                 fresh = None if carried is None else carried.fresh
-                links = find_links(contents, config, checker, check=state.checkpoint, among=fresh)
+                kept = None if carried is None else carried.links
+                links = find_links(contents, config, checker, check=state.checkpoint, among=fresh, kept=kept)
                 if carried is not None:
                     n = int(carried.fresh.sum())
                     log.info("%d of %d contents new or changed since scan %d", n, len(contents), carried.scan_id)
