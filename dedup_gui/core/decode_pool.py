@@ -52,10 +52,24 @@ def pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+START_TRIES = 3  # a pool that cannot start is tried again this many times in all, a moment apart
+
+
 def new_pool(workers: int, budget: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=pool_context(), initializer=init_worker, initargs=(budget, os.getpid())
-    )
+    """A fresh pool. Starting one can fail for a moment: a scan stopped with a traceback when the pipe to
+    multiprocessing's resource tracker broke as the pool made its first lock (the tracker, a process of its own, had
+    just died; the next try starts a new one), and a fork can fail while the machine is short of processes."""
+    for attempt in range(1, START_TRIES + 1):
+        try:
+            return ProcessPoolExecutor(
+                max_workers=workers, mp_context=pool_context(), initializer=init_worker, initargs=(budget, os.getpid())
+            )
+        except OSError as exc:
+            if attempt == START_TRIES:
+                raise
+            log.warning("could not start the decode workers (%s); trying again", exc)
+            time.sleep(0.2 * attempt)
+    raise AssertionError("unreachable")
 
 
 def decode_all(

@@ -253,3 +253,22 @@ def test_a_librarys_last_words_say_why_a_damaged_file_cannot_be_read() -> None:
     assert worker_module.in_libraries_words(nef, "") == nef
     big = Problem("d.jpg", ProblemKind.TOO_LARGE, "image too large")
     assert worker_module.in_libraries_words(big, "Unexpected end of file") == big
+
+
+def test_a_pool_that_fails_to_start_is_started_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipe to multiprocessing's resource tracker broke once as a scan started its pool (the tracker had just
+    died): the scan stopped with a traceback. A pool that cannot start is tried again."""
+    lib = small_library(tmp_path / "lib")
+    real = decode_pool.ProcessPoolExecutor
+    tries: list[int] = []
+
+    def breaks_once(*args: object, **kwargs: object) -> decode_pool.ProcessPoolExecutor:
+        tries.append(1)
+        if len(tries) == 1:
+            raise BrokenPipeError(32, "Broken pipe")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(decode_pool, "ProcessPoolExecutor", breaks_once)
+    result = scan(tmp_path / "lib", tmp_path / "s.sqlite3")
+    assert len(tries) == 2 and result.problems == () and result.stats.decoded == 4
+    assert {str(lib["orig"]), str(lib["copy"])} in [set(g.paths) for g in result.groups]
