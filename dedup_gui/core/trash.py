@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import unquote
 
 import send2trash
@@ -220,7 +221,8 @@ def send_to_trash(path: str, expect: tuple[int, int] | None = None) -> Path | No
         raise TrashError(f"no trash folder can be written on this volume: {exc}") from exc
     if went is not None:
         if not _is(went, expect):
-            _take_back(went, path)
+            info = went.parent.parent / "info" / (went.name + ".trashinfo")
+            _changed_on_the_way(went, path, f"in the trash as {went}", info)
         return went
     for trash, topdir, name in predicted:
         entry = _entry(trash, topdir, name, os.path.abspath(path), started)
@@ -246,18 +248,19 @@ def _is(path: Path | str, expect: tuple[int, int] | None) -> bool:
     return (st.st_size, st.st_mtime_ns) == expect
 
 
-def _take_back(went: Path, path: str) -> None:
-    """Put a file that changed on its way into the trash back where it was, and raise why it did not go."""
+def _changed_on_the_way(moved: Path, path: str, where: str, info: Path | None = None) -> NoReturn:
+    """Put a file that changed while it was being moved (another program wrote it between the caller's checks and
+    the move) back where it was, never over a file, across disks too; drop its trash entry's `info`; raise why it
+    did not go. `where` says where it stays when it cannot go back ("in the trash as ...")."""
     try:
-        rename_new(went, path)
+        _move(moved, Path(path))
     except OSError as exc:
         raise TrashError(
-            f"it changed while it was being moved, and could not be put back ({exc.strerror or exc}): it is in the "
-            f"trash as {went}"
+            f"it changed while it was being moved, and could not be put back ({exc.strerror or exc}): it is {where}"
         ) from exc
-    info = went.parent.parent / "info" / (went.name + ".trashinfo")
-    with contextlib.suppress(OSError):
-        info.unlink()
+    if info is not None:
+        with contextlib.suppress(OSError):
+            info.unlink()
     raise TrashError("it changed while it was being moved (another program wrote it): left where it was")
 
 
@@ -406,11 +409,7 @@ def move_aside(path: str, folder: Path, expect: tuple[int, int] | None = None) -
     except OSError as exc:
         raise TrashError(f"cannot move to {folder}: {exc.strerror or exc}") from exc
     if not _is(target, expect):
-        try:
-            _move(target, Path(path))
-        except OSError as exc:
-            raise TrashError(f"it changed while it was being moved, and could not be put back: it is {target}") from exc
-        raise TrashError("it changed while it was being moved (another program wrote it): left where it was")
+        _changed_on_the_way(target, path, str(target))
     return target
 
 

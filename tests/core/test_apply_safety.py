@@ -454,6 +454,30 @@ def test_a_file_on_another_mount_is_copied_into_the_home_trash_and_comes_back(tm
         subprocess.run(["umount", "-l", str(bound)], check=False)
 
 
+def test_a_file_that_changes_on_its_way_into_the_home_trash_from_another_mount_is_put_back(
+    tmp_path: Path, home: Path
+) -> None:
+    """The put-back crosses the mount too: it used to rename only, so a file from a USB disk that changed on its
+    way into the home trash stayed there ("could not be put back: it is in the trash"), though it was not the file
+    checked."""
+    if not can_mount():
+        pytest.skip("a bind mount needs root")
+    real, bound = tmp_path / "real", tmp_path / "bound"
+    real.mkdir()
+    bound.mkdir()
+    if subprocess.run(["mount", "--bind", str(real), str(bound)], capture_output=True).returncode:
+        pytest.skip("cannot bind-mount here")
+    try:
+        path = save_jpeg(photo("chelsea", (200, 150)), bound / "IMG_0002.jpg")
+        data, st = path.read_bytes(), path.stat()
+        with pytest.raises(trash.TrashError, match="another program wrote it\\): left where it was"):
+            trash.send_to_trash(str(path), (st.st_size + 1, st.st_mtime_ns))
+        assert path.read_bytes() == data
+        assert not list((home / "files").iterdir()) and not list((home / "info").iterdir())
+    finally:
+        subprocess.run(["umount", "-l", str(bound)], check=False)
+
+
 def test_nothing_moves_after_a_rescan_was_killed_before_it_saved_its_groups(tmp_path: Path, home: Path) -> None:
     """The kept original is cropped, a rescan starts and is killed (the out-of-memory killer, a crash) after its walk
     rewrote the file records and before it saved anything. The review still shows the scan before it; applying its
