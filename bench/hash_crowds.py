@@ -8,8 +8,9 @@ whose number grows with the square of the crowd. A crowd of real copies (one pic
 and there every pair may carry a link grouping needs. This rebuilds the last scan's candidates (as
 verify_bands.py does), joins each pair only the hashes found with its stored verdict (any version), and for each
 bound N replays the rule: a picture's N nearest such pairs are verified first, the others only once either
-picture has a link (any verdict that is not "different"), round after round. It prints the pairs verified and the
-linking verdicts never reached.
+picture has a link (any verdict that is not "different"; with --copies, as the scan does, a copy: a stored copy
+verdict stands for a copy link), round after round. It prints the pairs verified and the linking verdicts never
+reached.
 """
 
 from __future__ import annotations

@@ -119,21 +119,9 @@ def candidates(
     content), only those with a flagged content, the same pairs the whole search gives with one in them."""
     if among is not None and not among.any():  # nothing new or changed (a library only reorganised): no pair
         return CandidatePairs.empty()
-    thr = config.hashes
     ok = [i for i, c in enumerate(contents) if c.info is not None]
     none = np.empty(0, dtype=np.int64)
-    ha, hb, hd, identical = none, none, none, np.empty(0, dtype=bool)
-    hashable = [i for i in ok if not contents[i].info.uniform]  # type: ignore[union-attr]
-    if len(hashable) >= 2:
-        ph = np.stack([contents[i].phash for i in hashable])  # type: ignore[misc]
-        dh = np.stack([contents[i].dhash for i in hashable])  # type: ignore[misc]
-        flags = None if among is None else among[np.asarray(hashable, dtype=np.int64)]
-        ia, ib, it, dp = dihedral_hash_pairs(ph, thr.phash, among=flags, check=check)
-        dd = hamming(dh[ia, 0], dh[ib, it])
-        near = dd <= thr.dhash
-        index = np.asarray(hashable, dtype=np.int64)
-        ha, hb, hd = index[ia[near]], index[ib[near]], dp[near] + dd[near]
-        identical = (dp[near] <= thr.identical) & (dd[near] <= 2 * thr.identical)
+    ha, hb, hd, identical = _hash_pairs(contents, ok, config, among, check)
     ea, eb, cos = none, none, np.empty(0, dtype=np.float64)
     embedded = [i for i in ok if contents[i].vector is not None]
     if len(embedded) >= 2:
@@ -171,6 +159,39 @@ def candidates(
         np.concatenate([hcos, cos[new]]),
         np.concatenate([hd, np.full(int(new.sum()), -1)]),
     )
+
+
+def _hash_pairs(
+    contents: list[Content], ok: list[int], config: ScanConfig, among: np.ndarray | None, check: Callable[[], None]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(a, b, pHash plus dHash distance, near-identical) of the pairs close by their hashes under some transform."""
+    thr = config.hashes
+    none = np.empty(0, dtype=np.int64)
+    hashable = [i for i in ok if not contents[i].info.uniform]  # type: ignore[union-attr]
+    if len(hashable) < 2:
+        return none, none, none, np.empty(0, dtype=bool)
+    ph = np.stack([contents[i].phash for i in hashable])  # type: ignore[misc]
+    dh = np.stack([contents[i].dhash for i in hashable])  # type: ignore[misc]
+    flags = None if among is None else among[np.asarray(hashable, dtype=np.int64)]
+    ia, ib, it, dp = dihedral_hash_pairs(ph, thr.phash, among=flags, check=check)
+    dd = hamming(dh[ia, 0], dh[ib, it])
+    near = dd <= thr.dhash
+    index = np.asarray(hashable, dtype=np.int64)
+    identical = (dp[near] <= thr.identical) & (dd[near] <= 2 * thr.identical)
+    return index[ia[near]], index[ib[near]], dp[near] + dd[near], identical
+
+
+def hash_partners(
+    contents: list[Content], config: ScanConfig, among: np.ndarray, check: Callable[[], None] = lambda: None
+) -> np.ndarray:
+    """`among` (a flag per content) and every content close by its hashes to a flagged one: the candidates of
+    these hold all the pairs of both pictures of every pair with a flagged content, so `crowded` ranks those pairs
+    as it would among all pairs (a rescan searches for the new or changed contents' pairs only)."""
+    ok = [i for i, c in enumerate(contents) if c.info is not None]
+    a, b, _, _ = _hash_pairs(contents, ok, config, among, check)
+    out = among.copy()
+    out[a] = out[b] = True
+    return out
 
 
 def _count(queries: np.ndarray | None) -> int:

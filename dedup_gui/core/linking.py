@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from dedup_gui.core import verify
-from dedup_gui.core.candidates import Candidate, CandidatePairs, candidates, crowded
+from dedup_gui.core.candidates import Candidate, CandidatePairs, candidates, crowded, hash_partners
 from dedup_gui.core.checker import PairChecker
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import (
@@ -65,11 +65,13 @@ CLOSER_COSINE = 0.7
 # nearly every two of its pictures, so their pairs grow with the square of the crowd: 188 such pairs at 10k simulated
 # photos, 23,445 at 100k, nearly all between two of its app screenshots and verified as different. A crowd of real
 # copies (one picture saved many ways) has them too, and there every pair may carry a link grouping needs: its
-# pictures have copies among their first pairs, so all its pairs are verified. A verdict of another shot does not
-# open a picture's pairs: in such crowds those were two distinct screenshots or formula renders. Replayed on stored
-# verdicts (bench/hash_crowds.py --copies): at 3, no copy verdict is left unverified on dev-large, Pillow's test
-# images, other projects' image files, copies of their drawings and the simulated 10k library; at 100k, 16,627 of
-# the 23,445 pairs are not verified, and the one copy verdict among them is between two distinct app screenshots.
+# pictures have copies among their first pairs, so all its pairs are verified. "Has a copy": a copy link (byte
+# copies, pixel twins, near-identical hashes, a verified copy after the camera's and the drawings' rules), as a
+# rescan also knows it from the links it keeps; another shot does not count (in such crowds those were two distinct
+# screenshots or formula renders). Replayed on stored verdicts (bench/hash_crowds.py --copies): at 3, no copy
+# verdict is left unverified on dev-large, Pillow's test images, other projects' image files, copies of their
+# drawings and the simulated 10k library; at 100k, 16,627 of the 23,445 pairs are not verified, and the one copy
+# verdict among them is between two distinct app screenshots.
 HASH_ONLY_NEAREST = 3
 
 
@@ -101,11 +103,13 @@ def confirm(
     found: CandidatePairs,
     checker: PairChecker,
     linked: np.ndarray | None = None,
+    held: np.ndarray | None = None,
 ) -> Links:
     """A tier for each candidate: near-identical hashes of detailed pictures directly, the rest by geometric
     verification (cached). Plain pictures (star fields, fog, documents) have close hashes without being copies.
     `linked` (a flag per content): contents already known to have a copy (see HASH_ONLY_NEAREST); None: every
-    candidate is verified at once (hashes alone, where every pair is one only the hashes found)."""
+    candidate is verified at once (hashes alone, where every pair is one only the hashes found). `held` (a flag per
+    candidate): the pairs that wait for a copy, when ranked on more pairs than `found` (a rescan's)."""
     links: Links = []
     # two exposures a camera dated apart are never copies, however close their hashes: verified like any pair
     trusted = {p for p in _trusted_by_hashes(found, checker) if not another_exposure(contents[p[0]], contents[p[1]])}
@@ -117,7 +121,10 @@ def confirm(
     dense, near = found.take(strong), found.take(closer)
     untrusted = ~found.rows_of(trusted)
     rest = found.take(untrusted)
-    later = np.zeros(len(found), dtype=bool) if linked is None else crowded(found, HASH_ONLY_NEAREST) & untrusted
+    if linked is None:
+        later = np.zeros(len(found), dtype=bool)
+    else:
+        later = (crowded(found, HASH_ONLY_NEAREST) if held is None else held) & untrusted
     seen = np.zeros(len(contents), dtype=bool) if linked is None else linked.copy()
     for i, j in trusted:
         seen[i] = seen[j] = True
@@ -127,11 +134,11 @@ def confirm(
     batch = found.take(untrusted & ~later)
     while len(batch):
         for (i, j), v in checker.each_verdict(batch, dense=dense, closer=near):
-            if v.verdict == "same-photo":
-                seen[i] = seen[j] = True
             link = _tier(contents, i, j, found[(i, j)], v, config)
             if link is not None:
                 made[(i, j)] = link
+                if link.tier is not Tier.SIMILAR:  # a copy: as a rescan knows it, from the links it keeps
+                    seen[i] = seen[j] = True
         now = later & (seen[found.a] | seen[found.b])
         later &= ~now
         batch = found.take(now)
@@ -282,17 +289,29 @@ def find_links(
     kept: Links | None = None,
 ) -> Links:
     """Every confirmed link between contents, each with its tier and evidence; with `among` (a flag per content),
-    only the candidate pairs with at least one flagged content (a rescan keeps the last scan's links, `kept`, for
-    the rest)."""
+    only the candidate pairs with at least one flagged content, and `kept`, the last scan's links between the
+    others (a rescan), last."""
     ok = [i for i, c in enumerate(contents) if c.info is not None]
     links = pixel_links(contents, ok)
     twins = {(min(i, j), max(i, j)) for i, j, _ in links}
-    linked = np.zeros(len(contents), dtype=bool)
-    for i, j, ev in links + (kept or []):
-        if ev.tier is not Tier.SIMILAR:  # a copy, as a verdict opens a picture's crowded pairs (HASH_ONLY_NEAREST)
-            linked[i] = linked[j] = True
-    found = candidates(contents, config, check, among)
+    kept = kept or []
+    # a rescan searches the pairs of its new and changed contents, and of every content close by its hashes to one:
+    # each picture of a pair it verifies then has all its pairs at hand, ranked as a whole scan ranks them
+    around = None if among is None or not config.embeddings else hash_partners(contents, config, among, check)
+    found = candidates(contents, config, check, among if around is None else around)
     found = found.take(~found.rows_of(twins))
+    held = crowded(found, HASH_ONLY_NEAREST)
+    if around is not None and among is not None:
+        # two unchanged pictures keep what the last scan said of them, as with the embeddings' nearest (see
+        # incremental.py), though a new picture close to both may have moved their pair's rank
+        mine = among[found.a] | among[found.b]
+        found, held = found.take(mine), held[mine]
+    # a picture known to have a copy (HASH_ONLY_NEAREST): byte copies, pixel twins, and the copy links a rescan keeps
+    # from the last scan, which found them as this scan's confirm would (not those its grouping asked for)
+    linked = np.array([len(c.paths) > 1 for c in contents], dtype=bool)
+    for i, j, ev in links + kept:
+        if ev.tier is not Tier.SIMILAR and not ev.on_demand:
+            linked[i] = linked[j] = True
     if not config.embeddings:
         # hashes alone: close hashes are the evidence; only pairs with a plain picture are verified, and two
         # exposures a camera dated apart
@@ -306,5 +325,5 @@ def find_links(
         checked = close.take(np.concatenate([np.flatnonzero(flat), np.flatnonzero(dated)]).astype(np.int64))
         trusted = close.take(~(flat | dated))
         links += [(i, j, hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)) for i, j in trusted]
-        return links + confirm(contents, config, checked, checker)
-    return links + confirm(contents, config, found, checker, linked)
+        return links + confirm(contents, config, checked, checker) + kept
+    return links + confirm(contents, config, found, checker, linked, held) + kept

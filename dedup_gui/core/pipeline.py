@@ -195,7 +195,6 @@ def _scan(config: ScanConfig, store: Store, sink: ProgressSink | None, cancel: C
                 if carried is not None:
                     n = int(carried.fresh.sum())
                     log.info("%d of %d contents new or changed since scan %d", n, len(contents), carried.scan_id)
-                    links += carried.links
                     reused = True  # the verdicts it asked for in grouping are stored: they count as known
             state.emit(ProgressEvent(Stage.MATCHING, 1, 1))
         with state.stage(Stage.GROUPING):

@@ -4,19 +4,24 @@ copies in full (linking.HASH_ONLY_NEAREST)."""
 from __future__ import annotations
 
 import io
+import logging
+import random
 from collections.abc import Collection, Iterable, Iterator
+from pathlib import Path
+from typing import Any
 
 import numpy as np
-from PIL import Image, ImageEnhance
+import pytest
+from PIL import Image, ImageDraw, ImageEnhance, ImageFont
 
-from dedup_gui.core import verify
+from dedup_gui.core import linking, verify
 from dedup_gui.core.candidates import CandidatePairs, crowded
 from dedup_gui.core.checker import Pair, PairChecker
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content
 from dedup_gui.core.linking import HASH_ONLY_NEAREST, confirm
 from dedup_gui.core.types import ImageInfo, Tier
-from tests.conftest import photo
+from tests.conftest import near_scan, photo, together
 
 
 def _jpeg(img: Image.Image, quality: int) -> Image.Image:
@@ -113,3 +118,92 @@ def test_a_crowd_of_look_alikes_is_verified_for_its_nearest_and_a_crowd_of_copie
     every = _Counting(lambda ks: {k: thumbs[k] for k in ks}, workers=2)
     confirm(contents, ScanConfig(roots=()), found, every)  # no flags given (hashes alone): every pair at once
     assert set(every.asked) == set(pairs)
+
+
+def _page(k: int) -> Image.Image:
+    """A scanned page of one typed document: the same heading and layout, other words, scanner noise."""
+    rng = random.Random(k)
+    img = Image.new("L", (680, 880), 250)
+    draw = ImageDraw.Draw(img)
+    draw.text((70, 48), "ACME Holdings - Agreement", fill=30, font=ImageFont.load_default(size=20))
+    draw.line((70, 82, 610, 82), fill=60, width=2)
+    font = ImageFont.load_default(size=13)
+    for y in range(104, 790, 17):
+        draw.text((70, y), " ".join(rng.choice(_WORDS) for _ in range(12))[:76], fill=25, font=font)
+    draw.text((330, 820), f"- {k + 1} -", fill=30, font=font)
+    noisy = np.asarray(img, np.float32) + np.random.default_rng(k).normal(0, 2.5, (880, 680))
+    return Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)).convert("RGB")
+
+
+_WORDS = "the of and to in is that for it as was with be by on not this are or from at which contract shall".split()
+
+
+def _emailed(page: Image.Image, path: Path, quality: int = 50) -> None:
+    w, h = page.size
+    small = page.crop((14, 18, w - 14, h - 18)).resize((w * 45 // 100, h * 45 // 100), Image.Resampling.BILINEAR)
+    small.save(path, "JPEG", quality=quality)
+
+
+def _asked_by_confirm(monkeypatch: pytest.MonkeyPatch) -> list[set[frozenset[str]]]:
+    """The candidate pairs each scan's confirm hands the checker, by file name (one set a scan); grouping's own
+    asks afterwards (a member against its anchor) are not among them."""
+    scans: list[set[frozenset[str]]] = []
+    real = linking.confirm
+
+    def recording(contents: list[Content], *args: Any, **kwargs: Any) -> linking.Links:
+        checker, asked = args[2], set()
+        verdicts = checker.each_verdict
+
+        def each(pairs: Iterable[Pair], **rest: Any) -> Iterator[tuple[Pair, verify.Verification]]:
+            for pair, v in verdicts(pairs, **rest):
+                asked.add(frozenset(Path(contents[k].paths[0]).name for k in pair))
+                yield pair, v
+
+        checker.each_verdict = each
+        try:
+            return real(contents, *args, **kwargs)
+        finally:
+            checker.each_verdict = verdicts
+            scans.append(asked)
+
+    monkeypatch.setattr(linking, "confirm", recording)
+    return scans
+
+
+def test_a_rescan_verifies_the_changed_pictures_pairs_in_a_crowd_as_a_fresh_scan_does(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of one document are a crowd of look-alikes, so most of their pairs wait for a copy. A rescan searches
+    only the pairs with a new or changed picture; ranked among those alone, an unchanged page's pairs with the new
+    pictures came first, and the rescan verified pairs a fresh scan of the same files holds back."""
+    import hnswlib
+
+    # the neighbour index built on one thread: the same nearest pictures in both scans (built on several, the
+    # pictures at the margin of a page's 12 nearest vary from build to build, and with them its pairs only the
+    # hashes found)
+    set_threads = hnswlib.Index.set_num_threads
+    monkeypatch.setattr(hnswlib.Index, "set_num_threads", lambda self, n: set_threads(self, 1))
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    pages = [_page(k) for k in range(34)]
+    for k in range(30):
+        pages[k].save(lib / f"scan_{k:03d}.png")
+    for k in (3, 10, 17, 24):
+        _emailed(pages[k], lib / f"emailed_{k:03d}.jpg")
+    asked = _asked_by_confirm(monkeypatch)
+    first = near_scan(lib, tmp_path / "a.sqlite3")
+    assert together(first, lib / "scan_010.png", lib / "emailed_010.jpg")
+    # a copy saved again, a new copy, and new pages of the same document
+    _emailed(pages[3], lib / "emailed_003.jpg", quality=40)
+    _emailed(pages[21], lib / "emailed_021.jpg")
+    for k in range(30, 34):
+        pages[k].save(lib / f"scan_{k:03d}.png")
+    changed = {"emailed_003.jpg", "emailed_021.jpg", *(f"scan_{k:03d}.png" for k in range(30, 34))}
+    with caplog.at_level(logging.INFO, logger="dedup_gui"):
+        rescan = near_scan(lib, tmp_path / "a.sqlite3")
+        fresh = near_scan(lib, tmp_path / "b.sqlite3")
+    assert "left unverified" in caplog.text  # the crowd holds pairs back
+    _, by_rescan, by_fresh = asked
+    assert by_rescan == {pair for pair in by_fresh if pair & changed}
+    assert {frozenset(g.paths) for g in rescan.groups} == {frozenset(g.paths) for g in fresh.groups}
+    assert together(rescan, lib / "scan_021.png", lib / "emailed_021.jpg")
