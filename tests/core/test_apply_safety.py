@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -428,54 +429,51 @@ def test_a_file_that_changes_on_its_way_into_the_trash_is_put_back(tmp_path: Pat
     assert where is not None and where.read_bytes() == data and not path.exists()
 
 
-def test_a_file_on_another_mount_is_copied_into_the_home_trash_and_comes_back(tmp_path: Path, home: Path) -> None:
-    """A folder mounted a second time (a bind mount: the same disk, but a rename across it fails) sends its files
-    to the home trash by copying them; the copy is written under a temporary name and never over an entry."""
+@pytest.fixture
+def bound(tmp_path: Path) -> Iterator[Path]:
+    """A folder mounted a second time (a bind mount: the same disk, but a rename across it fails, as from a USB
+    disk); unmounted after the test."""
     if not can_mount():
         pytest.skip("a bind mount needs root")
-    real, bound = tmp_path / "real", tmp_path / "bound"
+    real, folder = tmp_path / "real", tmp_path / "bound"
     real.mkdir()
-    bound.mkdir()
-    if subprocess.run(["mount", "--bind", str(real), str(bound)], capture_output=True).returncode:
+    folder.mkdir()
+    if subprocess.run(["mount", "--bind", str(real), str(folder)], capture_output=True).returncode:
         pytest.skip("cannot bind-mount here")
     try:
-        path = save_jpeg(photo("chelsea", (200, 150)), bound / "IMG_0001.jpg")
-        data, st = path.read_bytes(), path.stat()
-        (home / "files").mkdir(parents=True)
-        (home / "files" / "IMG_0001.jpg").write_bytes(b"already in the trash")
-        where = trash.send_to_trash(str(path), (st.st_size, st.st_mtime_ns))
-        assert where == home / "files" / "IMG_0001 1.jpg" and where.read_bytes() == data and not path.exists()
-        assert (home / "files" / "IMG_0001.jpg").read_bytes() == b"already in the trash"
-        assert sorted(p.name for p in (home / "files").iterdir()) == ["IMG_0001 1.jpg", "IMG_0001.jpg"]
-        (entry,) = trash.find_entries(str(path))
-        trash.restore(entry)
-        assert path.read_bytes() == data
+        yield folder
     finally:
-        subprocess.run(["umount", "-l", str(bound)], check=False)
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def test_a_file_on_another_mount_is_copied_into_the_home_trash_and_comes_back(bound: Path, home: Path) -> None:
+    """A file on another mount goes to the home trash by a copy; the copy is written under a temporary name and
+    never over an entry."""
+    path = save_jpeg(photo("chelsea", (200, 150)), bound / "IMG_0001.jpg")
+    data, st = path.read_bytes(), path.stat()
+    (home / "files").mkdir(parents=True)
+    (home / "files" / "IMG_0001.jpg").write_bytes(b"already in the trash")
+    where = trash.send_to_trash(str(path), (st.st_size, st.st_mtime_ns))
+    assert where == home / "files" / "IMG_0001 1.jpg" and where.read_bytes() == data and not path.exists()
+    assert (home / "files" / "IMG_0001.jpg").read_bytes() == b"already in the trash"
+    assert sorted(p.name for p in (home / "files").iterdir()) == ["IMG_0001 1.jpg", "IMG_0001.jpg"]
+    (entry,) = trash.find_entries(str(path))
+    trash.restore(entry)
+    assert path.read_bytes() == data
 
 
 def test_a_file_that_changes_on_its_way_into_the_home_trash_from_another_mount_is_put_back(
-    tmp_path: Path, home: Path
+    bound: Path, home: Path
 ) -> None:
     """The put-back crosses the mount too: it used to rename only, so a file from a USB disk that changed on its
     way into the home trash stayed there ("could not be put back: it is in the trash"), though it was not the file
     checked."""
-    if not can_mount():
-        pytest.skip("a bind mount needs root")
-    real, bound = tmp_path / "real", tmp_path / "bound"
-    real.mkdir()
-    bound.mkdir()
-    if subprocess.run(["mount", "--bind", str(real), str(bound)], capture_output=True).returncode:
-        pytest.skip("cannot bind-mount here")
-    try:
-        path = save_jpeg(photo("chelsea", (200, 150)), bound / "IMG_0002.jpg")
-        data, st = path.read_bytes(), path.stat()
-        with pytest.raises(trash.TrashError, match="another program wrote it\\): left where it was"):
-            trash.send_to_trash(str(path), (st.st_size + 1, st.st_mtime_ns))
-        assert path.read_bytes() == data
-        assert not list((home / "files").iterdir()) and not list((home / "info").iterdir())
-    finally:
-        subprocess.run(["umount", "-l", str(bound)], check=False)
+    path = save_jpeg(photo("chelsea", (200, 150)), bound / "IMG_0002.jpg")
+    data, st = path.read_bytes(), path.stat()
+    with pytest.raises(trash.TrashError, match="another program wrote it\\): left where it was"):
+        trash.send_to_trash(str(path), (st.st_size + 1, st.st_mtime_ns))
+    assert path.read_bytes() == data
+    assert not list((home / "files").iterdir()) and not list((home / "info").iterdir())
 
 
 def test_nothing_moves_after_a_rescan_was_killed_before_it_saved_its_groups(tmp_path: Path, home: Path) -> None:
