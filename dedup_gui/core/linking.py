@@ -300,18 +300,6 @@ def find_links(
     around = None if among is None or not config.embeddings else hash_partners(contents, config, among, check)
     found = candidates(contents, config, check, among if around is None else around)
     found = found.take(~found.rows_of(twins))
-    held = crowded(found, HASH_ONLY_NEAREST)
-    if around is not None and among is not None:
-        # two unchanged pictures keep what the last scan said of them, as with the embeddings' nearest (see
-        # incremental.py), though a new picture close to both may have moved their pair's rank
-        mine = among[found.a] | among[found.b]
-        found, held = found.take(mine), held[mine]
-    # a picture known to have a copy (HASH_ONLY_NEAREST): byte copies, pixel twins, and the copy links a rescan keeps
-    # from the last scan, which found them as this scan's confirm would (not those its grouping asked for)
-    linked = np.array([len(c.paths) > 1 for c in contents], dtype=bool)
-    for i, j, ev in links + kept:
-        if ev.tier is not Tier.SIMILAR and not ev.on_demand:
-            linked[i] = linked[j] = True
     if not config.embeddings:
         # hashes alone: close hashes are the evidence; only pairs with a plain picture are verified, and two
         # exposures a camera dated apart
@@ -326,4 +314,16 @@ def find_links(
         trusted = close.take(~(flat | dated))
         links += [(i, j, hash_evidence(contents[i], contents[j], Tier.SAME_PHOTO)) for i, j in trusted]
         return links + confirm(contents, config, checked, checker) + kept
+    held = crowded(found, HASH_ONLY_NEAREST)
+    if around is not None and among is not None:
+        # two unchanged pictures keep what the last scan said of them, as with the embeddings' nearest (see
+        # incremental.py), though a new picture close to both may have moved their pair's rank
+        mine = among[found.a] | among[found.b]
+        found, held = found.take(mine), held[mine]
+    # a picture known to have a copy (HASH_ONLY_NEAREST): byte copies, pixel twins, and the copy links a rescan keeps
+    # from the last scan, which found them as this scan's confirm would (not those its grouping asked for)
+    linked = np.array([len(c.paths) > 1 for c in contents], dtype=bool)
+    for i, j, ev in links + kept:
+        if ev.tier is not Tier.SIMILAR and not ev.on_demand:
+            linked[i] = linked[j] = True
     return links + confirm(contents, config, found, checker, linked, held) + kept
