@@ -33,14 +33,21 @@ class PixelComparison:
     overlap: int  # overlap pixels compared
     spots: float  # share of one picture's clear detail that the other does not repeat (the smaller side): where a
     # sparse picture's few details (stars) are, the copy must have them too
+    moved: float = 0.0  # the same, counting only detail far from any detail of the other's that it does not repeat
+    # either (measured with `moved_radius` only): content moved or taken away, not covered by an overlay
 
 
-def compare(ga: np.ndarray, gb: np.ndarray, m: np.ndarray, s: float, floor: float = TEXTURE) -> PixelComparison:
+def compare(
+    ga: np.ndarray, gb: np.ndarray, m: np.ndarray, s: float, floor: float = TEXTURE, moved_radius: int = 0
+) -> PixelComparison:
     """Warp the finer picture into the coarser one's frame (m maps gb onto ga, s its scale) and compare.
 
     `floor`: the local grey variance below which a window is noise, not texture. A thumbnail averages a photo's
     grain and its JPEG noise away; a larger decode keeps them, and where a picture shows little else (a plain
     t-shirt on a plain ground), the windows its recompressed copy lost that grain in outnumber the rest.
+
+    `moved_radius` (px of the compared frame; 0: not measured): how near to the other picture's own unrepeated detail
+    a picture's unrepeated detail may lie and still count as covered by it (`moved`).
     """
     if s >= 1:  # b shows the content smaller: compare in b's frame
         src, dst, warp, shrink = ga, gb, cv2.invertAffineTransform(m), s
@@ -52,12 +59,14 @@ def compare(ga: np.ndarray, gb: np.ndarray, m: np.ndarray, s: float, floor: floa
     moved = cv2.warpAffine(src, warp, (w, h), flags=cv2.INTER_LINEAR)
     valid = cv2.warpAffine(np.full(src.shape, 255, np.uint8), warp, (w, h), flags=cv2.INTER_NEAREST)
     mask = cv2.erode(valid, np.ones((15, 15), np.uint8)) > 0
-    ncc, changed, texture, spots = _local_ncc(moved, dst, mask, floor)
+    ncc, changed, texture, spots, away = _local_ncc(moved, dst, mask, floor, moved_radius)
     tone, toned, shapes, overlap = _tone(moved, dst, mask)
-    return PixelComparison(ncc, changed, texture, tone, toned, shapes, overlap, spots)
+    return PixelComparison(ncc, changed, texture, tone, toned, shapes, overlap, spots, away)
 
 
-def _local_ncc(moved: np.ndarray, dst: np.ndarray, mask: np.ndarray, floor: float) -> tuple[float, float, int, float]:
+def _local_ncc(
+    moved: np.ndarray, dst: np.ndarray, mask: np.ndarray, floor: float, radius: int
+) -> tuple[float, float, int, float, float]:
     x = cv2.GaussianBlur(moved, (0, 0), 1.0).astype(np.float32)
     y = cv2.GaussianBlur(dst, (0, 0), 1.0).astype(np.float32)
     k = (9, 9)
@@ -66,13 +75,14 @@ def _local_ncc(moved: np.ndarray, dst: np.ndarray, mask: np.ndarray, floor: floa
     vy = cv2.boxFilter(y * y, -1, k) - my * my
     cxy = cv2.boxFilter(x * y, -1, k) - mx * my
     spots = min(_unrepeated(mask & (vx > _CLEAR), vx, vy, cxy), _unrepeated(mask & (vy > _CLEAR), vx, vy, cxy))
+    away = _moved(mask, vx, vy, cxy, radius) if radius > 0 else 0.0
     tex = mask & (vx > floor) & (vy > floor)
     n = int(np.count_nonzero(tex))
     if n < 50:
-        return -1.0, 1.0, n, spots
+        return -1.0, 1.0, n, spots, away
     ncc = cxy[tex] / np.sqrt(vx[tex] * vy[tex])
     median = float(np.median(ncc[:: max(1, n // 4096)]))  # subsampled median: 10x faster
-    return median, float(np.mean(ncc < 0.5)), n, spots
+    return median, float(np.mean(ncc < 0.5)), n, spots, away
 
 
 def _unrepeated(clear: np.ndarray, vx: np.ndarray, vy: np.ndarray, cxy: np.ndarray) -> float:
@@ -84,6 +94,25 @@ def _unrepeated(clear: np.ndarray, vx: np.ndarray, vy: np.ndarray, cxy: np.ndarr
         return 0.0
     both = np.sqrt(np.maximum(vx[clear], 1.0) * np.maximum(vy[clear], 1.0))
     return float(np.mean(cxy[clear] / both < 0.5))
+
+
+def _moved(mask: np.ndarray, vx: np.ndarray, vy: np.ndarray, cxy: np.ndarray, radius: int) -> float:
+    """Share of one picture's clear detail that the other does not repeat and that lies farther than `radius` from
+    any clear detail of the other's that it does not repeat either; the smaller of the two sides. An overlay (a bar,
+    a caption, a logo) hides what lies under it where it adds its own edges and text, or adds detail on one side only;
+    a window whose text box sits elsewhere, or a chart with other marks, has on each side detail away from anything
+    new on the other."""
+    corr = cxy / np.sqrt(np.maximum(vx, 1.0) * np.maximum(vy, 1.0))
+    clear_x, clear_y = mask & (vx > _CLEAR), mask & (vy > _CLEAR)
+    lost_x, lost_y = clear_x & (corr < 0.5), clear_y & (corr < 0.5)
+    if not lost_x.any() or not lost_y.any():
+        return 0.0
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    near_x = cv2.dilate(lost_x.view(np.uint8), disc) > 0
+    near_y = cv2.dilate(lost_y.view(np.uint8), disc) > 0
+    x_side = np.count_nonzero(lost_x & ~near_y) / np.count_nonzero(clear_x)
+    y_side = np.count_nonzero(lost_y & ~near_x) / np.count_nonzero(clear_y)
+    return float(min(x_side, y_side))
 
 
 def _tone(moved: np.ndarray, dst: np.ndarray, mask: np.ndarray) -> tuple[float, float, float, int]:

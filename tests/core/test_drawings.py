@@ -73,3 +73,37 @@ def test_two_pictures_drawn_as_decoded_that_differ_by_an_overlay_or_their_tones_
     assert as_seen(*drawn, v).verdict == "similar"
     photos = [Content([c.paths[0]], c.file_ids, 1, info=replace(info, tones=0.4)) for c in drawn]
     assert as_seen(*photos, v).verdict == "same-photo"
+
+
+def _window(box_at: tuple[int, int], words: str = "Moving World!") -> np.ndarray:
+    """A small app window as a tutorial shows it: a dark title bar, a white client area, one green label."""
+    im = Image.new("RGB", (346, 276), "white")
+    d = ImageDraw.Draw(im)
+    d.rectangle((0, 0, 345, 16), fill=(30, 30, 30))
+    d.text((20, 2), "Moving World Project", fill="white", font=ImageFont.load_default(size=11))
+    d.rectangle((0, 0, 345, 275), outline=(60, 90, 160))
+    x, y = box_at
+    d.rectangle((x, y, x + 96, y + 18), fill=(0, 255, 0))
+    d.text((x + 3, y + 2), words, fill=(200, 0, 0), font=ImageFont.load_default(size=13))
+    return np.asarray(im)
+
+
+def test_a_drawing_with_a_label_elsewhere_is_another_drawing_one_with_an_overlay_a_copy() -> None:
+    """Two screenshots of one tutorial window with its label moved share every pixel but the label's: their lines
+    line up, and the few that do not are on each side away from anything new on the other (verify's `moved`). A
+    bar of text over the bottom tenth of the window, a stamp or a smaller copy hides or adds detail in one place
+    only: their pixels still agree as a copy's (whether a drawing of a few tones with an overlay is a copy or
+    another version is FEW_TONES's call: the bar makes this one another version)."""
+    window = _window((50, 200))
+    moved = verify_pair(thumb(window), thumb(_window((180, 45))))
+    assert moved.verdict == "different" and moved.score < 0.1  # 0.97, a copy, before
+    barred = Image.fromarray(window)
+    d = ImageDraw.Draw(barred)
+    d.rectangle((0, 248, 345, 275), fill="black")
+    d.text((8, 252), "shared via app - 12:04", fill="white", font=ImageFont.load_default(size=14))
+    stamped = Image.fromarray(window)
+    ImageDraw.Draw(stamped).text((230, 230), "(c) 2024", fill=(90, 90, 90), font=ImageFont.load_default(size=16))
+    small = Image.fromarray(window).resize((173, 138), Image.Resampling.LANCZOS)
+    verdicts = [verify_pair(thumb(window), thumb(np.asarray(copy))) for copy in (barred, stamped, small)]
+    assert [v.verdict for v in verdicts] == ["similar", "same-photo", "same-photo"]
+    assert min(v.score for v in verdicts) > 0.8

@@ -259,6 +259,22 @@ def test_schema_12_stores_forget_what_larger_decodes_decided_or_were_tried_for(t
     assert _verdicts_migrated(tmp_path, 12, kept | stale) == (set(kept), len(cache_migrations(tmp_path)))
 
 
+def test_schema_15_stores_verify_the_copies_of_drawings_again(tmp_path: Path) -> None:
+    """A drawing's copy must now repeat its lines and words but for what an overlay covers: its stored copies and
+    other versions are verified again; photos' verdicts and every "different" stay (the rule only takes copies
+    away)."""
+    kept = {
+        (1, 2): '{"verdict": "same-photo", "drawn": false}',
+        (1, 3): '{"verdict": "different", "drawn": true}',
+        (1, 4): '{"verdict": "same-photo", "by_hashes": true, "drawn": null}',
+    }
+    stale = {
+        (1, 5): '{"verdict": "same-photo", "drawn": true}',
+        (1, 6): '{"verdict": "similar", "drawn": true, "detail": true}',
+    }
+    assert _verdicts_migrated(tmp_path, 15, kept | stale) == (set(kept), len(cache_migrations(tmp_path)))
+
+
 def test_schema_14_stores_decode_drawing_formats_again_and_verify_their_copies_again(tmp_path: Path) -> None:
     """The decoded picture's tones are measured by the next scan for the formats drawings come in (PNG, GIF, ...),
     whose pairs are verified again, and pairs of plain pictures not judged copies; JPEG, HEIF and RAW decodes and the
@@ -291,7 +307,7 @@ def test_schema_14_stores_decode_drawing_formats_again_and_verify_their_copies_a
     con.close()
     store = Store(db)
     try:
-        assert store.version == len(cache_migrations(store.user_path)) == 15
+        assert store.version == len(cache_migrations(store.user_path)) == 16
         assert {fid for (fid,) in store.db.execute("SELECT file_id FROM images")} == {1, 4, 5}
         assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == {(1, 5), (4, 5), (5, 4)}
         assert "tones" in {row[1] for row in store.db.execute("PRAGMA table_info(images)")}

@@ -146,6 +146,7 @@ def cache_migrations(user_path: Path) -> tuple[str | Callable[[sqlite3.Connectio
         _closer_looks_again,  # 13: a larger decode's texture stands above its grain
         _MOVES_TABLE,  # 14
         _drawings_measured,  # 15
+        _drawings_compared_again,  # 16
     )
 
 
@@ -193,6 +194,18 @@ def _drawings_measured(db: sqlite3.Connection) -> None:
 def _may_be_copies_now(v: dict[str, Any]) -> bool:
     """Migration 15's rule on a parsed verdict (see _drawings_measured)."""
     return bool(v.get("plain") or v.get("sparse") or (v.get("detail") and v.get("drawn")))
+
+
+def _drawings_compared_again(db: sqlite3.Connection) -> None:
+    """16: a drawing's copy must repeat its lines and words but for what an overlay covers (verify's `moved`): the
+    stored copies and other versions of drawings are verified again by the next scan (the rule only takes verdicts
+    away); a photo's verdicts, and every "different", stay."""
+    looked = "json_extract(verdict, '$.verdict') != 'different' AND json_extract(verdict, '$.drawn')"
+
+    def again(v: dict[str, Any]) -> bool:
+        return v.get("verdict") != "different" and bool(v.get("drawn"))
+
+    _forget_verdicts(db, looked, again)
 
 
 def _clear_fits_verified_again(db: sqlite3.Connection) -> None:
@@ -243,13 +256,22 @@ _FEW_KEYPOINTS = 64  # verify's dense_keypoints when migration 13 was written: f
 def _forget_non_copies(db: sqlite3.Connection, looked: str, again: Callable[[dict[str, Any]], bool]) -> None:
     """Forget the stored verdicts not "same-photo" that the SQL condition `looked` (or, without SQLite's JSON
     functions, `again` on the parsed verdict) picks, so the next scan verifies those pairs again, and only those."""
+    _forget_verdicts(
+        db,
+        f"json_extract(verdict, '$.verdict') != 'same-photo' AND {looked}",
+        lambda v: v.get("verdict") != "same-photo" and again(v),
+    )
+
+
+def _forget_verdicts(db: sqlite3.Connection, looked: str, again: Callable[[dict[str, Any]], bool]) -> None:
+    """Forget the stored verdicts that the SQL condition `looked` (or, without SQLite's JSON functions, `again` on
+    the parsed verdict) picks, so the next scan verifies those pairs again, and only those."""
     try:
-        db.execute(f"DELETE FROM verdicts WHERE json_extract(verdict, '$.verdict') != 'same-photo' AND {looked}")
+        db.execute(f"DELETE FROM verdicts WHERE {looked}")
     except sqlite3.OperationalError:  # an SQLite built without its JSON functions: the same rule, in Python
         stale = []
         for a, b, text in db.execute("SELECT a, b, verdict FROM verdicts"):
-            v = json.loads(text)
-            if v.get("verdict") != "same-photo" and again(v):
+            if again(json.loads(text)):
                 stale.append((a, b))
         db.executemany("DELETE FROM verdicts WHERE a=? AND b=?", stale)
 
