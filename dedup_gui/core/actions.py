@@ -186,7 +186,7 @@ class _Going:
     companion_of: str | None = None
 
 
-def _still_a_copy(path: str, facts: Mapping[str, tuple], leaving: set[tuple[int, int]]) -> bool:
+def _still_a_copy(path: str, facts: Mapping[str, tuple], leaving: set[tuple[int, ...]]) -> bool:
     """A file that stays counts as a copy of its group's photo only while it is the file the scan saw (same size
     and date) and not the very file of one that is leaving (a link to it, or the same file by another path):
     another tool may have emptied it, put another picture in its place, or replaced it with a link to the copy
@@ -197,19 +197,28 @@ def _still_a_copy(path: str, facts: Mapping[str, tuple], leaving: set[tuple[int,
     except OSError:
         return False  # gone, or on a disk that is not there now
     same = known is not None and (st.st_size, st.st_mtime_ns) == (known[0], known[1])
-    return same and (st.st_dev, st.st_ino) not in leaving
+    return same and not (_keys(st) & leaving)
 
 
-def _identities(paths: Iterable[str]) -> set[tuple[int, int]]:
-    """(device, inode) of each file that can be read: what a link to it or another path of it also has."""
-    out = set()
+def _identities(paths: Iterable[str]) -> set[tuple[int, ...]]:
+    """What tells each file that can be read from every other (`_keys`): a link to it or another path of it has
+    the same."""
+    out: set[tuple[int, ...]] = set()
     for p in paths:
         try:
             st = os.stat(p)
         except OSError:
             continue
-        out.add((st.st_dev, st.st_ino))
+        out |= _keys(st)
     return out
+
+
+def _keys(st: os.stat_result) -> set[tuple[int, ...]]:
+    """(device, inode), and (inode, size, date in ns): one folder seen through a second mount (an overlay, an NFS
+    or SMB share of a local disk) shows its files under another device number with their own inode numbers, sizes
+    and dates. A real copy on another disk with the same inode number, size and date to the nanosecond is taken
+    for the same file too: kept, never the other way round."""
+    return {(0, st.st_dev, st.st_ino), (1, st.st_ino, st.st_size, st.st_mtime_ns)}
 
 
 def _companion_facts(path: str, hashed: bool = True) -> _Checked:
@@ -269,6 +278,7 @@ def _apply(
         for g, paths in enumerate(the_plan.groups)
     ]
     unsettled = {g: _unsettled(g, the_plan, planned, survivors[g]) for g in marked}
+    read: dict[str, bool] = {}  # files read in full by this apply: True where their contents are the scan's
     # a scan begun after these groups (running now, stopped, or killed before it saved anything) has rewritten the
     # records the checks compare with: a kept original cropped since then would pass for the file scanned
     stale = the_plan.scan_id is not None and store.newest_scan_started() != the_plan.scan_id
@@ -296,12 +306,16 @@ def _apply(
         for item in chunk:
             checked = _check(item, store, facts, guard)
             refusal = checked.refusal
+            if refusal is None:
+                read[item.path] = True
             if refusal is None and the_plan.marks_stored and marks.get(item.path) != TRASH:
                 refusal = "no longer marked Trash: left where it is"
             if refusal is None and stale:
                 refusal = "a newer scan was started since these groups were found: let a scan finish, then review"
             if refusal is None and not survivors[item.group]:
                 refusal = "the last copy of its group: keep at least one"
+            if refusal is None and not _read_copy(survivors[item.group], store, read):
+                refusal = "the copies its group keeps are not the files scanned (their contents changed): scan again"
             if refusal is None and unsettled[item.group]:
                 refusal = unsettled[item.group]
             if refusal is not None:
@@ -326,7 +340,7 @@ def _apply(
         if batch is not None:
             going += _sidecars(going, moved, listings)
             try:
-                outcomes += _move_chunk(store, batch, going, refusals, survivors, moved, facts, move_to)
+                outcomes += _move_chunk(store, batch, going, refusals, survivors, read, moved, facts, move_to)
             except _Stop as exc:
                 stopped = f"the journal cannot be written ({exc})"
                 outcomes += [_after_stop(g, stopped) for g in going]
@@ -344,7 +358,8 @@ def _unsettled(group: int, the_plan: Plan, planned: set[str], survivors: set[str
         return f"{gone[0]} (kept in its group) is gone since the scan: scan again and review the group"
     changed = [p for p in the_plan.groups[group] if p not in planned and p not in survivors]
     if changed:
-        return f"{changed[0]} (kept in its group) changed since the scan: scan again and review the group"
+        why = "changed since the scan, or is another path of a file marked Trash"
+        return f"{changed[0]} (kept in its group) {why}: scan again and review the group"
     return ""
 
 
@@ -374,6 +389,7 @@ def _move_chunk(
     going: list[_Going],
     refusals: list[NewRow],
     survivors: list[set[str]],
+    read: dict[str, bool],
     moved: set[str],
     facts: Mapping[str, tuple],
     move_to: Path | None = None,
@@ -382,7 +398,8 @@ def _move_chunk(
 
     Each file is looked at again just before it moves, and so are the copies its group keeps: the checks ran
     before the chunk's journal commit and up to a chunk of hashing earlier, and the apply may run for minutes while
-    another program (a file manager, a sync client) changes or deletes files.
+    another program (a file manager, a sync client) changes or deletes files. Once moved, it is read again, and a
+    kept copy is looked for again (`_after_the_move`); a file that fails either is put back.
     """
     action, done = ("move", Status.MOVED) if move_to is not None else ("trash", Status.TRASHED)
     ready = [g for g in going if g.checked.refusal is None]
@@ -405,16 +422,18 @@ def _move_chunk(
             expect = _as_checked(g.path, g.checked)
             if expect is None:
                 raise trash.TrashError("it changed or went away since it was checked: scan again")
-            if g.item is not None and not _kept_copy(survivors[g.item.group], facts, g.path):
+            kept = None if g.item is None else {p for p in survivors[g.item.group] if read.get(p)}
+            if kept is not None and not _kept_copy(kept, facts, g.path):
                 raise trash.TrashError("the copies its group keeps changed or went away meanwhile: scan again")
+            confirm = _after_the_move(g.path, g.checked.digest, kept, facts, read)
             if move_to is None:
-                where = trash.send_to_trash(g.path, expect)
+                where = trash.send_to_trash(g.path, expect, confirm)
             else:
-                where = trash.move_aside(g.path, move_to, expect)
+                where = trash.move_aside(g.path, move_to, expect, confirm)
         except trash.TrashError as exc:
             outcome = Outcome(g.path, Status.FAILED, str(exc), None, g.checked.size, g.companion_of)
             if g.item is not None and _as_checked(g.path, g.checked) is not None:
-                survivors[g.item.group].add(g.path)
+                survivors[g.item.group].add(g.path)  # read in full by its checks (`read` says if it changed since)
         else:
             outcome = Outcome(g.path, done, "", str(where) if where else None, g.checked.size, g.companion_of)
             moved.add(g.path)
@@ -440,6 +459,45 @@ def _as_checked(path: str, checked: _Checked) -> tuple[int, int] | None:
     if (st.st_size, st.st_mtime_ns) != (checked.size, checked.mtime_ns):
         return None
     return entry.st_size, entry.st_mtime_ns
+
+
+def _read_copy(kept: set[str], store: Store, read: dict[str, bool]) -> bool:
+    """Whether one of the files a group keeps has the contents the scan hashed, read in full (once per apply).
+    Size and date alone let a kept original that another tool replaced by another picture of the same size, its
+    date set back (`touch -r`), pass for the file scanned: its copy marked Trash was then the last."""
+    for path in sorted(kept, key=lambda p: (not read.get(p, False), p)):  # those read already first
+        if path not in read:
+            expected = store.full_hash_of(path)
+            try:
+                read[path] = expected is not None and content_hash(path) == expected
+            except OSError:
+                read[path] = False
+        if read[path]:
+            return True
+    return False
+
+
+def _after_the_move(
+    path: str, digest: str, kept: set[str] | None, facts: Mapping[str, tuple], read: dict[str, bool]
+) -> trash.Confirm:
+    """What the file moved from `path` must pass where it lies now, else it goes back: its contents are still the
+    ones checked (another program may have written it after its hash, keeping its size and date: it no longer
+    counts as read then), and a copy its group keeps is still there, as another file (the same file seen through a
+    second mount of its folder, an overlay or a network share, has another device number: it went with the move)."""
+
+    def confirm(moved: Path) -> str | None:
+        try:
+            same = not digest or content_hash(str(moved)) == digest
+        except OSError:
+            same = False
+        if not same:
+            read[path] = False
+            return "its contents changed after they were checked (another program wrote it)"
+        if kept is not None and not any(_still_a_copy(p, facts, _identities([str(moved)])) for p in kept):
+            return "the copy its group keeps went with it (the same file, seen through another mount)"
+        return None
+
+    return confirm
 
 
 def _kept_copy(kept: set[str], facts: Mapping[str, tuple], leaving: str) -> bool:

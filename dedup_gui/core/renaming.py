@@ -79,7 +79,13 @@ def _link_then_unlink(src: bytes, dst: bytes) -> None:
 
 def move_new(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
     """Move `source` to `target`, across disks too (copied under a temporary name beside the target, then renamed
-    into place, then the source removed); never replaces a file at `target` (FileExistsError)."""
+    into place, then the source removed); never replaces a file at `target` (FileExistsError).
+
+    Across disks the source is removed only while it is still the file copied (same inode, size and date): an
+    editor or a sync client that saves a new version over it during the copy (a new file renamed over the name)
+    would otherwise lose that version to the removal, and a file written during the copy would leave a torn copy.
+    Then the copy is removed and OSError (EBUSY) raised: the file at `source` stays as the other program left it.
+    """
     try:
         rename_new(source, target)
         return
@@ -91,6 +97,7 @@ def move_new(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> 
         os.symlink(os.readlink(source), target)  # fails on a name taken
         os.unlink(source)
         return
+    before = os.lstat(source)
     folder = os.path.dirname(os.path.abspath(target))
     fd, temp = tempfile.mkstemp(prefix=".dedup-gui-", dir=folder)
     os.close(fd)
@@ -98,9 +105,27 @@ def move_new(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> 
         shutil.copy2(source, temp, follow_symlinks=False)
         with open(temp, "rb") as fh:  # the copy is on its disk before the original goes
             os.fsync(fh.fileno())
+        _still(source, before)
         rename_new(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+    try:
+        _still(source, before)  # once more, just before the removal
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(target)
+        raise
     os.unlink(source)
+
+
+def _still(path: str, before: os.stat_result) -> None:
+    """Raise OSError (EBUSY) unless `path` is still the file `before` described: the same inode, size and date."""
+    try:
+        now = os.lstat(path)
+    except FileNotFoundError:
+        now = None
+    fields = ("st_dev", "st_ino", "st_size", "st_mtime_ns")
+    if now is None or any(getattr(now, f) != getattr(before, f) for f in fields):
+        raise OSError(errno.EBUSY, "another program changed or replaced the file while it was being copied", path)

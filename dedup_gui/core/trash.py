@@ -18,7 +18,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -197,11 +197,17 @@ def find_entries(original: str, *, deleted_after: float = 0.0) -> list[TrashEntr
     return found
 
 
-def send_to_trash(path: str, expect: tuple[int, int] | None = None) -> Path | None:
+# Asked about a file where it lies once moved: why it may not stay there (it is put back), or None.
+Confirm = Callable[[Path], str | None]
+
+
+def send_to_trash(path: str, expect: tuple[int, int] | None = None, confirm: Confirm | None = None) -> Path | None:
     """Move one file to the trash; return where it lies there (None when the platform does not say).
 
     With `expect` (size, mtime in ns), a file found to be something else once moved (another program wrote it
     between the caller's checks and the move) is put back and TrashError raised: only the file checked may go.
+    `confirm` looks at the moved file further (its contents; whether the copies its group keeps are still there:
+    another path of the same file, through a second mount, goes with it); a reason it gives puts it back too.
 
     The engine's own move says where it put the file. For a move send2trash makes (across disks), the name it will
     get is worked out before the move, the way send2trash chooses it, and checked after: no search of the trash is
@@ -219,17 +225,28 @@ def send_to_trash(path: str, expect: tuple[int, int] | None = None) -> Path | No
         raise TrashError(f"cannot move to the trash: {exc.strerror or exc}") from exc
     except send2trash.TrashPermissionError as exc:
         raise TrashError(f"no trash folder can be written on this volume: {exc}") from exc
+    if went is None:
+        for trash, topdir, name in predicted:
+            entry = _entry(trash, topdir, name, os.path.abspath(path), started)
+            if entry is not None:
+                went = entry.files_path
+                break
+        else:
+            entries = find_entries(os.path.abspath(path), deleted_after=started)
+            went = entries[0].files_path if entries else None
     if went is not None:
-        if not _is(went, expect):
+        why = _why_not(went, expect, confirm)
+        if why:
             info = went.parent.parent / "info" / (went.name + ".trashinfo")
-            _changed_on_the_way(went, path, f"in the trash as {went}", info)
-        return went
-    for trash, topdir, name in predicted:
-        entry = _entry(trash, topdir, name, os.path.abspath(path), started)
-        if entry is not None:
-            return entry.files_path
-    entries = find_entries(os.path.abspath(path), deleted_after=started)
-    return entries[0].files_path if entries else None
+            _back_where_it_was(went, path, f"in the trash as {went}", why, info)
+    return went
+
+
+def _why_not(moved: Path, expect: tuple[int, int] | None, confirm: Confirm | None) -> str | None:
+    """Why a moved file may not stay where it went: not the file checked, or `confirm`'s reason; else None."""
+    if not _is(moved, expect):
+        return "it changed while it was being moved (another program wrote it)"
+    return None if confirm is None else confirm(moved)
 
 
 # DeletionDate is local time without a zone: read in another zone than it was written (travel, a shell with another
@@ -248,20 +265,18 @@ def _is(path: Path | str, expect: tuple[int, int] | None) -> bool:
     return (st.st_size, st.st_mtime_ns) == expect
 
 
-def _changed_on_the_way(moved: Path, path: str, where: str, info: Path | None = None) -> NoReturn:
-    """Put a file that changed while it was being moved (another program wrote it between the caller's checks and
-    the move) back where it was, never over a file, across disks too; drop its trash entry's `info`; raise why it
-    did not go. `where` says where it stays when it cannot go back ("in the trash as ...")."""
+def _back_where_it_was(moved: Path, path: str, where: str, why: str, info: Path | None = None) -> NoReturn:
+    """Put a file that may not stay where it went (`why`: it changed while it was being moved, ...) back where it
+    was, never over a file, across disks too; drop its trash entry's `info`; raise why it did not go. `where` says
+    where it stays when it cannot go back ("in the trash as ...")."""
     try:
         _move(moved, Path(path))
     except OSError as exc:
-        raise TrashError(
-            f"it changed while it was being moved, and could not be put back ({exc.strerror or exc}): it is {where}"
-        ) from exc
+        raise TrashError(f"{why}, and it could not be put back ({exc.strerror or exc}): it is {where}") from exc
     if info is not None:
         with contextlib.suppress(OSError):
             info.unlink()
-    raise TrashError("it changed while it was being moved (another program wrote it): left where it was")
+    raise TrashError(f"{why}: left where it was")
 
 
 def _send(path: str) -> Path | None:
@@ -396,9 +411,9 @@ def aside_path(path: str, folder: Path) -> Path:
     return folder.joinpath(*parts, rest.lstrip("/\\"))
 
 
-def move_aside(path: str, folder: Path, expect: tuple[int, int] | None = None) -> Path:
+def move_aside(path: str, folder: Path, expect: tuple[int, int] | None = None, confirm: Confirm | None = None) -> Path:
     """Move a file into the user's chosen folder instead of the trash; refuse to overwrite anything there. With
-    `expect`, a file that is no longer the one checked is put back (TrashError), as in `send_to_trash`."""
+    `expect` and `confirm`, a file that may not go is put back (TrashError), as in `send_to_trash`."""
     target = aside_path(path, folder)
     if target.exists() or target.is_symlink():
         raise TrashError(f"cannot move: {target} already exists")
@@ -408,8 +423,9 @@ def move_aside(path: str, folder: Path, expect: tuple[int, int] | None = None) -
         raise TrashError(f"cannot move: {target} already exists") from exc
     except OSError as exc:
         raise TrashError(f"cannot move to {folder}: {exc.strerror or exc}") from exc
-    if not _is(target, expect):
-        _changed_on_the_way(target, path, str(target))
+    why = _why_not(target, expect, confirm)
+    if why:
+        _back_where_it_was(target, path, str(target), why)
     return target
 
 

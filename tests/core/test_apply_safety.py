@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -111,10 +112,12 @@ def test_a_sidecar_stays_when_its_photo_cannot_move(
     shown = _scan_and_mark(lib, store)
     real = trash.send_to_trash
 
-    def refuse_the_photo(path: str, expect: tuple[int, int] | None = None) -> Path | None:
+    def refuse_the_photo(
+        path: str, expect: tuple[int, int] | None = None, confirm: trash.Confirm | None = None
+    ) -> Path | None:
         if path == str(small):
             raise trash.TrashError("Permission denied")
-        return real(path, expect)
+        return real(path, expect, confirm)
 
     monkeypatch.setattr(trash, "send_to_trash", refuse_the_photo)
     report = actions.apply(review.build_plan(store, shown), store)
@@ -474,6 +477,117 @@ def test_a_file_that_changes_on_its_way_into_the_home_trash_from_another_mount_i
         trash.send_to_trash(str(path), (st.st_size + 1, st.st_mtime_ns))
     assert path.read_bytes() == data
     assert not list((home / "files").iterdir()) and not list((home / "info").iterdir())
+
+
+def test_a_new_version_saved_while_a_file_is_copied_into_the_trash_stays(
+    bound: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editor saves a new version of a photo (a new file renamed over its name) while the photo is being copied
+    from another mount into the home trash. The copy's source used to be removed by name afterwards: the new
+    version was deleted, and the old one, put back as "changed on the way", took its place."""
+    path = save_jpeg(photo("chelsea", (200, 150)), bound / "IMG_0003.jpg")
+    st = path.stat()
+    edited = save_jpeg(photo("rocket", (200, 150)), bound / "edited.jpg").read_bytes()
+    real_copy = shutil.copy2
+
+    def copy_while_an_editor_saves(src: str, dst: str, **kwargs: bool) -> object:
+        done = real_copy(src, dst, **kwargs)
+        (bound / ".IMG_0003.jpg.saving").write_bytes(edited)
+        os.replace(bound / ".IMG_0003.jpg.saving", path)
+        return done
+
+    monkeypatch.setattr(renaming.shutil, "copy2", copy_while_an_editor_saves)
+    with pytest.raises(trash.TrashError, match="changed or replaced the file while it was being copied"):
+        trash.send_to_trash(str(path), (st.st_size, st.st_mtime_ns))
+    assert path.read_bytes() == edited
+    assert not list((home / "files").iterdir()) and not list((home / "info").iterdir())
+
+
+def test_a_copy_written_after_its_check_with_its_size_and_date_kept_is_put_back(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program rewrites the copy marked Trash between its hash and its move, and sets its date back (as a
+    sync client restoring a file's date does): the move used to compare size and date only, so the rewritten file
+    went to the trash and Undo then refused it as "not the file we trashed". It is read again once moved."""
+    (small,) = _library(tmp_path / "lib")
+    store = Store(tmp_path / "s.sqlite3")
+    plan = review.build_plan(store, _scan_and_mark(tmp_path / "lib", store))
+    real = trash.send_to_trash
+
+    def written_on_the_way(path: str, *checks: object) -> Path | None:
+        st = os.stat(path)
+        with open(path, "r+b") as fh:  # the same size, another last kilobyte
+            fh.seek(-1024, os.SEEK_END)
+            fh.write(os.urandom(1024))
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        return real(path, *checks)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(trash, "send_to_trash", written_on_the_way)
+    written = small.read_bytes()[:-1024]
+    report = actions.apply(plan, store)
+    (failed,) = report.failures
+    assert "contents changed after they were checked" in failed.message and "left where it was" in failed.message
+    assert small.read_bytes()[:-1024] == written and len(small.read_bytes()) == len(written) + 1024
+    assert not list((home / "files").iterdir()) and not list((home / "info").iterdir())
+
+
+def test_a_kept_original_replaced_by_another_picture_of_its_size_and_date_keeps_its_copy(
+    tmp_path: Path, home: Path
+) -> None:
+    """The kept original is replaced by another picture padded to its size, its date set back (`touch -r`): size
+    and date let it pass for the file scanned, and the copy marked Trash, then the last of that photo, went."""
+    (small,) = _library(tmp_path / "lib")
+    original = tmp_path / "lib" / "p0.jpg"
+    store = Store(tmp_path / "s.sqlite3")
+    plan = review.build_plan(store, _scan_and_mark(tmp_path / "lib", store))
+    st = original.stat()
+    other = save_jpeg(photo("rocket", (400, 300)), tmp_path / "other.jpg").read_bytes()
+    assert len(other) < st.st_size
+    original.write_bytes(other + b"\0" * (st.st_size - len(other)))
+    os.utime(original, ns=(st.st_atime_ns, st.st_mtime_ns))
+    report = actions.apply(plan, store)
+    (refused,) = report.with_status(actions.Status.REFUSED)
+    assert refused.path == str(small) and "not the files scanned (their contents changed)" in refused.message
+    assert small.exists() and not report.with_status(actions.Status.TRASHED)
+
+
+def test_a_copy_kept_through_a_second_mount_of_the_same_folder_keeps_the_file(tmp_path: Path, home: Path) -> None:
+    """One folder scanned twice: as itself and through an overlay mount, which gives its files another device
+    number (as a network share of a local folder does). Keeping the overlay's path and trashing the real one
+    trashed the only file: the kept copy went with it (the overlay still showed it until unmounted). A kept file
+    with the leaving one's inode number, size and date is taken for the same file."""
+    if not can_mount():
+        pytest.skip("an overlay mount needs root")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        real, empty, view = disk / "photos", disk / "empty", tmp_path / "view"
+        for folder in (real, empty, view):
+            folder.mkdir()
+        path = save_jpeg(photo("chelsea", (300, 200)), real / "a.jpg")
+        lower = f"lowerdir={real}:{empty}"
+        if subprocess.run(
+            ["mount", "-t", "overlay", "overlay", "-o", lower, str(view)], capture_output=True
+        ).returncode:
+            pytest.skip("cannot mount an overlay here")
+        try:
+            assert os.stat(view / "a.jpg").st_dev != path.stat().st_dev
+            store = Store(tmp_path / "s.sqlite3")
+            run_scan(ScanConfig(roots=(real, view), embeddings=False, workers=1), store=store)
+            shown = review.load(store)
+            (group,) = shown.groups
+            assert {m.path for m in group.members} == {str(path), str(view / "a.jpg")}
+            store.set_decisions([(str(path), "trash"), (str(view / "a.jpg"), "keep")])
+            report = actions.apply(review.build_plan(store, review.load(store)), store)
+            (refused,) = report.with_status(actions.Status.REFUSED)
+            assert refused.path == str(path) and refused.message == "the last copy of its group: keep at least one"
+            assert path.exists() and not (disk / ".Trash-0").exists()
+        finally:
+            subprocess.run(["umount", "-l", str(view)], check=False)
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
 def test_nothing_moves_after_a_rescan_was_killed_before_it_saved_its_groups(tmp_path: Path, home: Path) -> None:
