@@ -342,8 +342,10 @@ def _move_into(path_b: bytes, dest: bytes, topdir: bytes, plat: object, across: 
         except FileExistsError:
             os.unlink(ticket)
             continue
-        except OSError:
-            os.unlink(ticket)
+        except BaseException:  # an error, or Ctrl-C in the middle of a copy: no entry without its file
+            if not os.path.lexists(target):
+                with contextlib.suppress(OSError):
+                    os.unlink(ticket)
             raise
         return target
     raise OSError(errno.EEXIST, "no free name in the trash")
@@ -379,6 +381,9 @@ def _put_back(source: Path, original: str) -> None:
     try:
         _move(source, target)
     except FileExistsError as exc:
+        blocked = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
+        if blocked is not None:  # its folder was replaced by a file: the folder cannot be made again
+            raise TrashError(f"cannot restore: {blocked} is a file now, where its folder was") from exc
         raise TrashError(f"cannot restore: {target} exists again (move it away, then undo)") from exc
     except OSError as exc:
         raise TrashError(f"cannot restore to {target}: {exc.strerror or exc}") from exc

@@ -479,6 +479,24 @@ def test_a_file_that_changes_on_its_way_into_the_home_trash_from_another_mount_i
     assert not list((home / "files").iterdir()) and not list((home / "info").iterdir())
 
 
+def test_ctrl_c_during_a_copy_into_the_trash_leaves_no_entry_without_its_file(
+    bound: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while a file from another mount is being copied into the home trash left its `.trashinfo` behind:
+    an entry for a file the trash does not have, and the next apply named the file `IMG_0004 1.jpg`."""
+    path = save_jpeg(photo("chelsea", (200, 150)), bound / "IMG_0004.jpg")
+    data = path.read_bytes()
+
+    def interrupted(src: str, dst: str, **kwargs: bool) -> object:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(renaming.shutil, "copy2", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        trash.send_to_trash(str(path))
+    assert path.read_bytes() == data
+    assert not list((home / "files").iterdir()) and not list((home / "info").iterdir())
+
+
 def test_a_new_version_saved_while_a_file_is_copied_into_the_trash_stays(
     bound: Path, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -588,6 +606,20 @@ def test_a_copy_kept_through_a_second_mount_of_the_same_folder_keeps_the_file(tm
             subprocess.run(["umount", "-l", str(view)], check=False)
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_undo_says_when_the_folder_of_a_file_is_a_file_now(tmp_path: Path, home: Path) -> None:
+    """The folder a trashed file came from was deleted and a file took its name: Undo said the photo "exists
+    again", as the folder could not be made."""
+    path = save_jpeg(photo("coffee", (300, 200)), tmp_path / "sub" / "c.jpg")
+    where = trash.send_to_trash(str(path))
+    assert where is not None
+    shutil.rmtree(tmp_path / "sub")
+    (tmp_path / "sub").write_text("a file now")
+    (entry,) = trash.find_entries(str(path))
+    with pytest.raises(trash.TrashError, match="sub is a file now, where its folder was"):
+        trash.restore(entry)
+    assert where.exists()
 
 
 def test_nothing_moves_after_a_rescan_was_killed_before_it_saved_its_groups(tmp_path: Path, home: Path) -> None:

@@ -129,6 +129,22 @@ def test_a_cache_that_is_not_a_database_is_set_aside_and_rebuilt_keeping_every_d
     assert [p.name for p in tmp_path.glob("s.sqlite3.damaged-*")]
 
 
+def test_a_tiny_file_named_as_the_store_is_set_aside_not_written_over(tmp_path: Path) -> None:
+    """`--db` naming a file of the user's by mistake: SQLite took a file shorter than its header for an empty
+    database and wrote over it (a one-byte note was lost); longer ones were set aside as damaged."""
+    note = tmp_path / "note.txt"
+    note.write_bytes(b"y")
+    store = Store(note)
+    store.close()
+    (aside,) = tmp_path.glob("note.txt.damaged-*")
+    assert aside.read_bytes() == b"y" and "not an SQLite file" in store.notices[0]
+    empty = tmp_path / "new.sqlite3"
+    empty.touch()
+    store = Store(empty)  # an empty file is a new store
+    store.close()
+    assert not store.notices and not list(tmp_path.glob("new.sqlite3.damaged-*"))
+
+
 def test_a_damaged_user_file_is_salvaged_and_kept_aside(tmp_path: Path) -> None:
     db = tmp_path / "s.sqlite3"
     store = Store(db)

@@ -213,12 +213,28 @@ def open_database(
     marker = damaged_marker(path)
     if marker.exists() and path.exists():
         return _replace_damaged(path, migrations, what, notices, salvage, "found damaged while in use", durable)
+    if _not_sqlite(path):  # SQLite takes a file shorter than its header for an empty database and writes over it
+        return _replace_damaged(path, migrations, what, notices, salvage, "not an SQLite file", durable)
     try:
         return Database(path, migrations, what, durable=durable)
     except sqlite3.Error as exc:
         if not is_damage(exc):
             raise describe_error(exc, path, what) from exc
         return _replace_damaged(path, migrations, what, notices, salvage, str(exc), durable)
+
+
+_HEADER = b"SQLite format 3\x00"
+
+
+def _not_sqlite(path: Path) -> bool:
+    """A file with some bytes that do not begin as an SQLite file's (a note, a photo named by mistake): it is set
+    aside like a damaged one, never written over. An empty file is a new database."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(_HEADER))
+    except OSError:
+        return False  # missing (a new store) or unreadable: SQLite says which
+    return bool(head) and head != _HEADER
 
 
 def _replace_damaged(
