@@ -10,7 +10,7 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QThread, QTimer
+from PySide6.QtCore import QByteArray, QRect, QSettings, Qt, QThread, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -49,10 +49,18 @@ from dedup_gui.ui.window_menus import build_actions
 log = logging.getLogger("dedup_gui.ui")
 EMPTY, SCANNING, RESULTS = range(3)
 PROBLEMS_SHOWN_FROM = 820  # window height from which the problems list opens by itself after a scan
+FIRST_SIZE = 0.85  # share of the screen's width and height the window takes when it opens for the first time
 # a closing window waits this long for a cancelled scan to save its finished work, then ends it (a kill loses only
 # what the scan had not yet saved: every write is a transaction)
 CLOSE_WAIT_MS = 20_000
 SAVE_DELAY_MS = 400  # folder and mode changes are saved this long after the last one
+
+
+def first_place(area: QRect) -> QRect:
+    """The window's place the first time it opens: FIRST_SIZE of the screen's free area, centred in it."""
+    place = QRect(0, 0, round(area.width() * FIRST_SIZE), round(area.height() * FIRST_SIZE))
+    place.moveCenter(area.center())
+    return place
 
 
 class MainWindow(QMainWindow):
@@ -434,9 +442,17 @@ class MainWindow(QMainWindow):
         self.service.call(lambda _store: settings_io.save(current, path), None, self._on_store_failed)
 
     def _restore_geometry(self) -> None:
+        """Where the window was last closed; the first time, most of the screen, centred: the list of groups and the
+        photos side by side both want room (at its smallest size the list showed 9 groups of 748)."""
         geometry = QSettings("dedup-gui", "dedup-gui").value("window/geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+            return
+        screen = self.screen()
+        if screen is not None:
+            place = first_place(screen.availableGeometry())
+            self.resize(place.size())
+            self.move(place.topLeft())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         QSettings("dedup-gui", "dedup-gui").setValue("window/geometry", self.saveGeometry())

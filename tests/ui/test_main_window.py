@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, QRect, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
@@ -15,7 +15,7 @@ from dedup_gui.ui import jobs
 from dedup_gui.ui.compare_dialog import CompareDialog
 from dedup_gui.ui.group_columns import column_index
 from dedup_gui.ui.groups_model import LONG_LIST
-from dedup_gui.ui.main_window import EMPTY, RESULTS, MainWindow
+from dedup_gui.ui.main_window import EMPTY, RESULTS, MainWindow, first_place
 from tests.ui.conftest import fake_groups, make_library, open_window
 
 # the offscreen platform says so whenever a dialog opens; harmless
@@ -43,6 +43,21 @@ def test_empty_state_says_what_to_do_and_a_drop_adds_folders(qtbot, sandbox: Pat
     assert window.folders.scan_button.isEnabled()
     assert "Ready to scan" in window.empty_text.text()
     window.close()
+
+
+def test_the_first_window_takes_most_of_the_screen_and_a_later_one_its_last_place(qtbot, sandbox: Path) -> None:
+    """Opened for the first time, the window took its smallest size (9 of 748 groups in view on a 1600 x 1000
+    screen); afterwards it opens where it was closed."""
+    assert first_place(QRect(0, 0, 1600, 1000)) == QRect(120, 75, 1360, 850)
+    assert first_place(QRect(1920, 30, 2560, 1410)) == QRect(2112, 136, 2176, 1198)  # a second screen, a top bar
+    window = open_window(qtbot, sandbox)
+    area = window.screen().availableGeometry()  # the test screen is smaller than the window's least size
+    assert window.width() >= min(0.85 * area.width(), window.minimumSizeHint().width())
+    window.resize(700, 500)
+    window.close()
+    again = open_window(qtbot, sandbox)
+    assert (again.width(), again.height()) == (700, 500)
+    again.close()
 
 
 def test_a_dropped_photo_offers_its_folder_instead_of_breaking_the_scan(qtbot, sandbox: Path) -> None:
