@@ -216,9 +216,10 @@ def _identities(paths: Iterable[str]) -> set[tuple[int, ...]]:
 def _keys(st: os.stat_result) -> set[tuple[int, ...]]:
     """(device, inode), and (inode, size, date in ns): one folder seen through a second mount (an overlay, an NFS
     or SMB share of a local disk) shows its files under another device number with their own inode numbers, sizes
-    and dates. A real copy on another disk with the same inode number, size and date to the nanosecond is taken
-    for the same file too: kept, never the other way round."""
-    return {(0, st.st_dev, st.st_ino), (1, st.st_ino, st.st_size, st.st_mtime_ns)}
+    and dates. An overlay that keeps inode numbers apart (`xino`) sets high bits of them: the low 32 are compared.
+    A real copy on another disk with those inode bits, size and date to the nanosecond is taken for the same file
+    too: kept, never the other way round."""
+    return {(0, st.st_dev, st.st_ino), (1, st.st_ino & 0xFFFF_FFFF, st.st_size, st.st_mtime_ns)}
 
 
 def _companion_facts(path: str, hashed: bool = True) -> _Checked:
@@ -415,7 +416,9 @@ def _move_chunk(
         raise _Stop(str(exc)) from exc
     outcomes = [Outcome(g.path, Status.FAILED, str(g.checked.refusal), None, 0, g.companion_of) for g in skipped]
     updates = []
+    stuck: dict[int, str | None] = {}  # rows of files that had to come back and could not: their contents now
     for g, rid in zip(ready, ids, strict=True):
+        status = None
         try:
             if g.companion_of is not None and g.companion_of not in moved:  # photos move first: see _sidecars
                 raise trash.TrashError("stays with its photo, which did not move")
@@ -430,6 +433,9 @@ def _move_chunk(
                 where = trash.send_to_trash(g.path, expect, confirm)
             else:
                 where = trash.move_aside(g.path, move_to, expect, confirm)
+        except trash.StuckError as exc:  # journaled as moved, where it lies, so that Undo brings it back
+            outcome = Outcome(g.path, Status.FAILED, str(exc), str(exc.where), g.checked.size, g.companion_of)
+            status, stuck[rid] = done.value, _digest(exc.where)
         except trash.TrashError as exc:
             outcome = Outcome(g.path, Status.FAILED, str(exc), None, g.checked.size, g.companion_of)
             if g.item is not None and _as_checked(g.path, g.checked) is not None:
@@ -439,11 +445,11 @@ def _move_chunk(
             moved.add(g.path)
         log.info("%s %s %s", outcome.status, g.path, outcome.message)
         outcomes.append(outcome)
-        updates.append((rid, outcome.status.value, outcome.trash_path, outcome.message))
+        updates.append((rid, status or outcome.status.value, outcome.trash_path, outcome.message))
     # a file later at the same path (a camera's IMG_0001 again, a keeper renamed) starts undecided
     unmarked = [(g.path, None) for g in ready if g.path in moved and g.item is not None]
     try:
-        store.journal_update_many(updates, unmarked)
+        store.journal_update_many(updates, unmarked, contents=stuck)
     except StoreError as exc:  # the moves are recorded as started: Undo finds them in the trash
         raise _Stop(str(exc)) from exc
     return outcomes
@@ -488,16 +494,25 @@ def _after_the_move(
     def confirm(moved: Path) -> str | None:
         try:
             same = not digest or content_hash(str(moved)) == digest
-        except OSError:
-            same = False
+        except OSError as exc:
+            read[path] = False
+            return f"it cannot be read where it went ({exc.strerror or exc})"
         if not same:
             read[path] = False
             return "its contents changed after they were checked (another program wrote it)"
         if kept is not None and not any(_still_a_copy(p, facts, _identities([str(moved)])) for p in kept):
-            return "the copy its group keeps went with it (the same file, seen through another mount)"
+            return "the copies its group keeps changed or went away meanwhile (or were this file by another path)"
         return None
 
     return confirm
+
+
+def _digest(path: Path) -> str | None:
+    """The contents of a file as it lies now (None: unreadable), for the journal: Undo brings back these bytes."""
+    try:
+        return content_hash(str(path))
+    except OSError:
+        return None
 
 
 def _kept_copy(kept: set[str], facts: Mapping[str, tuple], leaving: str) -> bool:

@@ -113,19 +113,20 @@ def move_new(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> 
         raise
     try:
         _still(source, before)  # once more, just before the removal
-    except OSError:
+        os.unlink(source)
+    except BaseException:  # changed meanwhile, or it cannot be removed: the move did not happen, the copy goes
         with contextlib.suppress(OSError):
             os.unlink(target)
         raise
-    os.unlink(source)
 
 
 def _still(path: str, before: os.stat_result) -> None:
-    """Raise OSError (EBUSY) unless `path` is still the file `before` described: the same inode, size and date."""
+    """Raise OSError (EBUSY) unless `path` is still the file `before` described: the same inode, size and date, and
+    the same change time (a program that writes the file in place and sets its date back cannot set that back)."""
     try:
         now = os.lstat(path)
     except FileNotFoundError:
         now = None
-    fields = ("st_dev", "st_ino", "st_size", "st_mtime_ns")
+    fields = ("st_dev", "st_ino", "st_size", "st_mtime_ns", "st_ctime_ns")  # a date set back leaves its ctime
     if now is None or any(getattr(now, f) != getattr(before, f) for f in fields):
         raise OSError(errno.EBUSY, "another program changed or replaced the file while it was being copied", path)

@@ -174,5 +174,7 @@ def _file_record(entry: os.DirEntry[str], path: str, protected: bool) -> tuple[F
             return None  # not ours to report: we do not know it is a photo
         if not looks_like_image(head):
             return None
-    record = FileRecord(path=path, size=st.st_size, mtime_ns=st.st_mtime_ns, inode=st.st_ino, protected=protected)
+    # SQLite stores signed 64-bit integers: an overlay that keeps inode numbers apart (`xino`) sets the top bit
+    inode = st.st_ino - (1 << 64) if st.st_ino >= 1 << 63 else st.st_ino
+    record = FileRecord(path=path, size=st.st_size, mtime_ns=st.st_mtime_ns, inode=inode, protected=protected)
     return record, (st.st_dev, st.st_ino)

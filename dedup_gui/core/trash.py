@@ -38,6 +38,15 @@ class TrashError(Exception):
     """A file could not be sent to or restored from the trash; the message says why."""
 
 
+class StuckError(TrashError):
+    """A moved file that had to go back could not: it lies at `where` (in the trash, or the folder it was moved
+    to), which the journal must record so that Undo finds it."""
+
+    def __init__(self, message: str, where: Path) -> None:
+        super().__init__(message)
+        self.where = where
+
+
 @dataclass(frozen=True, slots=True)
 class TrashEntry:
     files_path: Path  # the trashed file itself
@@ -218,7 +227,8 @@ def send_to_trash(path: str, expect: tuple[int, int] | None = None, confirm: Con
     predicted = []
     if sys.platform.startswith("linux"):
         for trash, topdir in trash_dirs(path):
-            predicted.append((trash, topdir, _free_name(trash, os.path.basename(path))))
+            with contextlib.suppress(OSError):  # a trash folder that cannot be listed: the move says why, or succeeds
+                predicted.append((trash, topdir, _free_name(trash, os.path.basename(path))))
     try:
         went = _send(path)
     except OSError as exc:
@@ -272,7 +282,8 @@ def _back_where_it_was(moved: Path, path: str, where: str, why: str, info: Path 
     try:
         _move(moved, Path(path))
     except OSError as exc:
-        raise TrashError(f"{why}, and it could not be put back ({exc.strerror or exc}): it is {where}") from exc
+        message = f"{why}, and it could not be put back ({exc.strerror or exc}): it is {where} (Undo brings it back)"
+        raise StuckError(message, moved) from exc
     if info is not None:
         with contextlib.suppress(OSError):
             info.unlink()
@@ -332,9 +343,9 @@ def _move_into(path_b: bytes, dest: bytes, topdir: bytes, plat: object, across: 
             fd = os.open(ticket, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
             continue
-        with os.fdopen(fd, "w") as fh:
-            fh.write(plat.info_for(path_b, topdir))  # type: ignore[attr-defined]
         try:
+            with os.fdopen(fd, "w") as fh:  # a full disk or Ctrl-C here too: no entry without its file
+                fh.write(plat.info_for(path_b, topdir))  # type: ignore[attr-defined]
             if across:
                 move_new(os.fsdecode(path_b), os.fsdecode(target))
             else:
@@ -380,7 +391,7 @@ def _put_back(source: Path, original: str) -> None:
         raise TrashError(f"cannot restore: {target} exists again (move it away, then undo)")
     try:
         _move(source, target)
-    except FileExistsError as exc:
+    except (FileExistsError, NotADirectoryError) as exc:
         blocked = next((p for p in target.parents if p.exists() and not p.is_dir()), None)
         if blocked is not None:  # its folder was replaced by a file: the folder cannot be made again
             raise TrashError(f"cannot restore: {blocked} is a file now, where its folder was") from exc

@@ -620,6 +620,133 @@ def test_undo_says_when_the_folder_of_a_file_is_a_file_now(tmp_path: Path, home:
     with pytest.raises(trash.TrashError, match="sub is a file now, where its folder was"):
         trash.restore(entry)
     assert where.exists()
+    deep = save_jpeg(photo("coffee", (300, 200)), tmp_path / "top" / "deep" / "d.jpg")
+    trash.send_to_trash(str(deep))
+    shutil.rmtree(tmp_path / "top")
+    (tmp_path / "top").write_text("a file now")  # its folder's folder: "Not a directory", not "exists again"
+    (entry,) = trash.find_entries(str(deep))
+    with pytest.raises(trash.TrashError, match="top is a file now, where its folder was"):
+        trash.restore(entry)
+
+
+def test_a_file_that_must_come_back_and_cannot_is_journaled_where_it_lies(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a copy moves, another program deletes the original it keeps and saves a new file under the copy's
+    name: the copy must come back, and cannot. It stayed in the trash with a journal row "failed" and no trash
+    path, so Undo did not look for it. It is journaled as trashed, where it lies, with the bytes it has, and Undo
+    brings it back once its name is free, never over the new file."""
+    (small,) = _library(tmp_path / "lib")
+    original = tmp_path / "lib" / "p0.jpg"
+    data = small.read_bytes()
+    store = Store(tmp_path / "s.sqlite3")
+    plan = review.build_plan(store, _scan_and_mark(tmp_path / "lib", store))
+    real = trash.send_to_trash
+
+    def meanwhile(path: str, expect: tuple[int, int] | None = None, confirm: trash.Confirm | None = None) -> object:
+        def then(moved: Path) -> str | None:
+            original.unlink()
+            small.write_bytes(b"another program's new file")
+            return None if confirm is None else confirm(moved)
+
+        return real(path, expect, then)
+
+    monkeypatch.setattr(trash, "send_to_trash", meanwhile)
+    report = actions.apply(plan, store)
+    (failed,) = report.failures
+    assert "could not be put back" in failed.message and failed.trash_path is not None
+    assert Path(failed.trash_path).read_bytes() == data
+    assert small.read_bytes() == b"another program's new file"
+    undone = actions.undo_last(store)
+    assert "exists again" in undone.failures[0].message and small.read_bytes() == b"another program's new file"
+    small.rename(tmp_path / "moved away.jpg")
+    undone = actions.undo_last(store)
+    assert [o.status for o in undone.outcomes] == [actions.Status.RESTORED] and small.read_bytes() == data
+
+
+def test_a_file_written_in_place_during_a_copy_with_its_date_set_back_stays(
+    bound: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Written in place (the same size) during its copy into the trash of another disk, its date set back: the
+    copy was torn, the original removed, and the torn copy put back in its place. Its change time tells."""
+    path = save_jpeg(photo("chelsea", (200, 150)), bound / "IMG_0005.jpg")
+    st = path.stat()
+    real_copy = shutil.copy2
+
+    def copy_while_written(src: str, dst: str, **kwargs: bool) -> object:
+        done = real_copy(src, dst, **kwargs)
+        with open(src, "r+b") as fh:
+            fh.seek(-512, os.SEEK_END)
+            fh.write(b"\x5a" * 512)
+        os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))
+        return done
+
+    monkeypatch.setattr(renaming.shutil, "copy2", copy_while_written)
+    written = path.read_bytes()[:-512] + b"\x5a" * 512
+    with pytest.raises(trash.TrashError, match="changed or replaced the file while it was being copied"):
+        trash.send_to_trash(str(path), (st.st_size, st.st_mtime_ns))
+    assert path.read_bytes() == written
+    assert not list((home / "files").iterdir()) and not list((home / "info").iterdir())
+
+
+def test_a_copy_whose_original_cannot_be_removed_is_dropped(
+    bound: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Copied into the trash of another disk, the original could not be removed: the move failed, yet its copy
+    stayed in the trash with its entry (and a put-back from the trash that failed this way said "it is in the
+    trash" of a file that was back)."""
+    path = save_jpeg(photo("chelsea", (200, 150)), bound / "IMG_0006.jpg")
+    data = path.read_bytes()
+    real_unlink = os.unlink
+
+    def refuse(target: object, *args: object, **kwargs: object) -> None:
+        if str(target) == str(path):
+            raise PermissionError(13, "Operation not permitted", str(target))
+        real_unlink(target, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(renaming.os, "unlink", refuse)
+    with pytest.raises(trash.TrashError, match="not permitted"):
+        trash.send_to_trash(str(path))
+    assert path.read_bytes() == data
+    assert not list((home / "files").iterdir()) and not list((home / "info").iterdir())
+
+
+def test_a_folder_seen_through_an_overlay_that_numbers_inodes_apart_scans_and_keeps_its_file(
+    tmp_path: Path, home: Path
+) -> None:
+    """An overlay with `xino` sets the top bits of its files' inode numbers: the scan stopped with an OverflowError
+    (SQLite stores signed 64-bit integers), and the view kept while its own file was trashed (its inode number no
+    longer matched). The low 32 bits are compared."""
+    if not can_mount():
+        pytest.skip("an overlay mount needs root")
+    lib, view, disk = tmp_path / "lib", tmp_path / "view", tmp_path / "disk"
+    for folder in (lib, view, disk):
+        folder.mkdir()
+    path = save_jpeg(photo("chelsea", (300, 200)), lib / "a.jpg")
+    if subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        (disk / "up").mkdir()
+        (disk / "work").mkdir()
+        options = f"lowerdir={lib},upperdir={disk / 'up'},workdir={disk / 'work'},xino=on"
+        if subprocess.run(
+            ["mount", "-t", "overlay", "overlay", "-o", options, str(view)], capture_output=True
+        ).returncode:
+            pytest.skip("cannot mount an overlay with xino here")
+        try:
+            if os.stat(view / "a.jpg").st_ino < 1 << 63:
+                pytest.skip("this overlay keeps the inode numbers as they are")
+            store = Store(tmp_path / "s.sqlite3")
+            run_scan(ScanConfig(roots=(lib, view), embeddings=False, workers=1), store=store)
+            (group,) = review.load(store).groups
+            assert {m.path for m in group.members} == {str(path), str(view / "a.jpg")}
+            store.set_decisions([(str(path), "trash"), (str(view / "a.jpg"), "keep")])
+            report = actions.apply(review.build_plan(store, review.load(store)), store)
+            assert [o.status for o in report.outcomes] == [actions.Status.REFUSED] and path.exists()
+        finally:
+            subprocess.run(["umount", "-l", str(view)], check=False)
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
 def test_nothing_moves_after_a_rescan_was_killed_before_it_saved_its_groups(tmp_path: Path, home: Path) -> None:

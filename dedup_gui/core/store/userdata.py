@@ -10,7 +10,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -249,15 +249,22 @@ class UserTables:
         self.journal_update_many([(row_id, status, trash_path, message)])
 
     def journal_update_many(
-        self, updates: Iterable[tuple[int, str, str | None, str]], marks: Iterable[tuple[str, str | None]] = ()
+        self,
+        updates: Iterable[tuple[int, str, str | None, str]],
+        marks: Iterable[tuple[str, str | None]] = (),
+        *,
+        contents: Mapping[int, str | None] | None = None,
     ) -> None:
         """(row id, status, trash path, message) for rows written before their action, in one transaction; with
-        `marks` (path, decision or None to clear) changed in the same one: a moved file and its mark agree."""
+        `marks` (path, decision or None to clear) changed in the same one: a moved file and its mark agree; with
+        `contents` (row id -> content hash, None: unknown), the bytes a row's file has now (one that changed on its
+        way and could not go back: Undo brings back what lies there)."""
         with self.user_transaction() as db:
             db.executemany(
                 "UPDATE journal SET status=?, trash_path=coalesce(?, trash_path), message=? WHERE id=?",
                 [(status, where, message, rid) for rid, status, where, message in updates],
             )
+            db.executemany("UPDATE journal SET content=? WHERE id=?", [(c, rid) for rid, c in (contents or {}).items()])
             _write_decisions(db, marks)
 
     def taken_away(self) -> set[str]:
