@@ -570,6 +570,13 @@ def _undo_last(store: Store) -> Report:
             (r.path, TRASH) for r, u in zip(chunk, updates, strict=True) if u[1] == "restored" and not r.companion_of
         ]
         store.journal_update_many(updates, back)
+        # a move killed half-way left its file in place, and may have left its trash entry or a partial copy
+        stopped = [r for r, u in zip(chunk, updates, strict=True) if u[1] == "never-moved"]
+        cleared = trash.sweep((r.path, r.ts) for r in stopped if r.action != "move")
+        for folder in {Path(r.trash_path).parent for r in stopped if r.action == "move" and r.trash_path}:
+            cleared += trash.sweep_copies(folder)
+        if cleared:
+            log.info("cleared %d things moves killed half-way left behind", cleared)
     return Report(batch, tuple(outcomes))
 
 

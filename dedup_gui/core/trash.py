@@ -18,7 +18,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -183,15 +183,19 @@ def _entry(trash: Path, topdir: Path, name: str, original: str, deleted_after: f
     return TrashEntry(files_path, info, original, read[1])
 
 
+def _entry_names(original: str) -> re.Pattern[str]:
+    """The names of the `.trashinfo` files a trashed `original` may have: `a.jpg`, `a 1.jpg`, ... (send2trash's)."""
+    stem, ext = os.path.splitext(os.path.basename(original))
+    return re.compile(re.escape(stem) + r"(?: \d+)?" + re.escape(ext) + r"\.trashinfo")
+
+
 def find_entries(original: str, *, deleted_after: float = 0.0) -> list[TrashEntry]:
     """Trashed copies of `original` deleted at or after the given time, newest first.
 
     Only the entries named like the file are read (`a.jpg`, `a 1.jpg`, ...: the names send2trash gives), found
     with one listing per trash folder, so a trash holding thousands of items costs no more than an empty one.
     """
-    name = os.path.basename(original)
-    stem, ext = os.path.splitext(name)
-    pattern = re.compile(re.escape(stem) + r"(?: \d+)?" + re.escape(ext) + r"\.trashinfo")
+    pattern = _entry_names(original)
     found: list[TrashEntry] = []
     for trash, topdir in trash_dirs(original):
         try:
@@ -204,6 +208,48 @@ def find_entries(original: str, *, deleted_after: float = 0.0) -> list[TrashEntr
                 found.append(entry)
     found.sort(key=lambda e: (e.deleted, e.info_path.stat().st_mtime_ns), reverse=True)
     return found
+
+
+def sweep(never_moved: Iterable[tuple[str, float]]) -> int:
+    """Clear what moves killed half-way (kill -9, a power cut) left in the trash folders of these files, which are
+    still in place (path, time of the journal row): each one's entry without a file (its name taken first, its copy
+    across disks never finished) and this engine's unfinished copies (`.dedup-gui-*`, in `files/` of those folders;
+    one apply or undo runs at a time, so none is being written). Returns how many were removed."""
+    removed = 0
+    dirs: dict[Path, Path] = {}
+    wanted: dict[str, float] = {}
+    for original, since in never_moved:
+        wanted[os.path.abspath(original)] = since
+        dirs.update(trash_dirs(original))
+    named = [_entry_names(p) for p in wanted]
+    for trash, topdir in dirs.items():
+        with contextlib.suppress(OSError):
+            for e in os.scandir(trash / "info"):
+                name = e.name.removesuffix(".trashinfo")
+                if name == e.name or os.path.lexists(trash / "files" / name):
+                    continue
+                read = _read_info(Path(e.path), topdir)
+                if read is None:  # killed before its lines were written: one of these files' names, empty
+                    ours = e.stat().st_size == 0 and any(pattern.fullmatch(e.name) for pattern in named)
+                else:
+                    ours = read[0] in wanted and read[1] >= wanted[read[0]] - _ZONES
+                if ours:
+                    os.unlink(e.path)
+                    removed += 1
+            removed += sweep_copies(trash / "files")
+    return removed
+
+
+def sweep_copies(folder: Path) -> int:
+    """Remove this engine's unfinished copies (`.dedup-gui-*`) from a folder files were copied into (a trash's
+    `files/`, a folder they were moved aside to): what a move killed half-way left. Returns how many."""
+    removed = 0
+    with contextlib.suppress(OSError):
+        for e in os.scandir(folder):
+            if e.name.startswith(".dedup-gui-") and e.is_file(follow_symlinks=False):
+                os.unlink(e.path)
+                removed += 1
+    return removed
 
 
 # Asked about a file where it lies once moved: why it may not stay there (it is put back), or None.
