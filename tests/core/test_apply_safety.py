@@ -3,6 +3,7 @@ batch, a journal that cannot be written, a disk that fills up mid-apply. Nothing
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -10,7 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -523,6 +524,25 @@ def test_ctrl_c_during_a_copy_into_the_trash_leaves_no_entry_without_its_file(
     assert not list((home / "files").iterdir()) and not list((home / "info").iterdir())
 
 
+def _stays_when_changed_during_its_copy(
+    path: Path, home: Path, monkeypatch: pytest.MonkeyPatch, meanwhile: Callable[[], None]
+) -> None:
+    """Send a file on another mount to the home trash, `meanwhile` run once its copy is written (another program
+    at work): the move must fail with the file left as that program left it, and nothing in the trash."""
+    st = path.stat()
+    real_copy = shutil.copy2
+
+    def copy_then_meanwhile(src: str, dst: str, **kwargs: bool) -> object:
+        done = real_copy(src, dst, **kwargs)
+        meanwhile()
+        return done
+
+    monkeypatch.setattr(renaming.shutil, "copy2", copy_then_meanwhile)
+    with pytest.raises(trash.TrashError, match="changed or replaced the file while it was being copied"):
+        trash.send_to_trash(str(path), (st.st_size, st.st_mtime_ns))
+    assert not list((home / "files").iterdir()) and not list((home / "info").iterdir())
+
+
 def test_a_new_version_saved_while_a_file_is_copied_into_the_trash_stays(
     bound: Path, home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -530,21 +550,14 @@ def test_a_new_version_saved_while_a_file_is_copied_into_the_trash_stays(
     from another mount into the home trash. The copy's source used to be removed by name afterwards: the new
     version was deleted, and the old one, put back as "changed on the way", took its place."""
     path = save_jpeg(photo("chelsea", (200, 150)), bound / "IMG_0003.jpg")
-    st = path.stat()
     edited = save_jpeg(photo("rocket", (200, 150)), bound / "edited.jpg").read_bytes()
-    real_copy = shutil.copy2
 
-    def copy_while_an_editor_saves(src: str, dst: str, **kwargs: bool) -> object:
-        done = real_copy(src, dst, **kwargs)
+    def an_editor_saves() -> None:
         (bound / ".IMG_0003.jpg.saving").write_bytes(edited)
         os.replace(bound / ".IMG_0003.jpg.saving", path)
-        return done
 
-    monkeypatch.setattr(renaming.shutil, "copy2", copy_while_an_editor_saves)
-    with pytest.raises(trash.TrashError, match="changed or replaced the file while it was being copied"):
-        trash.send_to_trash(str(path), (st.st_size, st.st_mtime_ns))
+    _stays_when_changed_during_its_copy(path, home, monkeypatch, an_editor_saves)
     assert path.read_bytes() == edited
-    assert not list((home / "files").iterdir()) and not list((home / "info").iterdir())
 
 
 def test_a_copy_written_after_its_check_with_its_size_and_date_kept_is_put_back(
@@ -600,38 +613,18 @@ def test_a_copy_kept_through_a_second_mount_of_the_same_folder_keeps_the_file(tm
     number (as a network share of a local folder does). Keeping the overlay's path and trashing the real one
     trashed the only file: the kept copy went with it (the overlay still showed it until unmounted). A kept file
     with the leaving one's inode number, size and date is taken for the same file."""
-    if not can_mount():
-        pytest.skip("an overlay mount needs root")
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(disk)], capture_output=True).returncode:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
-        real, empty, view = disk / "photos", disk / "empty", tmp_path / "view"
+    disk, view = tmp_path / "disk", tmp_path / "view"
+    with _mounted(disk, "tmpfs", "size=64m"):
+        real, empty = disk / "photos", disk / "empty"
         for folder in (real, empty, view):
             folder.mkdir()
         path = save_jpeg(photo("chelsea", (300, 200)), real / "a.jpg")
-        lower = f"lowerdir={real}:{empty}"
-        if subprocess.run(
-            ["mount", "-t", "overlay", "overlay", "-o", lower, str(view)], capture_output=True
-        ).returncode:
-            pytest.skip("cannot mount an overlay here")
-        try:
+        with _mounted(view, "overlay", f"lowerdir={real}:{empty}"):
             assert os.stat(view / "a.jpg").st_dev != path.stat().st_dev
-            store = Store(tmp_path / "s.sqlite3")
-            run_scan(ScanConfig(roots=(real, view), embeddings=False, workers=1), store=store)
-            shown = review.load(store)
-            (group,) = shown.groups
-            assert {m.path for m in group.members} == {str(path), str(view / "a.jpg")}
-            store.set_decisions([(str(path), "trash"), (str(view / "a.jpg"), "keep")])
-            report = actions.apply(review.build_plan(store, review.load(store)), store)
+            report = _trash_it_keep_its_view(tmp_path, path, view / "a.jpg")
             (refused,) = report.with_status(actions.Status.REFUSED)
             assert refused.path == str(path) and refused.message == "the last copy of its group: keep at least one"
             assert path.exists() and not (disk / ".Trash-0").exists()
-        finally:
-            subprocess.run(["umount", "-l", str(view)], check=False)
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
 def test_undo_says_when_the_folder_of_a_file_is_a_file_now(tmp_path: Path, home: Path) -> None:
@@ -697,22 +690,16 @@ def test_a_file_written_in_place_during_a_copy_with_its_date_set_back_stays(
     copy was torn, the original removed, and the torn copy put back in its place. Its change time tells."""
     path = save_jpeg(photo("chelsea", (200, 150)), bound / "IMG_0005.jpg")
     st = path.stat()
-    real_copy = shutil.copy2
 
-    def copy_while_written(src: str, dst: str, **kwargs: bool) -> object:
-        done = real_copy(src, dst, **kwargs)
-        with open(src, "r+b") as fh:
+    def written_in_place() -> None:
+        with open(path, "r+b") as fh:
             fh.seek(-512, os.SEEK_END)
             fh.write(b"\x5a" * 512)
-        os.utime(src, ns=(st.st_atime_ns, st.st_mtime_ns))
-        return done
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
 
-    monkeypatch.setattr(renaming.shutil, "copy2", copy_while_written)
     written = path.read_bytes()[:-512] + b"\x5a" * 512
-    with pytest.raises(trash.TrashError, match="changed or replaced the file while it was being copied"):
-        trash.send_to_trash(str(path), (st.st_size, st.st_mtime_ns))
+    _stays_when_changed_during_its_copy(path, home, monkeypatch, written_in_place)
     assert path.read_bytes() == written
-    assert not list((home / "files").iterdir()) and not list((home / "info").iterdir())
 
 
 def test_a_copy_whose_original_cannot_be_removed_is_dropped(
@@ -743,36 +730,42 @@ def test_a_folder_seen_through_an_overlay_that_numbers_inodes_apart_scans_and_ke
     """An overlay with `xino` sets the top bits of its files' inode numbers: the scan stopped with an OverflowError
     (SQLite stores signed 64-bit integers), and the view kept while its own file was trashed (its inode number no
     longer matched). The low 32 bits are compared."""
-    if not can_mount():
-        pytest.skip("an overlay mount needs root")
     lib, view, disk = tmp_path / "lib", tmp_path / "view", tmp_path / "disk"
     for folder in (lib, view, disk):
         folder.mkdir()
     path = save_jpeg(photo("chelsea", (300, 200)), lib / "a.jpg")
-    if subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(disk)], capture_output=True).returncode:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
+    with _mounted(disk, "tmpfs", "size=64m"):
         (disk / "up").mkdir()
         (disk / "work").mkdir()
-        options = f"lowerdir={lib},upperdir={disk / 'up'},workdir={disk / 'work'},xino=on"
-        if subprocess.run(
-            ["mount", "-t", "overlay", "overlay", "-o", options, str(view)], capture_output=True
-        ).returncode:
-            pytest.skip("cannot mount an overlay with xino here")
-        try:
+        with _mounted(view, "overlay", f"lowerdir={lib},upperdir={disk / 'up'},workdir={disk / 'work'},xino=on"):
             if os.stat(view / "a.jpg").st_ino < 1 << 63:
                 pytest.skip("this overlay keeps the inode numbers as they are")
-            store = Store(tmp_path / "s.sqlite3")
-            run_scan(ScanConfig(roots=(lib, view), embeddings=False, workers=1), store=store)
-            (group,) = review.load(store).groups
-            assert {m.path for m in group.members} == {str(path), str(view / "a.jpg")}
-            store.set_decisions([(str(path), "trash"), (str(view / "a.jpg"), "keep")])
-            report = actions.apply(review.build_plan(store, review.load(store)), store)
+            report = _trash_it_keep_its_view(tmp_path, path, view / "a.jpg")
             assert [o.status for o in report.outcomes] == [actions.Status.REFUSED] and path.exists()
-        finally:
-            subprocess.run(["umount", "-l", str(view)], check=False)
+
+
+@contextlib.contextmanager
+def _mounted(where: Path, kind: str, options: str) -> Iterator[None]:
+    """A file system of `kind` mounted at `where` for the block (skipped where this user may not mount)."""
+    if not can_mount():
+        pytest.skip(f"a {kind} mount needs root")
+    where.mkdir(exist_ok=True)
+    if subprocess.run(["mount", "-t", kind, kind, "-o", options, str(where)], capture_output=True).returncode:
+        pytest.skip(f"cannot mount a {kind} here ({options})")
+    try:
+        yield
     finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def _trash_it_keep_its_view(tmp_path: Path, path: Path, view: Path) -> actions.Report:
+    """Scan a file and the same file seen through another mount, mark the file Trash and the view Keep, apply."""
+    store = Store(tmp_path / "s.sqlite3")
+    run_scan(ScanConfig(roots=(path.parent, view.parent), embeddings=False, workers=1), store=store)
+    (group,) = review.load(store).groups
+    assert {m.path for m in group.members} == {str(path), str(view)}
+    store.set_decisions([(str(path), "trash"), (str(view), "keep")])
+    return actions.apply(review.build_plan(store, review.load(store)), store)
 
 
 def test_nothing_moves_after_a_rescan_was_killed_before_it_saved_its_groups(tmp_path: Path, home: Path) -> None:
