@@ -145,6 +145,14 @@ def test_a_tiny_file_named_as_the_store_is_set_aside_not_written_over(tmp_path: 
     assert not store.notices and not list(tmp_path.glob("new.sqlite3.damaged-*"))
 
 
+def test_a_store_named_in_a_folder_of_no_disk_is_not_called_a_full_disk(tmp_path: Path) -> None:
+    """`--db /proc/x.sqlite3`: /proc has no free blocks because it has no blocks; the message said "the disk is
+    full; free some space"."""
+    with pytest.raises(StoreError) as caught:
+        Store(Path("/proc/x.sqlite3"))
+    assert "full" not in str(caught.value) and "/proc/x" in str(caught.value)
+
+
 def test_a_damaged_user_file_is_salvaged_and_kept_aside(tmp_path: Path) -> None:
     db = tmp_path / "s.sqlite3"
     store = Store(db)

@@ -57,11 +57,13 @@ def describe_error(exc: sqlite3.Error, path: Path, what: str) -> StoreError:
 
 
 def _disk_full(path: Path) -> bool:
-    """No block left for this user on the disk holding the file (SQLite may only say "disk I/O error")."""
+    """No block left for this user on the disk holding the file (SQLite may only say "disk I/O error"). A file
+    system with no blocks at all (/proc, /sys) is not a full disk: a store cannot be made there."""
     try:
-        return os.statvfs(path.parent).f_bavail == 0
+        st = os.statvfs(path.parent)
     except OSError:
         return False
+    return st.f_blocks > 0 and st.f_bavail == 0
 
 
 def _read_only_disk(path: Path) -> bool:
