@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-import xxhash
-
-from dedup_gui.core import trash
+from dedup_gui.core import kept_copies, trash
 from dedup_gui.core.companions import Listing, companions
+from dedup_gui.core.contenthash import content_hash
 from dedup_gui.core.errors import StoreError
 from dedup_gui.core.progress import CancelToken
 from dedup_gui.core.protection import ProtectedFolders
@@ -128,15 +127,6 @@ def plan(
     return Plan(tuple(items), paths, real_roots(protected_roots), scan_id, gone_kept, marks_stored)
 
 
-def content_hash(path: str) -> str:
-    """xxh3_128 of every byte, as `contenthash.full_hash` computes it (so it compares with the store's)."""
-    h = xxhash.xxh3_128()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
 @dataclass(frozen=True, slots=True)
 class _Checked:
     refusal: str | None
@@ -184,42 +174,6 @@ class _Going:
     checked: _Checked
     item: PlannedTrash | None  # None for a sidecar
     companion_of: str | None = None
-
-
-def _still_a_copy(path: str, facts: Mapping[str, tuple], leaving: set[tuple[int, ...]]) -> bool:
-    """A file that stays counts as a copy of its group's photo only while it is the file the scan saw (same size
-    and date) and not the very file of one that is leaving (a link to it, or the same file by another path):
-    another tool may have emptied it, put another picture in its place, or replaced it with a link to the copy
-    marked Trash, and then the trashed file was the last."""
-    known = facts.get(path)
-    try:
-        st = os.stat(path)
-    except OSError:
-        return False  # gone, or on a disk that is not there now
-    same = known is not None and (st.st_size, st.st_mtime_ns) == (known[0], known[1])
-    return same and not (_keys(st) & leaving)
-
-
-def _identities(paths: Iterable[str]) -> set[tuple[int, ...]]:
-    """What tells each file that can be read from every other (`_keys`): a link to it or another path of it has
-    the same."""
-    out: set[tuple[int, ...]] = set()
-    for p in paths:
-        try:
-            st = os.stat(p)
-        except OSError:
-            continue
-        out |= _keys(st)
-    return out
-
-
-def _keys(st: os.stat_result) -> set[tuple[int, ...]]:
-    """(device, inode), and (inode, size, date in ns): one folder seen through a second mount (an overlay, an NFS
-    or SMB share of a local disk) shows its files under another device number with their own inode numbers, sizes
-    and dates. An overlay that keeps inode numbers apart (`xino`) sets high bits of them: the low 32 are compared.
-    A real copy on another disk with those inode bits, size and date to the nanosecond is taken for the same file
-    too: kept, never the other way round."""
-    return {(0, st.st_dev, st.st_ino), (1, st.st_ino & 0xFFFF_FFFF, st.st_size, st.st_mtime_ns)}
 
 
 def _companion_facts(path: str, hashed: bool = True) -> _Checked:
@@ -271,11 +225,11 @@ def _apply(
     marked = {i.group for i in the_plan.items}
     staying = {p for g in marked for p in the_plan.groups[g] if p not in planned}
     facts = store.image_facts(planned | staying)
-    leaving = _identities(planned)
+    leaving = kept_copies.identities(planned)
     # copies that stay: members not planned for trash that are still the files scanned (a vanished, changed or
     # linked-away "keeper" keeps nothing); only the groups that lose a file are looked at
     survivors = [
-        {p for p in paths if p not in planned and _still_a_copy(p, facts, leaving)} if g in marked else set()
+        {p for p in paths if p not in planned and kept_copies.still_a_copy(p, facts, leaving)} if g in marked else set()
         for g, paths in enumerate(the_plan.groups)
     ]
     unsettled = {g: _unsettled(g, the_plan, planned, survivors[g]) for g in marked}
@@ -315,7 +269,7 @@ def _apply(
                 refusal = "a newer scan was started since these groups were found: let a scan finish, then review"
             if refusal is None and not survivors[item.group]:
                 refusal = "the last copy of its group: keep at least one"
-            if refusal is None and not _read_copy(survivors[item.group], store, read):
+            if refusal is None and not kept_copies.read_copy(survivors[item.group], store, read):
                 refusal = "the copies its group keeps are not the files scanned (their contents changed): scan again"
             if refusal is None and unsettled[item.group]:
                 refusal = unsettled[item.group]
@@ -323,7 +277,7 @@ def _apply(
                 outcomes.append(Outcome(item.path, Status.REFUSED, refusal, None, item.size))
                 # a refused file stays: a copy kept when it passed the checks (refused as the last copy), or when
                 # its folder kept it and it is still the file scanned; not when it changed since the scan
-                if checked.refusal is None or (checked.protected and _still_a_copy(item.path, facts, set())):
+                if checked.refusal is None or (checked.protected and kept_copies.still_a_copy(item.path, facts, set())):
                     survivors[item.group].add(item.path)
                 refusals.append(NewRow("trash", item.path, Status.REFUSED.value, size=checked.size, message=refusal))
             else:
@@ -426,16 +380,16 @@ def _move_chunk(
             if expect is None:
                 raise trash.TrashError("it changed or went away since it was checked: scan again")
             kept = None if g.item is None else {p for p in survivors[g.item.group] if read.get(p)}
-            if kept is not None and not _kept_copy(kept, facts, g.path):
+            if kept is not None and not kept_copies.kept_copy(kept, facts, g.path):
                 raise trash.TrashError("the copies its group keeps changed or went away meanwhile: scan again")
-            confirm = _after_the_move(g.path, g.checked.digest, kept, facts, read)
+            confirm = kept_copies.after_the_move(g.path, g.checked.digest, kept, facts, read)
             if move_to is None:
                 where = trash.send_to_trash(g.path, expect, confirm)
             else:
                 where = trash.move_aside(g.path, move_to, expect, confirm)
         except trash.StuckError as exc:  # journaled as moved, where it lies, so that Undo brings it back
             outcome = Outcome(g.path, Status.FAILED, str(exc), str(exc.where), g.checked.size, g.companion_of)
-            status, stuck[rid] = done.value, _digest(exc.where)
+            status, stuck[rid] = done.value, kept_copies.digest(exc.where)
         except trash.TrashError as exc:
             outcome = Outcome(g.path, Status.FAILED, str(exc), None, g.checked.size, g.companion_of)
             if g.item is not None and _as_checked(g.path, g.checked) is not None:
@@ -465,60 +419,6 @@ def _as_checked(path: str, checked: _Checked) -> tuple[int, int] | None:
     if (st.st_size, st.st_mtime_ns) != (checked.size, checked.mtime_ns):
         return None
     return entry.st_size, entry.st_mtime_ns
-
-
-def _read_copy(kept: set[str], store: Store, read: dict[str, bool]) -> bool:
-    """Whether one of the files a group keeps has the contents the scan hashed, read in full (once per apply).
-    Size and date alone let a kept original that another tool replaced by another picture of the same size, its
-    date set back (`touch -r`), pass for the file scanned: its copy marked Trash was then the last."""
-    for path in sorted(kept, key=lambda p: (not read.get(p, False), p)):  # those read already first
-        if path not in read:
-            expected = store.full_hash_of(path)
-            try:
-                read[path] = expected is not None and content_hash(path) == expected
-            except OSError:
-                read[path] = False
-        if read[path]:
-            return True
-    return False
-
-
-def _after_the_move(
-    path: str, digest: str, kept: set[str] | None, facts: Mapping[str, tuple], read: dict[str, bool]
-) -> trash.Confirm:
-    """What the file moved from `path` must pass where it lies now, else it goes back: its contents are still the
-    ones checked (another program may have written it after its hash, keeping its size and date: it no longer
-    counts as read then), and a copy its group keeps is still there, as another file (the same file seen through a
-    second mount of its folder, an overlay or a network share, has another device number: it went with the move)."""
-
-    def confirm(moved: Path) -> str | None:
-        try:
-            same = not digest or content_hash(str(moved)) == digest
-        except OSError as exc:
-            read[path] = False
-            return f"it cannot be read where it went ({exc.strerror or exc})"
-        if not same:
-            read[path] = False
-            return "its contents changed after they were checked (another program wrote it)"
-        if kept is not None and not any(_still_a_copy(p, facts, _identities([str(moved)])) for p in kept):
-            return "the copies its group keeps changed or went away meanwhile (or were this file by another path)"
-        return None
-
-    return confirm
-
-
-def _digest(path: Path) -> str | None:
-    """The contents of a file as it lies now (None: unreadable), for the journal: Undo brings back these bytes."""
-    try:
-        return content_hash(str(path))
-    except OSError:
-        return None
-
-
-def _kept_copy(kept: set[str], facts: Mapping[str, tuple], leaving: str) -> bool:
-    """Whether one of the files its group keeps is still there as scanned, and is not the file about to leave."""
-    me = _identities([leaving])
-    return bool(me) and any(_still_a_copy(path, facts, me) for path in kept)
 
 
 def _after_stop(g: _Going, why: str) -> Outcome:

@@ -54,6 +54,16 @@ def full_hash(record: FileRecord) -> str:
         return h.hexdigest()
 
 
+def content_hash(path: str) -> str:
+    """xxh3_128 of every byte of a file by its path, as `full_hash` computes it (so it compares with the store's):
+    the apply's checks, which read files the scan may not have recorded."""
+    h = xxhash.xxh3_128()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
 def hash_bytes(data: bytes) -> str:
     """full_hash() of a file already read whole (the decode reads every byte anyway)."""
     return xxhash.xxh3_128_hexdigest(data)

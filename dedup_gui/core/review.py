@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from dedup_gui.core import actions, collector
 from dedup_gui.core.config import ScanConfig
-from dedup_gui.core.contenthash import HASH_VERSION
+from dedup_gui.core.contenthash import HASH_VERSION, content_hash
 from dedup_gui.core.errors import DedupError
 from dedup_gui.core.formats import RAW_EXTENSIONS, RAW_FORMATS
 from dedup_gui.core.keeper import DEFAULT_KEEPER_RULES, propose_keeper
@@ -147,7 +147,7 @@ def hash_of(store: Store, path: str) -> str:
     known = store.full_hash_of(path)
     if known:
         return known
-    digest = actions.content_hash(path)
+    digest = content_hash(path)
     store.save_content_hashes([(path, None, digest)], HASH_VERSION)
     return digest
 
