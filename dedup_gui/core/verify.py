@@ -227,10 +227,11 @@ DRAWN_TONES = 0.9
 # px at SIDE: a drawing's detail that the other picture lacks counts as moved or taken away (Measurements.moved)
 # only farther than this from any detail of the other's that the drawing lacks; the share must stay under
 # max_changed, as a sparse picture's `spots` do. Measured at 6, 10 and 16 px on the 40 drawings of other projects'
-# image files that README's copies of drawings come from (30 plots, 10 formula renders): their 318 copies in other
-# encodings and sizes 0.000; a bar of text over their bottom tenth (a messenger's), a watermark, a logo, a caption
-# added, at most 0.001 (the whole measure, `spots`, reached 0.22 on the bars). Two pygame tutorial windows whose
-# label sits elsewhere: 0.143 and 0.254 at each radius; two matplotlib plots with other marks, 0.142.
+# image files that README's copies of drawings come from (30 plots, 10 formula renders): the 312 pairs of them and
+# their copies in other encodings and sizes judged copies, 0.000; a bar of text over their bottom tenth (a
+# messenger's), a watermark, a logo, a caption added, at most 0.001 (the whole measure, `spots`, reached 0.22 on the
+# bars). Two pygame tutorial windows whose label sits elsewhere: 0.143 and 0.254 at each radius; two matplotlib
+# plots with other marks, 0.142 at 10 px.
 MOVED_RADIUS = 10
 
 
