@@ -48,19 +48,21 @@ def partial_hash(record: FileRecord) -> str:
 def full_hash(record: FileRecord) -> str:
     """Hash of every byte, read in 1 MiB blocks; equal to hash_bytes() of the whole file."""
     with _open_checked(record) as fh:
-        h = xxhash.xxh3_128()
-        while block := fh.read(1 << 20):
-            h.update(block)
-        return h.hexdigest()
+        return _hash_stream(fh)
 
 
 def content_hash(path: str) -> str:
     """xxh3_128 of every byte of a file by its path, as `full_hash` computes it (so it compares with the store's):
     the apply's checks, which read files the scan may not have recorded."""
-    h = xxhash.xxh3_128()
     with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
+        return _hash_stream(fh)
+
+
+def _hash_stream(fh: BinaryIO) -> str:
+    """xxh3_128 of everything left in an open file, read in 1 MiB blocks."""
+    h = xxhash.xxh3_128()
+    while block := fh.read(1 << 20):
+        h.update(block)
     return h.hexdigest()
 
 

@@ -92,7 +92,7 @@ def after_the_move(
         if not same:
             read[path] = False
             return "its contents changed after they were checked (another program wrote it)"
-        if kept is not None and not any(still_a_copy(p, facts, identities([str(moved)])) for p in kept):
+        if kept is not None and not kept_copy(kept, facts, str(moved)):
             return "the copies its group keeps changed or went away meanwhile (or were this file by another path)"
         return None
 

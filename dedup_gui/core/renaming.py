@@ -81,9 +81,10 @@ def move_new(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> 
     """Move `source` to `target`, across disks too (copied under a temporary name beside the target, then renamed
     into place, then the source removed); never replaces a file at `target` (FileExistsError).
 
-    Across disks the source is removed only while it is still the file copied (same inode, size and date): an
-    editor or a sync client that saves a new version over it during the copy (a new file renamed over the name)
-    would otherwise lose that version to the removal, and a file written during the copy would leave a torn copy.
+    Across disks the source is removed only while it is still the file copied (same inode, size, date and change
+    time): an editor or a sync client that saves a new version over it during the copy (a new file renamed over the
+    name) would otherwise lose that version to the removal, and a file written during the copy would leave a torn
+    copy.
     Then the copy is removed and OSError (EBUSY) raised: the file at `source` stays as the other program left it.
     """
     try:
