@@ -59,7 +59,7 @@ def _turn_matrix(k: int, h: int, w: int) -> np.ndarray:
     return m
 
 
-def _compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
+def compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
     """The 2x3 map `outer` after `inner`."""
     return np.hstack([outer[:, :2] @ inner[:, :2], outer[:, :2] @ inner[:, 2:] + outer[:, 2:]])
 
@@ -183,7 +183,7 @@ def align(ga: np.ndarray, gb: np.ndarray, *, frames_only: bool = False) -> list[
             break
         # small b (turned) -> small a, lifted to full size; after the turn of the (mirrored) full-size b
         lift = np.hstack([m_small[:, :2] * (fb / fa), m_small[:, 2:] / fa])
-        m = _compose(lift, _turn_matrix(k, *gb.shape))
+        m = compose(lift, _turn_matrix(k, *gb.shape))
         flipped = np.ascontiguousarray(gb[:, ::-1] if mirrored else gb).astype(np.float32)
         refined = _refine(ga32, flipped, m)
         if isinstance(refined, tuple):

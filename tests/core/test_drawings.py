@@ -3,6 +3,7 @@ reading that linking and grouping give its verdict)."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 
 import numpy as np
@@ -36,6 +37,28 @@ def test_a_mirrored_or_turned_drawing_is_another_drawing() -> None:
     assert v.verdict == "same-photo" and v.mirrored and v.drawn  # the fit alone takes it for a mirrored copy
     assert _seen(arrow, np.ascontiguousarray(arrow[:, ::-1])) == "different"  # the back arrow, not a copy
     assert _seen(arrow, np.ascontiguousarray(np.rot90(arrow, 2))) == "different"
+
+
+def _checkbox(side: int) -> np.ndarray:
+    """A small icon symmetric under every mirror and quarter turn: a framed box with a dot in its middle."""
+    im = Image.new("RGB", (side, side), (240, 240, 240))
+    d = ImageDraw.Draw(im)
+    d.rectangle((2, 2, side - 3, side - 3), outline=(60, 60, 60), width=1)
+    d.ellipse((side // 3, side // 3, side - 1 - side // 3, side - 1 - side // 3), fill=(30, 90, 200))
+    return np.asarray(im)
+
+
+def test_a_copy_of_a_symmetric_drawing_is_a_copy_as_it_is() -> None:
+    """A symmetric icon lines up with its copy turned as well as as it is; the fit found it "rotated 90 degrees", and
+    the copy was taken for another drawing. It is measured as it is too, and is a copy."""
+    box = _checkbox(16)
+    buf = io.BytesIO()
+    Image.fromarray(box).save(buf, "JPEG", quality=85)
+    copy = np.asarray(Image.open(buf).convert("RGB"))
+    v = verify_pair(thumb(box), thumb(copy))
+    assert v.verdict == "same-photo" and (v.rotation, v.mirrored) == (0, False)
+    assert _seen(box, copy) == "same-photo"
+    assert _seen(_arrow(), np.ascontiguousarray(_arrow()[:, ::-1])) == "different"  # not a symmetric one
 
 
 def test_a_resized_drawing_and_a_mirrored_photo_stay_copies() -> None:

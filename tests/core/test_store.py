@@ -299,6 +299,36 @@ def test_schema_15_stores_verify_the_copies_of_drawings_again(tmp_path: Path) ->
     assert _verdicts_migrated(tmp_path, 15, kept | stale) == (set(kept), len(cache_migrations(tmp_path)))
 
 
+def test_schema_16_stores_verify_mirrored_and_turned_copies_again(tmp_path: Path) -> None:
+    """A copy found mirrored or turned is now measured as it is too (a symmetric drawing's copy was taken for another
+    drawing): those stored copies are verified again; every other verdict stays."""
+    kept = {
+        (1, 2): '{"verdict": "same-photo", "mirrored": false, "rotation": 0}',
+        (1, 3): '{"verdict": "different", "mirrored": true, "rotation": 90}',
+        (1, 4): '{"verdict": "similar", "mirrored": true, "rotation": 0}',
+    }
+    stale = {
+        (1, 5): '{"verdict": "same-photo", "mirrored": true, "rotation": 0}',
+        (1, 6): '{"verdict": "same-photo", "mirrored": false, "rotation": 180}',
+    }
+    assert _verdicts_migrated(tmp_path, 16, kept | stale) == (set(kept), len(cache_migrations(tmp_path)))
+
+
+def test_schema_17_stores_fit_again_the_pairs_of_few_inliers_not_judged_copies(tmp_path: Path) -> None:
+    """A clear fit of few inliers that fails only by its wrong matches is now made again from the other file's side:
+    such stored pairs not judged copies are verified again; copies, and fits of more or fewer inliers, stay."""
+    kept = {
+        (1, 2): '{"verdict": "same-photo", "inliers": 20}',
+        (1, 3): '{"verdict": "similar", "inliers": 30}',
+        (1, 4): '{"verdict": "different", "inliers": 14}',
+    }
+    stale = {
+        (1, 5): '{"verdict": "similar", "inliers": 15}',
+        (1, 6): '{"verdict": "different", "inliers": 29}',
+    }
+    assert _verdicts_migrated(tmp_path, 17, kept | stale) == (set(kept), len(cache_migrations(tmp_path)))
+
+
 def test_schema_14_stores_decode_drawing_formats_again_and_verify_their_copies_again(tmp_path: Path) -> None:
     """The decoded picture's tones are measured by the next scan for the formats drawings come in (PNG, GIF, ...),
     whose pairs are verified again, and pairs of plain pictures not judged copies; JPEG, HEIF and RAW decodes and the
@@ -331,7 +361,7 @@ def test_schema_14_stores_decode_drawing_formats_again_and_verify_their_copies_a
     con.close()
     store = Store(db)
     try:
-        assert store.version == len(cache_migrations(store.user_path)) == 16
+        assert store.version == len(cache_migrations(store.user_path)) == 18
         assert {fid for (fid,) in store.db.execute("SELECT file_id FROM images")} == {1, 4, 5}
         assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == {(1, 5), (4, 5), (5, 4)}
         assert "tones" in {row[1] for row in store.db.execute("PRAGMA table_info(images)")}

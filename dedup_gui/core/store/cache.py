@@ -147,6 +147,8 @@ def cache_migrations(user_path: Path) -> tuple[str | Callable[[sqlite3.Connectio
         _MOVES_TABLE,  # 14
         _drawings_measured,  # 15
         _drawings_compared_again,  # 16
+        _turned_copies_again,  # 17
+        _few_inliers_fitted_again,  # 18
     )
 
 
@@ -206,6 +208,32 @@ def _drawings_compared_again(db: sqlite3.Connection) -> None:
         return v.get("verdict") != "different" and bool(v.get("drawn"))
 
     _forget_verdicts(db, looked, again)
+
+
+def _turned_copies_again(db: sqlite3.Connection) -> None:
+    """17: a copy found mirrored or turned is measured as it is too (verify._as_is): a symmetric drawing's copy
+    found so was taken for another drawing. Those stored copies are verified again by the next scan; they are few
+    (the mirrored and turned copies of a library), and every other verdict stays."""
+    looked = (
+        "json_extract(verdict, '$.verdict') = 'same-photo' "
+        "AND (json_extract(verdict, '$.mirrored') OR json_extract(verdict, '$.rotation') != 0)"
+    )
+
+    def again(v: dict[str, Any]) -> bool:
+        return v.get("verdict") == "same-photo" and bool(v.get("mirrored") or v.get("rotation"))
+
+    _forget_verdicts(db, looked, again)
+
+
+def _few_inliers_fitted_again(db: sqlite3.Connection) -> None:
+    """18: a clear fit of few inliers (15-29) that fails only by its wrong matches is made again from b's keypoints
+    (verify._matched_from_b): such pairs not judged copies are verified again by the next scan."""
+    looked = "json_extract(verdict, '$.inliers') BETWEEN 15 AND 29"
+
+    def again(v: dict[str, Any]) -> bool:
+        return 15 <= v.get("inliers", 0) <= 29
+
+    _forget_non_copies(db, looked, again)
 
 
 def _clear_fits_verified_again(db: sqlite3.Connection) -> None:
