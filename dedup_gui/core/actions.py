@@ -240,6 +240,7 @@ def _apply(
     batch = None
     if not dry_run:
         store.check_writable()
+        _settle_interrupted(store)
         batch = store.begin_batch("apply")
     trash.forget_mounts()
     guard = ProtectedFolders(the_plan.protected_roots)  # links, bind mounts and other spellings cannot get around it
@@ -470,14 +471,42 @@ def _undo_last(store: Store) -> Report:
             (r.path, TRASH) for r, u in zip(chunk, updates, strict=True) if u[1] == "restored" and not r.companion_of
         ]
         store.journal_update_many(updates, back)
-        # a move killed half-way left its file in place, and may have left its trash entry or a partial copy
-        stopped = [r for r, u in zip(chunk, updates, strict=True) if u[1] == "never-moved"]
-        cleared = trash.sweep((r.path, r.ts) for r in stopped if r.action != "move")
-        for folder in {Path(r.trash_path).parent for r in stopped if r.action == "move" and r.trash_path}:
-            cleared += trash.sweep_copies(folder)
-        if cleared:
-            log.info("cleared %d things moves killed half-way left behind", cleared)
+        _clear_left_behind([r for r, u in zip(chunk, updates, strict=True) if u[1] == "never-moved"])
     return Report(batch, tuple(outcomes))
+
+
+def _clear_left_behind(stopped: list[JournalRow]) -> None:
+    """A move killed half-way left its file in place, and may have left its trash entry or a partial copy: cleared."""
+    cleared = trash.sweep((r.path, r.ts) for r in stopped if r.action != "move")
+    for folder in {Path(r.trash_path).parent for r in stopped if r.action == "move" and r.trash_path}:
+        cleared += trash.sweep_copies(folder)
+    if cleared:
+        log.info("cleared %d things moves killed half-way left behind", cleared)
+
+
+def _settle_interrupted(store: Store) -> None:
+    """Before an apply: the files an apply killed half-way had journaled and never moved are marked so in its
+    batch, as Undo would mark them, and what their moves left in the trash is cleared (an entry without its file,
+    a partial copy). Left there, a file trashed again got the name `photo 1.jpg` beside a stale entry, and the
+    killed batch stayed on the Undo list for files that never went. Files that did go stay pending: Undo brings
+    them back. Nothing here moves a file."""
+    stopped = [r for r in store.interrupted_moves() if _never_moved(r)]
+    for batch in sorted({r.batch for r in stopped}):
+        rows = [r for r in stopped if r.batch == batch]
+        store.journal_add_many(batch, [
+            NewRow("restore", r.path, "never-moved", r.trash_path, r.size, r.mtime_ns, r.content, "never moved",
+                   r.companion_of)
+            for r in rows
+        ])  # fmt: skip
+        _clear_left_behind(rows)
+
+
+def _never_moved(row: JournalRow) -> bool:
+    """A pending move that never happened: the file is where it was (into a folder: with the bytes journaled), and
+    its trash entry or the folder's copy does not exist."""
+    if row.action == "move":
+        return _back(row.path, row.content) and not (row.trash_path and os.path.lexists(row.trash_path))
+    return os.path.lexists(row.path) and trash.entry_for(row.path, row.trash_path, row.ts) is None
 
 
 def _move_back(row: JournalRow) -> tuple[Outcome, str]:

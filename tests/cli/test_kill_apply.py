@@ -85,3 +85,42 @@ def test_kill_9_during_apply_loses_nothing_and_undo_restores_everything(tmp_path
     assert not trash.exists() or not list(trash.iterdir())
     again = dedup_gui("undo", "--db", str(db), env=env, stderr=subprocess.PIPE, text=True)
     assert again.communicate(timeout=60)[1].strip() == "nothing to undo"
+
+
+@pytest.mark.slow
+def test_an_apply_after_a_kill_9_finishes_the_batch_and_two_undos_bring_everything_back(tmp_path: Path) -> None:
+    """No Undo between: the next `dedup-gui apply` trashes the files the killed one did not reach, each under its own
+    name, and leaves the killed batch's files for Undo; two undos bring back every file, and nothing stays."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"HOME": str(home), "XDG_DATA_HOME": str(home / ".local" / "share")}
+    files = _library(tmp_path / "lib", 60)
+    db = tmp_path / "s.db"
+    assert dedup_gui("scan", str(tmp_path / "lib"), "--db", str(db), "--mode", "exact", "-q", env=env).wait(120) == 0
+    store = Store(db)
+    store.set_decisions(review.auto_select(review.load(store).groups))
+    store.close()
+    trash = home / ".local" / "share" / "Trash" / "files"
+    apply = dedup_gui("apply", "--db", str(db), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and apply.poll() is None:
+        if trash.exists() and len(list(trash.iterdir())) >= 10:
+            break
+        time.sleep(0.002)
+    apply.kill()
+    apply.wait(30)
+    first = {p for p in files if not p.exists()}
+    assert 10 <= len(first) < 60
+
+    again = dedup_gui("apply", "--db", str(db), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, err = again.communicate(timeout=120)
+    assert again.returncode == 0, err
+    assert len({p for p in files if not p.exists()}) == 60  # one copy of each of the 60 photos
+    assert {p.name for p in trash.iterdir()} == {p.name for p in files if not p.exists()}  # no "IMG_0001 1.jpg"
+    for _ in range(2):
+        undo = dedup_gui("undo", "--db", str(db), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert undo.communicate(timeout=120)[0] is not None and undo.returncode == 0
+    assert all(p.exists() and hashlib.sha256(p.read_bytes()).hexdigest() == h for p, h in files.items())
+    assert not list(trash.iterdir())
+    last = dedup_gui("undo", "--db", str(db), env=env, stderr=subprocess.PIPE, text=True)
+    assert last.communicate(timeout=60)[1].strip() == "nothing to undo"

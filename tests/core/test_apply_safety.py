@@ -184,6 +184,35 @@ def test_undo_clears_what_a_move_killed_half_way_left_in_the_trash(tmp_path: Pat
     assert [p.name for p in (home / "info").iterdir()] == ["elsewhere.jpg.trashinfo"]
 
 
+def test_the_next_apply_settles_what_a_killed_one_left_and_trashes_under_the_file_s_own_name(
+    tmp_path: Path, home: Path
+) -> None:
+    """Without an Undo first, the next apply finds the killed apply's files: the one never moved is marked so in the
+    killed batch and its half-way trash entry and partial copy are cleared (it used to go in as `p0 small 1.jpg`
+    beside them, and the killed batch stayed on the Undo list); the one that did go stays for Undo to bring back."""
+    first, second = _library(tmp_path / "lib", 2)
+    store = Store(tmp_path / "s.sqlite3")
+    _scan_and_mark(tmp_path / "lib", store)
+    killed = store.begin_batch("apply")
+    for p in (first, second):
+        store.journal_add(
+            killed, "trash", str(p), "pending", size=p.stat().st_size, content=actions.content_hash(str(p))
+        )
+    went = trash.send_to_trash(str(second))  # moved, never confirmed
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+    (home / "info" / f"{first.name}.trashinfo").write_text(f"[Trash Info]\nPath={first}\nDeletionDate={stamp}\n")
+    (home / "files" / ".dedup-gui-k1ll3d").write_bytes(first.read_bytes()[:500])
+    report = actions.apply(review.build_plan(store, review.load(store)), store)
+    assert [(o.path, o.status) for o in report.outcomes] == [(str(first), actions.Status.TRASHED)]
+    assert Path(report.outcomes[0].trash_path or "").name == first.name
+    assert sorted(p.name for p in (home / "files").iterdir()) == sorted([first.name, second.name])
+    assert store.undoable_batches() == [report.batch, killed]
+    assert {o.path for o in actions.undo_last(store).outcomes} == {str(first)}
+    assert {o.path for o in actions.undo_last(store).outcomes} == {str(second)}  # the killed batch's one file
+    assert first.exists() and second.exists() and went is not None and not went.exists()
+    assert actions.undo_last(store).batch is None
+
+
 def test_a_second_undo_after_an_interrupted_one_reports_no_failures(tmp_path: Path, home: Path) -> None:
     smalls = _library(tmp_path / "lib", 2)
     store = Store(tmp_path / "s.sqlite3")

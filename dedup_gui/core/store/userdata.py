@@ -281,6 +281,19 @@ class UserTables:
         rows = self.udb.execute(f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE batch=? ORDER BY id", (batch,))
         return [JournalRow(*r) for r in rows]
 
+    def interrupted_moves(self) -> list[JournalRow]:
+        """Rows of files sent away that were never confirmed ("pending": the apply was killed, or the machine went
+        down, before its journal said how the move ended) and that no restore has finished with, oldest first."""
+        done = ",".join("?" * len(RESTORE_DONE))
+        away = ",".join("?" * len(AWAY))
+        rows = self.udb.execute(
+            f"SELECT {_JOURNAL_COLUMNS} FROM journal t WHERE t.action IN ({away}) AND t.status = 'pending' "
+            "AND NOT EXISTS (SELECT 1 FROM journal r WHERE r.action='restore' AND r.path=t.path AND r.ts >= t.ts "
+            f"AND r.status IN ({done})) ORDER BY t.id",
+            (*AWAY, *RESTORE_DONE),
+        )
+        return [JournalRow(*r) for r in rows]
+
     def undoable_batches(self) -> list[int]:
         """Batches, newest first, with a file that may be in the trash and that no restore has finished with."""
         marks = ",".join("?" * len(MAYBE_TRASHED))
