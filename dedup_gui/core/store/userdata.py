@@ -284,28 +284,23 @@ class UserTables:
     def interrupted_moves(self) -> list[JournalRow]:
         """Rows of files sent away that were never confirmed ("pending": the apply was killed, or the machine went
         down, before its journal said how the move ended) and that no restore has finished with, oldest first."""
-        done = ",".join("?" * len(RESTORE_DONE))
-        away = ",".join("?" * len(AWAY))
-        rows = self.udb.execute(
-            f"SELECT {_JOURNAL_COLUMNS} FROM journal t WHERE t.action IN ({away}) AND t.status = 'pending' "
-            "AND NOT EXISTS (SELECT 1 FROM journal r WHERE r.action='restore' AND r.path=t.path AND r.ts >= t.ts "
-            f"AND r.status IN ({done})) ORDER BY t.id",
-            (*AWAY, *RESTORE_DONE),
-        )
-        return [JournalRow(*r) for r in rows]
+        return [JournalRow(*r) for r in self._away_unrestored(_JOURNAL_COLUMNS, ("pending",), "t.id")]
 
     def undoable_batches(self) -> list[int]:
         """Batches, newest first, with a file that may be in the trash and that no restore has finished with."""
-        marks = ",".join("?" * len(MAYBE_TRASHED))
+        return [int(b) for (b,) in self._away_unrestored("DISTINCT t.batch", MAYBE_TRASHED, "t.batch DESC")]
+
+    def _away_unrestored(self, columns: str, statuses: Sequence[str], order: str) -> sqlite3.Cursor:
+        """`columns` of the rows of files sent away, in one of `statuses`, that no restore has finished with."""
+        marks = ",".join("?" * len(statuses))
         done = ",".join("?" * len(RESTORE_DONE))
         away = ",".join("?" * len(AWAY))
-        rows = self.udb.execute(
-            f"SELECT DISTINCT t.batch FROM journal t WHERE t.action IN ({away}) AND t.status IN ({marks}) "
+        return self.udb.execute(
+            f"SELECT {columns} FROM journal t WHERE t.action IN ({away}) AND t.status IN ({marks}) "
             "AND NOT EXISTS (SELECT 1 FROM journal r WHERE r.action='restore' AND r.path=t.path AND r.ts >= t.ts "
-            f"AND r.status IN ({done})) ORDER BY t.batch DESC",
-            (*AWAY, *MAYBE_TRASHED, *RESTORE_DONE),
+            f"AND r.status IN ({done})) ORDER BY {order}",
+            (*AWAY, *statuses, *RESTORE_DONE),
         )
-        return [int(b) for (b,) in rows]
 
 
 # -- moving and salvaging --------------------------------------------------------------------------------------
