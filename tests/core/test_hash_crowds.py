@@ -7,6 +7,7 @@ import io
 import logging
 import random
 from collections.abc import Collection, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from dedup_gui.core.candidates import CandidatePairs, crowded
 from dedup_gui.core.checker import Pair, PairChecker
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content
+from dedup_gui.core.hashing import image_hashes
 from dedup_gui.core.linking import HASH_ONLY_NEAREST, confirm
 from dedup_gui.core.types import ImageInfo, Tier
 from tests.conftest import near_scan, photo, together
@@ -207,3 +209,37 @@ def test_a_rescan_verifies_the_changed_pictures_pairs_in_a_crowd_as_a_fresh_scan
     assert by_rescan == {pair for pair in by_fresh if pair & changed}
     assert {frozenset(g.paths) for g in rescan.groups} == {frozenset(g.paths) for g in fresh.groups}
     assert together(rescan, lib / "scan_021.png", lib / "emailed_021.jpg")
+
+
+def test_frames_of_one_burst_dated_the_same_second_are_verified_not_trusted_by_their_hashes() -> None:
+    """A copy keeps its original's capture time, so the same second says nothing: a frame of the burst whose hashes
+    are near-identical to the last one's is verified, and the camera that moved between them keeps it out of the
+    copies; a copy of the same size and format is verified and stays a copy. A copy resized (no frame of a burst),
+    and two pictures without capture times, are still trusted by their hashes."""
+    full = photo("astronaut", (1000, 1000))
+    frame = full.crop((50, 50, 900, 900))
+    pictures = [frame, full.crop((68, 62, 918, 912)), _jpeg(frame, 70), frame.resize((600, 600))]
+    pictures += [photo("coffee", (400, 300)), photo("coffee", (400, 300)).resize((200, 150))]
+    thumbs = [np.asarray(p.convert("RGB").resize((256, 256 * p.height // p.width))) for p in pictures]
+    iphone = ImageInfo(850, 850, "JPEG", "2022-04-11T15:24:09", "Apple iPhone 12", False)
+    undated = ImageInfo(400, 300, "JPEG", None, None, False)
+    infos = [iphone, iphone, iphone, replace(iphone, width=600, height=600), undated, replace(undated, width=200)]
+    contents = []
+    for k, (picture, info) in enumerate(zip(pictures, infos, strict=True)):
+        phash, dhash = image_hashes(np.asarray(picture.convert("L").resize((256, 256))))
+        contents.append(Content([f"/p/{k}.jpg"], [k + 1], 1000 + k, info, phash=phash, dhash=dhash))
+    pairs = [(0, 1), (0, 2), (0, 3), (4, 5)]
+    found = CandidatePairs(
+        np.array([a for a, _ in pairs]),
+        np.array([b for _, b in pairs]),
+        np.ones(4, dtype=bool),
+        np.ones(4, dtype=bool),  # near-identical hashes, all four
+        np.full(4, np.nan),
+        np.zeros(4, dtype=np.int64),
+    )
+    checker = _Counting(lambda ks: {k: thumbs[k] for k in ks}, workers=1)
+    links = {(i, j): ev for i, j, ev in confirm(contents, ScanConfig(roots=()), found, checker)}
+    assert sorted(checker.asked) == [(0, 1), (0, 2)]  # what may be frames of one burst, and only those
+    assert links[(0, 2)].tier is Tier.SAME_PHOTO and links[(0, 2)].method == "geometry"
+    assert (0, 1) not in links or links[(0, 1)].tier is Tier.SIMILAR  # the next frame: never a copy
+    assert links[(0, 3)].method == links[(4, 5)].method == "hash"
