@@ -502,10 +502,10 @@ def _settle_interrupted(store: Store) -> None:
 
 
 def _never_moved(row: JournalRow) -> bool:
-    """A pending move that never happened: the file is where it was (into a folder: with the bytes journaled), and
-    its trash entry or the folder's copy does not exist."""
+    """A pending move that never happened (the apply and Undo ask it alike): the file is where it was (into a
+    folder: with the bytes journaled), and its trash entry or the folder's copy does not exist."""
     if row.action == "move":
-        return _back(row.path, row.content) and not (row.trash_path and os.path.lexists(row.trash_path))
+        return _back(row.path, row.content) and not (row.trash_path and Path(row.trash_path).exists())
     return os.path.lexists(row.path) and trash.entry_for(row.path, row.trash_path, row.ts) is None
 
 
@@ -513,12 +513,10 @@ def _move_back(row: JournalRow) -> tuple[Outcome, str]:
     """Bring back a file moved into a folder instead of the trash (the row names where it went)."""
     size = row.size or 0
     where = Path(row.trash_path) if row.trash_path else None
+    if row.status == "pending" and _never_moved(row):
+        return Outcome(row.path, Status.RESTORED, "never moved", None, size, row.companion_of), "never-moved"
     if _back(row.path, row.content):
-        moved = where is not None and where.exists()
-        status, note = (
-            ("restored", "already back") if moved or row.status != "pending" else ("never-moved", "never moved")
-        )
-        return Outcome(row.path, Status.RESTORED, note, None, size, row.companion_of), status
+        return Outcome(row.path, Status.RESTORED, "already back", None, size, row.companion_of), "restored"
     if where is None or not where.exists():
         message = f"no longer at {where} (moved or deleted since)"
         return Outcome(row.path, Status.FAILED, message, None, size, row.companion_of), "gone"
@@ -553,14 +551,12 @@ def _restore_row(row: JournalRow) -> tuple[Outcome, str]:
     if row.action == "move":
         return _move_back(row)
     size = row.size or 0
+    if row.status == "pending" and _never_moved(row):
+        return Outcome(row.path, Status.RESTORED, "never moved", None, size, row.companion_of), "never-moved"
     if _back(row.path, row.content):
-        if row.status == "pending" and trash.entry_for(row.path, row.trash_path, row.ts) is None:
-            return Outcome(row.path, Status.RESTORED, "never moved", None, size, row.companion_of), "never-moved"
         return Outcome(row.path, Status.RESTORED, "already back", None, size, row.companion_of), "restored"
     entry = trash.entry_for(row.path, row.trash_path, row.ts)
     if entry is None:
-        if row.status == "pending" and os.path.lexists(row.path):
-            return Outcome(row.path, Status.RESTORED, "never moved", None, size, row.companion_of), "never-moved"
         if not trash.reachable(row.trash_path):  # "failed" is tried again by the next undo; "gone" never is
             message = f"the trash it went to ({row.trash_path}) cannot be reached now: plug its disk in, then undo"
             return Outcome(row.path, Status.FAILED, message, None, size, row.companion_of), "failed"
