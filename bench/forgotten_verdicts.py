@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from dedup_gui.core.store.cache import cache_migrations
+from dedup_gui.core.store.database import run_migration
 
 
 def count(db: sqlite3.Connection) -> int:
@@ -44,12 +45,7 @@ def main() -> int:
         for number in range(first, len(steps) + 1):
             step = steps[number - 1]
             started, was = time.perf_counter(), count(db)
-            if callable(step):
-                step(db)
-            else:
-                for statement in step.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+            run_migration(db, step)
             now = count(db)
             name = getattr(step, "__name__", "SQL")
             share = 100 * (was - now) / max(before, 1)

@@ -20,6 +20,7 @@ import numpy as np
 from dedup_gui.core import collector
 from dedup_gui.core.formats import RAW_FORMATS
 from dedup_gui.core.store import pieces
+from dedup_gui.core.store.database import Migration
 from dedup_gui.core.store.userdata import copy_user_tables
 from dedup_gui.core.types import FileRecord, ImageInfo, Problem, ProblemKind
 
@@ -126,7 +127,7 @@ class CachedImage:
     pixel_key: str | None
 
 
-def cache_migrations(user_path: Path) -> tuple[str | Callable[[sqlite3.Connection], None], ...]:
+def cache_migrations(user_path: Path) -> tuple[Migration, ...]:
     """The cache file's migrations; schema 4 moves the user's data out of it into `user_path`."""
 
     def move_user_data(db: sqlite3.Connection) -> None:

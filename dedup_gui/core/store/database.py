@@ -91,13 +91,26 @@ def set_aside(path: Path) -> Path:
     return target
 
 
+Migration = str | Callable[[sqlite3.Connection], None]  # SQL statements separated by ";", or a function
+
+
+def run_migration(db: sqlite3.Connection, step: Migration) -> None:
+    """One migration step on `db`, inside the caller's transaction (bench/forgotten_verdicts.py runs them too)."""
+    if callable(step):
+        step(db)
+        return
+    for statement in step.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 class Database:
     """A connection to one SQLite file with its own ordered migrations (PRAGMA user_version)."""
 
     def __init__(
         self,
         path: Path,
-        migrations: tuple[str | Callable[[sqlite3.Connection], None], ...],
+        migrations: tuple[Migration, ...],
         what: str,
         *,
         durable: bool = False,
@@ -142,14 +155,8 @@ class Database:
         for version in range(current, target):
             if current:
                 log.info("migrating %s %s to schema %d", self.what, self.path, version + 1)
-            step = self.migrations[version]
             with self.transaction() as db:
-                if callable(step):
-                    step(db)
-                else:
-                    for statement in step.split(";"):
-                        if statement.strip():
-                            db.execute(statement)
+                run_migration(db, self.migrations[version])
                 db.execute(f"PRAGMA user_version={version + 1}")
 
     @contextmanager
@@ -200,7 +207,7 @@ class Database:
 
 def open_database(
     path: Path,
-    migrations: tuple[str | Callable[[sqlite3.Connection], None], ...],
+    migrations: tuple[Migration, ...],
     what: str,
     notices: list[str],
     salvage: Callable[[Path, Path], str] | None = None,
@@ -241,7 +248,7 @@ def _not_sqlite(path: Path) -> bool:
 
 def _replace_damaged(
     path: Path,
-    migrations: tuple[str | Callable[[sqlite3.Connection], None], ...],
+    migrations: tuple[Migration, ...],
     what: str,
     notices: list[str],
     salvage: Callable[[Path, Path], str] | None,
