@@ -20,7 +20,10 @@ The same sample size and seed on two libraries compares what one pair costs in e
 Then, per candidate band (close hashes; cosine 0.9+, 0.8-0.9, 0.7-0.8, below), the pairs and the thread seconds
 of their own tasks (verification and larger decodes; the thumbnails' features are made in tasks of their own and
 counted once, under "thumbs s"), from the last thread count's run: which band the growth of a pair's cost with
-the library comes from.
+the library comes from. And per band, the same by what the two thumbnails are (`--by-picture`): either has fewer
+keypoints than `dense_keypoints` (a strong candidate is then aligned from the whole picture and may get a larger
+decode), else either is short of detail (verify.PLAIN_DETAIL), else both are detailed: whether the dear pairs are
+the pictures a simulator may make more often than real photos have them (bench/library_realism.py compares).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ import numpy as np
 from scan_candidates import scan_with_candidates
 from verify_bands import band
 
-from dedup_gui.core import checker
+from dedup_gui.core import checker, verify
 
 
 class _Clock:
@@ -60,20 +63,37 @@ class _Clock:
         return timed
 
 
-def _by_band(pairs: Any, spent: dict[tuple[int, int], float], details: dict[tuple[int, int], bool]) -> None:
-    """Pairs, their tasks' thread seconds and verdicts made on larger decodes per candidate band (see the top)."""
+def picture_kind(a: verify.Features, b: verify.Features) -> str:
+    """What the two thumbnails of a pair are, for the dear paths of verification (see the top)."""
+    if min(len(a.points), len(b.points)) < verify.DEFAULT_THRESHOLDS.dense_keypoints:
+        return "few keypoints"
+    return "short of detail" if min(a.detail, b.detail) < verify.PLAIN_DETAIL else "detailed"
+
+
+def _by_band(
+    pairs: Any,
+    spent: dict[tuple[int, int], float],
+    details: dict[tuple[int, int], bool],
+    kinds: dict[tuple[int, int], str] | None = None,
+) -> None:
+    """Pairs, their tasks' thread seconds and verdicts made on larger decodes per candidate band (see the top), or
+    per band and picture kind when `kinds` are given."""
     rows: dict[str, list[float]] = {}
     for pair, seconds in spent.items():
         cand = pairs[pair]
-        row = rows.setdefault(band(cand.hash_close, cand.cosine), [0, 0.0, 0])
+        name = band(cand.hash_close, cand.cosine)
+        if kinds is not None:
+            name = f"{name}, {kinds.get(pair, '?')}"
+        row = rows.setdefault(name, [0, 0.0, 0])
         row[0] += 1
         row[1] += seconds
         row[2] += details.get(pair, False)
     total = sum(r[1] for r in rows.values())
-    print(f"{'band':>13} {'pairs':>6} {'thread s':>9} {'ms a pair':>9} {'share':>6} {'detail':>7}")
+    width = 32 if kinds is not None else 13
+    print(f"{'band':>{width}} {'pairs':>6} {'thread s':>9} {'ms a pair':>9} {'share':>6} {'detail':>7}")
     for name, (n, seconds, larger) in sorted(rows.items(), key=lambda kv: -kv[1][1]):
         print(
-            f"{name:>13} {n:>6} {seconds:9.1f} {1000 * seconds / n:9.1f} {100 * seconds / max(total, 1e-9):5.0f}% "
+            f"{name:>{width}} {n:>6} {seconds:9.1f} {1000 * seconds / n:9.1f} {100 * seconds / max(total, 1e-9):5.0f}% "
             f"{larger:>7}"
         )
 
@@ -86,20 +106,35 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=6000, help="pairs verified per run (the first found)")
     ap.add_argument("--sample", type=int, help="verify this many pairs drawn at random instead of the first")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--by-picture", action="store_true", help="also split each band by what its thumbnails are")
     args = ap.parse_args()
     each_verdict = checker.PairChecker.each_verdict
     decode_gray = checker.decode_gray
     verify_pair = checker.PairChecker._verify_pair
     spent: dict[tuple[int, int], float] = {}
+    kinds: dict[tuple[int, int], str] = {}
+    current = threading.local()
+    verify_features = verify.verify_features
 
     def timed_pair(self, pair, *rest):  # type: ignore[no-untyped-def]
         start = time.thread_time()
+        current.pair = pair
         try:
             return verify_pair(self, pair, *rest)
         finally:
+            current.pair = None
             spent[pair] = time.thread_time() - start
 
+    def kind_noted(a, b, *rest, **options):  # type: ignore[no-untyped-def]
+        """A pair's first verification is on its thumbnails: what they are is noted there."""
+        pair = getattr(current, "pair", None)
+        if pair is not None and pair not in kinds:
+            kinds[pair] = picture_kind(a, b)
+        return verify_features(a, b, *rest, **options)
+
     checker.PairChecker._verify_pair = timed_pair  # type: ignore[method-assign]
+    if args.by_picture:
+        verify.verify_features = kind_noted
     measured = []
 
     def measure(self, pairs, dense=(), closer=()):  # type: ignore[no-untyped-def]
@@ -135,6 +170,7 @@ def main() -> int:
                 wall, cpu = time.perf_counter(), time.process_time()
                 found = detail = 0
                 spent.clear()
+                kinds.clear()
                 details: dict[tuple[int, int], bool] = {}
                 for pair, v in each_verdict(fresh, chosen, dense, closer):
                     found += 1
@@ -149,6 +185,9 @@ def main() -> int:
                 fresh.release()
             checker.decode_gray = decode_gray
         _by_band(pairs, spent, details)
+        if args.by_picture:
+            print()
+            _by_band(pairs, spent, details, kinds)
         return iter(())
 
     scan_with_candidates(args.folder, args.store, measure)
