@@ -142,6 +142,19 @@ def _short_of_keypoints(v: verify.Verification) -> bool:
     return v.verdict != "same-photo" and v.keypoints < verify.DEFAULT_THRESHOLDS.dense_keypoints
 
 
+def _unplaced(v: verify.Verification) -> bool:
+    """Thumbnails that each have keypoints enough for a clear fit (`similar_inliers`), which neither their keypoints
+    nor whole-picture alignment could place on each other at all: a larger decode shows the same content with more
+    pixels, and finds no copy there either. On the simulated 10k library 1,653 of the 2,999 strong candidates sent
+    to a larger decode were such pairs (168 of the 290 s their larger decodes took, bench/detail_triage.py); their
+    larger decodes made one copy, of a screenshot whose photo gave its thumbnail 6 keypoints. With fewer keypoints
+    than a clear fit needs, the content may be too small in its frame to show one (a photo inside a screenshot, a
+    heavy crop), and the larger decode still looks. So it does where the embeddings are near sure (the caller's
+    `doubtful`): a screenshot of a photo on dev, cosine 0.95, had 3 consistent keypoints of 11 matches on the
+    thumbnails (48 and 63 keypoints) and no placement, and was a copy on the larger decodes."""
+    return not v.placed and v.keypoints >= verify.DEFAULT_THRESHOLDS.similar_inliers
+
+
 def _few(v: verify.Verification) -> bool:
     """Left open by thumbnails with too few keypoints, which show enough detail otherwise: a larger decode's
     keypoints may settle it (a heavy crop of a photo: 11 keypoints on its thumbnail, 47 at 640 px)."""
@@ -322,19 +335,29 @@ class PairChecker:
             yield from self._cache.each(_PairsOf(keys))
 
     def verdicts(
-        self, pairs: Iterable[Pair], dense: Collection[Pair] = (), closer: Collection[Pair] = ()
+        self,
+        pairs: Iterable[Pair],
+        dense: Collection[Pair] = (),
+        closer: Collection[Pair] = (),
+        doubtful: Collection[Pair] = (),
     ) -> dict[Pair, verify.Verification]:
         """Verdicts for the pairs (see each_verdict), as a dict: for a few pairs."""
-        return dict(self.each_verdict(pairs, dense, closer))
+        return dict(self.each_verdict(pairs, dense, closer, doubtful))
 
     def each_verdict(
-        self, pairs: Iterable[Pair], dense: Collection[Pair] = (), closer: Collection[Pair] = ()
+        self,
+        pairs: Iterable[Pair],
+        dense: Collection[Pair] = (),
+        closer: Collection[Pair] = (),
+        doubtful: Collection[Pair] = (),
     ) -> Iterator[tuple[Pair, verify.Verification]]:
         """Verdicts for the pairs: remembered or stored ones first, the rest verified now (and stored), each
         yielded once as it is known, so a caller need not hold them all. Pairs in `dense` (strong candidates) are
         also aligned from the whole picture when keypoints leave them unsettled, on the thumbnails and on a larger
         decode; pairs in `closer` on the thumbnails only, and a larger decode's keypoints are looked at only when
-        the thumbnails have too few (see linking.CLOSER_COSINE). A pair whose pictures cannot be read is left out.
+        the thumbnails have too few (see linking.CLOSER_COSINE). Pairs in `doubtful` (strong candidates the
+        embeddings are not near sure of, linking.SURE_COSINE) get no larger decode when their thumbnails have
+        nothing in common (_unplaced). A pair whose pictures cannot be read is left out.
         `pairs` may be a CandidatePairs: its keys are used as they are, no tuple is made for a pair not verified."""
         keys = _keys(pairs)
         held = self._held(keys)
@@ -362,7 +385,7 @@ class PairChecker:
                 for lo in range(0, len(todo), _CHUNK):
                     self._check()
                     chunk = [_unpacked(k) for k in todo[lo : lo + _CHUNK].tolist()]
-                    ahead.append(self._start(chunk, dense, closer, pool))
+                    ahead.append(self._start(chunk, dense, closer, doubtful, pool))
                     if len(ahead) > most:
                         yield from self._finish(ahead.popleft())
                 while ahead:
@@ -382,7 +405,12 @@ class PairChecker:
                     batch.cancel()
 
     def _start(
-        self, chunk: list[Pair], dense: Collection[Pair], closer: Collection[Pair], pool: ThreadPoolExecutor
+        self,
+        chunk: list[Pair],
+        dense: Collection[Pair],
+        closer: Collection[Pair],
+        doubtful: Collection[Pair],
+        pool: ThreadPoolExecutor,
     ) -> _Batch:
         """Queue a batch's features and verdicts on the pool without waiting for them: each pair's task waits for
         its two pictures' features (queued before it, so never behind it) and does the pair's larger decode too."""
@@ -391,7 +419,9 @@ class PairChecker:
         for pair in chunk:
             fa, fb = self._feature_or_making(pair[0]), self._feature_or_making(pair[1])
             if fa is not None and fb is not None:
-                job = functools.partial(self._verify_pair, pair, fa, fb, pair in dense, pair in closer)
+                job = functools.partial(
+                    self._verify_pair, pair, fa, fb, pair in dense, pair in closer, pair in doubtful
+                )
                 verdicts[pair] = pool.submit(self._timed, job)
         return _Batch(made, verdicts)
 
@@ -437,6 +467,7 @@ class PairChecker:
         fb: verify.Features | Future[_Made],
         dense: bool,
         closer: bool,
+        doubtful: bool = False,
     ) -> verify.Verification:
         """The thumbnails' verdict, then a larger decode's for a pair they could not settle (on a pool thread)."""
         self._check()  # a batch of pictures short of keypoints may take minutes: a cancel must not wait for it
@@ -462,7 +493,9 @@ class PairChecker:
         # its seed-53 unseen-edit copy, or 8,000-pair windows of the simulated 10k and 50k libraries (1,500 such
         # pairs there). They were the main cost of matching on the 50k library, where more candidates are strong
         # ones (cosine >= DENSE_COSINE: 23 % at 10k, 37 % at 50k).
-        if not (_unsure(v) or (dense and _short_of_keypoints(v)) or (closer and _few(v))):
+        # So is a doubtful one whose thumbnails have keypoints enough and still nothing in common (_unplaced).
+        apart = doubtful and _unplaced(v)
+        if not (_unsure(v) or (dense and _short_of_keypoints(v) and not apart) or (closer and _few(v))):
             return v
         # whole-picture alignment on the larger decode too, except for `closer` pairs the thumbnails left open
         detail = self._verify_detail(pair, dense or _unsure(v))

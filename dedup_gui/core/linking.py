@@ -63,6 +63,11 @@ DENSE_COSINE = 0.8
 # px; cosine 0.76): on dev and dev-large, a larger decode of a pair short of detail in this band settled no copy,
 # and on the simulated 10k library those pairs took 70 % of the matching time.
 CLOSER_COSINE = 0.7
+# Strong candidates under this cosine, their hashes not close, get no larger decode when their thumbnails have keypoints
+# enough and nothing in common at all (checker._unplaced); from it up the larger decode still looks. A screenshot of
+# a photo on dev (cosine 0.95) was a copy only on the larger decodes; 90 % of the simulated 10k library's such pairs
+# are under 0.88, so this keeps nearly all the rule saves there (156 of 160 s of their larger decodes, made cold).
+SURE_COSINE = 0.9
 # Pairs only the hashes found (the embeddings keep each picture's 12 nearest, not these) are verified at once for
 # each picture's few nearest by hash distance; the rest only once either picture is known to have a copy, round
 # after round. A crowd of look-alikes (an app's screenshots, one form scanned many times) has close hashes between
@@ -122,6 +127,7 @@ def confirm(
     strong = found.close | (found.cosine >= DENSE_COSINE)  # NaN (no cosine) compares as False
     closer = (found.cosine >= CLOSER_COSINE) & ~strong
     dense, near = found.take(strong), found.take(closer)
+    doubtful = found.take(strong & ~found.close & (found.cosine < SURE_COSINE))
     untrusted = ~found.rows_of(trusted)
     rest = found.take(untrusted)
     if linked is None:
@@ -136,7 +142,7 @@ def confirm(
     made: dict[tuple[int, int], PairEvidence] = {}
     batch = found.take(untrusted & ~later)
     while len(batch):
-        for (i, j), v in checker.each_verdict(batch, dense=dense, closer=near):
+        for (i, j), v in checker.each_verdict(batch, dense=dense, closer=near, doubtful=doubtful):
             link = _tier(contents, i, j, found[(i, j)], v, config)
             if link is not None:
                 made[(i, j)] = link

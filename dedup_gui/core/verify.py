@@ -152,6 +152,7 @@ class Verification:
     drawn: bool | None = None  # either picture is near a few tones (DRAWN_TONES); None: not known (a verdict
     # stored by an older version, or not verified)
     same_pixels: bool = False  # plain pictures whose thumbnails agree pixel for pixel within rounding (checker)
+    placed: bool = True  # some placement of b on a was measured (keypoints or whole picture); False: none at all
 
 
 BY_HASHES = Verification("same-photo", 0, 0.0, 1.0, 1.0, 0, False, 0.0, "near-identical hashes", 1.0, by_hashes=True)
@@ -586,7 +587,7 @@ def classify(
         sparse = min(fa.detail, fb.detail) < PLAIN_DETAIL
         return Verification(
             "different", m.inliers, ratio, -1.0, 1.0, 0, False, 0.0, "no geometric match", 0.0, keypoints=poorer,
-            sparse=sparse, drawn=_drawn(fa, fb),
+            sparse=sparse, drawn=_drawn(fa, fb), placed=False,
         )  # fmt: skip
     rotation = int(round(m.angle / 90) * 90) % 360
     tilt = (m.angle - rotation + 180) % 360 - 180

@@ -70,10 +70,14 @@ class _Counting(PairChecker):
         self.asked: list[Pair] = []
 
     def each_verdict(
-        self, pairs: Iterable[Pair], dense: Collection[Pair] = (), closer: Collection[Pair] = ()
+        self,
+        pairs: Iterable[Pair],
+        dense: Collection[Pair] = (),
+        closer: Collection[Pair] = (),
+        doubtful: Collection[Pair] = (),
     ) -> Iterator[tuple[Pair, verify.Verification]]:
         self.asked += list(pairs)
-        yield from super().each_verdict(pairs, dense, closer)
+        yield from super().each_verdict(pairs, dense, closer, doubtful)
 
 
 def test_a_crowd_of_look_alikes_is_verified_for_its_nearest_and_a_crowd_of_copies_in_full() -> None:
