@@ -164,6 +164,28 @@ def test_larger_decodes_are_kept_for_later_pairs_and_change_no_verdict(
     assert len(analysed) > len(set(decoded))  # ... with the keypoints made again
 
 
+def _decodes_counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths the checker decodes larger, in order, from now on."""
+    decoded: list[str] = []
+
+    def counting_decode(path: str, side: int) -> np.ndarray | None:
+        decoded.append(path)
+        return decode_gray(path, side)
+
+    monkeypatch.setattr(checker, "decode_gray", counting_decode)
+    return decoded
+
+
+def _thumbnails_of(paths: list[Path]) -> list[np.ndarray]:
+    """Each file's 256-px RGB thumbnail, as a scan makes it (long side 256, aspect kept)."""
+    out = []
+    for p in paths:
+        im = Image.open(p).convert("RGB")
+        im.thumbnail((256, 256), Image.Resampling.LANCZOS)
+        out.append(np.asarray(im))
+    return out
+
+
 def _marked_field(seed: int, size: tuple[int, int] = (1200, 900)) -> Image.Image:
     """A smooth colour field with one small patch of sharp marks: short of detail at 256 px (under 5 % of the
     thumbnail), with keypoints enough (80-92) in that patch."""
@@ -190,13 +212,7 @@ def test_strong_candidates_the_thumbnails_tell_apart_by_their_keypoints_need_no_
     _marked_field(0).resize((800, 600), Image.Resampling.LANCZOS).save(paths[2], quality=85)
     thumbs = [np.asarray(Image.open(p).convert("RGB").resize((256, 192), Image.Resampling.LANCZOS)) for p in paths]
     sources = [Source(str(p), max(Image.open(p).size)) for p in paths]
-    decoded: list[str] = []
-
-    def counting_decode(path: str, side: int) -> np.ndarray | None:
-        decoded.append(path)
-        return decode_gray(path, side)
-
-    monkeypatch.setattr(checker, "decode_gray", counting_decode)
+    decoded = _decodes_counted(monkeypatch)
     pairs = [(0, 1), (0, 2), (1, 2)]
     check = PairChecker(lambda ks: {k: thumbs[k] for k in ks}, sources=sources, workers=2, scratch=tmp_path)
     found = check.verdicts(pairs, dense=set(pairs))
@@ -224,19 +240,9 @@ def test_strong_candidates_with_nothing_in_common_need_no_larger_decode_unless_t
     paths = [tmp_path / "a.jpg", tmp_path / "b.jpg", tmp_path / "coffee.jpg", tmp_path / "screenshot.png"]
     for image, path in zip([*soft, photo("coffee", (1200, 900)), screenshot], paths, strict=True):
         image.save(path, quality=92)
-    thumbs = []
-    for p in paths:
-        im = Image.open(p).convert("RGB")
-        im.thumbnail((256, 256), Image.Resampling.LANCZOS)
-        thumbs.append(np.asarray(im))
+    thumbs = _thumbnails_of(paths)
     sources = [Source(str(p), max(Image.open(p).size)) for p in paths]
-    decoded: list[str] = []
-
-    def counting_decode(path: str, side: int) -> np.ndarray | None:
-        decoded.append(path)
-        return decode_gray(path, side)
-
-    monkeypatch.setattr(checker, "decode_gray", counting_decode)
+    decoded = _decodes_counted(monkeypatch)
     pairs = [(0, 1), (2, 3)]
     found = PairChecker(lambda ks: {k: thumbs[k] for k in ks}, sources=sources).verdicts(
         pairs, dense=set(pairs), doubtful=set(pairs)
@@ -270,11 +276,7 @@ def test_closer_candidates_are_aligned_from_the_whole_thumbnails(tmp_path: Path)
         for n, size in enumerate(((1200, 900), (800, 600))):
             paths.append(tmp_path / f"sky{seed}_{n}.jpg")
             sky.resize(size, Image.Resampling.LANCZOS).save(paths[-1], quality=90)
-    thumbs = []
-    for p in paths:
-        im = Image.open(p).convert("RGB")
-        im.thumbnail((256, 256), Image.Resampling.LANCZOS)
-        thumbs.append(np.asarray(im))
+    thumbs = _thumbnails_of(paths)
     sources = [Source(str(p), max(Image.open(p).size)) for p in paths]
     skies = [(2, 3), (2, 4), (2, 5), (3, 4), (3, 5), (4, 5)]
 
