@@ -59,7 +59,7 @@ def main() -> int:
         return 0
     seen: dict[str, object] = {}
 
-    def record(self, pairs, dense=(), closer=()):  # type: ignore[no-untyped-def]
+    def record(self, pairs, dense=(), closer=(), doubtful=()):  # type: ignore[no-untyped-def]
         found = [checker._unpacked(k) for k in checker._keys(pairs).tolist()]  # the scan passes candidate arrays
         if len(found) > len(seen.get("pairs", ())):  # the candidates; assembly asks for single pairs later
             seen["pairs"], seen["clusters"] = found, self._clusters

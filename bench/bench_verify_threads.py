@@ -137,7 +137,7 @@ def main() -> int:
         verify.verify_features = kind_noted
     measured = []
 
-    def measure(self, pairs, dense=(), closer=()):  # type: ignore[no-untyped-def]
+    def measure(self, pairs, dense=(), closer=(), doubtful=()):  # type: ignore[no-untyped-def]
         """Called by the scan with its candidates (assembly asks for a few pairs later): measured there, while
         the scan's contents are alive; the scan itself gets no verdicts and stops caring."""
         keys = checker._keys(pairs)
@@ -172,7 +172,7 @@ def main() -> int:
                 spent.clear()
                 kinds.clear()
                 details: dict[tuple[int, int], bool] = {}
-                for pair, v in each_verdict(fresh, chosen, dense, closer):
+                for pair, v in each_verdict(fresh, chosen, dense, closer, doubtful):
                     found += 1
                     detail += v.detail
                     details[pair] = v.detail

@@ -20,7 +20,8 @@ from dedup_gui.core.pipeline import run_scan
 from dedup_gui.core.store import Store
 from dedup_gui.core.types import Mode
 
-EachVerdict = Callable[..., Iterator[Any]]  # (checker, pairs, dense=(), closer=()) as PairChecker.each_verdict
+# (checker, pairs, dense=(), closer=(), doubtful=()), as PairChecker.each_verdict
+EachVerdict = Callable[..., Iterator[Any]]
 
 
 def scan_with_candidates(folder: Path, store: Path, each_verdict: EachVerdict) -> None:
