@@ -474,7 +474,7 @@ class PairChecker:
         a = fa.result()[0] if isinstance(fa, Future) else fa
         b = fb.result()[0] if isinstance(fb, Future) else fb
         drawings = min(self._tones(pair[0]), self._tones(pair[1]))
-        v = verify.verify_features(a, b, dense=dense or closer)
+        v = verify.verify_features(a, b, dense=dense or closer, strict=closer)  # closer pairs are no strong ones
         # Two drawings' copy by thumbnails is looked at again on the larger decodes, whose verdict stands: a
         # thumbnail blurs small text into lines that line up with other words (matplotlib's formula renders: 2
         # letters of 24 changed, another typeface, bold against italic, all "copies" at 256 px and none at 525 px).

@@ -36,6 +36,14 @@ _REFUTED = 0.6
 # detail climb slowly), while about half of the simulated libraries' unrelated placements stood under 0.5.
 _LOOK = 20
 _HOPELESS = 0.5
+# The look a placement must pass for a pair that is no strong candidate (cosine 0.7-0.8: linking.CLOSER_COSINE). There
+# whole-picture alignment only catches copies whose keypoints are too few, and those line up almost exactly: on
+# dev-large plus 777 unseen edits of its photos (seed 71), every verdict it changed in that band to a copy or
+# another shot (14 pairs: upscaled, grey and cropped, tiny thumbnails, a quarter turn; 3 of them star fields) had a
+# look of 0.972 or more. Of the band's other pairs, 16-18 % reach 0.9 on dev-large and its camera-sized copy; on the
+# simulated 10k library the 6 pairs its thumbnails wrongly called copies or other shots in that band stood at
+# 0.68-0.84 (see bench/dense_looks.py).
+STRICT_LOOK = 0.9
 _COARSE_STEPS = 40
 
 
@@ -126,13 +134,15 @@ def _ecc(ga: np.ndarray, gb: np.ndarray, m: np.ndarray, steps: int) -> tuple[np.
     return None if found is None else (_from_ecc(found[0]), found[1])
 
 
-def _coarse(ga: np.ndarray, gb: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, float] | Literal["failed", "refuted"]:
+def _coarse(
+    ga: np.ndarray, gb: np.ndarray, m: np.ndarray, look: float = _HOPELESS
+) -> tuple[np.ndarray, float] | Literal["failed", "refuted"]:
     """The coarse ECC run (ga, gb already shrunk), looking once after _LOOK steps so that a hopeless placement is
     spared the rest; "refuted" when it stays unlike there or at the end (see _REFUTED)."""
     first = _ecc_steps(ga, gb, _to_ecc(m), _LOOK)
     if first is None:
         return "failed"
-    if first[1] < _HOPELESS:
+    if first[1] < look:
         return "refuted"
     found = _ecc_steps(ga, gb, first[0], _COARSE_STEPS - _LOOK)
     if found is None:
@@ -147,12 +157,14 @@ def _scaled(g: np.ndarray, f: float) -> np.ndarray:
     return cv2.resize(g, size, interpolation=cv2.INTER_AREA)
 
 
-def _refine(ga: np.ndarray, gb: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, float] | Literal["failed", "refuted"]:
+def _refine(
+    ga: np.ndarray, gb: np.ndarray, m: np.ndarray, look: float = _HOPELESS
+) -> tuple[np.ndarray, float] | Literal["failed", "refuted"]:
     """ECC refinement of a map from gb to ga, coarse to fine: "failed" when ECC fails or leaves a similarity,
     "refuted" when the coarse steps leave the pictures unlike each other there (see _REFUTED)."""
     f = min(1.0, _COARSE / max(ga.shape))
     if f < 1.0:  # the same map between the pictures shrunk by f: m' = f * m(p / f)
-        coarse = _coarse(_scaled(ga, f), _scaled(gb, f), np.hstack([m[:, :2], m[:, 2:] * f]))
+        coarse = _coarse(_scaled(ga, f), _scaled(gb, f), np.hstack([m[:, :2], m[:, 2:] * f]), look)
         if isinstance(coarse, str):
             return coarse
         m = np.hstack([coarse[0][:, :2], coarse[0][:, 2:] / f])
@@ -178,9 +190,12 @@ def _same_place(k: int, mirrored: bool, m: np.ndarray, k2: int, mirrored2: bool,
     return float(d[:, :2].sum(axis=1).max()) * _SEARCH_SIDE + float(d[:, 2].max()) <= _SAME_PLACE
 
 
-def align(ga: np.ndarray, gb: np.ndarray, *, frames_only: bool = False) -> list[tuple[np.ndarray, bool, float]]:
+def align(
+    ga: np.ndarray, gb: np.ndarray, *, frames_only: bool = False, strict: bool = False
+) -> list[tuple[np.ndarray, bool, float]]:
     """Similarities (2x3, b's pixels onto a's, after mirroring b when the flag says so) with their ECC correlation,
-    best first; empty when nothing lines up. `frames_only` for plain pictures (see _hypotheses)."""
+    best first; empty when nothing lines up. `frames_only` for plain pictures (see _hypotheses); `strict` for a pair
+    that is no strong candidate: a placement must line up almost exactly at the coarse size (STRICT_LOOK)."""
     sa, fa = _small(ga)
     found: list[tuple[float, int, bool, np.ndarray, float]] = []
     for mirrored in (False, True):
@@ -201,7 +216,7 @@ def align(ga: np.ndarray, gb: np.ndarray, *, frames_only: bool = False) -> list[
         lift = np.hstack([m_small[:, :2] * (fb / fa), m_small[:, 2:] / fa])
         m = compose(lift, _turn_matrix(k, *gb.shape))
         flipped = np.ascontiguousarray(gb[:, ::-1] if mirrored else gb).astype(np.float32)
-        refined = _refine(ga32, flipped, m)
+        refined = _refine(ga32, flipped, m, STRICT_LOOK if strict else _HOPELESS)
         if isinstance(refined, tuple):
             results.append((refined[0], mirrored, refined[1]))
         # ECC cannot converge on a plain gradient: the placement alone may be right (not one it refuted)

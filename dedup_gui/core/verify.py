@@ -427,11 +427,18 @@ def _unbent(pa: np.ndarray, pb: np.ndarray, median: float) -> float:
 
 
 def measure(
-    fa: Features, fb: Features, thresholds: VerifyThresholds = DEFAULT_THRESHOLDS, *, dense: bool = False
+    fa: Features,
+    fb: Features,
+    thresholds: VerifyThresholds = DEFAULT_THRESHOLDS,
+    *,
+    dense: bool = False,
+    strict: bool = False,
 ) -> Measurements:
     """Align b onto a by keypoints and compare the pixels; with `dense`, when either picture has too few keypoints
     and they leave the pair unsettled, also from the whole picture, keeping the better. (A picture with many
-    keypoints that still do not align is no copy, or a repeating pattern that whole-picture alignment misleads.)"""
+    keypoints that still do not align is no copy, or a repeating pattern that whole-picture alignment misleads.)
+    `strict`: only a placement that lines up almost exactly is refined (dense.STRICT_LOOK), for a pair that is no
+    strong candidate."""
     th = thresholds
     best = _by_keypoints(fa, fb, th)
     if not dense or min(len(fa.points), len(fb.points)) >= th.dense_keypoints:
@@ -439,7 +446,8 @@ def measure(
     if best.matrix is not None and best.inliers >= th.similar_inliers and best.texture >= th.min_texture:
         return _as_is(fa, fb, best, th)
     score = _score(best, th)[0]
-    for m, mirrored, _ in align(fa.gray, fb.gray, frames_only=min(fa.detail, fb.detail) < PLAIN_DETAIL):
+    frames_only = min(fa.detail, fb.detail) < PLAIN_DETAIL
+    for m, mirrored, _ in align(fa.gray, fb.gray, frames_only=frames_only, strict=strict):
         s = math.sqrt(abs(float(np.linalg.det(m[:, :2]))))
         if not th.min_scale <= s <= th.max_scale:
             continue
@@ -641,11 +649,17 @@ def classify(
 
 
 def verify_features(
-    fa: Features, fb: Features, thresholds: VerifyThresholds = DEFAULT_THRESHOLDS, *, dense: bool = False
+    fa: Features,
+    fb: Features,
+    thresholds: VerifyThresholds = DEFAULT_THRESHOLDS,
+    *,
+    dense: bool = False,
+    strict: bool = False,
 ) -> Verification:
     """Verify a pair from cached features (the pipeline computes each image's features once); `dense` also tries
-    whole-picture alignment when keypoints leave the pair unsettled."""
-    v = classify(measure(fa, fb, thresholds, dense=dense), fa, fb, thresholds)
+    whole-picture alignment when keypoints leave the pair unsettled, `strict` only placements that line up almost
+    exactly (see measure)."""
+    v = classify(measure(fa, fb, thresholds, dense=dense, strict=strict), fa, fb, thresholds)
     log.debug("%s score=%.3f inliers=%d ncc=%.4f: %s", v.verdict, v.score, v.inliers, v.overlap_ncc, v.description)
     return v
 

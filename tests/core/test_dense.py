@@ -136,3 +136,54 @@ def test_one_placement_found_from_both_sides_is_refined_once(ecc_runs: list[Run]
     found = dense.align(a, b)
     assert found and found[0][2] >= 0.99 and np.allclose(found[0][0], np.eye(2, 3), atol=0.05)
     assert len(coarse_runs(ecc_runs)) == 1
+
+
+def unrelated_looks(strict: bool) -> list[tuple[float | None, float | None, bool]]:
+    """The coarse runs of whole-picture alignment of unrelated pairs of little detail: (correlation at the look, at
+    the end or None when it stopped at the look, whether full-size steps followed)."""
+    runs: list[Run] = []
+    last: list[np.ndarray] = []
+    ecc = dense._ecc_steps
+
+    def recorded(ga: np.ndarray, gb: np.ndarray, warp: np.ndarray, steps: int) -> tuple[np.ndarray, float] | None:
+        found = ecc(ga, gb, warp, steps)
+        runs.append((max(ga.shape), None if found is None else found[1], bool(last) and warp is last[0]))
+        last[:] = [] if found is None else [found[0]]
+        return found
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(dense, "_ecc_steps", recorded)
+        for seed in range(12):
+            dense.align(picture(seed), picture(100 + seed), strict=strict)
+    out: list[tuple[float | None, float | None, bool]] = []
+    i = 0
+    while i < len(runs):
+        assert runs[i][0] == dense._COARSE and not runs[i][2], "every placement starts with the coarse steps"
+        look, end = runs[i][1], None
+        i += 1
+        if i < len(runs) and runs[i][0] == dense._COARSE and runs[i][2]:  # the rest of the coarse steps
+            end = runs[i][1]
+            i += 1
+        full = i < len(runs) and runs[i][0] > dense._COARSE
+        i += full
+        out.append((look, end, full))
+    return out
+
+
+def test_a_pair_that_is_no_strong_candidate_goes_on_only_from_a_placement_that_lines_up_almost_exactly() -> None:
+    """Whole-picture alignment of a candidate under the strong ones (cosine 0.7-0.8) catches copies whose keypoints
+    are too few, and those line up almost exactly at the coarse size (0.972 or more on the evaluation sets). Its
+    other placements stop at the look unless they reach STRICT_LOOK there: no more coarse steps, no full-size ones."""
+    loose, strict = unrelated_looks(strict=False), unrelated_looks(strict=True)
+    assert len(loose) == len(strict) and [r[0] for r in loose] == [r[0] for r in strict]  # the same placements
+    between = [look for look, _, _ in loose if look is not None and dense._HOPELESS <= look < dense.STRICT_LOOK]
+    assert between, "some placements should stand between the two looks"
+    assert any(end is not None for look, end, _ in loose if look in between)  # went on under the usual look
+    for look, end, full in strict:
+        if look is None or look < dense.STRICT_LOOK:
+            assert end is None and not full, look
+    a = picture(7)
+    crop = np.clip(a[10:180, 8:240].astype(np.float32) * 0.8 + 30, 0, 255).astype(np.uint8)
+    found = dense.align(a, crop, strict=True)  # a copy still lines up
+    assert found and found[0][2] >= 0.99
+    assert np.allclose(found[0][0][:, 2], [8, 10], atol=0.5)
