@@ -182,8 +182,8 @@ def _refine(
 def _same_place(k: int, mirrored: bool, m: np.ndarray, k2: int, mirrored2: bool, m2: np.ndarray) -> bool:
     """Two hypotheses that put b in the same place: the same turn and mirror, and maps (small b onto small a) that
     differ by at most _SAME_PLACE px. Frames of one shape give one hypothesis twice, as a placed in b and b placed in
-    a at full size: ECC ran 3,104 times instead of 3,679 over dev-large's candidates aligned from the whole
-    picture, every verdict and score the same."""
+    a at full size: with the usual look for every pair, ECC ran 3,104 times instead of 3,679 over dev-large's
+    candidates aligned from the whole picture, every verdict and score the same."""
     if k != k2 or mirrored != mirrored2:
         return False
     d = np.abs(m - m2)  # a point of small b (coordinates under _SEARCH_SIDE) moves at most this far between them
@@ -195,7 +195,8 @@ def align(
 ) -> list[tuple[np.ndarray, bool, float]]:
     """Similarities (2x3, b's pixels onto a's, after mirroring b when the flag says so) with their ECC correlation,
     best first; empty when nothing lines up. `frames_only` for plain pictures (see _hypotheses); `strict` for a pair
-    that is no strong candidate: a placement must line up almost exactly at the coarse size (STRICT_LOOK)."""
+    that is no strong candidate: a placement must line up almost exactly at the coarse size (STRICT_LOOK; a picture
+    of _COARSE px or less has no coarse size and is refined as for any pair)."""
     sa, fa = _small(ga)
     found: list[tuple[float, int, bool, np.ndarray, float]] = []
     for mirrored in (False, True):
