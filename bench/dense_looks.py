@@ -30,7 +30,9 @@ from dedup_gui.core.candidates import candidates
 from dedup_gui.core.checker import stored_thumbnails
 from dedup_gui.core.store import Store
 
-_looks: list[float] = []
+_looks: list[float] = []  # the looks of the pair being verified
+_ecc_steps = dense._ecc_steps
+_last: list[object] = [None]  # the warp the last ECC run returned: a run going on from it is no new look
 
 
 def _recorded_steps(ga, gb, warp, steps):  # type: ignore[no-untyped-def]
@@ -40,10 +42,6 @@ def _recorded_steps(ga, gb, warp, steps):  # type: ignore[no-untyped-def]
         _looks.append(0.0 if found is None else found[1])
     _last[0] = None if found is None else found[0]
     return found
-
-
-_ecc_steps = dense._ecc_steps
-_last: list[object] = [None]
 
 
 def main() -> None:

@@ -354,8 +354,9 @@ class PairChecker:
         """Verdicts for the pairs: remembered or stored ones first, the rest verified now (and stored), each
         yielded once as it is known, so a caller need not hold them all. Pairs in `dense` (strong candidates) are
         also aligned from the whole picture when keypoints leave them unsettled, on the thumbnails and on a larger
-        decode; pairs in `closer` on the thumbnails only, and a larger decode's keypoints are looked at only when
-        the thumbnails have too few (see linking.CLOSER_COSINE). Pairs in `doubtful` (strong candidates the
+        decode; pairs in `closer` on the thumbnails only, from placements that line up almost exactly
+        (dense.STRICT_LOOK), and a larger decode's keypoints are looked at only when the thumbnails have too few
+        (see linking.CLOSER_COSINE). Pairs in `doubtful` (strong candidates the
         embeddings are not near sure of, linking.SURE_COSINE) get no larger decode when their thumbnails have
         nothing in common (_unplaced). A pair whose pictures cannot be read is left out.
         `pairs` may be a CandidatePairs: its keys are used as they are, no tuple is made for a pair not verified."""
@@ -474,7 +475,7 @@ class PairChecker:
         a = fa.result()[0] if isinstance(fa, Future) else fa
         b = fb.result()[0] if isinstance(fb, Future) else fb
         drawings = min(self._tones(pair[0]), self._tones(pair[1]))
-        v = verify.verify_features(a, b, dense=dense or closer, strict=closer)  # closer pairs are no strong ones
+        v = verify.verify_features(a, b, dense=dense or closer, strict=closer)
         # Two drawings' copy by thumbnails is looked at again on the larger decodes, whose verdict stands: a
         # thumbnail blurs small text into lines that line up with other words (matplotlib's formula renders: 2
         # letters of 24 changed, another typeface, bold against italic, all "copies" at 256 px and none at 525 px).

@@ -58,7 +58,8 @@ MATCH_VERSION = 25  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSI
 # alignment decided on dev and dev-large (30 pairs) are hash-close or at cosine >= 0.866.
 DENSE_COSINE = 0.8
 # Candidates from this cosine up are aligned from the whole thumbnails too (a keypoint-poor wallpaper and its
-# portrait cut, 68 % cropped: cosine 0.80-0.82). A larger decode is made for them only when their thumbnails have
+# portrait cut, 68 % cropped: cosine 0.80-0.82), going on only from a placement that lines up almost exactly
+# (dense.STRICT_LOOK). A larger decode is made for them only when their thumbnails have
 # too few keypoints and show detail otherwise (a heavy crop of a photo: 11 keypoints on its thumbnail, 47 at 640
 # px; cosine 0.76): on dev and dev-large, a larger decode of a pair short of detail in this band settled no copy,
 # and on the simulated 10k library those pairs took 70 % of the matching time.
