@@ -1,16 +1,18 @@
-"""The strong candidates whose thumbnails leave them open, and what their larger decode then finds: the evidence for
+"""The candidates whose thumbnails leave them open, and what their larger decode then finds: the evidence for
 settling some of them on the thumbnails (checker._unplaced).
 
-    python bench/detail_triage.py STORE --truth TRUTH.json --root ROOT [--sample N] [--out rows.json]
+    python bench/detail_triage.py STORE --truth TRUTH.json --root ROOT [--band closer] [--sample N] [--out rows.json]
 
-For each strong candidate (close hashes or cosine >= DENSE_COSINE) of the store's last scan, the thumbnails are
-verified again as the checker verifies them (keypoints, then whole-picture alignment). A pair the checker sent to a
-larger decode before `_unplaced` (a copy or other shot by pictures short of detail, or not a copy with fewer than
-`dense_keypoints` in the poorer picture) is verified again on larger decodes, timed, with no decode reused between
-runs of the script. Each such pair can be written as a row (`--out`): the thumbnails' measurements, what the larger
-decode said, whether the truth calls it a copy, and the time of each step. Printed: per kind of pair, how many,
-their larger decodes' seconds, the verdicts those changed and the true copies they made; last, the same for the
-pairs `_unplaced` now settles on the thumbnails, which is what that rule gives up.
+For each strong candidate (close hashes or cosine >= DENSE_COSINE) of the store's last scan, or with `--band closer`
+each candidate of the band under them (cosine >= CLOSER_COSINE), the thumbnails are verified again as the checker
+verifies them (keypoints, then whole-picture alignment; in the closer band from placements that line up almost
+exactly). A pair the checker sent to a larger decode before `_unplaced` (a copy or other shot by pictures short of
+detail; a strong candidate not a copy with fewer than `dense_keypoints` in the poorer picture; a closer one the
+same, of pictures that show detail otherwise) is verified again on larger decodes as the checker does, timed, with
+no decode reused between runs of the script. Each such pair can be written as a row (`--out`): the thumbnails'
+measurements, what the larger decode said, whether the truth calls it a copy, and the time of each step. Printed:
+per kind of pair, how many, their larger decodes' seconds, the verdicts those changed and the true copies they
+made; last, the same for the pairs `_unplaced` now settles on the thumbnails, which is what that rule gives up.
 """
 
 from __future__ import annotations
@@ -31,20 +33,21 @@ from dedup_gui.core import verify
 from dedup_gui.core.candidates import candidates
 from dedup_gui.core.checker import (
     PairChecker,
+    _few,
     _short_of_keypoints,
     _unplaced,
     _unsure,
     content_sources,
     stored_thumbnails,
 )
-from dedup_gui.core.linking import DENSE_COSINE
+from dedup_gui.core.linking import CLOSER_COSINE, DENSE_COSINE
 from dedup_gui.core.store import Store
 
 
 def summary(rows: list[dict], strong: int, spent: dict[str, float]) -> None:
     """Per kind of pair: how many, their larger decodes' seconds, what those decodes changed; then the same for
     the pairs the checker now settles on the thumbnails (`_unplaced`), which is what that rule gives up."""
-    print(f"{strong} strong candidates ({spent['thumb']:.1f} s on thumbnails); {len(rows)} sent to a larger decode")
+    print(f"{strong} candidates ({spent['thumb']:.1f} s on thumbnails); {len(rows)} sent to a larger decode")
     print("| why | thumbnails say | pictures | pairs | larger decodes, s | changed to | true copies it made |")
     print("|---|---|---|---|---|---|---|")
     kinds: dict[tuple[str, str, str], list[dict]] = {}
@@ -64,7 +67,8 @@ def main() -> int:
     parser.add_argument("store", type=Path)
     parser.add_argument("--truth", type=Path, required=True)
     parser.add_argument("--root", type=Path, required=True)
-    parser.add_argument("--sample", type=int, default=0, help="strong candidates looked at (0: all)")
+    parser.add_argument("--band", choices=("strong", "closer"), default="strong", help="which candidates")
+    parser.add_argument("--sample", type=int, default=0, help="candidates looked at (0: all)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
@@ -72,7 +76,13 @@ def main() -> int:
     contents, config = stored_contents(store)
     found = candidates(contents, config, lambda: None)
     truth = true_pairs(args.truth, args.root)
-    strong = [(i, j) for (i, j), c in found.items() if c.hash_close or (c.cosine or 0.0) >= DENSE_COSINE]
+    closer = args.band == "closer"
+    strong = [
+        (i, j)
+        for (i, j), c in found.items()
+        if (c.hash_close or (c.cosine or 0.0) >= DENSE_COSINE) != closer
+        and (not closer or (c.cosine or 0.0) >= CLOSER_COSINE)
+    ]
     if args.sample and args.sample < len(strong):
         strong = random.Random(args.seed).sample(strong, args.sample)
     thumbnails = stored_thumbnails(store, contents)
@@ -92,14 +102,14 @@ def main() -> int:
         if fa is None or fb is None:
             continue
         start = time.perf_counter()
-        m = verify.measure(fa, fb, dense=True)
+        m = verify.measure(fa, fb, dense=True, strict=closer)
         v = verify.classify(m, fa, fb)
         thumb_s = time.perf_counter() - start
         spent["thumb"] += thumb_s
-        if not (_unsure(v) or _short_of_keypoints(v)):  # as the checker sent strong candidates on before _unplaced
+        if not (_unsure(v) or (_few(v) if closer else _short_of_keypoints(v))):  # sent on before _unplaced
             continue
         start = time.perf_counter()
-        d = checker._verify_detail((i, j), True)
+        d = checker._verify_detail((i, j), not closer or _unsure(v))
         detail_s = time.perf_counter() - start
         spent["detail"] += detail_s
         kp = verify._by_keypoints(fa, fb, verify.DEFAULT_THRESHOLDS)

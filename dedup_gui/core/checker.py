@@ -151,7 +151,12 @@ def _unplaced(v: verify.Verification) -> bool:
     than a clear fit needs, the content may be too small in its frame to show one (a photo inside a screenshot, a
     heavy crop), and the larger decode still looks. So it does where the embeddings are near sure (the caller's
     `doubtful`): a screenshot of a photo on dev, cosine 0.95, had 3 consistent keypoints of 11 matches on the
-    thumbnails (48 and 63 keypoints) and no placement, and was a copy on the larger decodes."""
+    thumbnails (48 and 63 keypoints) and no placement, and was a copy on the larger decodes.
+    The band under the strong candidates (`closer`), whose embeddings are less sure still, gets the same rule: 77-162
+    of its 97-183 larger decodes a set were of such pairs on dev-large, its camera-sized copy, two sets of unseen
+    edits and the simulated 10k library, and none changed a verdict (bench/detail_triage.py --band closer). The
+    band's larger decodes that made a copy or another shot there were of placed pairs or of thumbnails with 6-11
+    keypoints, which it still makes."""
     return not v.placed and v.keypoints >= verify.DEFAULT_THRESHOLDS.similar_inliers
 
 
@@ -356,9 +361,9 @@ class PairChecker:
         also aligned from the whole picture when keypoints leave them unsettled, on the thumbnails and on a larger
         decode; pairs in `closer` on the thumbnails only, from placements that line up almost exactly
         (dense.STRICT_LOOK), and a larger decode's keypoints are looked at only when the thumbnails have too few
-        (see linking.CLOSER_COSINE). Pairs in `doubtful` (strong candidates the
-        embeddings are not near sure of, linking.SURE_COSINE) get no larger decode when their thumbnails have
-        nothing in common (_unplaced). A pair whose pictures cannot be read is left out.
+        (see linking.CLOSER_COSINE). Pairs in `doubtful` (strong candidates the embeddings are not near sure of,
+        linking.SURE_COSINE) and in `closer` get no larger decode when their thumbnails have nothing in common
+        (_unplaced). A pair whose pictures cannot be read is left out.
         `pairs` may be a CandidatePairs: its keys are used as they are, no tuple is made for a pair not verified."""
         keys = _keys(pairs)
         held = self._held(keys)
@@ -494,9 +499,10 @@ class PairChecker:
         # its seed-53 unseen-edit copy, or 8,000-pair windows of the simulated 10k and 50k libraries (1,500 such
         # pairs there). They were the main cost of matching on the 50k library, where more candidates are strong
         # ones (cosine >= DENSE_COSINE: 23 % at 10k, 37 % at 50k).
-        # So is a doubtful one whose thumbnails have keypoints enough and still nothing in common (_unplaced).
-        apart = doubtful and _unplaced(v)
-        if not (_unsure(v) or (dense and _short_of_keypoints(v) and not apart) or (closer and _few(v))):
+        # So is a doubtful one whose thumbnails have keypoints enough and still nothing in common (_unplaced), and
+        # such a pair under the strong candidates (`closer`), where the embeddings are less sure still.
+        apart = (doubtful or closer) and _unplaced(v)
+        if not (_unsure(v) or (dense and _short_of_keypoints(v) and not apart) or (closer and _few(v) and not apart)):
             return v
         # whole-picture alignment on the larger decode too, except for `closer` pairs the thumbnails left open
         detail = self._verify_detail(pair, dense or _unsure(v))

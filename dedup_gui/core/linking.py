@@ -62,7 +62,8 @@ DENSE_COSINE = 0.8
 # (dense.STRICT_LOOK). A larger decode is made for them only when their thumbnails have
 # too few keypoints and show detail otherwise (a heavy crop of a photo: 11 keypoints on its thumbnail, 47 at 640
 # px; cosine 0.76): on dev and dev-large, a larger decode of a pair short of detail in this band settled no copy,
-# and on the simulated 10k library those pairs took 70 % of the matching time.
+# and on the simulated 10k library those pairs took 70 % of the matching time. Nor when the thumbnails have
+# keypoints enough for a clear fit and nothing in common (checker._unplaced), as for doubtful strong candidates.
 CLOSER_COSINE = 0.7
 # Strong candidates under this cosine, their hashes not close, get no larger decode when their thumbnails have keypoints
 # enough and nothing in common at all (checker._unplaced); from it up the larger decode still looks. A screenshot of

@@ -225,34 +225,42 @@ def test_strong_candidates_the_thumbnails_tell_apart_by_their_keypoints_need_no_
     assert sorted(set(decoded)) == sorted({str(paths[0]), str(paths[2])})
 
 
-def test_strong_candidates_with_nothing_in_common_need_no_larger_decode_unless_too_few_keypoints_to_tell(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("band", ["doubtful", "closer"])
+def test_candidates_with_nothing_in_common_need_no_larger_decode_unless_too_few_keypoints_to_tell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, band: str
 ) -> None:
     """Two soft photos short of keypoints that neither keypoints nor whole-picture alignment can place on each other
-    at all: settled on the thumbnails, where the embeddings are not near sure (`doubtful`). A photo and a
-    screenshot showing it too small for a clear fit's keypoints on the thumbnail are not: the larger decode still
-    looks (on the simulated 10k library it made one such copy); nor is a pair the embeddings are near sure of."""
+    at all: settled on the thumbnails, where the embeddings are not near sure: strong candidates under
+    linking.SURE_COSINE (`doubtful`) and the band under the strong ones (`closer`). A pair with too few keypoints on a
+    thumbnail for a clear fit is not: the larger decode still looks. Among strong candidates, a photo and a
+    screenshot showing it small (on the simulated 10k library the larger decode made one such copy); under them,
+    where a picture short of detail gets no larger decode, a heavy crop of a soft photo. Nor is a strong pair the
+    embeddings are near sure of."""
     from PIL import ImageFilter
 
     soft = [photo(name, (1200, 900)).filter(ImageFilter.GaussianBlur(8)) for name in ("astronaut", "rocket")]
-    screenshot = Image.new("RGB", (1600, 1000), (236, 236, 240))
-    screenshot.paste(photo("coffee", (160, 120)), (300, 200))
-    paths = [tmp_path / "a.jpg", tmp_path / "b.jpg", tmp_path / "coffee.jpg", tmp_path / "screenshot.png"]
-    for image, path in zip([*soft, photo("coffee", (1200, 900)), screenshot], paths, strict=True):
+    if band == "doubtful":
+        shown = Image.new("RGB", (1600, 1000), (236, 236, 240))
+        shown.paste(photo("coffee", (160, 120)), (300, 200))
+        small = [photo("coffee", (1200, 900)), shown]
+    else:
+        whole = photo("coffee", (1600, 1200)).filter(ImageFilter.GaussianBlur(5))
+        small = [whole, whole.crop((500, 380, 980, 740))]  # 91 % cropped
+    paths = [tmp_path / "a.jpg", tmp_path / "b.jpg", tmp_path / "coffee.jpg", tmp_path / "small.png"]
+    for image, path in zip([*soft, *small], paths, strict=True):
         image.save(path, quality=92)
     thumbs = _thumbnails_of(paths)
     sources = [Source(str(p), max(Image.open(p).size)) for p in paths]
     decoded = _decodes_counted(monkeypatch)
     pairs = [(0, 1), (2, 3)]
-    found = PairChecker(lambda ks: {k: thumbs[k] for k in ks}, sources=sources).verdicts(
-        pairs, dense=set(pairs), doubtful=set(pairs)
-    )
+    sets = {"dense": set(pairs), "doubtful": set(pairs)} if band == "doubtful" else {"closer": set(pairs)}
+    found = PairChecker(lambda ks: {k: thumbs[k] for k in ks}, sources=sources).verdicts(pairs, **sets)
     apart, shown = found[(0, 1)], found[(2, 3)]
     few, clear = checker.verify.DEFAULT_THRESHOLDS.dense_keypoints, checker.verify.DEFAULT_THRESHOLDS.similar_inliers
     assert apart.verdict == "different" and not apart.placed and clear <= apart.keypoints < few  # the case itself
     assert not apart.detail
     on_thumbnails = checker.verify.verify_pair(thumbs[2], thumbs[3])
-    assert not on_thumbnails.placed and on_thumbnails.keypoints < clear  # too few keypoints to tell ...
+    assert on_thumbnails.verdict == "different" and on_thumbnails.keypoints < clear  # too few keypoints to tell ...
     assert shown.detail  # ... so looked at on the larger decodes
     assert sorted(set(decoded)) == [str(paths[2]), str(paths[3])]  # the soft pair's files were not decoded
     decoded.clear()
