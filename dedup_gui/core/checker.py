@@ -152,11 +152,11 @@ def _unplaced(v: verify.Verification) -> bool:
     heavy crop), and the larger decode still looks. So it does where the embeddings are near sure (the caller's
     `doubtful`): a screenshot of a photo on dev, cosine 0.95, had 3 consistent keypoints of 11 matches on the
     thumbnails (48 and 63 keypoints) and no placement, and was a copy on the larger decodes.
-    The band under the strong candidates (`closer`), whose embeddings are less sure still, gets the same rule: 77-162
-    of its 97-183 larger decodes a set were of such pairs on dev-large, its camera-sized copy, two sets of unseen
-    edits and the simulated 10k library, and none changed a verdict (bench/detail_triage.py --band closer). The
-    band's larger decodes that made a copy or another shot there were of placed pairs or of thumbnails with 6-11
-    keypoints, which it still makes."""
+    The band under the strong candidates (`closer`), whose embeddings are less sure still, gets the same rule: of
+    its pairs sent to a larger decode, 231-283 of 379-544 a set were such pairs on dev-large, its camera-sized copy
+    and two sets of unseen edits, 920 of 1,166 on the simulated 10k library, and none of their larger decodes changed
+    a verdict (bench/detail_triage.py --band closer). The band's larger decodes that made a copy or another shot
+    there were of placed pairs or of thumbnails with 11 keypoints, which it still makes."""
     return not v.placed and v.keypoints >= verify.DEFAULT_THRESHOLDS.similar_inliers
 
 
