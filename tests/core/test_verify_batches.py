@@ -240,9 +240,9 @@ def test_candidates_with_nothing_in_common_need_no_larger_decode_unless_too_few_
 
     soft = [photo(name, (1200, 900)).filter(ImageFilter.GaussianBlur(8)) for name in ("astronaut", "rocket")]
     if band == "doubtful":
-        shown = Image.new("RGB", (1600, 1000), (236, 236, 240))
-        shown.paste(photo("coffee", (160, 120)), (300, 200))
-        small = [photo("coffee", (1200, 900)), shown]
+        screenshot = Image.new("RGB", (1600, 1000), (236, 236, 240))
+        screenshot.paste(photo("coffee", (160, 120)), (300, 200))
+        small = [photo("coffee", (1200, 900)), screenshot]
     else:
         whole = photo("coffee", (1600, 1200)).filter(ImageFilter.GaussianBlur(5))
         small = [whole, whole.crop((500, 380, 980, 740))]  # 91 % cropped
