@@ -502,7 +502,8 @@ class PairChecker:
         # So is a doubtful one whose thumbnails have keypoints enough and still nothing in common (_unplaced), and
         # such a pair under the strong candidates (`closer`), where the embeddings are less sure still.
         apart = (doubtful or closer) and _unplaced(v)
-        if not (_unsure(v) or (dense and _short_of_keypoints(v) and not apart) or (closer and _few(v) and not apart)):
+        open_by_keypoints = (dense and _short_of_keypoints(v)) or (closer and _few(v))
+        if not (_unsure(v) or (open_by_keypoints and not apart)):
             return v
         # whole-picture alignment on the larger decode too, except for `closer` pairs the thumbnails left open
         detail = self._verify_detail(pair, dense or _unsure(v))
