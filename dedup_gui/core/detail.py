@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from dedup_gui.core.decoding import DecodeError, display_picture
+from dedup_gui.core.decoding import DecodeError, gray_picture
 
 log = logging.getLogger("dedup_gui.detail")
 
@@ -30,17 +30,16 @@ def decode_gray(path: str, side: int, box: tuple[float, float, float, float] | N
 
     `box` (left, top, right, bottom as shares of the displayed width and height) cuts a part out first, decoded
     at the resolution that part has in the file. The scan's own display decoder does the work: every format it
-    reads (RAWs from their full-size preview), orientation applied, the same size and memory guards.
+    reads (RAWs from their full-size preview), orientation applied, the same size and memory guards, in grey.
     """
     want = side
     if box is not None:  # the part must come out at `side`: ask for the whole accordingly
         want = round(side / max(box[2] - box[0], box[3] - box[1], 1e-3))
     try:
-        pic = display_picture(path, want)
+        gray = gray_picture(path, want)
     except DecodeError as exc:
         log.info("no larger decode of %s: %s", path, exc)
         return None
-    gray = Image.frombytes("RGB", (pic.width, pic.height), pic.rgb).convert("L")
     if box is not None:
         bw, bh = gray.size
         gray = gray.crop((round(box[0] * bw), round(box[1] * bh), round(box[2] * bw), round(box[3] * bh)))
