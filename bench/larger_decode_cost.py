@@ -17,6 +17,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import pillow_heif
 from PIL import Image
 
 from dedup_gui.core.decoding import DecodeError, display_picture
@@ -24,6 +25,7 @@ from dedup_gui.core.detail import DETAIL_SIDE, decode_gray
 
 
 def _format(path: str) -> str:
+    """The file's format as Pillow names it (HEIC and AVIF too), whatever its name says."""
     try:
         with Image.open(path) as img:
             return img.format or "?"
@@ -48,6 +50,7 @@ def main() -> int:
     ap.add_argument("--side", type=int, default=DETAIL_SIDE)
     ap.add_argument("--runs", type=int, default=2)
     args = ap.parse_args()
+    pillow_heif.register_heif_opener()  # as the decoders do, so that HEIC files are named as such
     files = sorted(str(p) for p in args.photos.rglob("*") if p.is_file())
     files = files[:: max(1, len(files) // args.sample)][: args.sample]
     gray: dict[str, list[float]] = defaultdict(list)

@@ -90,6 +90,10 @@ def _cmyk_jpeg(img: Image.Image, path: Path) -> None:
     img.convert("CMYK").save(path, "JPEG", quality=92)
 
 
+def _rgb_jpeg(img: Image.Image, path: Path) -> None:
+    img.save(path, "JPEG", quality=92, keep_rgb=True)  # stored as RGB, not YCbCr: its decoder makes the grey
+
+
 def _sixteen_bit_png(img: Image.Image, path: Path) -> None:
     Image.fromarray(np.asarray(img.convert("L"), dtype=np.uint16) * 200).save(path)
 
@@ -109,6 +113,7 @@ def _heic(img: Image.Image, path: Path) -> None:
     ("name", "save"),
     [
         ("print.jpg", _cmyk_jpeg),
+        ("export.jpg", _rgb_jpeg),
         ("scan.png", _sixteen_bit_png),
         ("icon.png", _palette_png_with_transparency),
         ("IMG_0002.heic", _heic),
@@ -117,8 +122,8 @@ def _heic(img: Image.Image, path: Path) -> None:
 def test_every_kind_of_picture_looks_the_same_in_grey_as_in_the_compare_view(
     tmp_path: Path, name: str, save: Callable[[Image.Image, Path], None]
 ) -> None:
-    """The grey path converts what is not a YCbCr JPEG the way the view does (CMYK, 16-bit grey, a palette with a
-    transparent colour, HEIC), so the larger look judges the same picture in every format."""
+    """The grey path converts what is not a YCbCr JPEG the way the view does (CMYK, a JPEG stored as RGB, 16-bit grey, a
+    palette with a transparent colour, HEIC), so the larger look judges the same picture in every format."""
     path = tmp_path / name
     save(photo("astronaut", (1200, 900)), path)
     _looks_as_shown(path, (576, 768))
