@@ -286,7 +286,7 @@ def embedding_pairs(
     extra_queries = np.empty((0, vectors.shape[1]), dtype=np.float32)
     if extra is not None and len(extra[0]):
         owners = np.concatenate([owners, np.asarray(extra[0], dtype=np.int64)])
-        extra_queries = np.asarray(extra[1], dtype=np.float32)
+        extra_queries = np.asarray(extra[1])  # float16 as given: converted a chunk at a time, as `vectors` are
     searched = np.concatenate([search, project(extra_queries)]) if len(extra_queries) else search
     floor = min_cosine - _PROJECTION_SLACK  # the projection loses a little: what could reach min_cosine in full
     extra_k = None if extra_k is None else np.asarray(extra_k, dtype=np.int64)

@@ -8,6 +8,9 @@ import pytest
 from PIL import Image
 
 from dedup_gui.core import index as index_module
+from dedup_gui.core.candidates import candidates
+from dedup_gui.core.config import ScanConfig
+from dedup_gui.core.content import Content
 from dedup_gui.core.hashing import (
     TRANSFORMS,
     best_transform,
@@ -18,6 +21,7 @@ from dedup_gui.core.hashing import (
     phash_stack,
 )
 from dedup_gui.core.index import chunk_widths, dihedral_hash_pairs, embedding_pairs, hamming_pairs
+from dedup_gui.core.types import ImageInfo
 from tests.conftest import photo
 
 
@@ -203,3 +207,34 @@ def test_best_transform_is_the_first_closest_transform() -> None:
         dp, dd = hamming(pa[0], pb), hamming(da[0], db)
         want = int(np.argmin(dp.astype(np.int32) * 2 + dd))
         assert best_transform(pa, pb, da, db) == (want, int(dp[want]), int(dd[want]))
+
+
+def test_the_candidate_search_holds_each_vector_once_and_keeps_every_value() -> None:
+    """candidates() copies the contents' float16 vectors into one array for the search and gives each content a
+    view of its rows instead of its own array (its extra queries too), so a library's vectors are held once, not
+    twice (2.4 GB at 1,000,000 photos); every value stays as it was. A float32 vector keeps its own finer values."""
+    rng = np.random.default_rng(7)
+    info = ImageInfo(width=640, height=480, format="JPEG", taken=None, camera=None, uniform=False)
+    contents = []
+    for k in range(300):
+        c = Content([f"/p/{k}.jpg"], [k + 1], 1000, info=info)
+        c.phash = rng.integers(0, 2**63, 8, dtype=np.uint64)
+        c.dhash = rng.integers(0, 2**63, 8, dtype=np.uint64)
+        v = rng.standard_normal(64).astype(np.float32)
+        c.vector = (v / np.linalg.norm(v)).astype(np.float32 if k == 5 else np.float16)
+        if k % 50 == 3:  # a photo inside a screenshot: one extra query
+            c.queries = c.vector.astype(np.float16)[None] * np.float16(0.99)
+        contents.append(c)
+    before = [(c.vector.copy(), None if c.queries is None else c.queries.copy()) for c in contents]
+    candidates(contents, ScanConfig(roots=()), check=lambda: None)
+    for c, (vector, queries) in zip(contents, before, strict=True):
+        assert c.vector.dtype == vector.dtype and np.array_equal(c.vector, vector)
+        assert (c.queries is None) == (queries is None)
+        if queries is not None:
+            assert c.queries.shape == queries.shape and np.array_equal(c.queries, queries)
+    stacked = contents[0].vector.base
+    assert stacked is not None and stacked.shape == (300, 64)
+    assert all(c.vector.base is stacked for k, c in enumerate(contents) if k != 5)
+    assert contents[5].vector.base is None  # float32: its own array, not a float16 row
+    framed = [c.queries.base for c in contents if c.queries is not None]
+    assert len(framed) == 6 and all(base is framed[0] for base in framed) and framed[0].shape == (6, 64)
