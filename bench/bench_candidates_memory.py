@@ -6,9 +6,9 @@ float16 vector, as read from the store, and its hashes), then `candidates.candid
 Prints the process's resident memory before the search, the peak during it (Linux: the high-water mark is reset
 first) and after it, the search's time, and the rise of resident memory over the hash and the embedding search
 (the part of the peak each adds on top of what was resident as it started; the vectors the embedding search is
-given are made before it starts, so they show in the whole search's peak only). Vectors are clustered like real embeddings (a low-rank part shared by
-all plus noise), with planted near-copies so that the search finds pairs; `--framed` gives that share of the
-contents an extra query (a photo inside a screenshot).
+given are made before it starts, so they show in the whole search's peak only). Vectors are clustered like real
+embeddings (a low-rank part shared by all plus noise), with planted near-copies so that the search finds pairs;
+`--framed` gives that share of the contents an extra query (a photo inside a screenshot).
 """
 
 from __future__ import annotations
