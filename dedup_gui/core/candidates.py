@@ -165,7 +165,7 @@ def candidates(
 def _shared(contents: list[Content], name: str, dtype: np.dtype, dim: int) -> np.ndarray:
     """One array of the contents' vectors (`name`: "vector", or "queries" with rows of their own), each content's
     own array replaced by a view of its rows as it is copied in, wherever the values are the same: the search
-    then holds every vector once, not twice (2.4 GB of float16 vectors at 1,000,000 photos)."""
+    then holds every vector once, not twice (2.6 GB of float16 vectors at 1,000,000 photos)."""
     rows = [1 if name == "vector" else len(getattr(c, name)) for c in contents]
     out = np.empty((sum(rows), dim), dtype=dtype)
     at = 0

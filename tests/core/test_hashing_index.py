@@ -212,7 +212,7 @@ def test_best_transform_is_the_first_closest_transform() -> None:
 def test_the_candidate_search_holds_each_vector_once_and_keeps_every_value() -> None:
     """candidates() copies the contents' float16 vectors into one array for the search and gives each content a
     view of its rows instead of its own array (its extra queries too), so a library's vectors are held once, not
-    twice (2.4 GB at 1,000,000 photos); every value stays as it was. A float32 vector keeps its own finer values."""
+    twice (2.6 GB at 1,000,000 photos); every value stays as it was. A float32 vector keeps its own finer values."""
     rng = np.random.default_rng(7)
     info = ImageInfo(width=640, height=480, format="JPEG", taken=None, camera=None, uniform=False)
     contents = []
