@@ -545,10 +545,10 @@ def _upright_picture(path: str, max_side: int, *, gray: bool) -> tuple[Image.Ima
     return _fitted(pixels, max_side, gray), full_w, full_h
 
 
-def _fitted(rgb: Image.Image, max_side: int, gray: bool) -> Image.Image:
-    """rgb (or a grey "L" image) in grey when asked, then scaled down to max_side: grey first, one channel to
+def _fitted(pixels: Image.Image, max_side: int, gray: bool) -> Image.Image:
+    """RGB or grey ("L") pixels, made grey when asked, then scaled down to max_side: grey first, one channel to
     resize."""
-    out = rgb.convert("L") if gray and rgb.mode != "L" else rgb
+    out = pixels.convert("L") if gray and pixels.mode != "L" else pixels
     if max(out.size) > max_side:
         out = out.resize(fit_within(out.size, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
     return out
