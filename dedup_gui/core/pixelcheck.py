@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from dedup_gui.core.repeats import CLEAR, repeated_additions
+
 _BINS = 32  # tone-curve resolution: grey levels in steps of 8
 _TONE_BLUR = 2.0  # px: the tone check looks at shapes of light, not at resampling or JPEG noise
 _TONE_TOLERANCE = 0.1  # share of the overlap's grey range a pixel may miss the fitted curve by (at least 8 levels)
-_CLEAR = 100.0  # local grey variance (9x9, after a 1-px blur) of clear detail
 TEXTURE = 4.0  # ... of texture worth correlating, in a thumbnail (long side 256): see compare's `floor`
 
 
@@ -35,6 +36,8 @@ class PixelComparison:
     # sparse picture's few details (stars) are, the copy must have them too
     moved: float = 0.0  # the same, counting only detail far from any detail of the other's that it does not repeat
     # either (measured with `moved_radius` only): content moved or taken away, not covered by an overlay
+    repeats: int = 0  # solid elements either picture adds on the other's blank ground that repeat one it has (a
+    # card's extra pips): another picture of a set, not an overlay (repeats.py)
 
 
 def compare(
@@ -59,14 +62,14 @@ def compare(
     moved = cv2.warpAffine(src, warp, (w, h), flags=cv2.INTER_LINEAR)
     valid = cv2.warpAffine(np.full(src.shape, 255, np.uint8), warp, (w, h), flags=cv2.INTER_NEAREST)
     mask = cv2.erode(valid, np.ones((15, 15), np.uint8)) > 0
-    ncc, changed, texture, spots, away = _local_ncc(moved, dst, mask, floor, moved_radius)
+    ncc, changed, texture, spots, away, repeats = _local_ncc(moved, dst, mask, floor, moved_radius)
     tone, toned, shapes, overlap = _tone(moved, dst, mask)
-    return PixelComparison(ncc, changed, texture, tone, toned, shapes, overlap, spots, away)
+    return PixelComparison(ncc, changed, texture, tone, toned, shapes, overlap, spots, away, repeats)
 
 
 def _local_ncc(
     moved: np.ndarray, dst: np.ndarray, mask: np.ndarray, floor: float, radius: int
-) -> tuple[float, float, int, float, float]:
+) -> tuple[float, float, int, float, float, int]:
     x = cv2.GaussianBlur(moved, (0, 0), 1.0).astype(np.float32)
     y = cv2.GaussianBlur(dst, (0, 0), 1.0).astype(np.float32)
     k = (9, 9)
@@ -74,15 +77,16 @@ def _local_ncc(
     vx = cv2.boxFilter(x * x, -1, k) - mx * mx
     vy = cv2.boxFilter(y * y, -1, k) - my * my
     cxy = cv2.boxFilter(x * y, -1, k) - mx * my
-    spots = min(_unrepeated(mask & (vx > _CLEAR), vx, vy, cxy), _unrepeated(mask & (vy > _CLEAR), vx, vy, cxy))
+    spots = min(_unrepeated(mask & (vx > CLEAR), vx, vy, cxy), _unrepeated(mask & (vy > CLEAR), vx, vy, cxy))
     away = _moved(mask, vx, vy, cxy, radius) if radius > 0 else 0.0
+    repeats = repeated_additions(moved, dst, mask, vx, vy)
     tex = mask & (vx > floor) & (vy > floor)
     n = int(np.count_nonzero(tex))
     if n < 50:
-        return -1.0, 1.0, n, spots, away
+        return -1.0, 1.0, n, spots, away, repeats
     ncc = cxy[tex] / np.sqrt(vx[tex] * vy[tex])
     median = float(np.median(ncc[:: max(1, n // 4096)]))  # subsampled median: 10x faster
-    return median, float(np.mean(ncc < 0.5)), n, spots, away
+    return median, float(np.mean(ncc < 0.5)), n, spots, away, repeats
 
 
 def _unrepeated(clear: np.ndarray, vx: np.ndarray, vy: np.ndarray, cxy: np.ndarray) -> float:
@@ -103,7 +107,7 @@ def _moved(mask: np.ndarray, vx: np.ndarray, vy: np.ndarray, cxy: np.ndarray, ra
     a window whose text box sits elsewhere, or a chart with other marks, has on each side detail away from anything
     new on the other."""
     corr = cxy / np.sqrt(np.maximum(vx, 1.0) * np.maximum(vy, 1.0))
-    clear_x, clear_y = mask & (vx > _CLEAR), mask & (vy > _CLEAR)
+    clear_x, clear_y = mask & (vx > CLEAR), mask & (vy > CLEAR)
     lost_x, lost_y = clear_x & (corr < 0.5), clear_y & (corr < 0.5)
     if not lost_x.any() or not lost_y.any():
         return 0.0

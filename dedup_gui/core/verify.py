@@ -120,6 +120,8 @@ class Measurements:
     # keystone
     moved: float = 0.0  # on a drawing: share of clear detail in either picture that the other does not repeat, away
     # from anything new there (pixelcheck.PixelComparison.moved)
+    repeats: int = 0  # solid elements either picture adds on the other's blank ground that repeat one it already
+    # has (a card's extra pips, repeats.py): another picture of a set
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +316,7 @@ def _measure_at(
     return Measurements(
         matches, inliers, mirrored, m, s, angle, residual, px.ncc, px.changed, texture, protrusion, unc_a, unc_b,
         px.tone, px.toned, px.shapes, dense, min(fa.detail, fb.detail) < PLAIN_DETAIL,
-        min(fa.detail, fb.detail) < BARE_DETAIL, px.spots, drawn, moved=px.moved,
+        min(fa.detail, fb.detail) < BARE_DETAIL, px.spots, drawn, moved=px.moved, repeats=px.repeats,
     )  # fmt: skip
 
 
@@ -604,11 +606,13 @@ def classify(
     partial = score < 0.5 <= pixels
     unlit = replace(m, tone=0.0, changed=0.0)  # the same view (structure, geometry) but for the light?
     lighting = not plain and score < 0.5 and m.tone > th.max_tone and _score(unlit, th, quiet_ok=False)[1] >= 0.5
-    # on a drawing of a few tones any difference is a different drawing, not an edit of it (see FEW_TONES)
+    # on a drawing of a few tones any difference is a different drawing, not an edit of it (see FEW_TONES); one
+    # that adds an element it already shows (a pip) is another picture of a set, not an edit either
     drawn = score >= 0.5 and max(fa.few_tones, fb.few_tones) >= FEW_TONES and _edited(m, plain)
-    if score >= 0.5 and not drawn:
+    of_a_set = score >= 0.5 and m.repeats > 0
+    if score >= 0.5 and not drawn and not of_a_set:
         verdict = "same-photo"
-    elif drawn or lighting or partial or _same_scene(m, th):
+    elif drawn or of_a_set or lighting or partial or _same_scene(m, th):
         verdict = "similar"
     else:
         verdict = "different"
@@ -619,7 +623,10 @@ def classify(
         desc += ", tone or colour edited" if tone_edit else ""
         desc += f", {round(100 * overlay)} % covered by an overlay" if overlay >= 0.01 else ""
     elif verdict == "similar":
-        desc = ("the same view in other light: " if lighting else "different shot: ") + desc
+        if of_a_set:
+            desc = "another picture of a set (an element repeated or left out): " + desc
+        else:
+            desc = ("the same view in other light: " if lighting else "different shot: ") + desc
     else:
         desc = "no match"
     return Verification(
