@@ -329,6 +329,41 @@ def test_schema_17_stores_fit_again_the_pairs_of_few_inliers_not_judged_copies(t
     assert _verdicts_migrated(tmp_path, 17, kept | stale) == (set(kept), len(cache_migrations(tmp_path)))
 
 
+def test_schema_18_stores_verify_copies_in_drawing_formats_again(tmp_path: Path) -> None:
+    """A picture that adds an element it already shows (a card's pip) is another picture of a set now: stored copies
+    verified by their pixels are verified again where either file is in a drawing's format (PNG, GIF, ...); photos'
+    copies, copies by their hashes and every other verdict stay, so a library is not verified again."""
+    db = tmp_path / "s.sqlite3"
+    store = Store(db)
+    store.sync_files([FileRecord(f"/p/{n}", 1, 1, 1) for n in ("a.jpg", "b.png", "c.heic", "d.gif", "e.jpg")])
+    store.close()
+    con = sqlite3.connect(db)
+    formats = ("JPEG", "PNG", "HEIF", "GIF", "JPEG")
+    con.executemany("INSERT INTO images(file_id, version, format) VALUES (?, 'v', ?)", enumerate(formats, 1))
+    kept = {
+        (1, 3): '{"verdict": "same-photo"}',  # a JPEG and a HEIF
+        (1, 5): '{"verdict": "same-photo", "inliers": 90}',  # two JPEGs
+        (2, 4): '{"verdict": "same-photo", "by_hashes": true}',  # by their hashes
+        (1, 2): '{"verdict": "similar"}',
+        (3, 4): '{"verdict": "different"}',
+    }
+    stale = {
+        (2, 5): '{"verdict": "same-photo"}',  # a PNG and a JPEG
+        (4, 1): '{"verdict": "same-photo", "by_hashes": false}',  # a GIF and a JPEG
+    }
+    rows = [(a, b, v) for (a, b), v in (kept | stale).items()]
+    con.executemany("INSERT INTO verdicts VALUES (?, ?, 'v', ?)", rows)
+    con.execute("PRAGMA user_version=18")
+    con.commit()
+    con.close()
+    store = Store(db)
+    try:
+        assert store.version == len(cache_migrations(store.user_path)) == 19
+        assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == set(kept)
+    finally:
+        store.close()
+
+
 def test_schema_14_stores_decode_drawing_formats_again_and_verify_their_copies_again(tmp_path: Path) -> None:
     """The decoded picture's tones are measured by the next scan for the formats drawings come in (PNG, GIF, ...),
     whose pairs are verified again, and pairs of plain pictures not judged copies; JPEG, HEIF and RAW decodes and the
@@ -361,7 +396,7 @@ def test_schema_14_stores_decode_drawing_formats_again_and_verify_their_copies_a
     con.close()
     store = Store(db)
     try:
-        assert store.version == len(cache_migrations(store.user_path)) == 18
+        assert store.version == len(cache_migrations(store.user_path)) == 19
         assert {fid for (fid,) in store.db.execute("SELECT file_id FROM images")} == {1, 4, 5}
         assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == {(1, 5), (4, 5), (5, 4)}
         assert "tones" in {row[1] for row in store.db.execute("PRAGMA table_info(images)")}

@@ -150,6 +150,7 @@ def cache_migrations(user_path: Path) -> tuple[Migration, ...]:
         _drawings_compared_again,  # 16
         _turned_copies_again,  # 17
         _few_inliers_fitted_again,  # 18
+        _copies_of_drawings_checked_for_repeats,  # 19
     )
 
 
@@ -237,6 +238,26 @@ def _few_inliers_fitted_again(db: sqlite3.Connection) -> None:
     _forget_non_copies(db, looked, again)
 
 
+def _copies_of_drawings_checked_for_repeats(db: sqlite3.Connection) -> None:
+    """19: a picture that adds, on the other's blank ground, an element it already shows (a card with more pips) is
+    another picture of a set, not a copy (repeats.py): stored copies verified by their pixels are verified again by
+    the next scan where either file is in a format drawings and graphics come in (PNG, GIF, WebP, ...), as in
+    migration 15. The rule only takes copies away; photos' copies (JPEG, HEIF, RAW) and copies by their hashes
+    stay, so a library is not verified again."""
+    kept = ", ".join(f"'{f}'" for f in ("JPEG", "MPO", "HEIF", "AVIF", *sorted(RAW_FORMATS)))
+    drawn_in = f"SELECT file_id FROM images WHERE format NOT IN ({kept})"
+    looked = (
+        "json_extract(verdict, '$.verdict') = 'same-photo' AND NOT coalesce(json_extract(verdict, '$.by_hashes'), 0) "
+        f"AND (a IN ({drawn_in}) OR b IN ({drawn_in}))"
+    )
+    among = {fid for (fid,) in db.execute(drawn_in)}
+
+    def again(v: dict[str, Any]) -> bool:
+        return v.get("verdict") == "same-photo" and not v.get("by_hashes")
+
+    _forget_verdicts(db, looked, again, among)
+
+
 def _clear_fits_verified_again(db: sqlite3.Connection) -> None:
     """10, 11: pairs the next scan verifies again: those not judged a copy although their direct keypoint fit was
     clear (15 inliers or more), where verification now looks further: for a mirrored copy of a nearly symmetric
@@ -292,15 +313,18 @@ def _forget_non_copies(db: sqlite3.Connection, looked: str, again: Callable[[dic
     )
 
 
-def _forget_verdicts(db: sqlite3.Connection, looked: str, again: Callable[[dict[str, Any]], bool]) -> None:
+def _forget_verdicts(
+    db: sqlite3.Connection, looked: str, again: Callable[[dict[str, Any]], bool], among: set[int] | None = None
+) -> None:
     """Forget the stored verdicts that the SQL condition `looked` (or, without SQLite's JSON functions, `again` on
-    the parsed verdict) picks, so the next scan verifies those pairs again, and only those."""
+    the parsed verdict of a pair with a file in `among`, when given) picks, so the next scan verifies those pairs
+    again, and only those."""
     try:
         db.execute(f"DELETE FROM verdicts WHERE {looked}")
     except sqlite3.OperationalError:  # an SQLite built without its JSON functions: the same rule, in Python
         stale = []
         for a, b, text in db.execute("SELECT a, b, verdict FROM verdicts"):
-            if again(json.loads(text)):
+            if (among is None or a in among or b in among) and again(json.loads(text)):
                 stale.append((a, b))
         db.executemany("DELETE FROM verdicts WHERE a=? AND b=?", stale)
 
