@@ -36,8 +36,6 @@ class PixelComparison:
     # sparse picture's few details (stars) are, the copy must have them too
     moved: float = 0.0  # the same, counting only detail far from any detail of the other's that it does not repeat
     # either (measured with `moved_radius` only): content moved or taken away, not covered by an overlay
-    repeats: int = 0  # solid elements either picture adds on the other's blank ground that repeat one it has (a
-    # card's extra pips): another picture of a set, not an overlay (repeats.py)
 
 
 def compare(
@@ -52,6 +50,22 @@ def compare(
     `moved_radius` (px of the compared frame; 0: not measured): how near to the other picture's own unrepeated detail
     a picture's unrepeated detail may lie and still count as covered by it (`moved`).
     """
+    moved, dst, mask = _aligned(ga, gb, m, s)
+    ncc, changed, texture, spots, away = _local_ncc(moved, dst, mask, floor, moved_radius)
+    tone, toned, shapes, overlap = _tone(moved, dst, mask)
+    return PixelComparison(ncc, changed, texture, tone, toned, shapes, overlap, spots, away)
+
+
+def repeated_elements(ga: np.ndarray, gb: np.ndarray, m: np.ndarray, s: float) -> int:
+    """Solid elements either picture adds, aligned as `compare` aligns them, on the other's blank ground that repeat
+    an element it already shows (repeats.py): asked of a placement that passed, as it costs more than the rest."""
+    moved, dst, mask = _aligned(ga, gb, m, s)
+    vx, vy, _ = _moments(moved, dst)
+    return repeated_additions(moved, dst, mask, vx, vy)
+
+
+def _aligned(ga: np.ndarray, gb: np.ndarray, m: np.ndarray, s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The finer picture warped into the coarser one's frame, the coarser one, and where both are (eroded)."""
     if s >= 1:  # b shows the content smaller: compare in b's frame
         src, dst, warp, shrink = ga, gb, cv2.invertAffineTransform(m), s
     else:
@@ -61,32 +75,33 @@ def compare(
     h, w = dst.shape
     moved = cv2.warpAffine(src, warp, (w, h), flags=cv2.INTER_LINEAR)
     valid = cv2.warpAffine(np.full(src.shape, 255, np.uint8), warp, (w, h), flags=cv2.INTER_NEAREST)
-    mask = cv2.erode(valid, np.ones((15, 15), np.uint8)) > 0
-    ncc, changed, texture, spots, away, repeats = _local_ncc(moved, dst, mask, floor, moved_radius)
-    tone, toned, shapes, overlap = _tone(moved, dst, mask)
-    return PixelComparison(ncc, changed, texture, tone, toned, shapes, overlap, spots, away, repeats)
+    return moved, dst, cv2.erode(valid, np.ones((15, 15), np.uint8)) > 0
 
 
-def _local_ncc(
-    moved: np.ndarray, dst: np.ndarray, mask: np.ndarray, floor: float, radius: int
-) -> tuple[float, float, int, float, float, int]:
+def _moments(moved: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Local grey variances of both pictures and their covariance (9x9 windows after a 1-px blur)."""
     x = cv2.GaussianBlur(moved, (0, 0), 1.0).astype(np.float32)
     y = cv2.GaussianBlur(dst, (0, 0), 1.0).astype(np.float32)
     k = (9, 9)
     mx, my = cv2.boxFilter(x, -1, k), cv2.boxFilter(y, -1, k)
     vx = cv2.boxFilter(x * x, -1, k) - mx * mx
     vy = cv2.boxFilter(y * y, -1, k) - my * my
-    cxy = cv2.boxFilter(x * y, -1, k) - mx * my
+    return vx, vy, cv2.boxFilter(x * y, -1, k) - mx * my
+
+
+def _local_ncc(
+    moved: np.ndarray, dst: np.ndarray, mask: np.ndarray, floor: float, radius: int
+) -> tuple[float, float, int, float, float]:
+    vx, vy, cxy = _moments(moved, dst)
     spots = min(_unrepeated(mask & (vx > CLEAR), vx, vy, cxy), _unrepeated(mask & (vy > CLEAR), vx, vy, cxy))
     away = _moved(mask, vx, vy, cxy, radius) if radius > 0 else 0.0
-    repeats = repeated_additions(moved, dst, mask, vx, vy)
     tex = mask & (vx > floor) & (vy > floor)
     n = int(np.count_nonzero(tex))
     if n < 50:
-        return -1.0, 1.0, n, spots, away, repeats
+        return -1.0, 1.0, n, spots, away
     ncc = cxy[tex] / np.sqrt(vx[tex] * vy[tex])
     median = float(np.median(ncc[:: max(1, n // 4096)]))  # subsampled median: 10x faster
-    return median, float(np.mean(ncc < 0.5)), n, spots, away, repeats
+    return median, float(np.mean(ncc < 0.5)), n, spots, away
 
 
 def _unrepeated(clear: np.ndarray, vx: np.ndarray, vy: np.ndarray, cxy: np.ndarray) -> float:
