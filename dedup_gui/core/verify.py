@@ -522,6 +522,7 @@ def _describe(rotation: int, tilt: float, mirrored: bool, unc_a: float, unc_b: f
     return ", ".join(parts) or "same framing"
 
 
+SET_WORDS = "another picture of a set"  # how a verdict of Measurements.repeats begins (describe.py reads it)
 _TILT_WORDS = 0.3  # degrees: a smaller turn is alignment noise, not worth a word
 _STRETCH_WORDS = 0.02  # a smaller change of aspect is rounding of the two sizes
 _TONE_EDIT = 0.2  # share of the overlap changed before the tone curve that makes the curve worth a word
@@ -634,7 +635,7 @@ def classify(
         desc += f", {round(100 * overlay)} % covered by an overlay" if overlay >= 0.01 else ""
     elif verdict == "similar":
         if of_a_set:
-            desc = "another picture of a set (an element repeated or left out): " + desc
+            desc = f"{SET_WORDS} (an element repeated or left out): " + desc
         else:
             desc = ("the same view in other light: " if lighting else "different shot: ") + desc
     else:

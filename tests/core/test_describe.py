@@ -82,6 +82,10 @@ def test_screenshot_and_webp_and_another_shot() -> None:
     assert "taken 4 s from the proposed keeper" in burst.tooltip and "similarity 0.91" in burst.tooltip
     days = replace(INFO, taken="2024-05-03T10:00:00")
     assert describe(member("/p/x.jpg", days, evidence(tier=Tier.SIMILAR)), KEEPER).text == "another shot, 2 days later"
+    card = evidence(tier=Tier.SIMILAR, description="another picture of a set (an element repeated or left out): same")
+    assert describe(member("/p/S6.png", INFO, card), KEEPER).text == (
+        "another picture of the same set (one shows an element more)"
+    )
 
 
 def test_crop_from_the_text_until_a_field_carries_it_then_from_the_field() -> None:
