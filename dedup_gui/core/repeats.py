@@ -1,12 +1,14 @@
 """Elements one of two aligned pictures adds on the other's blank ground that repeat an element it already has.
 
-An overlay brings something new: a watermark, a logo, a caption, a sticker. Two pictures of one set differ by more or
-fewer of their own elements: the five and the eight of spades are one card with three more pips, a busy indicator's
-frames one spinner with another dot lit. Both add solid detail where the other picture is blank, so the share of
-the picture that differs cannot tell them apart (a single pip is 3 % of a card, a corner logo as much); whether the
-added element is a copy of one the picture shows elsewhere can. On dev and dev-large no copy adds anything solid on
-blank ground inside its frame (their overlays sit at the edges or over texture); on 1,567 image files shipped in
-other projects' wheels, 139 of the 681 pairs taken for copies did, all but one two cards of one deck with other pips.
+An overlay brings something new: a watermark, a logo, a caption, a sticker. Two pictures of one set differ by more
+or fewer of their own elements: the five and the eight of spades are one card with three more pips, two frames of an
+animated icon one drawing with a part of it drawn again elsewhere. Both add solid detail where the other picture is
+blank, so the share of the picture that differs cannot tell them apart (a single pip is 3 % of a card, a corner logo
+as much); whether the added element is a copy of one the picture shows elsewhere can. On dev and dev-large no copy
+adds anything solid on blank ground inside its frame (their overlays sit at the edges or over texture); on 1,567
+image files shipped in other projects' wheels, 145 pairs taken for copies did: 143 cards of one deck with other
+pips, a switch icon with and without its knob, two frames of an hourglass (README, "Two pictures of one set are not
+copies").
 """
 
 from __future__ import annotations
