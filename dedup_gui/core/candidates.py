@@ -19,7 +19,6 @@ from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.content import Content, rotated_rows
 from dedup_gui.core.hashing import hamming
 from dedup_gui.core.index import dihedral_hash_pairs, embedding_pairs
-from dedup_gui.core.verify import DRAWN_TONES
 
 Pair = tuple[int, int]
 _STEP = 65_536  # pairs turned into Python tuples at a time while iterating
@@ -34,7 +33,7 @@ ALL_NEIGHBOURS = 1 << 30  # the picture inside a frame: every hit within the sea
 @dataclass
 class Candidate:
     hash_close: bool = False  # within the calibrated pHash and dHash radii under some transform
-    hash_identical: bool = False  # within 2 bits (as they are, for a drawing): a copy, no need to look closer
+    hash_identical: bool = False  # within 2 bits: a copy, no need to look closer
     cosine: float | None = None
 
 
@@ -197,11 +196,6 @@ def _hash_pairs(
     near = dd <= thr.dhash
     index = np.asarray(hashable, dtype=np.int64)
     identical = (dp[near] <= thr.identical) & (dd[near] <= 2 * thr.identical)
-    # a picture drawn as decoded and its mirror image or turn (a back and a forward arrow, a sprite facing up and
-    # down) are other drawings, which only verification tells (content.reoriented_drawing): near-identical only as
-    # they are. A photo's mirrored or turned copy stays trusted (dev-large: 209 such pairs, all copies)
-    drawn = np.array([contents[i].info.tones >= DRAWN_TONES for i in hashable])  # type: ignore[union-attr]
-    identical &= (it[near] == 0) | ~(drawn[ia[near]] | drawn[ib[near]])
     return index[ia[near]], index[ib[near]], dp[near] + dd[near], identical
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -13,7 +12,6 @@ from PIL import Image, ImageDraw, ImageFont
 from dedup_gui.core.content import Content, as_seen
 from dedup_gui.core.types import ImageInfo
 from dedup_gui.core.verify import verify_pair
-from tests.conftest import near_scan, together
 from tests.core.test_verify import sample, thumb
 
 
@@ -132,28 +130,3 @@ def test_a_drawing_with_a_label_elsewhere_is_another_drawing_one_with_an_overlay
     verdicts = [verify_pair(thumb(window), thumb(np.asarray(copy))) for copy in (barred, stamped, small)]
     assert [v.verdict for v in verdicts] == ["similar", "same-photo", "same-photo"]
     assert min(v.score for v in verdicts) > 0.8
-
-
-def _icon(size: int) -> Image.Image:
-    """A toolbar icon drawn at 8x and reduced, as icon sets are: an arrow pointing right and a dot, antialiased
-    (near a few tones as decoded, not so near that its hashes say nothing)."""
-    s = size * 8
-    im = Image.new("RGB", (s, s), "white")
-    d = ImageDraw.Draw(im)
-    d.rectangle((0.18 * s, 0.42 * s, 0.62 * s, 0.58 * s), fill=(40, 40, 40))
-    d.polygon([(0.55 * s, 0.22 * s), (0.85 * s, 0.5 * s), (0.55 * s, 0.78 * s)], fill=(40, 40, 40))
-    d.ellipse((0.1 * s, 0.1 * s, 0.22 * s, 0.22 * s), fill=(90, 90, 200))
-    return im.resize((size, size), Image.Resampling.LANCZOS)
-
-
-def test_a_back_and_a_forward_icon_are_not_copies_by_their_hashes(tmp_path: Path) -> None:
-    """Mirror images of one icon have identical hashes under the mirror, and were trusted as copies by them without
-    a look. Near-identical hashes are trusted only as the pictures are; the pair is verified, and a drawing mirrored
-    is another drawing. A re-saved copy of the icon is still found. Real files, the real scan, a real store."""
-    forward = _icon(48)
-    forward.save(tmp_path / "forward.png")
-    forward.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(tmp_path / "back.png")
-    forward.save(tmp_path / "forward_copy.gif")
-    result = near_scan(tmp_path, tmp_path.parent / f"{tmp_path.name}.db")
-    assert not together(result, tmp_path / "forward.png", tmp_path / "back.png")
-    assert together(result, tmp_path / "forward.png", tmp_path / "forward_copy.gif")
