@@ -333,13 +333,7 @@ def test_schema_18_stores_verify_copies_in_drawing_formats_again(tmp_path: Path)
     """A picture that adds an element it already shows (a card's pip) is another picture of a set now: stored copies
     verified by their pixels are verified again where either file is in a drawing's format (PNG, GIF, ...); photos'
     copies, copies by their hashes and every other verdict stay, so a library is not verified again."""
-    db = tmp_path / "s.sqlite3"
-    store = Store(db)
-    store.sync_files([FileRecord(f"/p/{n}", 1, 1, 1) for n in ("a.jpg", "b.png", "c.heic", "d.gif", "e.jpg")])
-    store.close()
-    con = sqlite3.connect(db)
-    formats = ("JPEG", "PNG", "HEIF", "GIF", "JPEG")
-    con.executemany("INSERT INTO images(file_id, version, format) VALUES (?, 'v', ?)", enumerate(formats, 1))
+    files = {"a.jpg": "JPEG", "b.png": "PNG", "c.heic": "HEIF", "d.gif": "GIF", "e.jpg": "JPEG"}
     kept = {
         (1, 3): '{"verdict": "same-photo"}',  # a JPEG and a HEIF
         (1, 5): '{"verdict": "same-photo", "inliers": 90}',  # two JPEGs
@@ -351,12 +345,7 @@ def test_schema_18_stores_verify_copies_in_drawing_formats_again(tmp_path: Path)
         (2, 5): '{"verdict": "same-photo"}',  # a PNG and a JPEG
         (4, 1): '{"verdict": "same-photo", "by_hashes": false}',  # a GIF and a JPEG
     }
-    rows = [(a, b, v) for (a, b), v in (kept | stale).items()]
-    con.executemany("INSERT INTO verdicts VALUES (?, ?, 'v', ?)", rows)
-    con.execute("PRAGMA user_version=18")
-    con.commit()
-    con.close()
-    store = Store(db)
+    store = _opened_with_formats(tmp_path, files, [(a, b, v) for (a, b), v in (kept | stale).items()], 18)
     try:
         assert store.version == len(cache_migrations(store.user_path)) == 19
         assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == set(kept)
@@ -364,18 +353,29 @@ def test_schema_18_stores_verify_copies_in_drawing_formats_again(tmp_path: Path)
         store.close()
 
 
+def _opened_with_formats(
+    tmp_path: Path, files: dict[str, str], verdicts: list[tuple[int, int, str]], schema: int
+) -> Store:
+    """A store at `schema` with these files (name -> decoded format, ids from 1 in order) and stored verdicts (a, b,
+    JSON), opened (and so migrated) by this version."""
+    db = tmp_path / "s.sqlite3"
+    store = Store(db)
+    store.sync_files([FileRecord(f"/p/{n}", 1, 1, 1) for n in files])
+    store.close()
+    con = sqlite3.connect(db)
+    con.executemany("INSERT INTO images(file_id, version, format) VALUES (?, 'v', ?)", enumerate(files.values(), 1))
+    con.executemany("INSERT INTO verdicts VALUES (?, ?, 'v', ?)", verdicts)
+    con.execute(f"PRAGMA user_version={schema}")
+    con.commit()
+    con.close()
+    return Store(db)
+
+
 def test_schema_14_stores_decode_drawing_formats_again_and_verify_their_copies_again(tmp_path: Path) -> None:
     """The decoded picture's tones are measured by the next scan for the formats drawings come in (PNG, GIF, ...),
     whose pairs are verified again, and pairs of plain pictures not judged copies; JPEG, HEIF and RAW decodes and the
     other verdicts between them stay."""
-    db = tmp_path / "s.sqlite3"
-    store = Store(db)
-    names = ("a.jpg", "b.png", "c.gif", "d.nef", "e.heic", "f.webp")
-    store.sync_files([FileRecord(f"/p/{n}", 1, 1, 1) for n in names])
-    store.close()
-    con = sqlite3.connect(db)
-    formats = ("JPEG", "PNG", "GIF", "NEF", "HEIF", "WEBP")
-    con.executemany("INSERT INTO images(file_id, version, format) VALUES (?, 'v', ?)", enumerate(formats, 1))
+    files = {"a.jpg": "JPEG", "b.png": "PNG", "c.gif": "GIF", "d.nef": "NEF", "e.heic": "HEIF", "f.webp": "WEBP"}
     verdicts = {
         (1, 2): "same-photo",  # a JPEG and a PNG: verified again
         (2, 3): "different",  # a PNG and a GIF: verified again
@@ -390,11 +390,7 @@ def test_schema_14_stores_decode_drawing_formats_again_and_verify_their_copies_a
     rows.append((5, 1, '{"verdict": "different", "detail": true, "drawn": true}'))  # drawings, closer: again
     rows.append((5, 4, '{"verdict": "different", "detail": true, "drawn": false}'))  # photos, closer: kept
     rows.append((4, 6, '{"verdict": "same-photo", "plain": true}'))  # a copy of a WebP: verified again
-    con.executemany("INSERT INTO verdicts VALUES (?, ?, 'v', ?)", rows)
-    con.execute("PRAGMA user_version=14")
-    con.commit()
-    con.close()
-    store = Store(db)
+    store = _opened_with_formats(tmp_path, files, rows, 14)
     try:
         assert store.version == len(cache_migrations(store.user_path)) == 19
         assert {fid for (fid,) in store.db.execute("SELECT file_id FROM images")} == {1, 4, 5}
