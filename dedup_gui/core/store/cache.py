@@ -172,6 +172,11 @@ _MOVES_TABLE = """
 _DECODES_JUDGED_AGAIN = "DELETE FROM images WHERE format = 'PNG' OR problem_kind IS NOT NULL"
 
 
+# Formats of camera photos, the bulk of a library: their decodes and verdicts stay where a migration only concerns
+# drawings and graphics (15, 19)
+_PHOTO_FORMATS = ("JPEG", "MPO", "HEIF", "AVIF", *sorted(RAW_FORMATS))
+
+
 def _drawings_measured(db: sqlite3.Connection) -> None:
     """15: the decoded picture's tones (ImageInfo.tones), which tell a drawing from a photo where its thumbnail
     blurs small text. Decodes of lossless and other non-photo formats (PNG, GIF, WebP, TIFF, BMP, ...), where
@@ -182,7 +187,7 @@ def _drawings_measured(db: sqlite3.Connection) -> None:
     again too."""
     if "tones" not in {row[1] for row in db.execute("PRAGMA table_info(images)")}:
         db.execute("ALTER TABLE images ADD COLUMN tones REAL")
-    kept = ("JPEG", "MPO", "HEIF", "AVIF", *sorted(RAW_FORMATS))
+    kept = _PHOTO_FORMATS
     marks = ",".join("?" * len(kept))
     again = f"SELECT file_id FROM images WHERE format NOT IN ({marks})"
     db.execute(f"DELETE FROM verdicts WHERE a IN ({again}) OR b IN ({again})", kept * 2)
@@ -244,7 +249,7 @@ def _copies_of_drawings_checked_for_repeats(db: sqlite3.Connection) -> None:
     the next scan where either file is in a format drawings and graphics come in (PNG, GIF, WebP, ...), as in
     migration 15. The rule only takes copies away; photos' copies (JPEG, HEIF, RAW) and copies by their hashes
     stay, so a library is not verified again."""
-    kept = ", ".join(f"'{f}'" for f in ("JPEG", "MPO", "HEIF", "AVIF", *sorted(RAW_FORMATS)))
+    kept = ", ".join(f"'{f}'" for f in _PHOTO_FORMATS)
     drawn_in = f"SELECT file_id FROM images WHERE format NOT IN ({kept})"
     looked = (
         "json_extract(verdict, '$.verdict') = 'same-photo' AND NOT coalesce(json_extract(verdict, '$.by_hashes'), 0) "
