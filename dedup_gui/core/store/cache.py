@@ -255,12 +255,11 @@ def _copies_of_drawings_checked_for_repeats(db: sqlite3.Connection) -> None:
         "json_extract(verdict, '$.verdict') = 'same-photo' AND NOT coalesce(json_extract(verdict, '$.by_hashes'), 0) "
         f"AND (a IN ({drawn_in}) OR b IN ({drawn_in}))"
     )
-    among = {fid for (fid,) in db.execute(drawn_in)}
 
     def again(v: dict[str, Any]) -> bool:
         return v.get("verdict") == "same-photo" and not v.get("by_hashes")
 
-    _forget_verdicts(db, looked, again, among)
+    _forget_verdicts(db, looked, again, drawn_in)
 
 
 def _clear_fits_verified_again(db: sqlite3.Connection) -> None:
@@ -319,17 +318,18 @@ def _forget_non_copies(db: sqlite3.Connection, looked: str, again: Callable[[dic
 
 
 def _forget_verdicts(
-    db: sqlite3.Connection, looked: str, again: Callable[[dict[str, Any]], bool], among: set[int] | None = None
+    db: sqlite3.Connection, looked: str, again: Callable[[dict[str, Any]], bool], among: str | None = None
 ) -> None:
     """Forget the stored verdicts that the SQL condition `looked` (or, without SQLite's JSON functions, `again` on
-    the parsed verdict of a pair with a file in `among`, when given) picks, so the next scan verifies those pairs
-    again, and only those."""
+    the parsed verdict of a pair with a file among the ids the SQL query `among` gives, when given) picks, so the
+    next scan verifies those pairs again, and only those."""
     try:
         db.execute(f"DELETE FROM verdicts WHERE {looked}")
     except sqlite3.OperationalError:  # an SQLite built without its JSON functions: the same rule, in Python
+        ids = None if among is None else {fid for (fid,) in db.execute(among)}
         stale = []
         for a, b, text in db.execute("SELECT a, b, verdict FROM verdicts"):
-            if (among is None or a in among or b in among) and again(json.loads(text)):
+            if (ids is None or a in ids or b in ids) and again(json.loads(text)):
                 stale.append((a, b))
         db.executemany("DELETE FROM verdicts WHERE a=? AND b=?", stale)
 
