@@ -100,6 +100,8 @@ class Membership:
         self.evidence: dict[Pair, PairEvidence] = {}
         self.rejected: dict[Pair, PairEvidence] = {}
         self._settled: set[Pair] = set()  # pairs whose link (or lack of one) the links already say
+        self._neighbours: dict[int, set[int]] = {}  # the files each is linked with, admitted or not
+        self._votes: dict[Pair, tuple[int, frozenset[int]]] = {}  # (anchor, newcomer): _outvoted's count
         for a, b, ev in links:
             self._settled.update(((a, b), (b, a)))
             if (a, b) in self.apart:
@@ -108,6 +110,8 @@ class Membership:
 
     def _file(self, a: int, b: int, ev: PairEvidence) -> None:
         """An admitted link joins; another shot contradicts; a copy link in exact mode says neither."""
+        self._neighbours.setdefault(a, set()).add(b)
+        self._neighbours.setdefault(b, set()).add(a)
         if ev.tier in self._tiers:
             self.evidence[(a, b)] = self.evidence[(b, a)] = ev
         elif ev.tier is Tier.SIMILAR:
@@ -116,7 +120,7 @@ class Membership:
     def release(self) -> None:
         """Empty what it holds a slice at a time (collector.release): two entries per link, freed at once when
         grouping returned, held the GIL for 100-300 ms at 100k photos."""
-        collector.release(self.evidence, self.rejected, self._settled, self.apart)
+        collector.release(self.evidence, self.rejected, self._settled, self.apart, self._neighbours, self._votes)
 
     def admitted(self) -> list[Link]:
         """The links the mode admits (each once)."""
@@ -224,6 +228,14 @@ class Membership:
             # two copies the anchor shows all of, each its same photo, toned apart by their edits (a crop beside a
             # strong local-contrast edit): a view in other light would not be the anchor's same photo as well
             return True
+        if (
+            (ev is not None or (v is not None and contradicts(self._as_seen(i, j, v), self._tiers)))
+            and self._holds(anchor, i)
+            and self._outvoted(anchor, i, j)
+        ):
+            # two copies two heavy edits apart (a strong local-contrast look or posterised colours beside a blurred
+            # upscale) can read as another shot of each other, or as different: the anchor's other copies decide
+            return True
         partial = (ev is not None and ev.partial) or (v is not None and v.partial)
         if partial and self._holds(anchor, i) and self._holds(anchor, j):
             return True  # two crops of the anchor, each verified inside it: the anchor explains the overlap
@@ -265,6 +277,33 @@ class Membership:
         """x is linked to the anchor as its same photo (not another shot)."""
         ev = self.evidence.get((anchor, x))
         return ev is not None and ev.tier is not Tier.SIMILAR
+
+    def _outvoted(self, anchor: int, x: int, member: int) -> bool:
+        """Is the member that keeps x apart outvoted? x's pixels were compared with the anchor's as the same photo,
+        and with at least one more of the anchor's copies, and those copies outnumber the ones whose own comparison
+        keeps x apart. Hashes alone keep a keystone near-identical, and a keystone compared with a tiny thumbnail
+        passes for a copy: one such link never outweighs the full-size copies that call it another shot."""
+        if not self._verified(anchor, x):
+            return False
+        votes = self._votes.get((anchor, x))
+        if votes is None:  # counted once per newcomer: an anchor of a crowd has thousands of copies
+            copies = [k for k in self._neighbours.get(anchor, ()) if k != x and self._copy_of(anchor, k)]
+            agree = 1 + sum(1 for k in copies if self._verified(k, x))
+            votes = self._votes[(anchor, x)] = (agree, frozenset(k for k in copies if self._against(k, x)))
+        agree, against = votes
+        return agree >= 2 and agree > len(against | {member})
+
+    def _against(self, k: int, x: int) -> bool:
+        """k's own comparison with x keeps them apart: another shot, or aligned and clearly different."""
+        if (k, x) in self.rejected:
+            return True
+        v = None if self._oracle is None else self._oracle.known(k, x)
+        return v is not None and contradicts(self._as_seen(k, x, v), self._tiers)
+
+    def _verified(self, a: int, b: int) -> bool:
+        """a and b are linked as the same photo by a comparison of their pixels, not by hashes alone."""
+        ev = self.evidence.get((a, b))
+        return ev is not None and ev.tier is not Tier.SIMILAR and ev.method == "geometry"
 
     def _stretched(self, anchor: int, x: int) -> bool:
         """x is the anchor's whole frame at another aspect (4:3 made 3:2): each shows all of the other by their

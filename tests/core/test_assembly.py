@@ -313,6 +313,40 @@ def test_two_copies_inside_the_anchor_toned_apart_by_their_edits_share_its_group
     assert not moved.compatible(0, 1, 2)
 
 
+def test_a_copy_that_one_member_keeps_apart_joins_when_the_anchors_other_copies_outvote_it() -> None:
+    """A strong local-contrast look of one photo, compared with it and with two of its copies as the same photo;
+    beside its blurred upscale (tied to the photo by hashes) it reads as another shot (seed 97's unseen edits), and
+    a posterised copy beside one reads as clearly different (seed 71's). The photo's copies outvote the upscale,
+    so the look joins. It stays out where the photo alone vouches for it, where as many copies keep it apart as
+    vouch for it (by their links or their verdicts), and where only its hashes tie it to the photo (a keystone
+    keeps them near-identical)."""
+    names = ("orig", "upscaled", "look", "resized", "webp", "screen", "shot")
+    info = ImageInfo(4000, 3000, "JPEG", None, None, False)
+    contents = [Content([f"/p/{name}.jpg"], [k], 1, info) for k, name in enumerate(names)]
+
+    def same(a: int, b: int, method: str = "geometry") -> tuple[int, int, PairEvidence]:
+        return a, b, PairEvidence(f"/p/{names[a]}.jpg", f"/p/{names[b]}.jpg", Tier.SAME_PHOTO, 0.9, method)
+
+    def shot(a: int, b: int) -> tuple[int, int, PairEvidence]:
+        return a, b, PairEvidence(f"/p/{names[a]}.jpg", f"/p/{names[b]}.jpg", Tier.SIMILAR, 0.3, "geometry")
+
+    another = Verification("similar", 44, 0.9, 0.888, 1.0, 0, False, 0.0, "different shot: same framing", 0.36)
+    different = Verification("different", 0, 0.0, 0.865, 1.0, 0, False, 0.0, "no match", 0.15, dense=True)
+    copies = [same(0, 1, "hash"), same(0, 3), same(0, 4), same(0, 5)]
+
+    def joins(links: list, look: str = "geometry", apart: Verification = another, more: dict | None = None) -> bool:
+        rules = Membership(contents, [*copies, same(0, 2, look), *links], Mode.NEAR.tiers, set(), 22,
+                           _Recorded({(2, 1): apart, **(more or {})}))  # fmt: skip
+        return rules.compatible(0, 2, 1)
+
+    assert joins([same(3, 2), same(4, 2)])
+    assert joins([same(3, 2), same(4, 2)], apart=different)
+    assert not joins([])  # the photo alone vouches for it
+    assert not joins([same(3, 2), shot(4, 2), shot(5, 2)])  # the photo and one copy vouch, three say no
+    assert not joins([same(3, 2)], more={(5, 2): different})  # the photo and one copy vouch, two say no
+    assert not joins([same(3, 2), same(4, 2)], look="hash")  # a keystone's hashes
+
+
 def _photo(name: str, size: tuple[int, int], seed: int) -> Content:
     """A content with an embedding and hashes (seed: which picture), as a scan reads it back."""
     rng = np.random.default_rng(seed)
