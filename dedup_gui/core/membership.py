@@ -229,12 +229,16 @@ class Membership:
             # strong local-contrast edit): a view in other light would not be the anchor's same photo as well
             return True
         if (
-            (ev is not None or (v is not None and contradicts(self._as_seen(i, j, v), self._tiers)))
+            v is not None
+            and v.drawn is False
+            and v.overlap_ncc >= DEFAULT_THRESHOLDS.similar_ncc
+            and contradicts(self._as_seen(i, j, v), self._tiers)
             and self._holds(anchor, i)
             and self._outvoted(anchor, i, j)
         ):
-            # two copies two heavy edits apart (a strong local-contrast look or posterised colours beside a blurred
-            # upscale) can read as another shot of each other, or as different: the anchor's other copies decide
+            # two photos two heavy edits apart (a strong local-contrast look or posterised colours beside a blurred
+            # upscale) can read as another shot of each other, or as different though their pixels still correlate
+            # as one scene's: the anchor's other copies decide. Not pixels that disagree outright, nor drawings
             return True
         partial = (ev is not None and ev.partial) or (v is not None and v.partial)
         if partial and self._holds(anchor, i) and self._holds(anchor, j):

@@ -318,8 +318,8 @@ def test_a_copy_that_one_member_keeps_apart_joins_when_the_anchors_other_copies_
     beside its blurred upscale (tied to the photo by hashes) it reads as another shot (seed 97's unseen edits), and
     a posterised copy beside one reads as clearly different (seed 71's). The photo's copies outvote the upscale,
     so the look joins. It stays out where the photo alone vouches for it, where as many copies keep it apart as
-    vouch for it (by their links or their verdicts), and where only its hashes tie it to the photo (a keystone
-    keeps them near-identical)."""
+    vouch for it (by their links or their verdicts), where only its hashes tie it to the photo (a keystone keeps
+    them near-identical), where the member's aligned pixels disagree outright, and between drawings."""
     names = ("orig", "upscaled", "look", "resized", "webp", "screen", "shot")
     info = ImageInfo(4000, 3000, "JPEG", None, None, False)
     contents = [Content([f"/p/{name}.jpg"], [k], 1, info) for k, name in enumerate(names)]
@@ -330,8 +330,9 @@ def test_a_copy_that_one_member_keeps_apart_joins_when_the_anchors_other_copies_
     def shot(a: int, b: int) -> tuple[int, int, PairEvidence]:
         return a, b, PairEvidence(f"/p/{names[a]}.jpg", f"/p/{names[b]}.jpg", Tier.SIMILAR, 0.3, "geometry")
 
-    another = Verification("similar", 44, 0.9, 0.888, 1.0, 0, False, 0.0, "different shot: same framing", 0.36)
-    different = Verification("different", 0, 0.0, 0.865, 1.0, 0, False, 0.0, "no match", 0.15, dense=True)
+    another = Verification("similar", 44, 0.9, 0.888, 1.0, 0, False, 0.0, "different shot: same framing", 0.36,
+                           drawn=False)  # fmt: skip
+    different = Verification("different", 0, 0.0, 0.865, 1.0, 0, False, 0.0, "no match", 0.15, dense=True, drawn=False)
     copies = [same(0, 1, "hash"), same(0, 3), same(0, 4), same(0, 5)]
 
     def joins(links: list, look: str = "geometry", apart: Verification = another, more: dict | None = None) -> bool:
@@ -345,6 +346,8 @@ def test_a_copy_that_one_member_keeps_apart_joins_when_the_anchors_other_copies_
     assert not joins([same(3, 2), shot(4, 2), shot(5, 2)])  # the photo and one copy vouch, three say no
     assert not joins([same(3, 2)], more={(5, 2): different})  # the photo and one copy vouch, two say no
     assert not joins([same(3, 2), same(4, 2)], look="hash")  # a keystone's hashes
+    assert not joins([same(3, 2), same(4, 2)], apart=replace(different, overlap_ncc=0.27))  # pixels that disagree
+    assert not joins([same(3, 2), same(4, 2)], apart=replace(another, drawn=True))  # drawings: the next card of a deck
 
 
 def _photo(name: str, size: tuple[int, int], seed: int) -> Content:
