@@ -306,8 +306,7 @@ class Membership:
 
     def _verified(self, a: int, b: int) -> bool:
         """a and b are linked as the same photo by a comparison of their pixels, not by hashes alone."""
-        ev = self.evidence.get((a, b))
-        return ev is not None and ev.tier is not Tier.SIMILAR and ev.method == "geometry"
+        return self._copy_of(a, b) and self.evidence[(a, b)].method == "geometry"
 
     def _stretched(self, anchor: int, x: int) -> bool:
         """x is the anchor's whole frame at another aspect (4:3 made 3:2): each shows all of the other by their
