@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from dedup_gui.core import collector, heap, kept_keypoints, keypoints, verify
+from dedup_gui.core import collector, colours, heap, kept_keypoints, keypoints, verify
 from dedup_gui.core.content import Content
 from dedup_gui.core.detail import DETAIL_SIDE, Source, decode_gray
 from dedup_gui.core.kept_keypoints import KeptKeypoints, NoKeptKeypoints
@@ -46,6 +46,7 @@ _CHUNK = 256  # images or pairs per batch: bounded memory, and a cancel is honou
 # 22 s of work per thread; with 4 batches ahead, 23 s (2 threads: 184 s, ideal 172 s, 1 ahead 173 s). Each batch
 # ahead holds its new features (up to 512 pictures, about 90 KB each) beyond the feature budget.
 _AHEAD = 4
+HUE_SIDE = 16  # long side of the colour maps kept for pairs trusted by their hashes: 384 bytes a picture
 # Larger decodes' features kept for later pairs, least recently used dropped first: an image short of detail is
 # usually a candidate of several others, and its decode and SIFT at 1024 px cost more than the pair's alignment.
 DETAIL_BUDGET = 128 * 2**20
@@ -237,6 +238,7 @@ class PairChecker:
         # all candidate pairs are different, and a verdict takes 560 bytes as objects
         self._elsewhere = KeySet()
         self._plain: dict[int, bool] = {}
+        self._hues: dict[int, np.ndarray | None] = {}  # small colour maps of the pictures `plain` looked at
         self._asked: set[int] = set()  # pairs already looked up in the store
         self._decoded: dict[int, np.ndarray] = {}  # thumbnails decoded for `plain`, until their features exist
         self._making_features: dict[int, Future[_Made]] = {}  # features queued on the pool, until kept
@@ -246,7 +248,7 @@ class PairChecker:
     def release(self) -> None:
         """Forget every verdict, feature and scratch entry held, a slice at a time (collector.release): for when the
         scan or regroup that owns the checker is over."""
-        collector.release(self._verdicts, self._features, self._plain, self._asked, self._decoded)
+        collector.release(self._verdicts, self._features, self._plain, self._hues, self._asked, self._decoded)
         self._elsewhere.clear()
         self._feature_bytes = 0
         self._spill.release()
@@ -294,12 +296,18 @@ class PairChecker:
             images = self._thumbnails(chunk)
             said = {k: verify.hashes_say_little(images[k], self._tones(k)) for k in chunk if k in images}
             self._plain.update({k: said.get(k, True) for k in chunk})
+            self._hues.update({k: colours.colour_map(img, HUE_SIDE) for k, img in images.items()})
             # a plain picture is verified next: keep its thumbnail rather than decode it twice, up to a batch's worth
             # (a 100,000-photo library held 927 of them, 130 MB, until its pairs' turn came; a read and decode of
             # a stored thumbnail costs 0.6 ms)
             room = max(0, _CHUNK - len(self._decoded))
             self._decoded.update([(k, img) for k, img in images.items() if self._plain[k]][:room])
         return {k: self._plain[k] for k in indices}
+
+    def recoloured(self, i: int, j: int) -> bool:
+        """Two pictures `plain` looked at, framed alike, in other colours: near-identical hashes (grey) say nothing
+        of that (poker chips of eight colours)."""
+        return colours.framed_alike(self._hues.get(i), self._hues.get(j))
 
     def forget(self, pairs: list[Pair]) -> None:
         """Drop verdicts held for these pairs, so that they are verified again (a pair an older version trusted by
@@ -481,6 +489,8 @@ class PairChecker:
         b = fb.result()[0] if isinstance(fb, Future) else fb
         drawings = min(self._tones(pair[0]), self._tones(pair[1]))
         v = verify.verify_features(a, b, dense=dense or closer, strict=closer)
+        if v.recoloured:
+            return v  # settled by the colours, which a larger decode (grey) does not see
         # Two drawings' copy by thumbnails is looked at again on the larger decodes, whose verdict stands: a
         # thumbnail blurs small text into lines that line up with other words (matplotlib's formula renders: 2
         # letters of 24 changed, another typeface, bold against italic, all "copies" at 256 px and none at 525 px).
@@ -688,7 +698,7 @@ class _PairsOf(Collection[Pair]):
 
 
 def _nbytes(f: verify.Features) -> int:
-    return f.gray.nbytes + f.points.nbytes + f.descriptors.nbytes
+    return f.gray.nbytes + f.points.nbytes + f.descriptors.nbytes + (0 if f.colour is None else f.colour.nbytes)
 
 
 def verdict_version() -> str:

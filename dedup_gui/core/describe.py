@@ -19,7 +19,7 @@ from typing import TypeVar
 from dedup_gui.core.content import TRANSFORM_WORDS
 from dedup_gui.core.keeper import keeper_key
 from dedup_gui.core.types import Group, Member, PairEvidence, Tier, seconds_between
-from dedup_gui.core.verify import SET_WORDS
+from dedup_gui.core.verify import COLOUR_WORDS, SET_WORDS
 
 T = TypeVar("T")
 
@@ -229,6 +229,8 @@ def _sizes(member: Member, keeper: Member) -> tuple[Phrase, ...]:
 def _another_shot(member: Member, keeper: Member) -> Phrase:
     if member.evidence is not None and SET_WORDS in member.evidence.description:  # from the text: no field carries it
         return Phrase("another picture of the same set (one shows an element more)")
+    if member.evidence is not None and COLOUR_WORDS in member.evidence.description:
+        return Phrase("the same picture in other colours")
     apart = seconds_between(keeper.info, member.info)
     if apart is None:
         return Phrase("another shot of the same scene")

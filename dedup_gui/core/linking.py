@@ -36,7 +36,7 @@ log = logging.getLogger("dedup_gui.linking")
 
 # Bump when candidates or tiers change for the same inputs: a rescan reuses stored links only of the same version.
 # 2: hash matches verified, on-demand links, any-angle and dense verification; 3: DENSE_COSINE; 4: bursts
-MATCH_VERSION = 27  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSINE; 8: small copies; 9: bursts;
+MATCH_VERSION = 28  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSINE; 8: small copies; 9: bursts;
 # 10: two exposures one camera dated apart are never copies, however far apart; 11: drawings are not trusted by
 # their hashes alone, and a symmetric subject's mirrored copy is looked for when a direct fit fails; 12: so is a
 # copy stretched to another aspect; 13: a clear fit's error and wrong matches may be its points' noise
@@ -54,7 +54,8 @@ MATCH_VERSION = 27  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSI
 # matches is made again from b's keypoints (verify._matched_from_b); 25: what may be frames of one burst, and
 # exposures dated apart, are verified, never trusted by their hashes (_trusted_by_hashes); 26: a picture that adds
 # an element it already shows on the other's blank ground is another picture of a set (repeats.py); 27: a member that
-# keeps a copy apart is outvoted by the anchor's other copies (membership.Membership._outvoted)
+# keeps a copy apart is outvoted by the anchor's other copies (membership.Membership._outvoted); 28: the same
+# picture in other colours is another version (colours.py), and not trusted by its hashes
 # Candidates at least this close by their embeddings (or close by their hashes) are aligned from the whole picture
 # when keypoints leave them unsettled, on the thumbnails and on a larger decode. The copies that whole-picture
 # alignment decided on dev and dev-large (30 pairs) are hash-close or at cosine >= 0.866.
@@ -183,6 +184,7 @@ def _trusted_by_hashes(contents: list[Content], found: CandidatePairs, checker: 
         and not plain[j]
         and not _maybe_frames(contents[i], contents[j])
         and not another_exposure(contents[i], contents[j])
+        and not checker.recoloured(i, j)
     }
     checker.trust([pair for pair in trusted if known[pair] is None])
     checker.forget([pair for pair in unsettled if known[pair] is not None and pair not in trusted])
@@ -266,6 +268,7 @@ def _tier(
     if (v.verdict == "similar" and near) or _burst_frames(a, b, v):
         what = "the same photo cropped two ways (the frames overlap in part)" if v.partial else "another shot"
         what = "the same view in other light" if v.lighting else what
+        what = verify.COLOUR_WORDS if v.recoloured else what
         return PairEvidence(
             a.paths[0],
             b.paths[0],
@@ -273,7 +276,7 @@ def _tier(
             round(v.score, 3),
             "geometry",
             cosine=cand.cosine,
-            description=f"{what} of the same scene{cos}" if not v.partial else f"{what}{cos}",
+            description=f"{what} of the same scene{cos}" if not (v.partial or v.recoloured) else f"{what}{cos}",
             **_facts(v),
         )
     return None

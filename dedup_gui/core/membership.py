@@ -197,9 +197,12 @@ class Membership:
             return False  # two exposures the camera dated apart never share a group of copies
         if Tier.SIMILAR in self._tiers and burst(self._contents[i], self._contents[j]):
             return True  # frames of one burst belong together as other shots, however far the subject moved
-        if self._small_copy(anchor, i) or self._small_copy(anchor, j):
-            return True  # too small to judge against the other member: it shows the anchor, whom both copy
         v = self._known(i, j)
+        if self._small_copy(anchor, i) or self._small_copy(anchor, j):
+            # too small to judge against the other member: it shows the anchor, whom both copy. But for its colours,
+            # which a tiny picture shows as well as any (a 45-px poker chip and one of another colour, beside a
+            # white one that either is a copy of in grey): those are other versions
+            return v is None or not v.recoloured or Tier.SIMILAR in self._tiers
         if (i, j) in self.evidence:
             return True  # a stored verdict made into its link again
         ev = self.rejected.get((i, j))
@@ -213,6 +216,7 @@ class Membership:
         if (
             v is not None
             and v.drawn is False
+            and not v.recoloured
             and not v.dense
             and v.overlap_ncc >= DEFAULT_THRESHOLDS.same_ncc
             and self._copy_of(anchor, i)
@@ -231,6 +235,7 @@ class Membership:
         if (
             v is not None
             and v.drawn is False
+            and not v.recoloured
             and v.overlap_ncc >= DEFAULT_THRESHOLDS.similar_ncc
             and contradicts(self._as_seen(i, j, v), self._tiers)
             and self._holds(anchor, i)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from dedup_gui.core import keypoints, pixelcheck
+from dedup_gui.core import colours, keypoints, pixelcheck
 from dedup_gui.core.dense import align, compose
 from dedup_gui.core.tones import tone_mass
 
@@ -88,6 +88,7 @@ class Features:
     side: int = SIDE  # long side of gray; pixel thresholds scale with it
     detail: float = 1.0  # share of the picture with clear detail (see detail_share)
     few_tones: float = 0.0  # share of the picture in its four main grey tones (see tone_mass)
+    colour: np.ndarray | None = None  # CIELAB a, b at a small size (colours.colour_map); None: a grey picture
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +123,8 @@ class Measurements:
     # from anything new there (pixelcheck.PixelComparison.moved)
     repeats: int = 0  # solid elements either picture adds on the other's blank ground that repeat one it already
     # has (a card's extra pips, repeats.py): another picture of a set
+    hue_apart: float = 0.0  # degrees: median hue difference over the aligned pixels coloured in both (colours.py)
+    coloured: float = 0.0  # share of the overlap coloured in both
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +158,7 @@ class Verification:
     # stored by an older version, or not verified)
     same_pixels: bool = False  # plain pictures whose thumbnails agree pixel for pixel within rounding (checker)
     placed: bool = True  # some placement of b on a was measured (keypoints or whole picture); False: none at all
+    recoloured: bool = False  # lined up as a copy in grey, but in other colours: another version (colours.py)
 
 
 BY_HASHES = Verification("same-photo", 0, 0.0, 1.0, 1.0, 0, False, 0.0, "near-identical hashes", 1.0, by_hashes=True)
@@ -184,12 +188,14 @@ def features(img: np.ndarray, side: int = SIDE) -> Features:
     gray = _to_gray(img, side)
     pts, desc = keypoints.detect(gray)
     own = img if img.ndim == 2 else _to_gray(img, max(img.shape[:2]))  # at its own size: no tones made in between
-    return Features(gray, pts, desc, side / max(img.shape[:2]), side, _detail_of(gray), tone_mass(own))
+    scale = side / max(img.shape[:2])
+    return Features(gray, pts, desc, scale, side, _detail_of(gray), tone_mass(own), colours.colour_map(img))
 
 
 def with_pixels(f: Features, img: np.ndarray) -> Features:
-    """`f` (keypoints made from this same picture before, its grey image dropped) with the grey image made again."""
-    return replace(f, gray=_to_gray(img, f.side))
+    """`f` (keypoints made from this same picture before, its pixels dropped) with its grey and colour images made
+    again."""
+    return replace(f, gray=_to_gray(img, f.side), colour=colours.colour_map(img))
 
 
 # Share of a 256-px thumbnail showing clear detail (local grey variance > 100 in 9x9 windows after a 1-px blur)
@@ -460,13 +466,18 @@ def measure(
 
 
 def _with_repeats(fa: Features, fb: Features, found: Measurements, th: VerifyThresholds) -> Measurements:
-    """`found` with the elements counted that either picture adds and already shows (Measurements.repeats), when its
-    placement passes as a copy's: asked of the one placement kept, not of every one tried (on other projects' icons
-    and drawings, counted for every placement it took 13 % of verification's time)."""
+    """`found` with the elements counted that either picture adds and already shows (Measurements.repeats), and the
+    hues of the two compared (Measurements.hue_apart), when its placement passes as a copy's: asked of the one
+    placement kept, not of every one tried (on other projects' icons and drawings, counting elements for every
+    placement took 13 % of verification's time)."""
     if found.matrix is None or _score(found, th)[0] < 0.5:
         return found
     gb = np.ascontiguousarray(fb.gray[:, ::-1]) if found.mirrored else fb.gray
-    return replace(found, repeats=pixelcheck.repeated_elements(fa.gray, gb, found.matrix, found.scale))
+    repeats = pixelcheck.repeated_elements(fa.gray, gb, found.matrix, found.scale)
+    if fa.colour is None or fb.colour is None:
+        return replace(found, repeats=repeats)
+    apart, share = colours.hue_apart(fa.colour, fb.colour, found.matrix, fa.gray.shape, fb.gray.shape, found.mirrored)
+    return replace(found, repeats=repeats, hue_apart=apart, coloured=share)
 
 
 def _as_is(fa: Features, fb: Features, found: Measurements, th: VerifyThresholds) -> Measurements:
@@ -523,6 +534,7 @@ def _describe(rotation: int, tilt: float, mirrored: bool, unc_a: float, unc_b: f
 
 
 SET_WORDS = "another picture of a set"  # how a verdict of Measurements.repeats begins (describe.py reads it)
+COLOUR_WORDS = "the same picture in other colours"  # how a verdict of Verification.recoloured begins
 _TILT_WORDS = 0.3  # degrees: a smaller turn is alignment noise, not worth a word
 _STRETCH_WORDS = 0.02  # a smaller change of aspect is rounding of the two sizes
 _TONE_EDIT = 0.2  # share of the overlap changed before the tone curve that makes the curve worth a word
@@ -621,9 +633,10 @@ def classify(
     # that adds an element it already shows (a pip) is another picture of a set, not an edit either
     drawn = score >= 0.5 and max(fa.few_tones, fb.few_tones) >= FEW_TONES and _edited(m, plain)
     of_a_set = score >= 0.5 and m.repeats > 0
-    if score >= 0.5 and not drawn and not of_a_set:
+    recoloured = score >= 0.5 and colours.recoloured(m.hue_apart, m.coloured)
+    if score >= 0.5 and not drawn and not of_a_set and not recoloured:
         verdict = "same-photo"
-    elif drawn or of_a_set or lighting or partial or _same_scene(m, th):
+    elif drawn or of_a_set or recoloured or lighting or partial or _same_scene(m, th):
         verdict = "similar"
     else:
         verdict = "different"
@@ -636,6 +649,8 @@ def classify(
     elif verdict == "similar":
         if of_a_set:
             desc = f"{SET_WORDS} (an element repeated or left out): " + desc
+        elif recoloured:
+            desc = f"{COLOUR_WORDS}: " + desc
         else:
             desc = ("the same view in other light: " if lighting else "different shot: ") + desc
     else:
@@ -663,6 +678,7 @@ def classify(
         keypoints=min(len(fa.points), len(fb.points)),
         sparse=min(fa.detail, fb.detail) < PLAIN_DETAIL,
         drawn=m.drawn,
+        recoloured=recoloured,
     )
 
 

@@ -246,7 +246,12 @@ def test_stores_forget_verdicts_that_did_not_look_further_than_a_clear_fit(tmp_p
         (1, 5): '{"verdict": "different", "inliers": 26, "mirrored": false}',
         (1, 6): '{"verdict": "similar", "inliers": 15, "mirrored": false}',
     }
-    assert _verdicts_migrated(tmp_path, schema, kept | stale) == (set(kept), len(cache_migrations(tmp_path)))
+    assert _verdicts_migrated(tmp_path, schema, kept | stale) == (_past_colours(kept), len(cache_migrations(tmp_path)))
+
+
+def _past_colours(kept: dict[tuple[int, int], str]) -> set[tuple[int, int]]:
+    """The pairs of `kept` that schema 20 keeps too: it verifies every copy by pixels again, in colour."""
+    return {k for k, v in kept.items() if '"same-photo"' not in v or '"by_hashes": true' in v}
 
 
 def _verdicts_migrated(tmp_path: Path, schema: int, verdicts: dict[tuple[int, int], str]) -> tuple[set, int]:
@@ -280,7 +285,7 @@ def test_schema_12_stores_forget_what_larger_decodes_decided_or_were_tried_for(t
         (1, 5): '{"verdict": "similar", "inliers": 140, "keypoints": 301, "detail": true}',
         (1, 6): '{"verdict": "different", "inliers": 0, "keypoints": 12, "detail": false}',
     }
-    assert _verdicts_migrated(tmp_path, 12, kept | stale) == (set(kept), len(cache_migrations(tmp_path)))
+    assert _verdicts_migrated(tmp_path, 12, kept | stale) == (_past_colours(kept), len(cache_migrations(tmp_path)))
 
 
 def test_schema_15_stores_verify_the_copies_of_drawings_again(tmp_path: Path) -> None:
@@ -296,7 +301,7 @@ def test_schema_15_stores_verify_the_copies_of_drawings_again(tmp_path: Path) ->
         (1, 5): '{"verdict": "same-photo", "drawn": true}',
         (1, 6): '{"verdict": "similar", "drawn": true, "detail": true}',
     }
-    assert _verdicts_migrated(tmp_path, 15, kept | stale) == (set(kept), len(cache_migrations(tmp_path)))
+    assert _verdicts_migrated(tmp_path, 15, kept | stale) == (_past_colours(kept), len(cache_migrations(tmp_path)))
 
 
 def test_schema_16_stores_verify_mirrored_and_turned_copies_again(tmp_path: Path) -> None:
@@ -311,7 +316,7 @@ def test_schema_16_stores_verify_mirrored_and_turned_copies_again(tmp_path: Path
         (1, 5): '{"verdict": "same-photo", "mirrored": true, "rotation": 0}',
         (1, 6): '{"verdict": "same-photo", "mirrored": false, "rotation": 180}',
     }
-    assert _verdicts_migrated(tmp_path, 16, kept | stale) == (set(kept), len(cache_migrations(tmp_path)))
+    assert _verdicts_migrated(tmp_path, 16, kept | stale) == (_past_colours(kept), len(cache_migrations(tmp_path)))
 
 
 def test_schema_17_stores_fit_again_the_pairs_of_few_inliers_not_judged_copies(tmp_path: Path) -> None:
@@ -326,7 +331,7 @@ def test_schema_17_stores_fit_again_the_pairs_of_few_inliers_not_judged_copies(t
         (1, 5): '{"verdict": "similar", "inliers": 15}',
         (1, 6): '{"verdict": "different", "inliers": 29}',
     }
-    assert _verdicts_migrated(tmp_path, 17, kept | stale) == (set(kept), len(cache_migrations(tmp_path)))
+    assert _verdicts_migrated(tmp_path, 17, kept | stale) == (_past_colours(kept), len(cache_migrations(tmp_path)))
 
 
 def test_schema_18_stores_verify_copies_in_drawing_formats_again(tmp_path: Path) -> None:
@@ -335,8 +340,6 @@ def test_schema_18_stores_verify_copies_in_drawing_formats_again(tmp_path: Path)
     copies, copies by their hashes and every other verdict stay, so a library is not verified again."""
     files = {"a.jpg": "JPEG", "b.png": "PNG", "c.heic": "HEIF", "d.gif": "GIF", "e.jpg": "JPEG"}
     kept = {
-        (1, 3): '{"verdict": "same-photo"}',  # a JPEG and a HEIF
-        (1, 5): '{"verdict": "same-photo", "inliers": 90}',  # two JPEGs
         (2, 4): '{"verdict": "same-photo", "by_hashes": true}',  # by their hashes
         (1, 2): '{"verdict": "similar"}',
         (3, 4): '{"verdict": "different"}',
@@ -345,9 +348,37 @@ def test_schema_18_stores_verify_copies_in_drawing_formats_again(tmp_path: Path)
         (2, 5): '{"verdict": "same-photo"}',  # a PNG and a JPEG
         (4, 1): '{"verdict": "same-photo", "by_hashes": false}',  # a GIF and a JPEG
     }
-    store = _opened_with_formats(tmp_path, files, [(a, b, v) for (a, b), v in (kept | stale).items()], 18)
+    photos = {  # kept by 19; compared in colour by 20 (see the test of schema 19)
+        (1, 3): '{"verdict": "same-photo"}',  # a JPEG and a HEIF
+        (1, 5): '{"verdict": "same-photo", "inliers": 90}',  # two JPEGs
+    }
+    rows = [(a, b, v) for (a, b), v in (kept | stale | photos).items()]
+    store = _opened_with_formats(tmp_path, files, rows, 18)
     try:
-        assert store.version == len(cache_migrations(store.user_path)) == 19
+        assert store.version == len(cache_migrations(store.user_path)) == 20
+        assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == set(kept)
+    finally:
+        store.close()
+
+
+def test_schema_19_stores_verify_copies_again_in_colour(tmp_path: Path) -> None:
+    """The same picture in other colours is another version now: every stored copy verified by its pixels is
+    verified again by the next scan, photos' too; copies by their hashes (looked at by every scan) and every other
+    verdict stay."""
+    files = {"a.jpg": "JPEG", "b.png": "PNG", "c.heic": "HEIF", "d.jpg": "JPEG"}
+    kept = {
+        (2, 4): '{"verdict": "same-photo", "by_hashes": true}',
+        (1, 2): '{"verdict": "similar", "inliers": 40}',
+        (3, 4): '{"verdict": "different"}',
+    }
+    stale = {
+        (1, 3): '{"verdict": "same-photo"}',
+        (1, 4): '{"verdict": "same-photo", "by_hashes": false, "tone_edit": true}',
+        (2, 3): '{"verdict": "same-photo", "drawn": true}',
+    }
+    store = _opened_with_formats(tmp_path, files, [(a, b, v) for (a, b), v in (kept | stale).items()], 19)
+    try:
+        assert store.version == len(cache_migrations(store.user_path)) == 20
         assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == set(kept)
     finally:
         store.close()
@@ -392,9 +423,10 @@ def test_schema_14_stores_decode_drawing_formats_again_and_verify_their_copies_a
     rows.append((4, 6, '{"verdict": "same-photo", "plain": true}'))  # a copy of a WebP: verified again
     store = _opened_with_formats(tmp_path, files, rows, 14)
     try:
-        assert store.version == len(cache_migrations(store.user_path)) == 19
+        assert store.version == len(cache_migrations(store.user_path)) == 20
         assert {fid for (fid,) in store.db.execute("SELECT file_id FROM images")} == {1, 4, 5}
-        assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == {(1, 5), (4, 5), (5, 4)}
+        # (1, 5), a JPEG's copy as HEIF, was kept by 14 and is compared in colour by 20
+        assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == {(4, 5), (5, 4)}
         assert "tones" in {row[1] for row in store.db.execute("PRAGMA table_info(images)")}
     finally:
         store.close()

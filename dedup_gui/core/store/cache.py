@@ -151,6 +151,7 @@ def cache_migrations(user_path: Path) -> tuple[Migration, ...]:
         _turned_copies_again,  # 17
         _few_inliers_fitted_again,  # 18
         _copies_of_drawings_checked_for_repeats,  # 19
+        _copies_compared_in_colour,  # 20
     )
 
 
@@ -260,6 +261,19 @@ def _copies_of_drawings_checked_for_repeats(db: sqlite3.Connection) -> None:
         return v.get("verdict") == "same-photo" and not v.get("by_hashes")
 
     _forget_verdicts(db, looked, again, drawn_in)
+
+
+def _copies_compared_in_colour(db: sqlite3.Connection) -> None:
+    """20: the same picture in other colours is another version, not a copy (colours.py): the stored copies
+    verified by their pixels are verified again by the next scan, in colour. The rule only takes copies away, and
+    copies are a few percent of a library's verdicts; copies by their hashes are looked at again by every scan."""
+    looked = "json_extract(verdict, '$.verdict') = 'same-photo' "
+    looked += "AND NOT coalesce(json_extract(verdict, '$.by_hashes'), 0)"
+
+    def again(v: dict[str, Any]) -> bool:
+        return v.get("verdict") == "same-photo" and not v.get("by_hashes")
+
+    _forget_verdicts(db, looked, again)
 
 
 def _clear_fits_verified_again(db: sqlite3.Connection) -> None:
