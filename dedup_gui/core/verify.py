@@ -125,6 +125,7 @@ class Measurements:
     # has (a card's extra pips, repeats.py): another picture of a set
     hue_apart: float = 0.0  # degrees: median hue difference over the aligned pixels coloured in both (colours.py)
     coloured: float = 0.0  # share of the overlap coloured in both
+    hue_far: float = 0.0  # share of the overlap coloured in both and far apart in hue (colours.IN_PART)
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,8 +477,10 @@ def _with_repeats(fa: Features, fb: Features, found: Measurements, th: VerifyThr
     repeats = pixelcheck.repeated_elements(fa.gray, gb, found.matrix, found.scale)
     if fa.colour is None or fb.colour is None:
         return replace(found, repeats=repeats)
-    apart, share = colours.hue_apart(fa.colour, fb.colour, found.matrix, fa.gray.shape, fb.gray.shape, found.mirrored)
-    return replace(found, repeats=repeats, hue_apart=apart, coloured=share)
+    apart, share, far = colours.hue_apart(
+        fa.colour, fb.colour, found.matrix, fa.gray.shape, fb.gray.shape, found.mirrored
+    )
+    return replace(found, repeats=repeats, hue_apart=apart, coloured=share, hue_far=far)
 
 
 def _as_is(fa: Features, fb: Features, found: Measurements, th: VerifyThresholds) -> Measurements:
@@ -633,7 +636,8 @@ def classify(
     # that adds an element it already shows (a pip) is another picture of a set, not an edit either
     drawn = score >= 0.5 and max(fa.few_tones, fb.few_tones) >= FEW_TONES and _edited(m, plain)
     of_a_set = score >= 0.5 and m.repeats > 0
-    recoloured = score >= 0.5 and colours.recoloured(m.hue_apart, m.coloured)
+    # a part in other colours counts beyond what the grey comparison already calls an overlay (a coloured watermark)
+    recoloured = score >= 0.5 and colours.recoloured(m.hue_apart, m.coloured, m.hue_far - _changed(m, plain))
     if score >= 0.5 and not drawn and not of_a_set and not recoloured:
         verdict = "same-photo"
     elif drawn or of_a_set or recoloured or lighting or partial or _same_scene(m, th):

@@ -56,6 +56,35 @@ def test_a_photo_in_other_colours_is_another_version_and_its_colour_edits_stay_c
         assert (v.verdict, v.recoloured) == ("same-photo", False), what
 
 
+def test_a_photo_with_a_part_in_other_colours_is_another_version_and_a_coloured_watermark_a_copy() -> None:
+    """A part in other colours (a sprite's lights frame to frame, a shirt of another colour) makes another version,
+    though the rest agrees; a coloured mark added on top (a watermark) leaves a copy."""
+    photo = thumb(sample("chelsea"))
+    h, w = photo.shape[:2]
+    part = photo.copy()
+    y, x = h // 3, w // 3
+    part[y : y + h // 4, x : x + w // 4] = _hue_turned(photo[y : y + h // 4, x : x + w // 4], 150)  # 1/16 of it
+    other = verify_pair(photo, part)
+    assert other.verdict == "similar" and other.recoloured
+    for size in (22, 40):  # a bold mark differs in hue over 2.5 % of the picture, and in grey over more
+        marked = Image.fromarray(photo)
+        ImageDraw.Draw(marked).text((w // 4, h // 2), "(c) Ann 2024", fill=(40, 90, 230), font_size=size)
+        v = verify_pair(photo, np.asarray(marked))
+        assert (v.verdict, v.recoloured) == ("same-photo", False), size
+
+
+@pytest.mark.parametrize("turns", [1, 2])
+def test_a_turned_copy_of_a_picture_in_colour_bands_stays_a_copy(turns: int) -> None:
+    """Bands of far-apart hues side by side (a contour map in a rainbow palette) must be lined up to the pixel
+    centre: half a pixel off at the colour maps' size, turned, lays each band beside the next, and 3-8 % of the
+    picture read as in other colours."""
+    grey = cv2.cvtColor(np.ascontiguousarray(sample("astronaut")), cv2.COLOR_RGB2GRAY)
+    bands = cv2.applyColorMap(((grey // 32) * 32).astype(np.uint8), cv2.COLORMAP_JET)
+    banded = thumb(cv2.cvtColor(bands, cv2.COLOR_BGR2RGB))
+    v = verify_pair(banded, np.ascontiguousarray(np.rot90(banded, turns)))
+    assert (v.verdict, v.recoloured, v.rotation) == ("same-photo", False, 90 * turns)
+
+
 def _chip(body: tuple[int, int, int]) -> Image.Image:
     """A 45 x 32 poker chip as a game ships its pieces: a disc of one colour with white notches and a ring."""
     im = Image.new("RGB", (45, 32), (255, 255, 255))
