@@ -19,11 +19,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from colour_variants import LABELS, label_of, print_quantiles
 from PIL import Image
 
 from dedup_gui.core import colours, verify
-
-LABELS = ("copy", "different")
 
 
 def _thumb(con: sqlite3.Connection, fid: int) -> np.ndarray | None:
@@ -54,19 +53,14 @@ def _pairs(spec: str) -> list[tuple[str, float, str, str]]:
             continue
         far = colours.hue_apart(fa.colour, fb.colour, m.matrix, fa.gray.shape, fb.gray.shape, m.mirrored)[2]
         ra, rb = os.path.relpath(paths[a], root), os.path.relpath(paths[b], root)
-        label = "copy" if group.get(ra) is not None and group.get(ra) == group.get(rb) else "different"
-        out.append((label, far, ra, rb))
+        out.append((label_of(group, ra, rb), far, ra, rb))
     print(f"{name}: {len(out)} pairs")
     return out
 
 
 def main(specs: list[str]) -> int:
     rows = [row for spec in specs for row in _pairs(spec)]
-    for label in LABELS:
-        far = sorted(r[1] for r in rows if r[0] == label)
-        if far:
-            q = [round(far[int(p * (len(far) - 1))], 4) for p in (0.5, 0.9, 0.99, 1.0)]
-            print(f"{label:9} {len(far):5} pairs; share in other colours, median / 90th / 99th percentile / most: {q}")
+    print_quantiles(rows, "share in other colours", 4)
     caught = {label: sum(1 for r in rows if r[0] == label and r[1] >= colours.IN_PART) for label in LABELS}
     print(f"{colours.IN_PART} of the overlap or more: {caught}")
     for label in LABELS:

@@ -70,19 +70,28 @@ def _pairs(spec: str) -> list[tuple[str, float, float, str, str]]:
             apart, share = hue_apart(paths[a], paths[b])
         except OSError:
             continue
-        label = "copy" if group.get(ra) is not None and group.get(ra) == group.get(rb) else "different"
-        out.append((label, apart, share, ra, rb))
+        out.append((label_of(group, ra, rb), apart, share, ra, rb))
     print(f"{name}: {len(out)} pairs")
     return out
 
 
+def label_of(group: dict[str, str], ra: str, rb: str) -> str:
+    """ "copy" when the truth puts both files in one group, else "different"."""
+    return "copy" if group.get(ra) is not None and group.get(ra) == group.get(rb) else "different"
+
+
+def print_quantiles(rows: list, what: str, digits: int) -> None:
+    """Median, 90th and 99th percentile and most of each label's rows' second value."""
+    for label in LABELS:
+        values = sorted(r[1] for r in rows if r[0] == label)
+        if values:
+            q = [round(values[int(p * (len(values) - 1))], digits) for p in (0.5, 0.9, 0.99, 1.0)]
+            print(f"{label:9} {len(values):5} pairs; {what}, median / 90th / 99th percentile / most: {q}")
+
+
 def main(specs: list[str]) -> int:
     rows = [row for spec in specs for row in _pairs(spec)]
-    for label in LABELS:
-        apart = sorted(r[1] for r in rows if r[0] == label)
-        if apart:
-            q = [round(apart[int(p * (len(apart) - 1))], 1) for p in (0.5, 0.9, 0.99, 1.0)]
-            print(f"{label:9} {len(apart):5} pairs; hue apart, median / 90th / 99th percentile / most: {q}")
+    print_quantiles(rows, "hue apart", 1)
     caught = {label: sum(1 for r in rows if r[0] == label and r[1] >= BOUND and r[2] >= SHARE) for label in LABELS}
     print(f"{BOUND:.0f} degrees apart or more over {SHARE:.0%} of the picture or more: {caught}")
     for label in LABELS:
