@@ -307,7 +307,7 @@ class PairChecker:
     def recoloured(self, i: int, j: int) -> bool:
         """Two pictures `plain` looked at, framed alike, in other colours: near-identical hashes (grey) say nothing
         of that (poker chips of eight colours)."""
-        return colours.framed_alike(self._hues.get(i), self._hues.get(j))
+        return colours.alike_frames_recoloured(self._hues.get(i), self._hues.get(j))
 
     def forget(self, pairs: list[Pair]) -> None:
         """Drop verdicts held for these pairs, so that they are verified again (a pair an older version trusted by

@@ -19,10 +19,10 @@ CHROMA = 20.0  # CIELAB chroma from which a pixel counts as coloured (a grey cop
 HUE_APART = 90.0  # degrees: median hue difference over the pixels coloured in both from which they are recoloured
 COLOURED = 0.2  # ... over at least this share of the overlap (a few coloured pixels are a logo, a caption)
 # Share of the overlap coloured in both and HUE_APART or more apart from which a part of the picture is in other
-# colours (a sprite's lights in another colour, frame to frame): copies judged so on dev-large (958 pairs), its
-# seed-71 unseen edits (3,008) and other projects' files with made copies (627) at most 0.004 (watermarks,
-# posterised colours, local contrast and sepia among them); frames of a sprite that differ in the colour of its
-# lights 0.034-0.053. Measured as here, on 64-px maps placed by the verification (the overlap's rim left out).
+# colours (a sprite's lights in another colour, frame to frame). bench/colour_in_part.py on dev-large, its seed-71
+# unseen edits and two sets of other projects' files with made copies: 5,064 copies at most 0.0021 (watermarks,
+# posterised colours, local contrast and sepia among them); 197 of 909 pairs of different pictures judged copies in
+# grey 0.015 or more, frames of a sprite whose lights change colour 0.034-0.053.
 # What the grey comparison already calls an overlay is not counted (verify.classify): a bold blue watermark over an
 # orange cat differs in hue over 0.025 of the picture, and covers 0.036 in grey.
 IN_PART = 0.015
@@ -82,7 +82,7 @@ def _resized(small: tuple[int, ...], large: tuple[int, ...]) -> np.ndarray:
     return np.array([[kx, 0, (kx - 1) / 2], [0, ky, (ky - 1) / 2], [0, 0, 1]])
 
 
-def framed_alike(ca: np.ndarray | None, cb: np.ndarray | None) -> bool:
+def alike_frames_recoloured(ca: np.ndarray | None, cb: np.ndarray | None) -> bool:
     """Two colour maps of pictures framed alike (near-identical hashes) recoloured: b stretched onto a's frame in
     each of its eight turns and mirror images (the hashes match a turned or mirrored copy as well), in other colours
     in every one."""
