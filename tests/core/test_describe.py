@@ -86,6 +86,8 @@ def test_screenshot_and_webp_and_another_shot() -> None:
     assert describe(member("/p/S6.png", INFO, card), KEEPER).text == (
         "another picture of the same set (one shows an element more)"
     )
+    chip = evidence(tier=Tier.SIMILAR, description="the same picture in other colours, cosine 0.97")
+    assert describe(member("/p/ChipBlue.png", INFO, chip), KEEPER).text == "the same picture in other colours"
 
 
 def test_crop_from_the_text_until_a_field_carries_it_then_from_the_field() -> None:
