@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from dedup_gui.core.describe import deciding_rule, describe, format_name
-from dedup_gui.core.types import Group, Member
+from dedup_gui.core.types import Group, Member, Tier
 from dedup_gui.ui.file_actions import file_menu
 from dedup_gui.ui.groups_model import tier_label
 from dedup_gui.ui.images import MAX_SIDE as IMAGE_SIDES
@@ -144,8 +144,14 @@ class CompareView(QWidget):
             self.header.setText(self.tr("Select a group to compare its copies"))
             return
         keeper = next(m for m in group.members if m.path == group.keeper)
+        # a group of other shots or versions holds pictures, not copies (chips of three colours are not copies)
+        heading = (
+            self.tr("<b>{count} pictures</b> · {tier} · {size} to free<br>Keeping <b>{name}</b>: {reason}")
+            if group.tier is Tier.SIMILAR
+            else self.tr("<b>{count} copies</b> · {tier} · {size} to free<br>Keeping <b>{name}</b>: {reason}")
+        )
         self.header.setText(
-            self.tr("<b>{count} copies</b> · {tier} · {size} to free<br>Keeping <b>{name}</b>: {reason}").format(
+            heading.format(
                 count=len(group.members),
                 tier=tier_label(group.tier),
                 size=human_size(group.reclaimable_bytes),

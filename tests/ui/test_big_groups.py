@@ -4,9 +4,12 @@ the list, a decision made before its card was shown."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from PySide6.QtCore import QPoint
 
+from dedup_gui.core.types import Tier
 from dedup_gui.ui.compare_view import CARD_BATCH, CompareView
 from dedup_gui.ui.images import ImageLoader
 from tests.ui.conftest import fake_groups
@@ -60,3 +63,12 @@ def test_a_decision_made_before_its_card_shows_on_it(qtbot, view) -> None:
     view.select(late)
     keep, trash = view._buttons[late]
     assert keep.isChecked() and not trash.isChecked()
+
+
+def test_the_heading_calls_a_group_of_other_shots_or_versions_pictures_not_copies(view) -> None:
+    copies = fake_groups(1, members=3)[0]
+    view.show_group(copies)
+    assert "3 copies" in view.header.text()
+    versions = replace(copies, tier=Tier.SIMILAR)  # chips of three colours, a burst: not copies of each other
+    view.show_group(versions)
+    assert "3 pictures" in view.header.text() and "copies" not in view.header.text()
