@@ -14,6 +14,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from dedup_gui.core.resample import at_long_side
+
 SIDE = 64  # long side (px) of the colour map: hues are a property of areas, not of edges
 CHROMA = 20.0  # CIELAB chroma from which a pixel counts as coloured (a grey copy's pixels are below it)
 HUE_APART = 90.0  # degrees: median hue difference over the pixels coloured in both from which they are recoloured
@@ -33,11 +35,7 @@ def colour_map(img: np.ndarray, side: int = SIDE) -> np.ndarray | None:
     grey one."""
     if img.ndim != 3 or img.shape[2] < 3:
         return None
-    rgb = np.ascontiguousarray(img[..., :3])
-    h, w = rgb.shape[:2]
-    f = side / max(h, w)
-    size = (max(1, round(w * f)), max(1, round(h * f)))
-    small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
+    small = at_long_side(np.ascontiguousarray(img[..., :3]), side)
     return np.ascontiguousarray(cv2.cvtColor(small, cv2.COLOR_RGB2LAB)[..., 1:])
 
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from dedup_gui.core import colours, keypoints, pixelcheck
 from dedup_gui.core.dense import align, compose
+from dedup_gui.core.resample import at_long_side
 from dedup_gui.core.tones import tone_mass
 
 log = logging.getLogger("dedup_gui.verify")
@@ -172,13 +173,7 @@ def _to_gray(img: np.ndarray, side: int) -> np.ndarray:
     if img.ndim == 3:
         codes = {3: cv2.COLOR_RGB2GRAY, 4: cv2.COLOR_RGBA2GRAY}
         img = cv2.cvtColor(np.ascontiguousarray(img), codes[img.shape[2]]) if img.shape[2] in codes else img[..., 0]
-    img = np.ascontiguousarray(img)
-    h, w = img.shape
-    f = side / max(h, w)
-    if abs(f - 1) < 1e-6:
-        return img
-    size = (max(1, round(w * f)), max(1, round(h * f)))
-    return cv2.resize(img, size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
+    return at_long_side(np.ascontiguousarray(img), side)
 
 
 def features(img: np.ndarray, side: int = SIDE) -> Features:
