@@ -446,9 +446,9 @@ def measure(
     th = thresholds
     best = _by_keypoints(fa, fb, th)
     if not dense or min(len(fa.points), len(fb.points)) >= th.dense_keypoints:
-        return _with_repeats(fa, fb, _as_is(fa, fb, best, th), th)
+        return _kept(fa, fb, best, th)
     if best.matrix is not None and best.inliers >= th.similar_inliers and best.texture >= th.min_texture:
-        return _with_repeats(fa, fb, _as_is(fa, fb, best, th), th)
+        return _kept(fa, fb, best, th)
     score = _score(best, th)[0]
     frames_only = min(fa.detail, fb.detail) < PLAIN_DETAIL
     for m, mirrored, _ in align(fa.gray, fb.gray, frames_only=frames_only, strict=strict):
@@ -458,14 +458,15 @@ def measure(
         candidate = _measure_at(fa, fb, m, mirrored, dense=True)
         if (cs := _score(candidate, th)[0]) > score:
             best, score = candidate, cs
-    return _with_repeats(fa, fb, _as_is(fa, fb, best, th), th)
+    return _kept(fa, fb, best, th)
 
 
-def _with_repeats(fa: Features, fb: Features, found: Measurements, th: VerifyThresholds) -> Measurements:
-    """`found` with the elements counted that either picture adds and already shows (Measurements.repeats), and the
-    hues of the two compared (Measurements.hue_apart), when its placement passes as a copy's: asked of the one
-    placement kept, not of every one tried (on other projects' icons and drawings, counting elements for every
-    placement took 13 % of verification's time)."""
+def _kept(fa: Features, fb: Features, best: Measurements, th: VerifyThresholds) -> Measurements:
+    """The placement kept: measured as it is where that shows the same picture (_as_is), then, when it passes as a
+    copy's, with the elements counted that either picture adds and already shows (Measurements.repeats) and the
+    hues of the two compared (Measurements.hue_apart). Asked of the one placement kept, not of every one tried (on
+    other projects' icons and drawings, counting elements for every placement took 13 % of verification's time)."""
+    found = _as_is(fa, fb, best, th)
     if found.matrix is None or _score(found, th)[0] < 0.5:
         return found
     gb = np.ascontiguousarray(fb.gray[:, ::-1]) if found.mirrored else fb.gray
