@@ -251,29 +251,29 @@ def _copies_of_drawings_checked_for_repeats(db: sqlite3.Connection) -> None:
     migration 15. The rule only takes copies away; photos' copies (JPEG, HEIF, RAW) and copies by their hashes
     stay, so a library is not verified again."""
     kept = ", ".join(f"'{f}'" for f in _PHOTO_FORMATS)
-    drawn_in = f"SELECT file_id FROM images WHERE format NOT IN ({kept})"
-    looked = (
-        "json_extract(verdict, '$.verdict') = 'same-photo' AND NOT coalesce(json_extract(verdict, '$.by_hashes'), 0) "
-        f"AND (a IN ({drawn_in}) OR b IN ({drawn_in}))"
-    )
-
-    def again(v: dict[str, Any]) -> bool:
-        return v.get("verdict") == "same-photo" and not v.get("by_hashes")
-
-    _forget_verdicts(db, looked, again, drawn_in)
+    _forget_pixel_copies(db, among=f"SELECT file_id FROM images WHERE format NOT IN ({kept})")
 
 
 def _copies_compared_in_colour(db: sqlite3.Connection) -> None:
     """20: the same picture in other colours is another version, not a copy (colours.py): the stored copies
     verified by their pixels are verified again by the next scan, in colour. The rule only takes copies away, and
     copies are a few percent of a library's verdicts; copies by their hashes are looked at again by every scan."""
-    looked = "json_extract(verdict, '$.verdict') = 'same-photo' "
-    looked += "AND NOT coalesce(json_extract(verdict, '$.by_hashes'), 0)"
+    _forget_pixel_copies(db)
+
+
+def _forget_pixel_copies(db: sqlite3.Connection, among: str | None = None) -> None:
+    """Forget the stored copies verified by their pixels (not by their hashes alone), of pairs with a file among
+    the ids the SQL query `among` gives, when given."""
+    looked = (
+        "json_extract(verdict, '$.verdict') = 'same-photo' AND NOT coalesce(json_extract(verdict, '$.by_hashes'), 0)"
+    )
+    if among is not None:
+        looked += f" AND (a IN ({among}) OR b IN ({among}))"
 
     def again(v: dict[str, Any]) -> bool:
         return v.get("verdict") == "same-photo" and not v.get("by_hashes")
 
-    _forget_verdicts(db, looked, again)
+    _forget_verdicts(db, looked, again, among)
 
 
 def _clear_fits_verified_again(db: sqlite3.Connection) -> None:
