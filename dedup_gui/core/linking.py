@@ -338,13 +338,16 @@ def find_links(
     found = candidates(contents, config, check, among if around is None else around)
     found = found.take(~found.rows_of(twins))
     if not config.embeddings:
-        # hashes alone: close hashes are the evidence; only pairs with a plain picture are verified, and two
-        # exposures a camera dated apart
+        # hashes alone: close hashes are the evidence; only pairs with a plain picture are verified, two exposures
+        # a camera dated apart, and two pictures in other colours (hashes are grey), as _trusted_by_hashes does
         close = found.take(found.close)
         plain = checker.plain(set(close.a.tolist()) | set(close.b.tolist()))
         flat = np.array([plain[i] or plain[j] for i, j in close], dtype=bool)
         dated = np.array(
-            [not p and another_exposure(contents[i], contents[j]) for (i, j), p in zip(close, flat, strict=True)],
+            [
+                not p and (another_exposure(contents[i], contents[j]) or checker.recoloured(i, j))
+                for (i, j), p in zip(close, flat, strict=True)
+            ],
             dtype=bool,
         )
         checked = close.take(np.concatenate([np.flatnonzero(flat), np.flatnonzero(dated)]).astype(np.int64))

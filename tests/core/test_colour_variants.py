@@ -116,8 +116,10 @@ def test_chips_of_other_colours_are_not_grouped_while_their_copies_are(tmp_path:
     assert any({"chip_blue.png", "blue_copy.bmp"} <= set(g) for g in groups), groups
 
 
-@pytest.mark.parametrize("mode", [Mode.NEAR, Mode.SIMILAR])
-def test_a_photo_in_other_colours_is_grouped_as_another_version_only(tmp_path: Path, mode: Mode) -> None:
+@pytest.mark.parametrize(("mode", "embeddings"), [(Mode.NEAR, True), (Mode.SIMILAR, True), (Mode.NEAR, False)])
+def test_a_photo_in_other_colours_is_grouped_as_another_version_only(
+    tmp_path: Path, mode: Mode, embeddings: bool
+) -> None:
     """Near-identical hashes (grey) prove no copy of a photo in other colours: it is verified, and found another
     version, so only the mode that groups other versions puts it with the photo and its copy."""
     root = tmp_path / "photos"
@@ -126,7 +128,8 @@ def test_a_photo_in_other_colours_is_grouped_as_another_version_only(tmp_path: P
     Image.fromarray(cat).save(root / "cat.png")
     Image.fromarray(cat).save(root / "cat_copy.jpg", quality=85)
     Image.fromarray(_hue_turned(cat, 150)).save(root / "cat_in_other_colours.png")
-    result = run_scan(ScanConfig(roots=(root,), mode=mode, workers=1), store=Store(tmp_path / "s.db"))
+    config = ScanConfig(roots=(root,), mode=mode, workers=1, embeddings=embeddings)  # False: hashes alone
+    result = run_scan(config, store=Store(tmp_path / "s.db"))
     groups = [sorted(Path(p).name for p in g.paths) for g in result.groups]
     if mode is Mode.NEAR:
         assert groups == [["cat.png", "cat_copy.jpg"]]
