@@ -72,10 +72,11 @@ def test_ctrl_c_cancels_keeps_work_and_exits_130(tmp_path: Path, monkeypatch: py
     decoded: list[str] = []
 
     def interrupting_bar(self: object, event: ProgressEvent) -> None:
-        # counted from the files named: the count starts above 0 when some files need no decode (an empty one)
+        # at the first event that names a decoded file (the count starts above 0 when some files need no decode).
+        # Events are throttled: on a fast machine the first one to name a file can be the decode stage's last.
         if event.stage is Stage.DECODING and event.detail:
             decoded.append(event.detail)
-        if len(decoded) >= 2 and not sent:
+        if decoded and not sent:
             sent.append(1)
             os.kill(os.getpid(), signal.SIGINT)
 
@@ -86,7 +87,7 @@ def test_ctrl_c_cancels_keeps_work_and_exits_130(tmp_path: Path, monkeypatch: py
     monkeypatch.undo()
     out = tmp_path / "out.json"
     assert cli.main([*args, "--json", str(out), "-q"]) == 0
-    assert json.loads(out.read_text())["stats"]["from_cache"] >= 2
+    assert json.loads(out.read_text())["stats"]["from_cache"] >= 1  # the file decoded before Ctrl-C is kept
 
 
 def test_subprocess_version_and_scan(tmp_path: Path) -> None:
