@@ -37,6 +37,9 @@ THUMB_SIDE = 256  # long side of the stored colour thumbnail
 CNN_SIDE = 224
 GRAY_SIDE = 64  # square grey image the perceptual hashes are computed from
 UNIFORM_STD = 5.0  # grey-level spread (0-255) under which an image is treated as blank
+# A picture with transparency whose greys on white lie this close together or closer is laid on black instead, when
+# that shows more (_to_rgb): a white glyph on white is one grey; a light-grey one (232 and up) is under 10 % contrast.
+BLANK_SPREAD = 24
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 Image.MAX_IMAGE_PIXELS = None  # our own guard below runs first, with a clear message
@@ -263,17 +266,34 @@ def jpeg_pixel_key(data: bytes, orientation: int) -> str | None:
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
-    """RGB on white: transparent pixels of a PNG or GIF must not turn black and match every dark photo."""
+    """RGB on white: transparent pixels of a PNG or GIF must not turn black and match every dark photo. But a light
+    picture on transparency (a white icon made for a dark theme or a game's button prompts) vanishes on white and
+    would read as a blank page like every other: it is laid on black, where it shows as it does where it is used."""
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img if img.mode == "RGBA" else img.convert("RGBA")
-        canvas = Image.new("RGB", rgba.size, (255, 255, 255))
-        canvas.paste(rgba, mask=rgba.getchannel("A"))
-        return canvas
+        on_white = _laid_on(rgba, (255, 255, 255))
+        if _spread(on_white) > BLANK_SPREAD:
+            return on_white
+        on_black = _laid_on(rgba, (0, 0, 0))
+        return on_black if _spread(on_black) > BLANK_SPREAD else on_white
     if img.mode in ("I;16", "I;16B", "I;16L", "I"):
         arr = np.asarray(img, dtype=np.float64)
         top = float(arr.max()) or 1.0
         return Image.fromarray((arr * (255.0 / top)).astype(np.uint8)).convert("RGB")
     return img.convert("RGB") if img.mode != "RGB" else img
+
+
+def _laid_on(rgba: Image.Image, colour: tuple[int, int, int]) -> Image.Image:
+    canvas = Image.new("RGB", rgba.size, colour)
+    canvas.paste(rgba, mask=rgba.getchannel("A"))
+    return canvas
+
+
+def _spread(rgb: Image.Image) -> int:
+    """How far apart the darkest and the lightest grey of a picture are."""
+    low, high = rgb.convert("L").getextrema()  # one band: (lowest, highest)
+    assert isinstance(low, int) and isinstance(high, int)
+    return high - low
 
 
 def memory_budget() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Collection
 from pathlib import Path
 
 import pytest
@@ -355,7 +356,7 @@ def test_schema_18_stores_verify_copies_in_drawing_formats_again(tmp_path: Path)
     rows = [(a, b, v) for (a, b), v in (kept | stale | photos).items()]
     store = _opened_with_formats(tmp_path, files, rows, 18)
     try:
-        assert store.version == len(cache_migrations(store.user_path)) == 20
+        assert store.version == len(cache_migrations(store.user_path)) == 21
         assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == set(kept)
     finally:
         store.close()
@@ -378,23 +379,55 @@ def test_schema_19_stores_verify_copies_again_in_colour(tmp_path: Path) -> None:
     }
     store = _opened_with_formats(tmp_path, files, [(a, b, v) for (a, b), v in (kept | stale).items()], 19)
     try:
-        assert store.version == len(cache_migrations(store.user_path)) == 20
+        assert store.version == len(cache_migrations(store.user_path)) == 21
         assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == set(kept)
     finally:
         store.close()
 
 
+def test_schema_20_stores_decode_blank_pictures_with_transparency_again(tmp_path: Path) -> None:
+    """A light picture on transparency is laid on black now, where it was a blank page on white: the pictures decoded
+    blank in a format that carries transparency are decoded again by the next scan, with their embeddings and
+    verdicts; blank JPEGs (no transparency) and every picture that showed something keep theirs."""
+    files = {"a.png": "PNG", "b.png": "PNG", "c.jpg": "JPEG", "d.gif": "GIF"}
+    verdicts = {
+        (1, 2): '{"verdict": "different"}',
+        (2, 3): '{"verdict": "same-photo"}',
+        (3, 4): '{"verdict": "different"}',
+        (1, 4): '{"verdict": "similar"}',
+    }
+    rows = [(a, b, v) for (a, b), v in verdicts.items()]
+    store = _opened_with_formats(tmp_path, files, rows, 20, blank={1, 3}, embedded={1, 2, 3})
+    try:
+        assert store.version == len(cache_migrations(store.user_path)) == 21
+        assert {row[0] for row in store.db.execute("SELECT file_id FROM images")} == {2, 3, 4}
+        assert {row[0] for row in store.db.execute("SELECT file_id FROM embeddings")} == {2, 3}
+        assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == {(2, 3), (3, 4)}
+    finally:
+        store.close()
+
+
 def _opened_with_formats(
-    tmp_path: Path, files: dict[str, str], verdicts: list[tuple[int, int, str]], schema: int
+    tmp_path: Path,
+    files: dict[str, str],
+    verdicts: list[tuple[int, int, str]],
+    schema: int,
+    blank: Collection[int] = (),
+    embedded: Collection[int] = (),
 ) -> Store:
-    """A store at `schema` with these files (name -> decoded format, ids from 1 in order) and stored verdicts (a, b,
-    JSON), opened (and so migrated) by this version."""
+    """A store at `schema` with these files (name -> decoded format, ids from 1 in order; those in `blank` decoded
+    blank, those in `embedded` with an embedding) and stored verdicts (a, b, JSON), opened (and so migrated) by this
+    version."""
     db = tmp_path / "s.sqlite3"
     store = Store(db)
     store.sync_files([FileRecord(f"/p/{n}", 1, 1, 1) for n in files])
     store.close()
     con = sqlite3.connect(db)
-    con.executemany("INSERT INTO images(file_id, version, format) VALUES (?, 'v', ?)", enumerate(files.values(), 1))
+    con.executemany(
+        "INSERT INTO images(file_id, version, format, uniform) VALUES (?, 'v', ?, ?)",
+        [(k, f, int(k in blank)) for k, f in enumerate(files.values(), 1)],
+    )
+    con.executemany("INSERT INTO embeddings VALUES (?, 'm', x'00')", [(k,) for k in sorted(embedded)])
     con.executemany("INSERT INTO verdicts VALUES (?, ?, 'v', ?)", verdicts)
     con.execute(f"PRAGMA user_version={schema}")
     con.commit()
@@ -423,7 +456,7 @@ def test_schema_14_stores_decode_drawing_formats_again_and_verify_their_copies_a
     rows.append((4, 6, '{"verdict": "same-photo", "plain": true}'))  # a copy of a WebP: verified again
     store = _opened_with_formats(tmp_path, files, rows, 14)
     try:
-        assert store.version == len(cache_migrations(store.user_path)) == 20
+        assert store.version == len(cache_migrations(store.user_path)) == 21
         assert {fid for (fid,) in store.db.execute("SELECT file_id FROM images")} == {1, 4, 5}
         # (1, 5), a JPEG's copy as HEIF, was kept by 14 and is compared in colour by 20
         assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == {(4, 5), (5, 4)}

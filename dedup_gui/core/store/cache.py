@@ -152,6 +152,7 @@ def cache_migrations(user_path: Path) -> tuple[Migration, ...]:
         _few_inliers_fitted_again,  # 18
         _copies_of_drawings_checked_for_repeats,  # 19
         _copies_compared_in_colour,  # 20
+        _blank_pictures_decoded_again,  # 21
     )
 
 
@@ -259,6 +260,19 @@ def _copies_compared_in_colour(db: sqlite3.Connection) -> None:
     verified by their pixels are verified again by the next scan, in colour. The rule only takes copies away, and
     copies are a few percent of a library's verdicts; copies by their hashes are looked at again by every scan."""
     _forget_pixel_copies(db)
+
+
+def _blank_pictures_decoded_again(db: sqlite3.Connection) -> None:
+    """21: a light picture on transparency is laid on black, where it was a blank page on white
+    (decoding._to_rgb). The next scan decodes again the pictures decoded blank in a format that carries
+    transparency (PNG, GIF, WebP, ...; not JPEG, HEIF or RAW), and makes their embeddings and verdicts again: a
+    blank page was like every other, so none of them said anything of the picture."""
+    kept = _PHOTO_FORMATS
+    marks = ",".join("?" * len(kept))
+    blank = f"SELECT file_id FROM images WHERE uniform AND format NOT IN ({marks})"
+    db.execute(f"DELETE FROM verdicts WHERE a IN ({blank}) OR b IN ({blank})", kept * 2)
+    db.execute(f"DELETE FROM embeddings WHERE file_id IN ({blank})", kept)
+    db.execute(f"DELETE FROM images WHERE uniform AND format NOT IN ({marks})", kept)
 
 
 def _forget_pixel_copies(db: sqlite3.Connection, among: str | None = None) -> None:
