@@ -36,7 +36,7 @@ log = logging.getLogger("dedup_gui.linking")
 
 # Bump when candidates or tiers change for the same inputs: a rescan reuses stored links only of the same version.
 # 2: hash matches verified, on-demand links, any-angle and dense verification; 3: DENSE_COSINE; 4: bursts
-MATCH_VERSION = 29  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSINE; 8: small copies; 9: bursts;
+MATCH_VERSION = 30  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSINE; 8: small copies; 9: bursts;
 # 10: two exposures one camera dated apart are never copies, however far apart; 11: drawings are not trusted by
 # their hashes alone, and a symmetric subject's mirrored copy is looked for when a direct fit fails; 12: so is a
 # copy stretched to another aspect; 13: a clear fit's error and wrong matches may be its points' noise
@@ -56,7 +56,8 @@ MATCH_VERSION = 29  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSI
 # an element it already shows on the other's blank ground is another picture of a set (repeats.py); 27: a member that
 # keeps a copy apart is outvoted by the anchor's other copies (membership.Membership._outvoted); 28: the same
 # picture in other colours is another version (colours.py), and not trusted by its hashes; 29: a light picture on
-# transparency is laid on black, not on white where it was a blank page (decoding._to_rgb)
+# transparency is laid on black, not on white where it was a blank page (decoding._to_rgb); 30: a drawing's fit may
+# have more wrong matches where its aligned pixels are the same but for rounding (verify's spotless_outliers)
 # Candidates at least this close by their embeddings (or close by their hashes) are aligned from the whole picture
 # when keypoints leave them unsettled, on the thumbnails and on a larger decode. The copies that whole-picture
 # alignment decided on dev and dev-large (30 pairs) are hash-close or at cosine >= 0.866.

@@ -64,6 +64,11 @@ class VerifyThresholds:
     # copy's do (copy_changed), one frame inside the other, not near a few tones [copies beside a blurry upscale or
     # a CMYK copy, whose keypoints match wrongly too: 1.04-1.94 times (dev-large and two unseen-edit sets);
     # chessboard look-alikes 1.24-2.27 times with changed >= 0.091, or overlapping in part]
+    spotless_outliers: float = 3.0  # ... or this many times as many for a drawing whose aligned pixels agree but for
+    # rounding (spotless_ncc, spotless_changed), one frame inside the other [copies with a border added: a card 36
+    # of 28, a chessboard 33 of 14]
+    spotless_ncc: float = 0.99
+    spotless_changed: float = 0.005
     max_tone: float = 0.2  # share of the overlap one tone curve leaves unexplained [copies <= 0.154 (a vignette
     # filter); a look-alike chessboard photo 0.28; other shots median 0.12]: above it the light, not the edit, differs
     plain_tone: float = 0.15  # the same for a plain picture (too little texture for local correlation), where the
@@ -558,6 +563,16 @@ def _score(m: Measurements, th: VerifyThresholds, *, quiet_ok: bool = True) -> t
         and m.protrusion <= th.max_protrusion
     )
     noise = quiet and m.unbent >= th.keystone_left  # see noisy_residual
+    # a drawing whose aligned pixels are its copy's but for rounding (a border added): its repeated elements (a
+    # card's pips, a chessboard's squares) match many wrong places, but the right fit leaves nothing else
+    spotless = (
+        quiet_ok
+        and not plain
+        and m.drawn
+        and m.ncc >= th.spotless_ncc
+        and max(m.changed, m.moved, m.tone) <= th.spotless_changed
+        and m.protrusion <= th.max_protrusion
+    )
     tests = [
         _ramp(-m.tone, -(th.plain_tone if plain else th.max_tone), (th.plain_tone if plain else th.max_tone) / 5),
         _ramp(-m.residual, -(th.noisy_residual if noise else th.max_residual), th.max_residual / 5),
@@ -577,7 +592,8 @@ def _score(m: Measurements, th: VerifyThresholds, *, quiet_ok: bool = True) -> t
     if not m.dense:  # a keypoint fit needs a few consistent inliers; a dense one stands on its pixels
         tests.append(_ramp(float(m.inliers), th.min_inliers - 0.5, 1.0))
         if m.inliers < 30:  # a repeating pattern matches many wrong places: more of them than the right ones
-            allowed = max(th.max_outliers, round(m.inliers * (th.quiet_outliers if quiet else 1.0)))
+            leeway = th.spotless_outliers if spotless else th.quiet_outliers if quiet else 1.0
+            allowed = max(th.max_outliers, round(m.inliers * leeway))
             tests.append(_ramp(float(allowed - (m.matches - m.inliers)), 0.0, 2.0))
     pixels = min(tests)
     return min(pixels, _ramp(-m.protrusion, -th.max_protrusion, th.max_protrusion / 5)), pixels, plain

@@ -4,12 +4,14 @@ verification on drawn cards, their thumbnails as the scan makes them."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+import pytest
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from dedup_gui.core.verify import verify_pair
+from dedup_gui.core.verify import DEFAULT_THRESHOLDS, verify_pair
 from tests.core.test_verify import thumb
 
 W, H = 300, 420
@@ -79,3 +81,42 @@ def test_an_overlay_on_blank_ground_is_not_taken_for_an_element_of_the_set() -> 
     for copy in (marked, logo, stickers):
         verdict, words = _verdict(five, copy)
         assert verdict == "same-photo", words
+
+
+def _club(d: ImageDraw.ImageDraw, x: int, y: int) -> None:
+    """A club pip 24 px wide: three leaves and a stem."""
+    d.ellipse((x - 6, y - 12, x + 6, y), fill="black")
+    d.ellipse((x - 13, y - 6, x - 1, y + 6), fill="black")
+    d.ellipse((x + 1, y - 6, x + 13, y + 6), fill="black")
+    d.polygon([(x, y), (x - 6, y + 12), (x + 6, y + 12)], fill="black")
+
+
+def _small_card(pips: list[tuple[int, int]]) -> Image.Image:
+    """A card game's small card (142 x 197, as gymnasium's and rlcard's decks ship them) of club pips."""
+    im = Image.new("RGB", (142, 197), "white")
+    d = ImageDraw.Draw(im)
+    d.rounded_rectangle((1, 1, 140, 195), 8, outline=(90, 90, 90), width=2)
+    font = ImageFont.load_default(size=18)
+    d.text((8, 6), str(len(pips)), fill="black", font=font)
+    d.text((122, 171), str(len(pips)), fill="black", font=font)
+    for x, y in pips:
+        _club(d, x, y)
+    return im
+
+
+CLUBS_FIVE = [(40, 45), (102, 45), (71, 98), (40, 150), (102, 150)]
+
+
+@pytest.mark.parametrize("pad", [8, 12, 16, 20])
+def test_a_small_card_with_a_border_added_is_a_copy_though_its_pips_match_wrongly(pad: int) -> None:
+    """Each pip's keypoints match the other pips as well as their own: more wrong matches than right ones, which
+    a repeating pattern's look-alike (a chessboard from another pose) has too. But where the right fit leaves the
+    aligned pixels the same but for rounding, on a drawing, the wrong matches are its repeated elements' (real
+    files: a card 36 wrong of 28 right, a chessboard 33 of 14, both with a border added)."""
+    five = _small_card(CLUBS_FIVE)
+    framed = ImageOps.expand(five, pad, (255, 255, 255))
+    assert _verdict(five, framed)[0] == "same-photo"
+    no_leeway = dataclasses.replace(DEFAULT_THRESHOLDS, spotless_outliers=1.0)
+    assert verify_pair(thumb(np.asarray(five)), thumb(np.asarray(framed)), no_leeway).verdict != "same-photo"
+    six = _small_card([*CLUBS_FIVE[:2], (40, 98), (102, 98), *CLUBS_FIVE[3:]])
+    assert _verdict(six, framed)[0] != "same-photo"  # the six is another card, framed or not

@@ -356,7 +356,7 @@ def test_schema_18_stores_verify_copies_in_drawing_formats_again(tmp_path: Path)
     rows = [(a, b, v) for (a, b), v in (kept | stale | photos).items()]
     store = _opened_with_formats(tmp_path, files, rows, 18)
     try:
-        assert store.version == len(cache_migrations(store.user_path)) == 21
+        assert store.version == len(cache_migrations(store.user_path)) == 22
         assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == set(kept)
     finally:
         store.close()
@@ -379,7 +379,7 @@ def test_schema_19_stores_verify_copies_again_in_colour(tmp_path: Path) -> None:
     }
     store = _opened_with_formats(tmp_path, files, [(a, b, v) for (a, b), v in (kept | stale).items()], 19)
     try:
-        assert store.version == len(cache_migrations(store.user_path)) == 21
+        assert store.version == len(cache_migrations(store.user_path)) == 22
         assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == set(kept)
     finally:
         store.close()
@@ -399,12 +399,29 @@ def test_schema_20_stores_decode_blank_pictures_with_transparency_again(tmp_path
     rows = [(a, b, v) for (a, b), v in verdicts.items()]
     store = _opened_with_formats(tmp_path, files, rows, 20, blank={1, 3}, embedded={1, 2, 3})
     try:
-        assert store.version == len(cache_migrations(store.user_path)) == 21
+        assert store.version == len(cache_migrations(store.user_path)) == 22
         assert {row[0] for row in store.db.execute("SELECT file_id FROM images")} == {2, 3, 4}
         assert {row[0] for row in store.db.execute("SELECT file_id FROM embeddings")} == {2, 3}
         assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == {(2, 3), (3, 4)}
     finally:
         store.close()
+
+
+def test_schema_21_stores_verify_drawings_with_wrong_matches_again(tmp_path: Path) -> None:
+    """A drawing's fit of few inliers may have more wrong matches where its aligned pixels agree but for rounding:
+    the stored verdicts of drawings not judged copies with such a fit (4-29 inliers) are verified again; copies,
+    photos' verdicts and fits of many inliers stay."""
+    kept = {
+        (1, 2): '{"verdict": "same-photo", "drawn": true, "inliers": 20}',
+        (1, 3): '{"verdict": "different", "drawn": false, "inliers": 20}',
+        (1, 4): '{"verdict": "similar", "drawn": true, "inliers": 40}',
+        (1, 5): '{"verdict": "different", "drawn": true, "inliers": 0}',
+    }
+    stale = {
+        (2, 3): '{"verdict": "different", "drawn": true, "inliers": 14}',
+        (2, 4): '{"verdict": "similar", "drawn": true, "inliers": 28}',
+    }
+    assert _verdicts_migrated(tmp_path, 21, kept | stale) == (set(kept), len(cache_migrations(tmp_path)))
 
 
 def _opened_with_formats(
@@ -456,7 +473,7 @@ def test_schema_14_stores_decode_drawing_formats_again_and_verify_their_copies_a
     rows.append((4, 6, '{"verdict": "same-photo", "plain": true}'))  # a copy of a WebP: verified again
     store = _opened_with_formats(tmp_path, files, rows, 14)
     try:
-        assert store.version == len(cache_migrations(store.user_path)) == 21
+        assert store.version == len(cache_migrations(store.user_path)) == 22
         assert {fid for (fid,) in store.db.execute("SELECT file_id FROM images")} == {1, 4, 5}
         # (1, 5), a JPEG's copy as HEIF, was kept by 14 and is compared in colour by 20
         assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == {(4, 5), (5, 4)}
