@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw
 
 from dedup_gui.core.errors import StoreError
 from dedup_gui.core.store import Store, database, user_data_path
@@ -386,18 +388,24 @@ def test_schema_19_stores_verify_copies_again_in_colour(tmp_path: Path) -> None:
 
 
 def test_schema_20_stores_decode_blank_pictures_with_transparency_again(tmp_path: Path) -> None:
-    """A light picture on transparency is laid on black now, where it was a blank page on white: the pictures decoded
-    blank in a format that carries transparency are decoded again by the next scan, with their embeddings and
-    verdicts; blank JPEGs (no transparency) and every picture that showed something keep theirs."""
-    files = {"a.png": "PNG", "b.png": "PNG", "c.jpg": "JPEG", "d.gif": "GIF"}
+    """A light picture on transparency is laid on black now, where it was a blank page, or next to one, on white:
+    the pictures in a format that carries transparency decoded blank, or whose stored thumbnail's greys lie close
+    together, are decoded again by the next scan, with their embeddings and verdicts; blank JPEGs (no transparency)
+    and every picture that showed clearly on white keep theirs."""
+    files = {"a.png": "PNG", "b.png": "PNG", "c.jpg": "JPEG", "d.gif": "GIF", "e.webp": "WEBP"}
     verdicts = {
         (1, 2): '{"verdict": "different"}',
         (2, 3): '{"verdict": "same-photo"}',
         (3, 4): '{"verdict": "different"}',
         (1, 4): '{"verdict": "similar"}',
+        (4, 5): '{"verdict": "similar"}',
     }
+    shows, faint = Image.new("L", (64, 64), 255), Image.new("L", (64, 64), 255)
+    ImageDraw.Draw(shows).ellipse((10, 10, 50, 50), fill=40)
+    ImageDraw.Draw(faint).ellipse((10, 10, 50, 50), fill=236)  # a light glyph on white: not blank, but faint
+    thumbs = {2: _jpeg_bytes(shows), 4: _jpeg_bytes(shows), 5: _jpeg_bytes(faint)}
     rows = [(a, b, v) for (a, b), v in verdicts.items()]
-    store = _opened_with_formats(tmp_path, files, rows, 20, blank={1, 3}, embedded={1, 2, 3})
+    store = _opened_with_formats(tmp_path, files, rows, 20, blank={1, 3}, embedded={1, 2, 3, 5}, thumbs=thumbs)
     try:
         assert store.version == len(cache_migrations(store.user_path)) == 22
         assert {row[0] for row in store.db.execute("SELECT file_id FROM images")} == {2, 3, 4}
@@ -405,6 +413,12 @@ def test_schema_20_stores_decode_blank_pictures_with_transparency_again(tmp_path
         assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == {(2, 3), (3, 4)}
     finally:
         store.close()
+
+
+def _jpeg_bytes(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=88)
+    return buf.getvalue()
 
 
 def test_schema_21_stores_verify_drawings_with_wrong_matches_again(tmp_path: Path) -> None:
@@ -431,10 +445,11 @@ def _opened_with_formats(
     schema: int,
     blank: Collection[int] = (),
     embedded: Collection[int] = (),
+    thumbs: Mapping[int, bytes] | None = None,
 ) -> Store:
     """A store at `schema` with these files (name -> decoded format, ids from 1 in order; those in `blank` decoded
-    blank, those in `embedded` with an embedding) and stored verdicts (a, b, JSON), opened (and so migrated) by this
-    version."""
+    blank, those in `embedded` with an embedding, those in `thumbs` with that stored thumbnail) and stored verdicts
+    (a, b, JSON), opened (and so migrated) by this version."""
     db = tmp_path / "s.sqlite3"
     store = Store(db)
     store.sync_files([FileRecord(f"/p/{n}", 1, 1, 1) for n in files])
@@ -445,6 +460,7 @@ def _opened_with_formats(
         [(k, f, int(k in blank)) for k, f in enumerate(files.values(), 1)],
     )
     con.executemany("INSERT INTO embeddings VALUES (?, 'm', x'00')", [(k,) for k in sorted(embedded)])
+    con.executemany("UPDATE images SET thumb = ? WHERE file_id = ?", [(t, k) for k, t in (thumbs or {}).items()])
     con.executemany("INSERT INTO verdicts VALUES (?, ?, 'v', ?)", verdicts)
     con.execute(f"PRAGMA user_version={schema}")
     con.commit()

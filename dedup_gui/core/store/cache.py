@@ -6,6 +6,7 @@ changed algorithm is recomputed and nothing else is. Losing this file costs a re
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import numpy as np
+from PIL import Image
 
 from dedup_gui.core import collector
 from dedup_gui.core.formats import RAW_FORMATS
@@ -264,16 +266,34 @@ def _copies_compared_in_colour(db: sqlite3.Connection) -> None:
 
 
 def _blank_pictures_decoded_again(db: sqlite3.Connection) -> None:
-    """21: a light picture on transparency is laid on black, where it was a blank page on white
-    (decoding._to_rgb). The next scan decodes again the pictures decoded blank in a format that carries
-    transparency (PNG, GIF, WebP, ...; not JPEG, HEIF or RAW), and makes their embeddings and verdicts again: a
-    blank page was like every other, so none of them said anything of the picture."""
+    """21: a light picture on transparency is laid on black, where it was a blank page or next to one on white
+    (decoding._to_rgb). The next scan decodes again, and makes the embeddings and verdicts of, the pictures in a
+    format that carries transparency (PNG, GIF, WebP, ...; not JPEG, HEIF or RAW) decoded blank, or whose stored
+    thumbnail's greys lie within FAINT_SPREAD: what the new decode may lay on black (a thumbnail's greys lie within
+    its file's, but for its JPEG noise). Every other decode and its verdicts stay."""
     kept = _PHOTO_FORMATS
-    marks = ",".join("?" * len(kept))
-    blank = f"SELECT file_id FROM images WHERE uniform AND format NOT IN ({marks})"
-    db.execute(f"DELETE FROM verdicts WHERE a IN ({blank}) OR b IN ({blank})", kept * 2)
-    db.execute(f"DELETE FROM embeddings WHERE file_id IN ({blank})", kept)
-    db.execute(f"DELETE FROM images WHERE uniform AND format NOT IN ({marks})", kept)
+    rows = db.execute(
+        f"SELECT file_id, uniform, thumb FROM images WHERE format NOT IN ({','.join('?' * len(kept))})", kept
+    )
+    again = [(fid,) for fid, uniform, thumb in rows if uniform or (thumb is not None and _faint(thumb))]
+    db.executemany("DELETE FROM verdicts WHERE a = ?", again)
+    db.executemany("DELETE FROM verdicts WHERE b = ?", again)
+    db.executemany("DELETE FROM embeddings WHERE file_id = ?", again)
+    db.executemany("DELETE FROM images WHERE file_id = ?", again)
+
+
+FAINT_SPREAD = 32  # decoding.BLANK_SPREAD (24) and a margin for the stored thumbnail's JPEG noise
+
+
+def _faint(thumb: bytes) -> bool:
+    """A stored thumbnail whose greys lie within FAINT_SPREAD (or that cannot be read)."""
+    try:
+        with Image.open(io.BytesIO(thumb)) as im:
+            low, high = im.convert("L").getextrema()
+    except (OSError, ValueError, SyntaxError):
+        return True
+    assert isinstance(low, int) and isinstance(high, int)
+    return high - low <= FAINT_SPREAD
 
 
 def _drawings_with_wrong_matches_again(db: sqlite3.Connection) -> None:
