@@ -5,7 +5,7 @@ blank page, like every other blank page, so their copies were never found.
     python bench/blank_on_white.py FOLDER [FOLDER ...]
 
 Per folder and per project (a folder's first level, as bench/images_from_wheels.py writes them): the files Pillow
-opens, those with transparency, those blank on white (grey spread at most decoding.BLANK_SPREAD), and those of them
+opens, those with transparency, those blank on white (grey spread at most tones.BLANK_SPREAD), and those of them
 laid on black now.
 """
 
@@ -18,6 +18,7 @@ from pathlib import Path
 from PIL import Image
 
 from dedup_gui.core import decoding
+from dedup_gui.core.tones import BLANK_SPREAD, grey_spread
 
 TRANSPARENT_MODES = ("RGBA", "LA", "PA")
 
@@ -32,9 +33,9 @@ def _kind(path: Path) -> str | None:
             rgba = im.convert("RGBA")
     except Exception:  # noqa: BLE001 - not a picture Pillow opens
         return None
-    if decoding._spread(decoding._laid_on(rgba, (255, 255, 255))) > decoding.BLANK_SPREAD:
+    if grey_spread(decoding._laid_on(rgba, (255, 255, 255))) > BLANK_SPREAD:
         return "shows on white"
-    if decoding._spread(decoding._laid_on(rgba, (0, 0, 0))) > decoding.BLANK_SPREAD:
+    if grey_spread(decoding._laid_on(rgba, (0, 0, 0))) > BLANK_SPREAD:
         return "on black"
     return "blank on both"
 

@@ -24,7 +24,7 @@ from dedup_gui.core import machine, rawfiles, undecodable
 from dedup_gui.core.formats import looks_like_image
 from dedup_gui.core.photobox import photo_box
 from dedup_gui.core.pixelkey import decoded_pixel_key
-from dedup_gui.core.tones import tone_mass
+from dedup_gui.core.tones import BLANK_SPREAD, grey_spread, tone_mass
 from dedup_gui.core.types import ImageInfo, Problem, ProblemKind
 
 log = logging.getLogger("dedup_gui.decoding")
@@ -37,9 +37,6 @@ THUMB_SIDE = 256  # long side of the stored colour thumbnail
 CNN_SIDE = 224
 GRAY_SIDE = 64  # square grey image the perceptual hashes are computed from
 UNIFORM_STD = 5.0  # grey-level spread (0-255) under which an image is treated as blank
-# A picture with transparency whose greys on white lie this close together or closer is laid on black instead, when
-# that shows more (_to_rgb): a white glyph on white is one grey; a light-grey one (232 and up) is under 10 % contrast.
-BLANK_SPREAD = 24
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 Image.MAX_IMAGE_PIXELS = None  # our own guard below runs first, with a clear message
@@ -272,10 +269,10 @@ def _to_rgb(img: Image.Image) -> Image.Image:
     if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
         rgba = img if img.mode == "RGBA" else img.convert("RGBA")
         on_white = _laid_on(rgba, (255, 255, 255))
-        if _spread(on_white) > BLANK_SPREAD:
+        if grey_spread(on_white) > BLANK_SPREAD:
             return on_white
         on_black = _laid_on(rgba, (0, 0, 0))
-        return on_black if _spread(on_black) > BLANK_SPREAD else on_white
+        return on_black if grey_spread(on_black) > BLANK_SPREAD else on_white
     if img.mode in ("I;16", "I;16B", "I;16L", "I"):
         arr = np.asarray(img, dtype=np.float64)
         top = float(arr.max()) or 1.0
@@ -287,13 +284,6 @@ def _laid_on(rgba: Image.Image, colour: tuple[int, int, int]) -> Image.Image:
     canvas = Image.new("RGB", rgba.size, colour)
     canvas.paste(rgba, mask=rgba.getchannel("A"))
     return canvas
-
-
-def _spread(rgb: Image.Image) -> int:
-    """How far apart the darkest and the lightest grey of a picture are."""
-    low, high = rgb.convert("L").getextrema()  # one band: (lowest, highest)
-    assert isinstance(low, int) and isinstance(high, int)
-    return high - low
 
 
 def memory_budget() -> int:

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+from PIL import Image
+
+# A picture whose greys lie this close together or closer shows next to nothing: a white glyph laid on white is one
+# grey, a light-grey one (232 and up) is under 10 % contrast (decoding lays such a picture with transparency on black)
+BLANK_SPREAD = 24
 
 
 def tone_mass(gray: np.ndarray) -> float:
@@ -14,3 +19,10 @@ def tone_mass(gray: np.ndarray) -> float:
         k = int(np.argmax(np.where(taken, -1.0, near)))
         taken[max(0, k - 3) : k + 4] = True
     return float(counts[taken].sum() / max(1.0, counts.sum()))
+
+
+def grey_spread(img: Image.Image) -> int:
+    """How far apart the darkest and the lightest grey of a picture are."""
+    low, high = img.convert("L").getextrema()  # one band: (lowest, highest)
+    assert isinstance(low, int) and isinstance(high, int)
+    return high - low

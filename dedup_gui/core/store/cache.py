@@ -24,6 +24,7 @@ from dedup_gui.core.formats import RAW_FORMATS
 from dedup_gui.core.store import pieces
 from dedup_gui.core.store.database import Migration
 from dedup_gui.core.store.userdata import copy_user_tables
+from dedup_gui.core.tones import BLANK_SPREAD, grey_spread
 from dedup_gui.core.types import FileRecord, ImageInfo, Problem, ProblemKind
 
 _SQL_MIGRATIONS: tuple[str, ...] = (
@@ -282,18 +283,16 @@ def _blank_pictures_decoded_again(db: sqlite3.Connection) -> None:
     db.executemany("DELETE FROM images WHERE file_id = ?", again)
 
 
-FAINT_SPREAD = 32  # decoding.BLANK_SPREAD (24) and a margin for the stored thumbnail's JPEG noise
+FAINT_SPREAD = BLANK_SPREAD + 8  # and a margin for the stored thumbnail's JPEG noise
 
 
 def _faint(thumb: bytes) -> bool:
     """A stored thumbnail whose greys lie within FAINT_SPREAD (or that cannot be read)."""
     try:
         with Image.open(io.BytesIO(thumb)) as im:
-            low, high = im.convert("L").getextrema()
+            return grey_spread(im) <= FAINT_SPREAD
     except (OSError, ValueError, SyntaxError):
         return True
-    assert isinstance(low, int) and isinstance(high, int)
-    return high - low <= FAINT_SPREAD
 
 
 def _drawings_with_wrong_matches_again(db: sqlite3.Connection) -> None:
