@@ -14,6 +14,7 @@ import struct
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 import xxhash
@@ -78,7 +79,7 @@ def read_bytes(path: str, expected_size: int) -> bytes:
     """Read the whole file once; a size that differs from the walk's means the file changed under us."""
     try:
         with open(path, "rb") as fh:
-            data = fh.read()
+            data = _read_within_budget(fh)
     except FileNotFoundError as exc:
         raise DecodeError(ProblemKind.VANISHED, "file disappeared during the scan") from exc
     except PermissionError as exc:
@@ -90,6 +91,29 @@ def read_bytes(path: str, expected_size: int) -> bytes:
     if len(data) != expected_size:
         raise DecodeError(ProblemKind.CHANGED, "file changed during the scan")
     return data
+
+
+def _read_within_budget(fh: BinaryIO) -> bytes:
+    """Every byte of an open file, refused before reading when the file alone is more than one decode may use.
+
+    A file named like a photo can be anything: a 6 GB video or disk image called .jpg was read whole, and the
+    MemoryError that followed ended the scan. A photo that large (268 MP, 16-bit, uncompressed is 2 GB) could not
+    be decoded within the budget anyway.
+    """
+    size, budget = os.fstat(fh.fileno()).st_size, memory_budget()
+    if size > budget:
+        raise DecodeError(ProblemKind.TOO_LARGE, too_large_file_message(size, budget))
+    try:
+        return fh.read()
+    except MemoryError as exc:
+        raise DecodeError(ProblemKind.TOO_LARGE, too_large_file_message(size, budget)) from exc
+
+
+def too_large_file_message(size: int, budget: int) -> str:
+    return (
+        f"file too large to check safely: {size / 1e9:.1f} GB, more than this computer allows for one image "
+        f"({budget / 1e9:.1f} GB)"
+    )
 
 
 # Bytes that may follow 0xFF inside a JPEG's entropy-coded data (up to its end-of-image marker): stuffing, fill,
@@ -517,7 +541,7 @@ def _upright_picture(path: str, max_side: int, *, gray: bool) -> tuple[Image.Ima
     """(RGB or grey pixels upright, long side at most max_side; the picture's own width and height, upright)."""
     try:
         with open(path, "rb") as fh:
-            data = fh.read()
+            data = _read_within_budget(fh)
     except OSError as exc:
         raise DecodeError(ProblemKind.UNREADABLE, f"cannot read: {exc.strerror or exc}") from exc
     raw_fmt = rawfiles.raw_format(data, os.path.splitext(path)[1])

@@ -17,7 +17,7 @@ import numpy as np
 import psutil
 import pytest
 
-from dedup_gui.core import decode_pool, machine, pipeline
+from dedup_gui.core import decode_pool, decoding, machine, pipeline
 from dedup_gui.core import worker as worker_module
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.pipeline import run_scan
@@ -62,6 +62,26 @@ def test_a_png_that_would_exhaust_memory_is_refused_before_decoding(tmp_path: Pa
     assert kind is ProblemKind.TOO_LARGE
     assert "needs about 2.3 GB of memory" in message and "this computer allows for one image" in message
     assert {str(lib["orig"]), str(lib["copy"])} in [set(g.paths) for g in result.groups]
+
+
+def test_a_file_named_like_a_photo_larger_than_a_decode_may_use_is_refused_unread(tmp_path: Path) -> None:
+    """A 6 GB video or disk image called .jpg was read whole by its worker, and the MemoryError ended the scan.
+
+    The file is sparse (no disk used). The scan and the compare view both refuse it without reading it."""
+    lib = small_library(tmp_path / "lib")
+    video = tmp_path / "lib" / "holiday.jpg"
+    with open(video, "wb") as fh:
+        fh.write(b"\xff\xd8\xff\xe0")
+        fh.truncate(3 * machine.BUDGET_CAP)
+    if video.stat().st_blocks * 512 > 1 << 20:
+        pytest.skip("this filesystem has no sparse files")
+    result = scan(tmp_path / "lib", tmp_path / "s.sqlite3")
+    kind, message = problems(result)["holiday.jpg"]
+    assert kind is ProblemKind.TOO_LARGE
+    assert message.startswith("file too large to check safely: 6.4 GB") and "allows for one image" in message
+    assert {str(lib["orig"]), str(lib["copy"])} in [set(g.paths) for g in result.groups]
+    with pytest.raises(decoding.DecodeError, match="file too large"):  # the compare view's decode as well
+        decoding.display_picture(str(video), 1024)
 
 
 def test_the_budget_comes_from_the_machine_within_its_bounds() -> None:
