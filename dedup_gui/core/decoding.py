@@ -21,7 +21,7 @@ import xxhash
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from dedup_gui.core import exif as exiftools
-from dedup_gui.core import machine, rawfiles, undecodable
+from dedup_gui.core import machine, pngtext, rawfiles, undecodable
 from dedup_gui.core.formats import looks_like_image
 from dedup_gui.core.photobox import photo_box
 from dedup_gui.core.pixelkey import decoded_pixel_key
@@ -431,6 +431,11 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
 ENDS_EARLY = ("truncated", "premature end", "unexpected end of file")
 
 
+def _text_refused(exc: Exception, data: bytes) -> bytes | None:
+    """The PNG without its text and profile chunks when those alone made the decoder refuse it (see pngtext)."""
+    return pngtext.without_text(data) if pngtext.refused_for_text(str(exc)) else None
+
+
 def _if_truncated(exc: Exception) -> None:
     """Raise TRUNCATED when the decoder's words say the file ends early."""
     if any(words in str(exc).lower() for words in ENDS_EARLY):
@@ -444,7 +449,12 @@ def decode(path: str, size: int, *, want_cnn: bool) -> Decoded:
 
 def decode_data(path: str, data: bytes, *, want_cnn: bool) -> Decoded:
     """decode() of a file's bytes, already read."""
-    rgb, w, h, fmt, _, taken, camera, pixel_key = _open_upright(path, data)
+    try:
+        rgb, w, h, fmt, _, taken, camera, pixel_key = _open_upright(path, data)
+    except DecodeError as exc:
+        if (plain := _text_refused(exc, data)) is None:
+            raise
+        rgb, w, h, fmt, _, taken, camera, pixel_key = _open_upright(path, plain)
     work = working_image(rgb)
     thumb = work.resize(fit_within(rgb.size, THUMB_SIDE), Image.Resampling.BILINEAR)
     gray = np.asarray(thumb.convert("L").resize((GRAY_SIDE, GRAY_SIDE), Image.Resampling.BILINEAR), dtype=np.uint8)
@@ -544,6 +554,16 @@ def _upright_picture(path: str, max_side: int, *, gray: bool) -> tuple[Image.Ima
             data = _read_within_budget(fh)
     except OSError as exc:
         raise DecodeError(ProblemKind.UNREADABLE, f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        return _upright_from(path, data, max_side, gray=gray)
+    except DecodeError as exc:
+        if (plain := _text_refused(exc, data)) is None:
+            raise
+        return _upright_from(path, plain, max_side, gray=gray)
+
+
+def _upright_from(path: str, data: bytes, max_side: int, *, gray: bool) -> tuple[Image.Image, int, int]:
+    """_upright_picture of a file's bytes, already read."""
     raw_fmt = rawfiles.raw_format(data, os.path.splitext(path)[1])
     if raw_fmt is not None:  # a RAW shows its full-size embedded preview (or a half-size decode), upright
         try:

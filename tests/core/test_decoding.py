@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,7 +12,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dedup_gui.core.decoding import Decoded, DecodeError, decode, jpeg_damage_offset, jpeg_pixel_key
+from dedup_gui.core.decoding import (
+    Decoded,
+    DecodeError,
+    decode,
+    display_picture,
+    jpeg_damage_offset,
+    jpeg_pixel_key,
+)
 from dedup_gui.core.hashing import hamming, image_hashes
 from dedup_gui.core.types import ProblemKind
 from tests.conftest import huge_png, photo, save_jpeg
@@ -94,6 +103,51 @@ def test_decompression_bomb_is_refused_before_decoding(tmp_path: Path) -> None:
     with pytest.raises(DecodeError, match="too large") as err:
         run(huge_png(tmp_path / "huge.png"))
     assert err.value.kind is ProblemKind.TOO_LARGE
+
+
+def _with_chunk_after_header(png: bytes, kind: bytes, payload: bytes) -> bytes:
+    chunk = struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+    return png[:33] + chunk + png[33:]  # after the 8-byte signature and the 25-byte IHDR chunk
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload"),
+    [
+        (b"zTXt", b"History\x00\x00" + zlib.compress(bytes(50 << 20), 9)),  # an editor's history, 50 MB unpacked
+        (b"iCCP", b"profile\x00\x00" + zlib.compress(bytes(8 << 20), 9)),  # a colour profile of 8 MB
+    ],
+)
+def test_a_png_whose_metadata_the_decoder_refuses_still_shows_and_matches_its_picture(
+    tmp_path: Path, kind: bytes, payload: bytes
+) -> None:
+    """Pillow refuses text and profiles that unpack to over 1 MB, as a guard against memory bombs. The photo was
+    reported as damaged and never compared; it is decoded without them, in the scan and in the compare view."""
+    buf = io.BytesIO()
+    photo("astronaut", (640, 480)).save(buf, "PNG")
+    plain = tmp_path / "plain.png"
+    plain.write_bytes(buf.getvalue())
+    heavy = tmp_path / "heavy.png"
+    heavy.write_bytes(_with_chunk_after_header(buf.getvalue(), kind, payload))
+    with pytest.raises(ValueError, match="MAX_TEXT_CHUNK"):  # what the decoder says of the file as it is
+        Image.open(heavy).load()
+    a, b = run(plain, want_cnn=True), run(heavy, want_cnn=True)
+    assert (b.info.width, b.info.height, b.info.format) == (640, 480, "PNG")
+    assert b.pixel_key == a.pixel_key and b.thumb_jpeg == a.thumb_jpeg
+    shown = display_picture(str(heavy), 1024)
+    assert shown.rgb == display_picture(str(plain), 1024).rgb
+
+
+def test_a_png_refused_for_its_metadata_with_damaged_picture_data_is_still_damaged(tmp_path: Path) -> None:
+    buf = io.BytesIO()
+    photo("astronaut", (640, 480)).save(buf, "PNG")
+    data = bytearray(_with_chunk_after_header(buf.getvalue(), b"zTXt", b"c\x00\x00" + zlib.compress(bytes(4 << 20))))
+    idat = data.index(b"IDAT")
+    data[idat + 200 : idat + 400] = bytes(range(200))  # overwritten picture data
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(DecodeError) as err:
+        run(bad)
+    assert err.value.kind is ProblemKind.CORRUPT
 
 
 def test_file_changed_since_the_walk_is_reported(tmp_path: Path) -> None:
