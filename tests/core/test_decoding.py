@@ -150,6 +150,27 @@ def test_a_png_refused_for_its_metadata_with_damaged_picture_data_is_still_damag
     assert err.value.kind is ProblemKind.CORRUPT
 
 
+def test_a_jpeg_of_thousands_of_tiny_scans_is_refused_before_its_minutes_of_decoding(tmp_path: Path) -> None:
+    """Each scan of a progressive JPEG is a pass over the whole picture: 2,000 copies of one small scan make a file
+    of a few hundred KB that took 20 s to decode here, and a few megabytes of them minutes. The scan and the compare
+    view refuse it."""
+    buf = io.BytesIO()
+    Image.new("RGB", (4000, 4000), (128, 128, 128)).save(buf, "JPEG", progressive=True)
+    data = buf.getvalue()
+    starts = [i for i in range(len(data) - 1) if data[i : i + 2] == b"\xff\xda"]
+    scans = [data[a:b] for a, b in zip(starts, [*starts[1:], len(data) - 2], strict=True)]
+    bomb = tmp_path / "bomb.jpg"
+    bomb.write_bytes(data[:-2] + min(scans, key=len) * 2000 + b"\xff\xd9")
+    with pytest.raises(DecodeError, match="2,010 scans") as err:
+        run(bomb)
+    assert err.value.kind is ProblemKind.CORRUPT
+    with pytest.raises(DecodeError, match="scans of picture data"):
+        display_picture(str(bomb), 1024)
+    progressive = tmp_path / "progressive.jpg"
+    progressive.write_bytes(data)  # its 10 scans, as every progressive JPEG on the evaluation sets
+    assert run(progressive).info.width == 4000
+
+
 def test_file_changed_since_the_walk_is_reported(tmp_path: Path) -> None:
     p = save_jpeg(photo("coffee"), tmp_path / "a.jpg")
     with pytest.raises(DecodeError) as err:
