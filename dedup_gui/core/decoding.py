@@ -407,6 +407,10 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
     if w * h > MAX_PIXELS:
         raise DecodeError(ProblemKind.TOO_LARGE, f"image too large to check safely ({w} x {h} pixels)")
     fmt = img.format or "unknown"
+    if fmt in ("HEIF", "AVIF") and heif_cut_short(data):
+        # libheif decodes some HEICs cut short without a word (the last tiles' data missing): an interrupted copy
+        # from a phone must not pass for a whole one
+        raise DecodeError(ProblemKind.TRUNCATED, "image file is truncated (incomplete copy or download)")
     if fmt == "JPEG":
         _refuse_scan_bomb(data)
     if fmt == "JPEG" and (at := jpeg_damage_offset(data)) is not None:
@@ -449,6 +453,23 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
 
 # How decoders say that a file ends before its picture does (Pillow, libjpeg, libheif through pillow-heif, LibRaw)
 ENDS_EARLY = ("truncated", "premature end", "unexpected end of file")
+
+
+def heif_cut_short(data: bytes) -> bool:
+    """Whether a HEIF file ends inside one of its top-level boxes (its picture data is the last of them)."""
+    pos = 0
+    while pos + 8 <= len(data):
+        size = struct.unpack(">I", data[pos : pos + 4])[0]
+        if size == 1:  # a 64-bit size follows the box type
+            if pos + 16 > len(data):
+                return True
+            size = struct.unpack(">Q", data[pos + 8 : pos + 16])[0]
+        elif size == 0:  # the box runs to the end of the file
+            return False
+        if size < 8:
+            return False  # not a box layout this check can follow: the decoder judges it
+        pos += size
+    return pos > len(data)
 
 
 def _text_refused(exc: Exception, data: bytes) -> bytes | None:

@@ -157,6 +157,7 @@ def cache_migrations(user_path: Path) -> tuple[Migration, ...]:
         _copies_compared_in_colour,  # 20
         _blank_pictures_decoded_again,  # 21
         _drawings_with_wrong_matches_again,  # 22
+        _HEIF_DECODED_AGAIN,  # 23
     )
 
 
@@ -306,6 +307,12 @@ def _drawings_with_wrong_matches_again(db: sqlite3.Connection) -> None:
         return bool(v.get("drawn")) and 4 <= v.get("inliers", 0) <= 29
 
     _forget_non_copies(db, looked, again)
+
+
+# 23: a HEIC whose data ends early is truncated (libheif decoded some without a word, the last tiles missing). The
+# next scan decodes the HEIF and AVIF pictures again; their embeddings and verdicts stay, as the files did not
+# change: one found truncated leaves its groups as a problem.
+_HEIF_DECODED_AGAIN = "DELETE FROM images WHERE format IN ('HEIF', 'AVIF')"
 
 
 def _forget_pixel_copies(db: sqlite3.Connection, among: str | None = None) -> None:
