@@ -55,11 +55,41 @@ def test_heic_is_decoded(tmp_path: Path) -> None:
     assert d.info.format == "HEIF" and (d.info.width, d.info.height) == (640, 480)
 
 
+@pytest.mark.parametrize("turned", [False, True])
+def test_a_heic_with_a_cameras_thumbnail_is_decoded_from_it_as_the_same_picture(tmp_path: Path, turned: bool) -> None:
+    """A phone's HEIC embeds a 320-px thumbnail; decoding it instead of 12 MP of tiles is what makes a phone library
+    scan in minutes. Its small images must be those of the picture, upright and at its size, and the thumbnail's
+    pixels never stand for the picture's: no pixel key, which would call two files the same pixels."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    picture = photo("astronaut", (1280, 960))
+    options: dict[str, object] = {"quality": 85}
+    if turned:  # a phone held upright: pillow-heif stores the turn as the picture's rotation, as a phone does
+        exif = Image.Exif()
+        exif[0x0112] = 6
+        options["exif"] = exif.tobytes()
+    whole, phone = tmp_path / "whole.heic", tmp_path / "phone.heic"
+    picture.save(whole, **options)
+    picture.save(phone, thumbnails=[320], **options)
+    assert Image.open(phone).info["thumbnails"] == [320] and not Image.open(whole).info["thumbnails"]
+    a, b = run(whole, want_cnn=True), run(phone, want_cnn=True)
+    size = (960, 1280) if turned else (1280, 960)
+    assert (a.info.width, a.info.height) == (b.info.width, b.info.height) == size
+    assert Image.open(io.BytesIO(b.thumb_jpeg)).size == Image.open(io.BytesIO(a.thumb_jpeg)).size
+    assert a.thumb_jpeg != b.thumb_jpeg  # made from the thumbnail, not from the picture
+    pa, da = image_hashes(a.gray)
+    pb, db = image_hashes(b.gray)
+    assert hamming(pa[0], pb[0]) <= 4 and hamming(da[0], db[0]) <= 6
+    assert a.cnn is not None and b.cnn is not None and np.abs(a.cnn.astype(int) - b.cnn.astype(int)).mean() < 12
+    assert a.pixel_key is not None and b.pixel_key is None
+
+
 @pytest.mark.parametrize("thumbnails", [[], [320]])
 @pytest.mark.parametrize("share", [0.3, 0.9, 0.99])
 def test_a_heic_cut_short_is_truncated_not_damaged(tmp_path: Path, share: float, thumbnails: list[int]) -> None:
     """An interrupted copy from a phone: libheif says "Unexpected end of file", which is a truncated file. Some it
-    decoded without a word (the last tiles' data missing, here with a thumbnail in the file): those too."""
+    decoded without a word (the last tiles' data missing), and a thumbnail may lie before the cut: those too."""
     import pillow_heif
 
     pillow_heif.register_heif_opener()
