@@ -102,14 +102,14 @@ def _read_within_budget(fh: BinaryIO) -> bytes:
     """
     size, budget = os.fstat(fh.fileno()).st_size, memory_budget()
     if size > budget:
-        raise DecodeError(ProblemKind.TOO_LARGE, too_large_file_message(size, budget))
+        raise DecodeError(ProblemKind.TOO_LARGE, _too_large_file_message(size, budget))
     try:
         return fh.read()
     except MemoryError as exc:
-        raise DecodeError(ProblemKind.TOO_LARGE, too_large_file_message(size, budget)) from exc
+        raise DecodeError(ProblemKind.TOO_LARGE, _too_large_file_message(size, budget)) from exc
 
 
-def too_large_file_message(size: int, budget: int) -> str:
+def _too_large_file_message(size: int, budget: int) -> str:
     return (
         f"file too large to check safely: {size / 1e9:.1f} GB, more than this computer allows for one image "
         f"({budget / 1e9:.1f} GB)"
