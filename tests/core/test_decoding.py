@@ -238,6 +238,36 @@ def test_overwritten_jpeg_data_is_reported_as_damaged(tmp_path: Path) -> None:
     assert err.value.kind is ProblemKind.CORRUPT and "corrupt" in str(err.value)
 
 
+def _mpo(picture: Image.Image, path: Path, camera: str) -> Path:
+    """A JPEG carrying a second picture after its own (a phone's Ultra HDR gain map, a camera's preview), which
+    Pillow opens as an MPO."""
+    exif = Image.Exif()
+    exif[0x0110] = camera
+    gain_map = picture.convert("L").resize((picture.width // 4, picture.height // 4)).convert("RGB")
+    picture.save(path, "MPO", save_all=True, append_images=[gain_map], quality=90, exif=exif.tobytes())
+    return path
+
+
+def test_a_jpeg_carrying_more_pictures_decodes_and_is_checked_as_a_jpeg(tmp_path: Path) -> None:
+    """Pillow calls a JPEG with a Multi-Picture index an MPO; it was decoded whole (83 ms against 30 for 12 MP),
+    not checked for damage, and had no pixel key, so a copy that only changed its metadata was not the same pixels."""
+    picture = photo("coffee", (1600, 1200))
+    first, again = _mpo(picture, tmp_path / "a.jpg", "Pixel 8"), _mpo(picture, tmp_path / "b.jpg", "Pixel 8 Pro")
+    a, b = run(first, want_cnn=True), run(again)
+    assert Image.open(first).format == "MPO" and (a.info.width, a.info.height, a.info.format) == (1600, 1200, "MPO")
+    assert a.pixel_key is not None and a.pixel_key == b.pixel_key
+    plain = run(save_jpeg(picture, tmp_path / "plain.jpg", quality=90), want_cnn=True)
+    assert a.thumb_jpeg == plain.thumb_jpeg  # the same draft decode as the plain JPEG of the picture
+    data = bytearray(first.read_bytes())
+    start = data.index(b"\xff\xda")
+    data[start + 3000 : start + 7096] = np.random.default_rng(3).integers(0, 256, 4096, dtype=np.uint8).tobytes()
+    damaged = tmp_path / "damaged.jpg"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(DecodeError) as err:
+        run(damaged)
+    assert err.value.kind is ProblemKind.CORRUPT
+
+
 def test_stray_bytes_between_header_segments_are_not_damage(tmp_path: Path) -> None:
     """libjpeg skips bytes where a marker should be and decodes the whole picture (Photoshop and some phones write
     them): such a file is a good photo, and the same pixels as the file without them."""

@@ -439,16 +439,17 @@ def test_schema_21_stores_verify_drawings_with_wrong_matches_again(tmp_path: Pat
 
 
 def test_schema_22_stores_decode_heif_pictures_again(tmp_path: Path) -> None:
-    """A HEIC cut short is truncated now (libheif decoded some without a word): HEIF and AVIF pictures are decoded
-    again by the next scan; their embeddings and verdicts stay, as every other format's decode does."""
-    files = {"a.heic": "HEIF", "b.avif": "AVIF", "c.jpg": "JPEG", "d.png": "PNG"}
+    """A HEIC cut short is truncated now (libheif decoded some without a word), and a JPEG with more pictures (MPO)
+    is checked for damage as any JPEG: HEIF, AVIF and MPO pictures are decoded again by the next scan; their
+    embeddings and verdicts stay, as every other format's decode does."""
+    files = {"a.heic": "HEIF", "b.avif": "AVIF", "c.jpg": "JPEG", "d.png": "PNG", "e.jpg": "MPO"}
     verdicts = {(1, 3): '{"verdict": "same-photo"}', (2, 4): '{"verdict": "different"}'}
     rows = [(a, b, v) for (a, b), v in verdicts.items()]
-    store = _opened_with_formats(tmp_path, files, rows, 22, embedded={1, 2, 3, 4})
+    store = _opened_with_formats(tmp_path, files, rows, 22, embedded={1, 2, 3, 4, 5})
     try:
         assert store.version == len(cache_migrations(store.user_path)) == 23
         assert {row[0] for row in store.db.execute("SELECT file_id FROM images")} == {3, 4}
-        assert {row[0] for row in store.db.execute("SELECT file_id FROM embeddings")} == {1, 2, 3, 4}
+        assert {row[0] for row in store.db.execute("SELECT file_id FROM embeddings")} == {1, 2, 3, 4, 5}
         assert {(a, b) for a, b in store.db.execute("SELECT a, b FROM verdicts")} == set(verdicts)
     finally:
         store.close()

@@ -310,10 +310,11 @@ def _drawings_with_wrong_matches_again(db: sqlite3.Connection) -> None:
 
 
 # 23: a HEIC whose data ends early is truncated (libheif decoded some without a word, the last tiles missing), and
-# one with a phone's thumbnail decodes from it (decoding._open_upright). The next scan decodes the HEIF and AVIF
-# pictures again, from their thumbnails where they have one (6 ms a 12 MP phone photo); their embeddings and verdicts
-# stay, as the files did not change: one found truncated leaves its groups as a problem.
-_HEIF_DECODED_AGAIN = "DELETE FROM images WHERE format IN ('HEIF', 'AVIF')"
+# one with a phone's thumbnail decodes from it (decoding._open_upright); a JPEG that carries more pictures (MPO: a
+# camera's preview, an Ultra HDR gain map) is checked for damage and keyed by its compressed data as every JPEG is.
+# The next scan decodes the HEIF, AVIF and MPO pictures again; their embeddings and verdicts stay, as the files did
+# not change: one found damaged or truncated leaves its groups as a problem.
+_HEIF_DECODED_AGAIN = "DELETE FROM images WHERE format IN ('HEIF', 'AVIF', 'MPO')"
 
 
 def _forget_pixel_copies(db: sqlite3.Connection, among: str | None = None) -> None:
