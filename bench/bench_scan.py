@@ -37,7 +37,7 @@ def floor_decode(path: str) -> int:
         with open(path, "rb") as fh:
             data = fh.read()
         img = Image.open(io.BytesIO(data))
-        if img.format in ("JPEG", "HEIF"):  # a HEIC from a thumbnail it embeds, as the scan decodes it
+        if img.format in ("JPEG", "MPO", "HEIF"):  # an MPO as a JPEG, a HEIC from its thumbnail, as the scan does
             w, h = img.size
             img.draft("RGB", (THUMB_SIDE, CNN_SIDE) if w >= h else (CNN_SIDE, THUMB_SIDE))
         img.load()
