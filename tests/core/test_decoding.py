@@ -175,11 +175,15 @@ def test_a_png_refused_for_its_metadata_with_damaged_picture_data_is_still_damag
     data = bytearray(_with_chunk_after_header(buf.getvalue(), b"zTXt", b"c\x00\x00" + zlib.compress(bytes(4 << 20))))
     idat = data.index(b"IDAT")
     data[idat + 200 : idat + 400] = bytes(range(200))  # overwritten picture data
-    bad = tmp_path / "bad.png"
-    bad.write_bytes(bytes(data))
+    assert _problem_of(tmp_path / "bad.png", bytes(data)) is ProblemKind.CORRUPT
+
+
+def _problem_of(path: Path, data: bytes) -> ProblemKind:
+    """The kind of problem the decoder reports for a file of these bytes (it must report one)."""
+    path.write_bytes(data)
     with pytest.raises(DecodeError) as err:
-        run(bad)
-    assert err.value.kind is ProblemKind.CORRUPT
+        run(path)
+    return err.value.kind
 
 
 def test_a_jpeg_of_thousands_of_tiny_scans_is_refused_before_its_minutes_of_decoding(tmp_path: Path) -> None:
@@ -261,11 +265,7 @@ def test_a_jpeg_carrying_more_pictures_decodes_and_is_checked_as_a_jpeg(tmp_path
     data = bytearray(first.read_bytes())
     start = data.index(b"\xff\xda")
     data[start + 3000 : start + 7096] = np.random.default_rng(3).integers(0, 256, 4096, dtype=np.uint8).tobytes()
-    damaged = tmp_path / "damaged.jpg"
-    damaged.write_bytes(bytes(data))
-    with pytest.raises(DecodeError) as err:
-        run(damaged)
-    assert err.value.kind is ProblemKind.CORRUPT
+    assert _problem_of(tmp_path / "damaged.jpg", bytes(data)) is ProblemKind.CORRUPT
 
 
 def test_stray_bytes_between_header_segments_are_not_damage(tmp_path: Path) -> None:
