@@ -571,6 +571,8 @@ def decode_or_problem(path: str, size: int, *, want_cnn: bool, data: bytes | Non
         return Problem(
             path, ProblemKind.TOO_LARGE, "image too large to decode in the memory this computer allows for one image"
         )
+    except NotImplementedError as exc:  # a variant of its format the decoder says it does not implement
+        return Problem(path, ProblemKind.UNSUPPORTED, f"a kind of image this version cannot decode ({exc})")
     except Exception as exc:
         log.exception("unexpected error decoding %s", path)
         return Problem(path, ProblemKind.CORRUPT, f"could not decode: {type(exc).__name__}: {exc}")

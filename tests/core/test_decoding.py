@@ -16,12 +16,13 @@ from dedup_gui.core.decoding import (
     Decoded,
     DecodeError,
     decode,
+    decode_or_problem,
     display_picture,
     jpeg_damage_offset,
     jpeg_pixel_key,
 )
 from dedup_gui.core.hashing import hamming, image_hashes
-from dedup_gui.core.types import ProblemKind
+from dedup_gui.core.types import Problem, ProblemKind
 from tests.conftest import huge_png, photo, save_jpeg
 
 
@@ -421,6 +422,18 @@ def test_a_sound_file_of_a_kind_pillow_cannot_decode_is_unsupported_not_damaged(
     with pytest.raises(DecodeError) as err:
         run(damaged)
     assert err.value.kind in (ProblemKind.CORRUPT, ProblemKind.TRUNCATED)
+
+
+def test_a_texture_of_a_variant_pillow_does_not_implement_is_unsupported_not_damaged(tmp_path: Path) -> None:
+    """A game's DDS texture saved under a picture's name: Pillow reads its header and says the pixel format is not
+    implemented. The file is sound; "damaged" would invite deleting it."""
+    pixel_format = struct.pack("<4I", 32, 0x8, 0, 8) + bytes(16)  # flags 8: 4-bit palette indices, which Pillow lacks
+    header = struct.pack("<7I", 124, 0x1007, 64, 64, 64, 0, 1) + bytes(44) + pixel_format + bytes(20)
+    texture = tmp_path / "texture.png"
+    texture.write_bytes(b"DDS " + header + bytes(64 * 64))
+    problem = decode_or_problem(str(texture), texture.stat().st_size, want_cnn=False)
+    assert isinstance(problem, Problem) and problem.kind is ProblemKind.UNSUPPORTED
+    assert problem.message.startswith("a kind of image this version cannot decode (")
 
 
 @pytest.mark.parametrize(("bits", "compression"), [(30000, 0), (8, 3), (0, 0)])
