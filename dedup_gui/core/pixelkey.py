@@ -2,7 +2,7 @@
 the same pixels get the same key, whatever their format, compression or metadata.
 
 The decode already holds every pixel of these formats (only JPEG is decoded in draft mode, so JPEG keeps its own
-key over the compressed data, see decoding.jpeg_pixel_key). Pixels are compared as displayed: orientation
+key over the compressed data, see bytechecks.jpeg_pixel_key). Pixels are compared as displayed: orientation
 applied, grey and palette pictures as the RGB they show, transparent pixels as transparent whatever colour they
 hide. A picture with several frames (an animation, a multi-page TIFF) gets no key: its first frame is not all
 of it.

@@ -12,14 +12,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from dedup_gui.core.bytechecks import jpeg_damage_offset, jpeg_pixel_key
 from dedup_gui.core.decoding import (
     Decoded,
     DecodeError,
     decode,
     decode_or_problem,
     display_picture,
-    jpeg_damage_offset,
-    jpeg_pixel_key,
 )
 from dedup_gui.core.hashing import hamming, image_hashes
 from dedup_gui.core.types import Problem, ProblemKind
