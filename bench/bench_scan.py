@@ -25,7 +25,7 @@ from pathlib import Path
 from PIL import Image, ImageOps
 
 from dedup_gui.core.config import ScanConfig, default_workers
-from dedup_gui.core.decoding import CNN_SIDE, THUMB_SIDE
+from dedup_gui.core.decoding import CNN_SIDE, JPEG_FORMATS, THUMB_SIDE
 from dedup_gui.core.formats import IMAGE_EXTENSIONS
 from dedup_gui.core.pipeline import run_scan
 from dedup_gui.core.store import Store
@@ -37,7 +37,7 @@ def floor_decode(path: str) -> int:
         with open(path, "rb") as fh:
             data = fh.read()
         img = Image.open(io.BytesIO(data))
-        if img.format in ("JPEG", "MPO", "HEIF"):  # an MPO as a JPEG, a HEIC from its thumbnail, as the scan does
+        if img.format in (*JPEG_FORMATS, "HEIF"):  # an MPO as a JPEG, a HEIC from its thumbnail, as the scan does
             w, h = img.size
             img.draft("RGB", (THUMB_SIDE, CNN_SIDE) if w >= h else (CNN_SIDE, THUMB_SIDE))
         img.load()

@@ -7,13 +7,15 @@ the review, the CNN input) comes out of this single decode; no stage opens the i
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import os
 import struct
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
@@ -27,6 +29,7 @@ from dedup_gui.core.tones import BLANK_SPREAD, grey_spread, tone_mass
 from dedup_gui.core.types import ImageInfo, Problem, ProblemKind
 
 log = logging.getLogger("dedup_gui.decoding")
+T = TypeVar("T")
 
 DECODE_VERSION = 8  # bump when anything below changes the decoded output (4: RAW, memory guard, zero runs;
 # 5: the photo box and any-format pixel keys; 6: both; 7: photos on a blurred fill found by their fine detail;
@@ -292,9 +295,16 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
 ENDS_EARLY = ("truncated", "premature end", "unexpected end of file")
 
 
-def _text_refused(exc: Exception, data: bytes) -> bytes | None:
-    """The PNG without its text and profile chunks when those alone made the decoder refuse it (see pngtext)."""
-    return pngtext.without_text(data) if pngtext.refused_for_text(str(exc)) else None
+def _past_refused_text(read: Callable[[bytes], T], data: bytes) -> T:
+    """read(data), or read of the PNG without its text and profile chunks when those alone made the decoder refuse
+    it (see pngtext)."""
+    try:
+        return read(data)
+    except DecodeError as exc:
+        plain = pngtext.without_text(data) if pngtext.refused_for_text(str(exc)) else None
+        if plain is None:
+            raise
+        return read(plain)
 
 
 def _if_truncated(exc: Exception) -> None:
@@ -310,12 +320,7 @@ def decode(path: str, size: int, *, want_cnn: bool) -> Decoded:
 
 def decode_data(path: str, data: bytes, *, want_cnn: bool) -> Decoded:
     """decode() of a file's bytes, already read."""
-    try:
-        rgb, w, h, fmt, _, taken, camera, pixel_key = _open_upright(path, data)
-    except DecodeError as exc:
-        if (plain := _text_refused(exc, data)) is None:
-            raise
-        rgb, w, h, fmt, _, taken, camera, pixel_key = _open_upright(path, plain)
+    rgb, w, h, fmt, _, taken, camera, pixel_key = _past_refused_text(functools.partial(_open_upright, path), data)
     work = working_image(rgb)
     thumb = work.resize(fit_within(rgb.size, THUMB_SIDE), Image.Resampling.BILINEAR)
     gray = np.asarray(thumb.convert("L").resize((GRAY_SIDE, GRAY_SIDE), Image.Resampling.BILINEAR), dtype=np.uint8)
@@ -417,15 +422,10 @@ def _upright_picture(path: str, max_side: int, *, gray: bool) -> tuple[Image.Ima
             data = _read_within_budget(fh)
     except OSError as exc:
         raise DecodeError(ProblemKind.UNREADABLE, f"cannot read: {exc.strerror or exc}") from exc
-    try:
-        return _upright_from(path, data, max_side, gray=gray)
-    except DecodeError as exc:
-        if (plain := _text_refused(exc, data)) is None:
-            raise
-        return _upright_from(path, plain, max_side, gray=gray)
+    return _past_refused_text(functools.partial(_upright_from, path, max_side=max_side, gray=gray), data)
 
 
-def _upright_from(path: str, data: bytes, max_side: int, *, gray: bool) -> tuple[Image.Image, int, int]:
+def _upright_from(path: str, data: bytes, *, max_side: int, gray: bool) -> tuple[Image.Image, int, int]:
     """_upright_picture of a file's bytes, already read."""
     raw_fmt = rawfiles.raw_format(data, os.path.splitext(path)[1])
     if raw_fmt is not None:  # a RAW shows its full-size embedded preview (or a half-size decode), upright
