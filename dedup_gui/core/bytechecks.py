@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import xxhash
@@ -44,35 +45,47 @@ def _jpeg_segments(data: bytes) -> Iterator[tuple[int, int, int]]:
         pos += 2 + length
 
 
-def jpeg_damage_offset(data: bytes) -> int | None:
-    """Where a JPEG's compressed data holds a marker that cannot be there, or None.
+@dataclass(frozen=True, slots=True)
+class JpegCheck:
+    """What one pass over a JPEG's compressed data finds. Three checks read the same bytes: one pass serves them all
+    (on a 12 MP photo a pass of its own cost each about 1 ms)."""
 
-    Overwritten or spliced data shows up as such markers; libjpeg only warns about them and Pillow decodes the
-    picture with garbage from there on, so without this check a damaged photo looks like a good one.
+    scans: int  # start-of-scan markers up to the end of the image: each one a pass of the decoder over the picture
+    damage_at: int | None  # the first byte of damage: a marker that cannot be there, a run of zeros, a lost header
+    end: int  # just past the end-of-image marker (the file's length where there is none): the picture's last byte
+
+
+def check_jpeg(data: bytes) -> JpegCheck:
+    """Scans, damage and the end of the picture of a JPEG's bytes (see JpegCheck).
+
+    Overwritten or spliced data shows up as markers that cannot be in compressed data; libjpeg only warns about
+    them and Pillow decodes the picture with garbage from there on, so without this check a damaged photo looks like
+    a good one. Data after the end of image (camera extras, an MPO's other pictures) is not ours to judge.
     """
     scan = None
     for pos, marker, _ in _jpeg_segments(data):
         if marker < 0:
-            return pos
+            return JpegCheck(0, pos, len(data))
         if marker == 0xDA:
             scan = pos
     if scan is None:
-        return None
+        return JpegCheck(0, None, len(data))
     body = np.frombuffer(data, dtype=np.uint8, offset=scan + 2)
     ff = np.flatnonzero(body[:-1] == 0xFF)
     after = body[ff + 1]
-    end = np.flatnonzero(after == 0xD9)  # end of image: anything after it (camera extras) is not ours to judge
-    if len(end):
-        after = after[: end[0]]
+    eoi = np.flatnonzero(after == 0xD9)  # 0xFF in entropy-coded data is always stuffed: the first is the end
+    stop = int(ff[eoi[0]]) if len(eoi) else len(body)  # in body: the end-of-image marker, or the file's end
+    after = after[: eoi[0]] if len(eoi) else after
+    end = scan + 2 + stop + 2 if len(eoi) else len(data)
+    more_scans = int(np.count_nonzero(after == 0xDA))
     bad = np.flatnonzero(~_SCAN_MARKERS[after])
     if len(bad):
-        return int(scan + 2 + ff[bad[0]])
-    more_scans = bool(np.any(after == 0xDA))
+        return JpegCheck(1 + more_scans, int(scan + 2 + ff[bad[0]]), end)
     limit = None if more_scans else _zero_run_limit(data)
     if limit is None:
-        return None
-    at = _zero_run_at(body[: ff[end[0]] if len(end) else len(body)], limit)
-    return None if at is None else scan + 2 + at
+        return JpegCheck(1 + more_scans, None, end)
+    at = _zero_run_at(body[:stop], limit)
+    return JpegCheck(1, None if at is None else scan + 2 + at, end)
 
 
 # A run of zero bytes longer than this in compressed data whose all-zero Huffman codes do not mean "nothing
@@ -164,37 +177,31 @@ def _zero_run_at(body: np.ndarray, limit: int) -> int | None:
     return None
 
 
-def jpeg_pixel_key(data: bytes, orientation: int) -> str | None:
-    """Hash of a JPEG without its APPn/COM segments, up to its end-of-image marker: equal for copies that differ only
-    in metadata, also where that lies after the picture (the other pictures of an MPO with their own EXIF: a camera's
-    preview, a phone's gain map; a camera's trailer)."""
+def jpeg_pixel_key(data: bytes, end: int, orientation: int) -> str | None:
+    """Hash of a JPEG without its APPn/COM segments, up to its end-of-image marker (`end`, from check_jpeg): equal
+    for copies that differ only in metadata, also where that lies after the picture (the other pictures of an MPO
+    with their own EXIF: a camera's preview, a phone's gain map; a camera's trailer)."""
     if not data.startswith(b"\xff\xd8"):
         return None
     h = xxhash.xxh3_128()
-    for pos, marker, end in _jpeg_segments(data):
+    for pos, marker, segment_end in _jpeg_segments(data):
         if marker < 0:
             return None
         if marker == 0xDA:  # start of scan: entropy-coded data (0xFF in it is always stuffed) up to end of image
-            stop = data.find(b"\xff\xd9", pos)
-            h.update(data[pos : len(data) if stop < 0 else stop + 2])
+            h.update(data[pos:end])
             h.update(struct.pack("<B", orientation))
             return h.hexdigest()
         if not (0xE0 <= marker <= 0xEF or marker == 0xFE):
-            h.update(data[pos:end])
+            h.update(data[pos:segment_end])
     return None
 
 
 # Scans a JPEG may hold. Each scan of a progressive JPEG is a pass over the whole picture, so a file of many tiny
 # scans takes minutes to decode from a few megabytes (10,000 scans of 53 bytes: 0.9 MB, 12 s for an 8000 x 8000
 # picture at 1/8 scale). Cameras and editors write 1 to a few dozen: at most 10 in the 1,817 JPEGs of dev,
-# dev-large, other projects' files and camera-sized copies (an embedded EXIF thumbnail adds its own).
+# dev-large, other projects' files and camera-sized copies. Counted from the picture's first scan to its end of
+# image, where the decoder stops: an EXIF thumbnail's scan or an MPO's other pictures cost it nothing.
 MAX_SCANS = 500
-
-
-def too_many_scans(data: bytes) -> int | None:
-    """How many scans a JPEG holds when that is more than any camera or editor writes (MAX_SCANS), else None."""
-    scans = data.count(b"\xff\xda")  # start-of-scan markers: 0xFF in entropy-coded data is always stuffed
-    return scans if scans > MAX_SCANS else None
 
 
 def heif_cut_short(data: bytes) -> bool:

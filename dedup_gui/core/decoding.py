@@ -121,15 +121,23 @@ def _too_large_file_message(size: int, budget: int) -> str:
     )
 
 
-def _refuse_scan_bomb(data: bytes) -> None:
-    """Raise CORRUPT for a JPEG with more scans than any camera or editor writes (bytechecks.MAX_SCANS), before it is
-    decoded: each scan is a pass over the whole picture, and thousands of them take minutes."""
-    if (scans := bytechecks.too_many_scans(data)) is not None:
+def _checked_jpeg(data: bytes, *, damage: bool) -> bytechecks.JpegCheck:
+    """The JPEG's byte check; raises CORRUPT, before it is decoded, for more scans than any camera or editor writes
+    (bytechecks.MAX_SCANS: each scan is a pass over the whole picture, and thousands of them take minutes), and when
+    `damage` for damaged picture data."""
+    check = bytechecks.check_jpeg(data)
+    if check.scans > bytechecks.MAX_SCANS:
         raise DecodeError(
             ProblemKind.CORRUPT,
-            f"damaged or crafted image: {scans:,} scans of picture data where cameras and editors write a few; "
+            f"damaged or crafted image: {check.scans:,} scans of picture data where cameras and editors write a few; "
             "decoding it would take minutes",
         )
+    if damage and check.damage_at is not None:
+        raise DecodeError(
+            ProblemKind.CORRUPT,
+            f"damaged image: corrupt picture data from byte {check.damage_at} on (part of it would show as garbage)",
+        )
+    return check
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
@@ -239,14 +247,7 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
         # libheif decodes some HEICs cut short without a word (the last tiles' data missing), and a thumbnail or the
         # first tiles may lie before the cut: an interrupted copy from a phone must not pass for a whole one
         raise DecodeError(ProblemKind.TRUNCATED, "image file is truncated (incomplete copy or download)")
-    jpeg = fmt in JPEG_FORMATS
-    if jpeg:
-        _refuse_scan_bomb(data)
-    if jpeg and (at := bytechecks.jpeg_damage_offset(data)) is not None:
-        raise DecodeError(
-            ProblemKind.CORRUPT,
-            f"damaged image: corrupt picture data from byte {at} on (part of it would show as garbage)",
-        )
+    jpeg = _checked_jpeg(data, damage=True) if fmt in JPEG_FORMATS else None
     # Pillow reads a PNG's pixels to look for EXIF stored after them, and the facts swallow a read error: a PNG's
     # facts wait until its pixels are read below, after the memory guard and where a damaged stream is reported
     late_facts = fmt == "PNG" and "exif" not in img.info
@@ -255,7 +256,7 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
     # camera embedded (a phone's 320 x 240) when pillow-heif finds it a scaled copy of the picture that large (same
     # aspect, crop, rotation and colour profile): a 12 MP HEIC took 317 ms to decode whole here, its thumbnail 6 ms.
     previewed = False
-    if jpeg or fmt == "HEIF":
+    if jpeg is not None or fmt == "HEIF":
         try:
             drafted = img.draft("RGB", (THUMB_SIDE, CNN_SIDE) if w >= h else (CNN_SIDE, THUMB_SIDE))
         except OSError:  # the thumbnail cannot be read (a file cut short): the picture says what is wrong, if anything
@@ -271,9 +272,10 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
         if fmt != "HEIF":  # pillow-heif hands out pixels already rotated
             ImageOps.exif_transpose(img, in_place=True)  # in place: no copy of an upright image
         # an embedded thumbnail's pixels say nothing certain of the picture's: an edit may have kept it
-        pixel_key = (
-            bytechecks.jpeg_pixel_key(data, orientation) if jpeg else None if previewed else decoded_pixel_key(img)
-        )
+        if jpeg is not None:
+            pixel_key = bytechecks.jpeg_pixel_key(data, jpeg.end, orientation)
+        else:
+            pixel_key = None if previewed else decoded_pixel_key(img)
         rgb = _to_rgb(img)
     except OSError as exc:
         msg = str(exc)
@@ -446,7 +448,7 @@ def _upright_from(path: str, data: bytes, *, max_side: int, gray: bool) -> tuple
             orientation = 1 if fmt == "HEIF" else exiftools.image_facts(img)[0]
             full_w, full_h = (img.height, img.width) if orientation in (5, 6, 7, 8) else img.size
             if fmt in JPEG_FORMATS:
-                _refuse_scan_bomb(data)
+                _checked_jpeg(data, damage=False)  # the scan judged its damage; here only the cost matters
                 # the smallest DCT scale (1/2, 1/4, 1/8) that still covers the size the picture is shown at: asking
                 # max_side for both sides decoded a 4:3 camera photo at 1/2 where 1/4 covers 768 px, and resizing
                 # those 3 MP cost more than decoding them. A YCbCr JPEG asked for grey decodes its luma alone.

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dedup_gui.core.bytechecks import jpeg_damage_offset, jpeg_pixel_key
+from dedup_gui.core.bytechecks import check_jpeg, jpeg_pixel_key
 from dedup_gui.core.decoding import (
     Decoded,
     DecodeError,
@@ -102,6 +102,10 @@ def test_a_heic_cut_short_is_truncated_not_damaged(tmp_path: Path, share: float,
     assert caught.value.kind is ProblemKind.TRUNCATED
 
 
+def _pixel_key(data: bytes, orientation: int) -> str | None:
+    return jpeg_pixel_key(data, check_jpeg(data).end, orientation)
+
+
 def test_pixel_key_ignores_metadata_only_changes(tmp_path: Path) -> None:
     p = save_jpeg(photo("rocket"), tmp_path / "a.jpg")
     data = p.read_bytes()
@@ -111,8 +115,8 @@ def test_pixel_key_ignores_metadata_only_changes(tmp_path: Path) -> None:
         img.save(tmp_path / "b.jpg", quality=92, exif=exif.tobytes())
     app1 = b"\xff\xe1" + (22).to_bytes(2, "big") + b"Exif\x00\x00" + b"\x00" * 14
     rewritten = data[:2] + app1 + data[2:]
-    assert jpeg_pixel_key(rewritten, 1) == jpeg_pixel_key(data, 1)
-    assert jpeg_pixel_key(data, 6) != jpeg_pixel_key(data, 1)  # a different orientation displays differently
+    assert _pixel_key(rewritten, 1) == _pixel_key(data, 1)
+    assert _pixel_key(data, 6) != _pixel_key(data, 1)  # a different orientation displays differently
 
 
 @pytest.mark.parametrize(
@@ -276,9 +280,9 @@ def test_stray_bytes_between_header_segments_are_not_damage(tmp_path: Path) -> N
     app0_end = 4 + int.from_bytes(data[4:6], "big")
     odd = tmp_path / "odd.jpg"
     odd.write_bytes(data[:app0_end] + b"\x00\x00 stray \x00" + data[app0_end:])
-    assert jpeg_damage_offset(odd.read_bytes()) is None
+    assert check_jpeg(odd.read_bytes()).damage_at is None
     assert run(odd).pixel_key == run(good).pixel_key
-    assert jpeg_damage_offset(data[:app0_end] + b"no marker after this") is not None
+    assert check_jpeg(data[:app0_end] + b"no marker after this").damage_at is not None
 
 
 def test_a_png_with_overwritten_picture_data_is_damaged_not_a_copy(tmp_path: Path) -> None:
@@ -307,7 +311,7 @@ def test_valid_jpeg_structures_are_not_mistaken_for_damage(tmp_path: Path, optio
     exif[0x010F] = "Canon"
     p = save_jpeg(photo("chelsea", (640, 480)), tmp_path / "a.jpg", exif=exif.tobytes(), **options)
     p.write_bytes(p.read_bytes() + b"\xff\xd8\xff\x01 trailing camera data \xff\x42")
-    assert jpeg_damage_offset(p.read_bytes()) is None
+    assert check_jpeg(p.read_bytes()).damage_at is None
     assert run(p).info.width == 640
 
 
@@ -319,7 +323,7 @@ def test_jpeg_with_a_run_of_zeros_in_its_picture_data_is_damaged(tmp_path: Path)
     data[middle : middle + 65536] = bytes(65536)
     bad = tmp_path / "bad.jpg"
     bad.write_bytes(bytes(data))
-    at = jpeg_damage_offset(bytes(data))
+    at = check_jpeg(bytes(data)).damage_at
     assert at is not None and middle - 8 <= at <= middle + 8
     with pytest.raises(DecodeError) as err:
         run(bad)
@@ -335,7 +339,7 @@ def test_flat_jpegs_whose_picture_data_is_all_zeros_are_valid(tmp_path: Path, op
     p = tmp_path / "flat.jpg"
     Image.new("RGB", (4000, 3000), (200, 200, 200)).save(p, "JPEG", **{"quality": 90, **options})
     data = p.read_bytes()
-    assert jpeg_damage_offset(data) is None
+    assert check_jpeg(data).damage_at is None
     assert run(p).info.width == 4000
 
 
