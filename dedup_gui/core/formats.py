@@ -13,7 +13,7 @@ RAW_FORMATS = frozenset(ext[1:].upper() for ext in RAW_EXTENSIONS) | {"RAW"}
 IMAGE_EXTENSIONS = (
     frozenset(
         ".jpg .jpeg .jpe .jfif .png .gif .bmp .dib .tif .tiff .webp .heic .heif .hif .avif .jp2 .ppm .pgm .pbm "
-        ".tga .ico".split()
+        ".tga .ico .jxl".split()
     )
     | RAW_EXTENSIONS
 )
@@ -35,6 +35,7 @@ _MAGICS: tuple[tuple[int, bytes], ...] = (
     (0, b"MM\x00*"),
     (8, b"WEBP"),
     (4, b"ftyp"),
+    (0, b"\x00\x00\x00\x0cJXL \r\n\x87\n"),  # JPEG XL in its container (a bare codestream's 2 bytes are too weak)
     # RAW formats whose header is not a plain TIFF one
     (0, b"IIRO"),  # Olympus ORF
     (0, b"IIRS"),

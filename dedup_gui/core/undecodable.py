@@ -1,4 +1,5 @@
-"""Why Pillow refuses a sound file: a kind of its format it has no decoder for, told apart from damage.
+"""Why Pillow refuses a sound file: a kind of its format it has no decoder for, or a format it has none for at all
+(JPEG XL), told apart from damage.
 
 Pillow reports such a file as unidentified, or as an unsupported BMP, which the scan would call damaged. A
 floating-point TIFF (an HDR merge, a scientific export), a TIFF compressed with a codec Pillow lacks (LERC, PNG or
@@ -17,6 +18,8 @@ from PIL import JpegImagePlugin, TiffImagePlugin
 
 # The header of a little- or big-endian TIFF, classic or BigTIFF
 TIFF_HEADS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+# JPEG XL (cameras, phones' RAW files and editors' exports write it): a bare codestream, or one in its container
+JXL_CODESTREAM, JXL_CONTAINER = b"\xff\x0a", b"\x00\x00\x00\x0cJXL \r\n\x87\n"
 # What Pillow says when the tags describe pixels it cannot unpack (as opposed to tags it cannot read at all)
 _LAYOUT_WORDS = ("unknown pixel mode", "unknown data organization")
 _SAMPLE_FORMATS = {
@@ -62,6 +65,8 @@ def reason(data: bytes, said: str = "") -> str | None:
     if data[:4] in TIFF_HEADS:
         what = _tiff(data)
         return None if what is None else f"a kind of TIFF this version cannot decode ({what})"
+    if data[:2] == JXL_CODESTREAM or data[:12] == JXL_CONTAINER:
+        return "a JPEG XL image: this version cannot decode that format"
     if data[:2] == b"\xff\xd8":
         what = _jpeg(data)
         return None if what is None else f"a kind of JPEG this version cannot decode ({what})"

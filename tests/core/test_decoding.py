@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from dedup_gui.core import scanning
 from dedup_gui.core.bytechecks import check_jpeg, jpeg_pixel_key
 from dedup_gui.core.decoding import (
     Decoded,
@@ -425,6 +426,27 @@ def test_a_sound_file_of_a_kind_pillow_cannot_decode_is_unsupported_not_damaged(
     with pytest.raises(DecodeError) as err:
         run(damaged)
     assert err.value.kind in (ProblemKind.CORRUPT, ProblemKind.TRUNCATED)
+
+
+def test_jpeg_xl_files_are_walked_and_reported_as_a_format_this_version_cannot_decode(tmp_path: Path) -> None:
+    """A JPEG XL photo (an editor's export, a camera's) was not even walked: its owner was never told it had not been
+    compared. Named .jxl, under a JPEG's name, or with no extension at all (its container's signature), it is now a
+    problem that names the format, not "damaged" or "not an image"."""
+    container = b"\x00\x00\x00\x0cJXL \r\n\x87\n" + b"\x00\x00\x00\x14ftypjxl \x00\x00\x00\x00jxl " + bytes(64)
+    files = {
+        "export.jxl": b"\xff\x0a" + bytes(200),  # a bare codestream
+        "renamed.jpg": b"\xff\x0a" + bytes(200),
+        "IMG_0001": container,
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "notes").write_bytes(b"\xff\x0a not a picture, and no extension to say so" + bytes(40))
+    walked = sorted(Path(r.path).name for r in scanning.walk(scanning.WalkOptions((tmp_path,)), []))
+    assert walked == ["IMG_0001", "export.jxl", "renamed.jpg"]
+    for name in walked:
+        problem = decode_or_problem(str(tmp_path / name), len(files[name]), want_cnn=False)
+        assert isinstance(problem, Problem) and problem.kind is ProblemKind.UNSUPPORTED
+        assert problem.message == "a JPEG XL image: this version cannot decode that format"
 
 
 def test_a_texture_of_a_variant_pillow_does_not_implement_is_unsupported_not_damaged(tmp_path: Path) -> None:
