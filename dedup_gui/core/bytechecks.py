@@ -85,7 +85,7 @@ def check_jpeg(data: bytes) -> JpegCheck:
     if limit is None:
         return JpegCheck(1 + more_scans, None, end)
     at = _zero_run_at(body[:stop], limit)
-    return JpegCheck(1, None if at is None else scan + 2 + at, end)
+    return JpegCheck(1 + more_scans, None if at is None else scan + 2 + at, end)
 
 
 # A run of zero bytes longer than this in compressed data whose all-zero Huffman codes do not mean "nothing

@@ -121,21 +121,15 @@ def _too_large_file_message(size: int, budget: int) -> str:
     )
 
 
-def _checked_jpeg(data: bytes, *, damage: bool) -> bytechecks.JpegCheck:
+def _checked_jpeg(data: bytes) -> bytechecks.JpegCheck:
     """The JPEG's byte check; raises CORRUPT, before it is decoded, for more scans than any camera or editor writes
-    (bytechecks.MAX_SCANS: each scan is a pass over the whole picture, and thousands of them take minutes), and when
-    `damage` for damaged picture data."""
+    (bytechecks.MAX_SCANS): each scan is a pass over the whole picture, and thousands of them take minutes."""
     check = bytechecks.check_jpeg(data)
     if check.scans > bytechecks.MAX_SCANS:
         raise DecodeError(
             ProblemKind.CORRUPT,
             f"damaged or crafted image: {check.scans:,} scans of picture data where cameras and editors write a few; "
             "decoding it would take minutes",
-        )
-    if damage and check.damage_at is not None:
-        raise DecodeError(
-            ProblemKind.CORRUPT,
-            f"damaged image: corrupt picture data from byte {check.damage_at} on (part of it would show as garbage)",
         )
     return check
 
@@ -247,7 +241,12 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
         # libheif decodes some HEICs cut short without a word (the last tiles' data missing), and a thumbnail or the
         # first tiles may lie before the cut: an interrupted copy from a phone must not pass for a whole one
         raise DecodeError(ProblemKind.TRUNCATED, "image file is truncated (incomplete copy or download)")
-    jpeg = _checked_jpeg(data, damage=True) if fmt in JPEG_FORMATS else None
+    jpeg = _checked_jpeg(data) if fmt in JPEG_FORMATS else None
+    if jpeg is not None and jpeg.damage_at is not None:
+        raise DecodeError(
+            ProblemKind.CORRUPT,
+            f"damaged image: corrupt picture data from byte {jpeg.damage_at} on (part of it would show as garbage)",
+        )
     # Pillow reads a PNG's pixels to look for EXIF stored after them, and the facts swallow a read error: a PNG's
     # facts wait until its pixels are read below, after the memory guard and where a damaged stream is reported
     late_facts = fmt == "PNG" and "exif" not in img.info
@@ -448,7 +447,7 @@ def _upright_from(path: str, data: bytes, *, max_side: int, gray: bool) -> tuple
             orientation = 1 if fmt == "HEIF" else exiftools.image_facts(img)[0]
             full_w, full_h = (img.height, img.width) if orientation in (5, 6, 7, 8) else img.size
             if fmt in JPEG_FORMATS:
-                _checked_jpeg(data, damage=False)  # the scan judged its damage; here only the cost matters
+                _checked_jpeg(data)
                 # the smallest DCT scale (1/2, 1/4, 1/8) that still covers the size the picture is shown at: asking
                 # max_side for both sides decoded a 4:3 camera photo at 1/2 where 1/4 covers 768 px, and resizing
                 # those 3 MP cost more than decoding them. A YCbCr JPEG asked for grey decodes its luma alone.

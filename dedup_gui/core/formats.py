@@ -25,6 +25,8 @@ NEVER_IMAGES = frozenset(
         ".py .sh .exe .dll .lnk .url .ds_store"
     ).split()
 )
+# JPEG XL (cameras, phones' RAW files and editors' exports write it): a bare codestream, or one in its container
+JXL_CODESTREAM, JXL_CONTAINER = b"\xff\x0a", b"\x00\x00\x00\x0cJXL \r\n\x87\n"
 _MAGICS: tuple[tuple[int, bytes], ...] = (
     (0, b"\xff\xd8\xff"),
     (0, b"\x89PNG\r\n\x1a\n"),
@@ -35,7 +37,7 @@ _MAGICS: tuple[tuple[int, bytes], ...] = (
     (0, b"MM\x00*"),
     (8, b"WEBP"),
     (4, b"ftyp"),
-    (0, b"\x00\x00\x00\x0cJXL \r\n\x87\n"),  # JPEG XL in its container (a bare codestream's 2 bytes are too weak)
+    (0, JXL_CONTAINER),  # a bare codestream's 2 bytes are too weak a sign
     # RAW formats whose header is not a plain TIFF one
     (0, b"IIRO"),  # Olympus ORF
     (0, b"IIRS"),

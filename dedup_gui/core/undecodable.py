@@ -16,10 +16,10 @@ from typing import IO
 
 from PIL import JpegImagePlugin, TiffImagePlugin
 
+from dedup_gui.core.formats import JXL_CODESTREAM, JXL_CONTAINER
+
 # The header of a little- or big-endian TIFF, classic or BigTIFF
 TIFF_HEADS = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
-# JPEG XL (cameras, phones' RAW files and editors' exports write it): a bare codestream, or one in its container
-JXL_CODESTREAM, JXL_CONTAINER = b"\xff\x0a", b"\x00\x00\x00\x0cJXL \r\n\x87\n"
 # What Pillow says when the tags describe pixels it cannot unpack (as opposed to tags it cannot read at all)
 _LAYOUT_WORDS = ("unknown pixel mode", "unknown data organization")
 _SAMPLE_FORMATS = {
