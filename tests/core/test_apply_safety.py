@@ -127,10 +127,17 @@ def test_a_sidecar_stays_when_its_photo_cannot_move(
     assert small.exists() and side.exists()
 
 
-def test_a_shared_sidecar_stays_while_the_raw_of_that_shot_stays(tmp_path: Path, home: Path) -> None:
+@pytest.mark.parametrize(
+    ("other", "content"),
+    [("p0 small.NEF", b"a RAW file of the same shot"), ("p0 small.jxl", b"\xff\x0a a JPEG XL export of the shot")],
+)
+def test_a_shared_sidecar_stays_while_another_picture_of_that_shot_stays(
+    tmp_path: Path, home: Path, other: str, content: bytes
+) -> None:
+    """A RAW's, or a JPEG XL this version cannot decode: the sidecar is theirs too."""
     lib = tmp_path / "lib"
     (small,) = _library(lib)
-    (lib / "p0 small.NEF").write_bytes(b"a RAW file of the same shot")
+    (lib / other).write_bytes(content)
     side = lib / "p0 small.xmp"
     side.write_text("edits shared by the RAW and the JPEG")
     store = Store(tmp_path / "s.sqlite3")
