@@ -20,7 +20,7 @@ from typing import BinaryIO, TypeVar
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from dedup_gui.core import bytechecks, machine, pngtext, rawfiles, undecodable
+from dedup_gui.core import bytechecks, jpegpixels, machine, pngtext, rawfiles, undecodable
 from dedup_gui.core import exif as exiftools
 from dedup_gui.core.formats import looks_like_image
 from dedup_gui.core.photobox import photo_box
@@ -265,7 +265,8 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
     if need > budget:
         raise DecodeError(ProblemKind.TOO_LARGE, rawfiles.too_large_message(need, budget))
     try:
-        img.load()
+        if jpeg is None or not _heard_jpeg(img, data):
+            img.load()
         if late_facts:
             orientation, taken, camera = exiftools.image_facts(img)
         if fmt != "HEIF":  # pillow-heif hands out pixels already rotated
@@ -290,6 +291,20 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
     if orientation in (5, 6, 7, 8) and fmt != "HEIF":
         w, h = h, w
     return rgb, w, h, fmt, orientation, taken, camera, pixel_key
+
+
+def _heard_jpeg(img: Image.Image, data: bytes) -> bool:
+    """jpegpixels.load_strict, its damage raised as the scan's problem."""
+    if not isinstance(img, ImageFile.ImageFile):
+        return False
+    try:
+        return jpegpixels.load_strict(img, data)
+    except jpegpixels.DataErrors as exc:
+        if exc.truncated:
+            raise DecodeError(ProblemKind.TRUNCATED, "image file is truncated (incomplete copy or download)") from exc
+        raise DecodeError(
+            ProblemKind.CORRUPT, f"damaged image: errors in its picture data that the decoder had to cover up ({exc})"
+        ) from exc
 
 
 # How decoders say that a file ends before its picture does (Pillow, libjpeg, libheif through pillow-heif, LibRaw)

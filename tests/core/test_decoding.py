@@ -316,6 +316,35 @@ def test_valid_jpeg_structures_are_not_mistaken_for_damage(tmp_path: Path, optio
     assert run(p).info.width == 640
 
 
+@pytest.mark.parametrize("where", [0.3, 0.7])
+def test_a_jpeg_whose_picture_data_was_written_over_is_damaged_not_a_photo(tmp_path: Path, where: float) -> None:
+    """512 bytes of the picture's own compressed data written over another part of it (a copy that went wrong): no
+    impossible marker and no run of zeros, so only the decoder can tell. libjpeg guesses the rest and warns (a data
+    segment that ends early; hundreds of bytes it never needed), and Pillow passes no warning on: the file was taken
+    for a good photo."""
+    good = save_jpeg(photo("coffee", (640, 480)), tmp_path / "good.jpg")
+    data = good.read_bytes()
+    start = data.index(b"\xff\xda")
+    at = start + int((len(data) - start) * where)
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(data[:at] + data[start + 200 : start + 712] + data[at + 512 :])
+    with Image.open(bad) as img:
+        img.load()  # Pillow alone decodes it without a word
+    assert check_jpeg(bad.read_bytes()).damage_at is None
+    with pytest.raises(DecodeError) as err:
+        run(bad)
+    assert err.value.kind is ProblemKind.CORRUPT and "Corrupt JPEG data" in str(err.value)
+
+
+def test_a_few_bytes_an_encoder_left_before_the_end_of_a_jpeg_are_no_damage(tmp_path: Path) -> None:
+    """libjpeg warns of any byte it did not need, and some encoders leave a few: the picture is whole, and the same
+    as without them."""
+    good = save_jpeg(photo("coffee", (640, 480)), tmp_path / "good.jpg")
+    padded = tmp_path / "padded.jpg"
+    padded.write_bytes(good.read_bytes()[:-2] + bytes(3) + b"\xff\xd9")
+    assert np.array_equal(run(padded).gray, run(good).gray)
+
+
 def test_jpeg_with_a_run_of_zeros_in_its_picture_data_is_damaged(tmp_path: Path) -> None:
     """64 KB zeroed in the middle (a bad sector, an unfinished copy): no impossible marker, garbage all the same."""
     good = save_jpeg(photo("coffee", (2400, 1800)), tmp_path / "good.jpg")
