@@ -127,12 +127,14 @@ def _tiff_facts(data: bytes) -> _TiffFacts:
             tags = _ifd(data, off, order)
             if 50706 in tags:
                 out.dng = True
-            if 271 in tags and not out.make:
-                out.make = tags[271][0].decode("latin-1", "replace").strip("\x00 ") if tags[271] else ""
+            make = (tags.get(271) or [None])[0]
+            if isinstance(make, bytes) and not out.make:  # a damaged tag may hold another type
+                out.make = make.decode("latin-1", "replace").strip("\x00 ")
             if tags.get(262, [None])[0] in _CFA_PHOTOMETRICS:
                 out.cfa = True
                 starts, counts = tags.get(273) or tags.get(324) or [], tags.get(279) or tags.get(325) or []
-                out.data_end = max((s + c for s, c in zip(starts, counts, strict=False)), default=0)
+                spans = zip(starts, counts, strict=False)
+                out.data_end = max((s + c for s, c in spans if isinstance(s, int) and isinstance(c, int)), default=0)
             todo += [o for o in tags.get(330, []) if isinstance(o, int)]
             if len(seen) <= 4:
                 todo += tags.get(-1, [])

@@ -104,6 +104,21 @@ def test_a_raw_libraw_cannot_read_is_unsupported_not_damaged(tmp_path: Path) -> 
     assert "CR3" in str(err.value) and "damaged" not in str(err.value)
 
 
+@pytest.mark.filterwarnings("ignore:Metadata Warning")
+def test_a_dng_whose_camera_maker_tag_holds_numbers_is_still_read(tmp_path: Path) -> None:
+    """A damaged IFD entry (the maker tag typed as numbers instead of text) stopped the scan's look at the TIFF
+    tags with an AttributeError, which reached the user as "could not decode": LibRaw reads such a file."""
+    p = make_dng(tmp_path / "a.dng", photo("rocket", (600, 400)))
+    data = bytearray(p.read_bytes())
+    (ifd,) = struct.unpack_from("<I", data, 4)
+    (count,) = struct.unpack_from("<H", data, ifd)
+    entries = [ifd + 2 + 12 * i for i in range(count)]
+    maker = next(at for at in entries if struct.unpack_from("<H", data, at)[0] == 271)
+    struct.pack_into("<H", data, maker + 2, 3)  # type SHORT
+    p.write_bytes(bytes(data))
+    assert run(p).info.format == "DNG"
+
+
 def test_truncated_dng_is_reported(tmp_path: Path) -> None:
     p = make_dng(tmp_path / "a.dng", photo("rocket", (600, 400)))
     data = p.read_bytes()
