@@ -15,7 +15,7 @@ import struct
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO, NoReturn, TypeVar
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
@@ -222,9 +222,7 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
         if (why := undecodable.reason(data)) is not None:
             raise DecodeError(ProblemKind.UNSUPPORTED, why) from exc
         if looks_like_image(head):
-            raise DecodeError(
-                ProblemKind.CORRUPT, "cannot be read: a damaged image, or a kind of its format this version cannot read"
-            ) from exc
+            raise DecodeError(ProblemKind.CORRUPT, _UNREADABLE) from exc
         raise DecodeError(
             ProblemKind.NOT_AN_IMAGE, "not an image (the contents do not match any image format)"
         ) from exc
@@ -233,6 +231,8 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
         if (why := undecodable.reason(data, str(exc))) is not None:
             raise DecodeError(ProblemKind.UNSUPPORTED, why) from exc
         raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {exc}") from exc
+    except RuntimeError as exc:
+        _refused_by_avif(exc, head[4:8] == b"ftyp")
     w, h = img.size
     if w * h > MAX_PIXELS:
         raise DecodeError(ProblemKind.TOO_LARGE, f"image too large to check safely ({w} x {h} pixels)")
@@ -288,9 +288,23 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
     except (ValueError, SyntaxError, struct.error, EOFError, IndexError) as exc:
         _if_truncated(exc)
         raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {exc}") from exc
+    except RuntimeError as exc:
+        _refused_by_avif(exc, fmt == "AVIF")
     if orientation in (5, 6, 7, 8) and fmt != "HEIF":
         w, h = h, w
     return rgb, w, h, fmt, orientation, taken, camera, pixel_key
+
+
+_UNREADABLE = "cannot be read: a damaged image, or a kind of its format this version cannot read"
+
+
+def _refused_by_avif(exc: RuntimeError, avif: bool) -> NoReturn:
+    """Pillow's AVIF decoder refuses a file with a RuntimeError ("Failed to decode frame 0: Decoding of color planes
+    failed"): damaged data, or a kind of AVIF its libavif cannot read. Anything else raising it is not a file's
+    problem, and goes on up."""
+    if not avif:
+        raise exc
+    raise DecodeError(ProblemKind.CORRUPT, f"{_UNREADABLE} ({exc})") from exc
 
 
 def _heard_jpeg(img: Image.Image, data: bytes) -> bool:
@@ -441,6 +455,19 @@ def _upright_picture(path: str, max_side: int, *, gray: bool) -> tuple[Image.Ima
     return _past_refused_text(functools.partial(_upright_from, path, max_side=max_side, gray=gray), data)
 
 
+# What decoders raise for a file they cannot show (RuntimeError: Pillow's AVIF decoder, see _refused_by_avif)
+_CANNOT_SHOW = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    struct.error,
+    EOFError,
+    IndexError,
+    UnidentifiedImageError,
+    RuntimeError,
+)
+
+
 def _upright_from(path: str, data: bytes, *, max_side: int, gray: bool) -> tuple[Image.Image, int, int]:
     """_upright_picture of a file's bytes, already read."""
     raw_fmt = rawfiles.raw_format(data, os.path.splitext(path)[1])
@@ -474,7 +501,7 @@ def _upright_from(path: str, data: bytes, *, max_side: int, gray: bool) -> tuple
             if fmt != "HEIF":  # pillow-heif hands out pixels already rotated
                 img = ImageOps.exif_transpose(img)
             pixels = img if gray and img.mode == "L" else _to_rgb(img)
-    except (OSError, ValueError, SyntaxError, struct.error, EOFError, IndexError, UnidentifiedImageError) as exc:
+    except _CANNOT_SHOW as exc:
         raise DecodeError(ProblemKind.CORRUPT, f"cannot show this image: {exc}") from exc
     return _fitted(pixels, max_side, gray), full_w, full_h
 

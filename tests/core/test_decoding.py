@@ -336,6 +336,22 @@ def test_a_jpeg_whose_picture_data_was_written_over_is_damaged_not_a_photo(tmp_p
     assert err.value.kind is ProblemKind.CORRUPT and "Corrupt JPEG data" in str(err.value)
 
 
+def test_an_avif_whose_picture_data_is_damaged_is_a_problem_in_words(tmp_path: Path) -> None:
+    """Pillow's AVIF decoder refuses damaged data with a RuntimeError, which ended as "could not decode:
+    RuntimeError" and a logged traceback, like a fault of ours."""
+    good = tmp_path / "good.avif"
+    photo("rocket", (600, 400)).save(good, quality=60)
+    data = good.read_bytes()
+    at = data.index(b"mdat") + 4
+    bad = tmp_path / "bad.avif"
+    bad.write_bytes(data[:at] + b"\xff" * 8 + data[at + 8 :])
+    with pytest.raises(RuntimeError), Image.open(bad) as img:
+        img.load()
+    problem = decode_or_problem(str(bad), bad.stat().st_size, want_cnn=False)
+    assert isinstance(problem, Problem) and problem.kind is ProblemKind.CORRUPT
+    assert problem.message.startswith("cannot be read: a damaged image") and "Failed to decode" in problem.message
+
+
 def test_a_few_bytes_an_encoder_left_before_the_end_of_a_jpeg_are_no_damage(tmp_path: Path) -> None:
     """libjpeg warns of any byte it did not need, and some encoders leave a few: the picture is whole, and the same
     as without them."""
