@@ -275,7 +275,7 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
         if jpeg is not None:
             pixel_key = bytechecks.jpeg_pixel_key(data, jpeg.end, orientation)
         else:
-            pixel_key = None if previewed else decoded_pixel_key(img)
+            pixel_key = None if previewed else decoded_pixel_key(_all_frames_readable(img))
         rgb = _to_rgb(img)
     except OSError as exc:
         msg = str(exc)
@@ -293,6 +293,19 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
     if orientation in (5, 6, 7, 8) and fmt != "HEIF":
         w, h = h, w
     return rgb, w, h, fmt, orientation, taken, camera, pixel_key
+
+
+def _all_frames_readable(img: Image.Image) -> Image.Image:
+    """`img`, once its pages or frames could be counted; CORRUPT when they cannot. Pillow counts a TIFF's pages or a
+    GIF's frames by reading each one's header: a multi-page TIFF whose second page's tags are damaged decoded its
+    first page as if the file were whole, then failed with a TypeError or KeyError ("could not decode")."""
+    try:
+        getattr(img, "n_frames", 1)
+    except (TypeError, KeyError, OSError, ValueError, SyntaxError, struct.error, EOFError) as exc:
+        raise DecodeError(
+            ProblemKind.CORRUPT, f"damaged image: its later pages or frames cannot be read ({exc!r})"
+        ) from exc
+    return img
 
 
 _UNREADABLE = "cannot be read: a damaged image, or a kind of its format this version cannot read"

@@ -35,7 +35,8 @@ ANALYSIS_VERSION = f"decode{DECODE_VERSION}-hash{HASH_VERSION}-content{contentha
 # files an older version found unusable are read once more (2: codec libraries' words, TIFF sample layouts; 3: BMP
 # layouts Pillow lacks; 4: PNGs refused for their text or profile chunks alone, files larger than a decode may use,
 # variants a decoder does not implement; 5: JPEG XL under another name, "not an image" before; 6: AVIFs libavif
-# refuses, "could not decode" before, and DNGs with a damaged maker tag, which LibRaw reads)
+# refuses, and TIFFs whose later pages cannot be read, "could not decode" before; DNGs with a damaged maker tag,
+# which LibRaw reads)
 PROBLEMS_VERSION = f"{ANALYSIS_VERSION}-problems6"
 # Address space a worker may add beyond its decode budget before an allocation fails with MemoryError instead of
 # waking the out-of-memory killer: codec libraries loaded later (libheif, LibRaw), thread stacks and malloc arenas.

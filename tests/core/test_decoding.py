@@ -352,6 +352,26 @@ def test_an_avif_whose_picture_data_is_damaged_is_a_problem_in_words(tmp_path: P
     assert problem.message.startswith("cannot be read: a damaged image") and "Failed to decode" in problem.message
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_a_multipage_tiff_whose_second_page_is_damaged_is_a_problem_in_words(tmp_path: Path) -> None:
+    """Pillow counts a TIFF's pages by reading each page's tags: the first page decoded as if the file were whole,
+    then a second page without its width failed with a TypeError, "could not decode" and a logged traceback."""
+    first, second = photo("rocket", (300, 200)), photo("coffee", (300, 200))
+    tiff = tmp_path / "scan.tif"
+    first.save(tiff, save_all=True, append_images=[second])
+    data = bytearray(tiff.read_bytes())
+    (ifd,) = struct.unpack_from("<I", data, 4)
+    (count,) = struct.unpack_from("<H", data, ifd)
+    (ifd,) = struct.unpack_from("<I", data, ifd + 2 + 12 * count)  # the second page's tags
+    (count,) = struct.unpack_from("<H", data, ifd)
+    width = next(ifd + 2 + 12 * i for i in range(count) if struct.unpack_from("<H", data, ifd + 2 + 12 * i)[0] == 256)
+    struct.pack_into("<H", data, width, 0xC000)  # ImageWidth becomes a tag nobody knows
+    tiff.write_bytes(bytes(data))
+    problem = decode_or_problem(str(tiff), tiff.stat().st_size, want_cnn=False)
+    assert isinstance(problem, Problem) and problem.kind is ProblemKind.CORRUPT
+    assert problem.message.startswith("damaged image: its later pages or frames cannot be read")
+
+
 def test_a_few_bytes_an_encoder_left_before_the_end_of_a_jpeg_are_no_damage(tmp_path: Path) -> None:
     """libjpeg warns of any byte it did not need, and some encoders leave a few: the picture is whole, and the same
     as without them."""
