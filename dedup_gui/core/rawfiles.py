@@ -12,6 +12,7 @@ import io
 import struct
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image
 
 from dedup_gui.core import exif as exiftools
@@ -247,6 +248,16 @@ def _words(exc: Exception) -> str:
     return text.strip() or type(exc).__name__
 
 
+def _plausible_bitmap(data: object, width: int, height: int) -> bool:
+    """Whether a bitmap preview LibRaw hands over may be read: rawpy wraps LibRaw's buffer at the size the file's
+    tags claim, and a damaged DNG whose thumbnail claimed 52,480 px across (its sensor 600) crashed the process
+    that read it (a segmentation fault in the copy). Only a small 8-bit RGB bitmap, no larger than the picture."""
+    if not isinstance(data, np.ndarray) or data.ndim != 3 or data.shape[2] != 3 or data.dtype != np.uint8:
+        return False
+    rows, cols = data.shape[:2]
+    return max(rows, cols) <= max(width, height) and rows * cols <= width * height
+
+
 def _preview(raw: object, width: int, height: int, draft: tuple[int, int]) -> Image.Image | None:
     """The embedded preview, upright, if it shows the whole picture large enough; else None."""
     import rawpy
@@ -257,6 +268,8 @@ def _preview(raw: object, width: int, height: int, draft: tuple[int, int]) -> Im
     except (rawpy.LibRawError, NotImplementedError):
         return None
     data = thumb.data
+    if not isinstance(data, bytes) and not _plausible_bitmap(data, width, height):
+        return None
     try:
         img = Image.open(io.BytesIO(data)) if isinstance(data, bytes) else Image.fromarray(data)
     except (OSError, ValueError, SyntaxError):

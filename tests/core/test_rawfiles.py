@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +119,25 @@ def test_a_dng_whose_camera_maker_tag_holds_numbers_is_still_read(tmp_path: Path
     struct.pack_into("<H", data, maker + 2, 3)  # type SHORT
     p.write_bytes(bytes(data))
     assert run(p).info.format == "DNG"
+
+
+def test_a_dng_whose_thumbnail_claims_to_be_wider_than_the_picture_does_not_crash(tmp_path: Path) -> None:
+    """rawpy wraps LibRaw's thumbnail buffer at the size the tags claim: reading a bitmap thumbnail said to be
+    52,480 px wide (a damaged tag; the picture is 600) crashed the process with a segmentation fault. Run in a
+    process of its own, so that a crash fails this test instead of ending the test run."""
+    p = make_dng(tmp_path / "a.dng", photo("rocket", (600, 400)))
+    data = bytearray(p.read_bytes())
+    (ifd,) = struct.unpack_from("<I", data, 4)  # IFD0: the bitmap thumbnail
+    (count,) = struct.unpack_from("<H", data, ifd)
+    width = next(ifd + 2 + 12 * i for i in range(count) if struct.unpack_from("<H", data, ifd + 2 + 12 * i)[0] == 256)
+    short = struct.unpack_from("<H", data, width + 2)[0] == 3  # the tag's type: SHORT or LONG
+    struct.pack_into("<H" if short else "<I", data, width + 8, 52480)
+    p.write_bytes(bytes(data))
+    call = f"decode({str(p)!r}, {len(data)}, want_cnn=False).info.format"
+    code = f"from dedup_gui.core.decoding import decode; print({call})"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == "DNG"
 
 
 def test_truncated_dng_is_reported(tmp_path: Path) -> None:
