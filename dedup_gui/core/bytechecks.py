@@ -219,3 +219,27 @@ def heif_cut_short(data: bytes) -> bool:
             return False  # not a box layout this check can follow: the decoder judges it
         pos += size
     return pos > len(data)
+
+
+def gif_canvas(data: bytes) -> tuple[int, int] | None:
+    """The canvas a GIF's first frame is drawn on: its logical screen, grown to the frame's extent, as Pillow sizes
+    it; None when `data` is not a GIF. Pillow fills the frame's area while opening the file (its disposal), before
+    the scan's size check: a damaged 3 KB GIF whose frame claimed 59,055 x 47,982 px took 3.5 s and 2.8 GB there."""
+    if data[:6] not in (b"GIF87a", b"GIF89a") or len(data) < 13:
+        return None
+    width, height = struct.unpack_from("<HH", data, 6)
+    pos = 13 + (3 << ((data[10] & 7) + 1) if data[10] & 0x80 else 0)  # past the global colour table
+    while pos < len(data):
+        if data[pos] == 0x21 and pos + 2 < len(data):  # an extension: label, then sub-blocks up to an empty one
+            pos += 2
+            while pos < len(data) and data[pos]:
+                pos += data[pos] + 1
+            pos += 1
+        elif data[pos] == 0x2C and pos + 9 <= len(data):  # the first frame's descriptor
+            left, top, w, h = struct.unpack_from("<HHHH", data, pos + 1)
+            return max(width, left + w), max(height, top + h)
+        elif data[pos] == 0x3B:  # the trailer: no frame
+            return width, height
+        else:
+            pos += 1  # a stray byte, which Pillow skips too
+    return width, height

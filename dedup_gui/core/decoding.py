@@ -134,6 +134,13 @@ def _checked_jpeg(data: bytes) -> bytechecks.JpegCheck:
     return check
 
 
+def _refuse_huge_gif(data: bytes) -> None:
+    """TOO_LARGE for a GIF whose first frame's canvas is over MAX_PIXELS, before Pillow allocates and fills it."""
+    canvas = bytechecks.gif_canvas(data)
+    if canvas is not None and canvas[0] * canvas[1] > MAX_PIXELS:
+        raise DecodeError(ProblemKind.TOO_LARGE, f"image too large to check safely ({canvas[0]} x {canvas[1]} pixels)")
+
+
 def _to_rgb(img: Image.Image) -> Image.Image:
     """RGB on white: transparent pixels of a PNG or GIF must not turn black and match every dark photo. But a light
     picture on transparency (a white icon made for a dark theme or a game's button prompts) vanishes on white and
@@ -214,6 +221,7 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
         return pic.rgb, pic.width, pic.height, raw_fmt, 1, pic.taken, pic.camera, None
     if head[4:8] == b"ftyp":
         _register_heif()
+    _refuse_huge_gif(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -492,6 +500,7 @@ def _upright_from(path: str, data: bytes, *, max_side: int, gray: bool) -> tuple
         return _fitted(_to_rgb(pic.rgb), max_side, gray), pic.width, pic.height
     if data[4:8] == b"ftyp":
         _register_heif()
+    _refuse_huge_gif(data)  # the window has no memory ceiling: a crafted GIF would take gigabytes while opening
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
+import sys
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -370,6 +372,27 @@ def test_a_multipage_tiff_whose_second_page_is_damaged_is_a_problem_in_words(tmp
     problem = decode_or_problem(str(tiff), tiff.stat().st_size, want_cnn=False)
     assert isinstance(problem, Problem) and problem.kind is ProblemKind.CORRUPT
     assert problem.message.startswith("damaged image: its later pages or frames cannot be read")
+
+
+def test_a_gif_whose_first_frame_claims_a_huge_canvas_is_refused_before_pillow_fills_it(tmp_path: Path) -> None:
+    """Pillow fills a GIF frame's area while opening the file (its disposal), before any size check: a small file
+    whose frame claimed 50,000 x 50,000 px made it allocate 2.5 GB (the window has no memory ceiling). Decoded here
+    in a process limited to 2 GB of address space, the file must be refused from its header, in words that name its
+    size."""
+    gif = tmp_path / "star.gif"
+    photo("rocket", (160, 160)).convert("P").save(gif, disposal=2)  # the frame's area is filled on disposal
+    data = bytearray(gif.read_bytes())
+    frame = data.index(b"\x21\xf9\x04") + 8  # the image descriptor, right after its graphic control extension
+    assert data[frame] == 0x2C
+    struct.pack_into("<HHHH", data, frame + 1, 10000, 10000, 50000, 50000)
+    gif.write_bytes(bytes(data))
+    code = (
+        "import resource; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, resource.RLIM_INFINITY))\n"
+        "from dedup_gui.core.decoding import decode_or_problem\n"
+        f"print(decode_or_problem({str(gif)!r}, {len(data)}, want_cnn=False).message)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "image too large to check safely (60000 x 60000 pixels)", done.stderr[-300:]
 
 
 def test_a_few_bytes_an_encoder_left_before_the_end_of_a_jpeg_are_no_damage(tmp_path: Path) -> None:
