@@ -1,6 +1,7 @@
 """What a picture file's bytes say before it is decoded: a JPEG's damaged data, its scans and the key of its
-compressed picture, and a HEIF file that ends early. Decoders keep quiet about all of these (libjpeg decodes garbage
-with a warning, libheif conceals missing tiles), so the scan reads them from the bytes itself.
+compressed picture, a HEIF file that ends early, and the canvas a GIF's first frame needs. Decoders keep quiet about
+the first ones (libjpeg decodes garbage with a warning, libheif conceals missing tiles) and Pillow fills the last one
+before anything can check it, so the scan reads them from the bytes itself.
 """
 
 from __future__ import annotations
