@@ -20,7 +20,7 @@ from typing import BinaryIO, NoReturn, TypeVar
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from dedup_gui.core import bytechecks, jpegpixels, machine, pngtext, rawfiles, undecodable
+from dedup_gui.core import bytechecks, heifitems, jpegpixels, machine, pngtext, rawfiles, undecodable
 from dedup_gui.core import exif as exiftools
 from dedup_gui.core.formats import looks_like_image
 from dedup_gui.core.photobox import photo_box
@@ -249,6 +249,9 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
         # libheif decodes some HEICs cut short without a word (the last tiles' data missing), and a thumbnail or the
         # first tiles may lie before the cut: an interrupted copy from a phone must not pass for a whole one
         raise DecodeError(ProblemKind.TRUNCATED, "image file is truncated (incomplete copy or download)")
+    if fmt in ("HEIF", "AVIF") and (why := heifitems.missing_data(data)) is not None:
+        # a HEIC decodes from its embedded thumbnail: a main picture whose data is not in the file would pass
+        raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {why}")
     jpeg = _checked_jpeg(data) if fmt in JPEG_FORMATS else None
     if jpeg is not None and jpeg.damage_at is not None:
         raise DecodeError(

@@ -395,6 +395,29 @@ def test_a_gif_whose_first_frame_claims_a_huge_canvas_is_refused_before_pillow_f
     assert done.stdout.strip() == "image too large to check safely (60000 x 60000 pixels)", done.stderr[-300:]
 
 
+def test_a_heic_whose_main_picture_data_lies_outside_the_file_is_damaged_though_its_thumbnail_is_whole(
+    tmp_path: Path,
+) -> None:
+    """The scan decodes a phone's HEIC from its embedded thumbnail. A damaged header that sends the main picture's
+    data past the end of the file left the thumbnail readable: the file passed for a good photo, which only the
+    compare view, decoding the whole picture, could not read."""
+    heic = tmp_path / "IMG_0001.heic"
+    photo("coffee", (1280, 960)).save(heic, quality=70, thumbnails=[320])
+    data = bytearray(heic.read_bytes())
+    iloc = data.index(b"iloc")
+    assert (data[iloc + 4], data[iloc + 8], data[iloc + 9]) == (0, 0x44, 0x40)  # version 0, 4-byte fields
+    item, offset = iloc + 12, iloc + 22  # the first item: id, data reference, base, extent count, then its extent
+    assert struct.unpack_from(">H", data, item)[0] == 1  # the main picture (pitm), before its thumbnail
+    struct.pack_into(">I", data, offset, len(data))
+    heic.write_bytes(bytes(data))
+    with Image.open(heic) as img:
+        img.draft("RGB", (256, 224))
+        img.load()  # the thumbnail is whole
+    problem = decode_or_problem(str(heic), heic.stat().st_size, want_cnn=False)
+    assert isinstance(problem, Problem) and problem.kind is ProblemKind.CORRUPT
+    assert "lies outside the file" in problem.message
+
+
 def test_a_few_bytes_an_encoder_left_before_the_end_of_a_jpeg_are_no_damage(tmp_path: Path) -> None:
     """libjpeg warns of any byte it did not need, and some encoders leave a few: the picture is whole, and the same
     as without them."""
