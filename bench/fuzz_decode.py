@@ -10,7 +10,10 @@ counted and replaced.
 Printed: outcomes by format and kind of damage (decoded, each problem kind), the files that crashed a worker, ran
 over the limit, or ended in a generic "could not decode" (an error nobody told apart), and the slowest copies.
 
-    python bench/fuzz_decode.py FOLDER [--copies 20] [--seed 0] [--limit 20] [--workers 2] [--keep OUT]
+    python bench/fuzz_decode.py FOLDER [--copies 20] [--seed 0] [--limit 20] [--workers 2] [--keep OUT] [--look]
+
+`--look` also decodes each copy the scan decoded as the compare view and verification's larger look do (whole, and
+grey at 768 px): those decodes run in the window's and the scanning process, where a crash ends the program.
 
 `--keep OUT` writes the copies that crashed, overran or were generic there, to look at them again.
 """
@@ -56,7 +59,7 @@ def damaged(data: bytes, kind: str, rng: random.Random) -> bytes:
     return bytes(head)
 
 
-def _serve(jobs: multiprocessing.Queue, results: multiprocessing.Queue, budget: int) -> None:
+def _serve(jobs: multiprocessing.Queue, results: multiprocessing.Queue, budget: int, look: bool) -> None:
     from dedup_gui.core.types import Problem
     from dedup_gui.core.worker import analyse, init_worker
 
@@ -68,27 +71,39 @@ def _serve(jobs: multiprocessing.Queue, results: multiprocessing.Queue, budget: 
         key, path = job
         start = time.perf_counter()
         value = analyse((path, os.path.getsize(path), True))
-        took = time.perf_counter() - start
         if isinstance(value, Problem):
-            results.put((key, value.kind.value, value.message, took))
-        else:
-            results.put(
-                (
-                    key,
-                    "decoded",
-                    f"{value.decoded.info.format} {value.decoded.info.width}x{value.decoded.info.height}",
-                    took,
-                )
-            )
+            results.put((key, value.kind.value, value.message, time.perf_counter() - start))
+            continue
+        info = value.decoded.info
+        what, message = "decoded", f"{info.format} {info.width}x{info.height}"
+        if look:
+            what, message = _look(path, message)
+        results.put((key, what, message, time.perf_counter() - start))
+
+
+def _look(path: str, decoded: str) -> tuple[str, str]:
+    """A file the scan decoded, decoded again as the compare view and verification's larger look do (whole, and
+    in grey at 768 px). These run in the window's and the scanning process, where no worker takes a crash: a file
+    they refuse must be refused in words (DecodeError)."""
+    from dedup_gui.core.decoding import DecodeError, display_picture, gray_picture
+
+    try:
+        display_picture(path, 2048)
+        gray_picture(path, 768)
+    except DecodeError as exc:
+        return "decoded, not shown", f"{decoded}: {exc}"
+    except Exception as exc:  # noqa: BLE001 - what this benchmark is for
+        return "decoded, not shown", f"{decoded}: could not decode: {type(exc).__name__}: {exc}"
+    return "decoded", decoded
 
 
 class Worker:
     """One decode process that takes a job at a time, so a crash or an overrun names its file."""
 
-    def __init__(self, ctx: multiprocessing.context.BaseContext, budget: int) -> None:
+    def __init__(self, ctx: multiprocessing.context.BaseContext, budget: int, look: bool) -> None:
         self.jobs: multiprocessing.Queue = ctx.Queue()
         self.results: multiprocessing.Queue = ctx.Queue()
-        self.proc = ctx.Process(target=_serve, args=(self.jobs, self.results, budget), daemon=True)
+        self.proc = ctx.Process(target=_serve, args=(self.jobs, self.results, budget, look), daemon=True)
         self.proc.start()
         self.job: tuple[int, str] | None = None
         self.since = 0.0
@@ -111,6 +126,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--keep", type=Path, help="folder for the copies that crashed, overran or were generic")
     ap.add_argument("--json", type=Path, help="write every copy's source, damage and outcome there")
+    ap.add_argument("--look", action="store_true", help="decode what the scan decoded again, as the compare view does")
     args = ap.parse_args()
 
     rng = random.Random(args.seed)
@@ -134,7 +150,7 @@ def main() -> None:
 
     ctx = multiprocessing.get_context("forkserver")
     budget = decode_budget(args.workers)
-    workers = [Worker(ctx, budget) for _ in range(args.workers)]
+    workers = [Worker(ctx, budget, args.look) for _ in range(args.workers)]
     todo = list(reversed(jobs))
     outcome: dict[int, tuple[str, str, float]] = {}
     start = time.perf_counter()
@@ -157,7 +173,7 @@ def main() -> None:
                 what = "OVERRAN" if late else f"CRASHED (exit {w.proc.exitcode})"
                 outcome[key] = (what, "", time.perf_counter() - w.since)
                 w.stop()
-                workers[k] = Worker(ctx, budget)
+                workers[k] = Worker(ctx, budget, args.look)
     for w in workers:
         w.jobs.put(None)
     print(f"done in {time.perf_counter() - start:.0f} s")
