@@ -12,17 +12,12 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
 import simplejpeg
 from PIL import Image, ImageFile
 
 # Warnings that only damaged compressed data gives: a valid file never makes the decoder guess.
 _DAMAGE = ("premature end of data segment", "bad huffman code", "bad arithmetic code", "instead of rst")
 _ENDS_EARLY = ("premature end of jpeg file",)
-# Warnings a sound file can give too (an unusual header or profile, a few bytes an encoder left after the picture's
-# data): the picture is decoded as Pillow would, without a word.
-_HARMLESS = ("extraneous bytes before marker", "unknown jfif revision", "invalid sos parameters", "bad icc marker",
-             "unknown adobe color transform", "inconsistent progression sequence")  # fmt: skip
 # Compressed bytes the decoder never needed before a marker: a few may be an encoder's padding, this many mean it
 # lost its place in damaged data (damaged copies of the evaluation sets' photos left 2 to 40,000; no sound file of
 # the 2,000 JPEGs of dev, dev-large, Pillow's test images and camera-sized copies left any).
@@ -41,10 +36,11 @@ class DataErrors(Exception):
 
 
 def load_strict(img: ImageFile.ImageFile, data: bytes) -> bool:
-    """Load the pixels of a JPEG opened (and drafted) by Pillow from `data`, at its drafted size, with libjpeg's
-    warnings heard; False where this decoder cannot match Pillow's (CMYK, 12-bit samples, a header it refuses), and
-    `img` is left for Pillow to load, as before. Everything else about `img` (its EXIF, read once, for the turn)
-    stays Pillow's. Raises DataErrors for damaged picture data."""
+    """Load the pixels of a JPEG opened (and drafted) by Pillow from `data`, at its drafted size (the smallest DCT
+    scale that covers it, as Pillow's draft picked), with libjpeg's warnings heard; False where this decoder cannot
+    match Pillow's (CMYK, 12-bit samples, a header it refuses) or warned of something else, and `img` is left for
+    Pillow to load, as before. Everything else about `img` (its EXIF, read once, for the turn) stays Pillow's.
+    Raises DataErrors for damaged picture data."""
     try:
         _, _, space, _ = simplejpeg.decode_jpeg_header(data)
     except ValueError:
@@ -54,7 +50,7 @@ def load_strict(img: ImageFile.ImageFile, data: bytes) -> bool:
         return False
     colorspace = "GRAY" if mode == "L" else "RGB"
     try:
-        pixels = _decode(data, colorspace, img.size, strict=True)
+        pixels = simplejpeg.decode_jpeg(data, colorspace, min_width=img.width, min_height=img.height, strict=True)
     except ValueError as exc:
         words = str(exc)
         said = words.lower()
@@ -62,9 +58,10 @@ def load_strict(img: ImageFile.ImageFile, data: bytes) -> bool:
             raise DataErrors(words, truncated=False) from exc
         if any(w in said for w in _ENDS_EARLY):
             raise DataErrors(words, truncated=True) from exc
-        if not any(w in said for w in _HARMLESS):
-            return False
-        pixels = _decode(data, colorspace, img.size, strict=False)
+        # a warning a sound file can give too (an unusual header or profile, a few bytes an encoder left after its
+        # data), or words not known here: libjpeg stopped there, so what follows is unread; Pillow decodes it all,
+        # as before (and says so if the file then ends early)
+        return False
     if pixels.shape[1::-1] != img.size:
         return False
     img.im = Image.fromarray(pixels[..., 0] if pixels.ndim == 3 and mode == "L" else pixels).im
@@ -76,8 +73,3 @@ def _extraneous(said: str) -> int:
     """The bytes libjpeg skipped before a marker, from its warning; 0 when it is another warning."""
     found = _EXTRANEOUS.search(said)
     return int(found.group(1)) if found else 0
-
-
-def _decode(data: bytes, colorspace: str, size: tuple[int, int], *, strict: bool) -> np.ndarray:
-    """The smallest DCT scale at least `size`, as Pillow's draft picked it."""
-    return simplejpeg.decode_jpeg(data, colorspace, min_width=size[0], min_height=size[1], strict=strict)
