@@ -221,43 +221,12 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
         return pic.rgb, pic.width, pic.height, raw_fmt, 1, pic.taken, pic.camera, None
     if head[4:8] == b"ftyp":
         _register_heif()
-    _refuse_huge_gif(data)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            img: Image.Image = Image.open(io.BytesIO(data))
-    except UnidentifiedImageError as exc:
-        if (why := undecodable.reason(data)) is not None:
-            raise DecodeError(ProblemKind.UNSUPPORTED, why) from exc
-        if looks_like_image(head):
-            raise DecodeError(ProblemKind.CORRUPT, _UNREADABLE) from exc
-        raise DecodeError(
-            ProblemKind.NOT_AN_IMAGE, "not an image (the contents do not match any image format)"
-        ) from exc
-    except (OSError, ValueError, SyntaxError, struct.error) as exc:
-        _if_truncated(exc)
-        if (why := undecodable.reason(data, str(exc))) is not None:
-            raise DecodeError(ProblemKind.UNSUPPORTED, why) from exc
-        raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {exc}") from exc
-    except RuntimeError as exc:
-        _refused_by_avif(exc, head[4:8] == b"ftyp")
+    img = _opened(data)
     w, h = img.size
     if w * h > MAX_PIXELS:
         raise DecodeError(ProblemKind.TOO_LARGE, f"image too large to check safely ({w} x {h} pixels)")
     fmt = img.format or "unknown"
-    if fmt in ("HEIF", "AVIF") and bytechecks.heif_cut_short(data):
-        # libheif decodes some HEICs cut short without a word (the last tiles' data missing), and a thumbnail or the
-        # first tiles may lie before the cut: an interrupted copy from a phone must not pass for a whole one
-        raise DecodeError(ProblemKind.TRUNCATED, "image file is truncated (incomplete copy or download)")
-    if fmt in ("HEIF", "AVIF") and (why := heifitems.missing_data(data)) is not None:
-        # a HEIC decodes from its embedded thumbnail: a main picture whose data is not in the file would pass
-        raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {why}")
-    jpeg = _checked_jpeg(data) if fmt in JPEG_FORMATS else None
-    if jpeg is not None and jpeg.damage_at is not None:
-        raise DecodeError(
-            ProblemKind.CORRUPT,
-            f"damaged image: corrupt picture data from byte {jpeg.damage_at} on (part of it would show as garbage)",
-        )
+    jpeg = _checked_bytes(data, fmt)
     # Pillow reads a PNG's pixels to look for EXIF stored after them, and the facts swallow a read error: a PNG's
     # facts wait until its pixels are read below, after the memory guard and where a damaged stream is reported
     late_facts = fmt == "PNG" and "exif" not in img.info
@@ -304,6 +273,50 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
     if orientation in (5, 6, 7, 8) and fmt != "HEIF":
         w, h = h, w
     return rgb, w, h, fmt, orientation, taken, camera, pixel_key
+
+
+def _opened(data: bytes) -> Image.Image:
+    """Pillow's image of the file, its header read and its pixels not yet; the reason it cannot be opened raised."""
+    head = data[:16]
+    _refuse_huge_gif(data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return Image.open(io.BytesIO(data))
+    except UnidentifiedImageError as exc:
+        if (why := undecodable.reason(data)) is not None:
+            raise DecodeError(ProblemKind.UNSUPPORTED, why) from exc
+        if looks_like_image(head):
+            raise DecodeError(ProblemKind.CORRUPT, _UNREADABLE) from exc
+        raise DecodeError(
+            ProblemKind.NOT_AN_IMAGE, "not an image (the contents do not match any image format)"
+        ) from exc
+    except (OSError, ValueError, SyntaxError, struct.error) as exc:
+        _if_truncated(exc)
+        if (why := undecodable.reason(data, str(exc))) is not None:
+            raise DecodeError(ProblemKind.UNSUPPORTED, why) from exc
+        raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {exc}") from exc
+    except RuntimeError as exc:
+        _refused_by_avif(exc, head[4:8] == b"ftyp")
+
+
+def _checked_bytes(data: bytes, fmt: str) -> bytechecks.JpegCheck | None:
+    """What the bytes of a file of format `fmt` say before it is decoded (bytechecks, heifitems): the problem raised,
+    else a JPEG's check (None for other formats)."""
+    if fmt in ("HEIF", "AVIF") and bytechecks.heif_cut_short(data):
+        # libheif decodes some HEICs cut short without a word (the last tiles' data missing), and a thumbnail or the
+        # first tiles may lie before the cut: an interrupted copy from a phone must not pass for a whole one
+        raise DecodeError(ProblemKind.TRUNCATED, "image file is truncated (incomplete copy or download)")
+    if fmt in ("HEIF", "AVIF") and (why := heifitems.missing_data(data)) is not None:
+        # a HEIC decodes from its embedded thumbnail: a main picture whose data is not in the file would pass
+        raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {why}")
+    jpeg = _checked_jpeg(data) if fmt in JPEG_FORMATS else None
+    if jpeg is not None and jpeg.damage_at is not None:
+        raise DecodeError(
+            ProblemKind.CORRUPT,
+            f"damaged image: corrupt picture data from byte {jpeg.damage_at} on (part of it would show as garbage)",
+        )
+    return jpeg
 
 
 def _all_frames_readable(img: Image.Image) -> Image.Image:
