@@ -306,7 +306,7 @@ def _checked_bytes(data: bytes, fmt: str) -> bytechecks.JpegCheck | None:
     if fmt in ("HEIF", "AVIF") and bytechecks.heif_cut_short(data):
         # libheif decodes some HEICs cut short without a word (the last tiles' data missing), and a thumbnail or the
         # first tiles may lie before the cut: an interrupted copy from a phone must not pass for a whole one
-        raise DecodeError(ProblemKind.TRUNCATED, "image file is truncated (incomplete copy or download)")
+        raise DecodeError(ProblemKind.TRUNCATED, _TRUNCATED)
     if fmt in ("HEIF", "AVIF") and (why := heifitems.missing_data(data)) is not None:
         # a HEIC decodes from its embedded thumbnail: a main picture whose data is not in the file would pass
         raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {why}")
@@ -352,7 +352,7 @@ def _heard_jpeg(img: Image.Image, data: bytes) -> bool:
         return jpegpixels.load_strict(img, data)
     except jpegpixels.DataErrors as exc:
         if exc.truncated:
-            raise DecodeError(ProblemKind.TRUNCATED, "image file is truncated (incomplete copy or download)") from exc
+            raise DecodeError(ProblemKind.TRUNCATED, _TRUNCATED) from exc
         raise DecodeError(
             ProblemKind.CORRUPT, f"damaged image: errors in its picture data that the decoder had to cover up ({exc})"
         ) from exc
@@ -360,6 +360,7 @@ def _heard_jpeg(img: Image.Image, data: bytes) -> bool:
 
 # How decoders say that a file ends before its picture does (Pillow, libjpeg, libheif through pillow-heif, LibRaw)
 ENDS_EARLY = ("truncated", "premature end", "unexpected end of file")
+_TRUNCATED = "image file is truncated (incomplete copy or download)"
 
 
 def _past_refused_text(read: Callable[[bytes], T], data: bytes) -> T:
@@ -377,7 +378,7 @@ def _past_refused_text(read: Callable[[bytes], T], data: bytes) -> T:
 def _if_truncated(exc: Exception) -> None:
     """Raise TRUNCATED when the decoder's words say the file ends early."""
     if any(words in str(exc).lower() for words in ENDS_EARLY):
-        raise DecodeError(ProblemKind.TRUNCATED, "image file is truncated (incomplete copy or download)") from exc
+        raise DecodeError(ProblemKind.TRUNCATED, _TRUNCATED) from exc
 
 
 def decode(path: str, size: int, *, want_cnn: bool) -> Decoded:
