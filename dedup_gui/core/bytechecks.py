@@ -205,23 +205,6 @@ def jpeg_pixel_key(data: bytes, end: int, orientation: int) -> str | None:
 MAX_SCANS = 500
 
 
-def heif_cut_short(data: bytes) -> bool:
-    """Whether a HEIF file ends inside one of its top-level boxes (its picture data is the last of them)."""
-    pos = 0
-    while pos + 8 <= len(data):
-        size = struct.unpack(">I", data[pos : pos + 4])[0]
-        if size == 1:  # a 64-bit size follows the box type
-            if pos + 16 > len(data):
-                return True
-            size = struct.unpack(">Q", data[pos + 8 : pos + 16])[0]
-        elif size == 0:  # the box runs to the end of the file
-            return False
-        if size < 8:
-            return False  # not a box layout this check can follow: the decoder judges it
-        pos += size
-    return pos > len(data)
-
-
 def gif_canvas(data: bytes) -> tuple[int, int] | None:
     """The canvas a GIF's first frame is drawn on: its logical screen, grown to the frame's extent, as Pillow sizes
     it; None when `data` is not a GIF. Pillow fills the frame's area while opening the file (its disposal), before

@@ -303,7 +303,7 @@ def _opened(data: bytes) -> Image.Image:
 def _checked_bytes(data: bytes, fmt: str) -> bytechecks.JpegCheck | None:
     """What the bytes of a file of format `fmt` say before it is decoded (bytechecks, heifitems): the problem raised,
     else a JPEG's check (None for other formats)."""
-    if fmt in ("HEIF", "AVIF") and bytechecks.heif_cut_short(data):
+    if fmt in ("HEIF", "AVIF") and heifitems.cut_short(data):
         # libheif decodes some HEICs cut short without a word (the last tiles' data missing), and a thumbnail or the
         # first tiles may lie before the cut: an interrupted copy from a phone must not pass for a whole one
         raise DecodeError(ProblemKind.TRUNCATED, _TRUNCATED)

@@ -1,4 +1,5 @@
-"""Whether a HEIF or AVIF file holds the data of its pictures: its item locations ('iloc') read from the bytes.
+"""Whether a HEIF or AVIF file holds the data of its pictures: its top-level boxes and item locations ('iloc')
+read from the bytes.
 
 The scan decodes a phone's HEIC from the thumbnail it embeds. A file whose header was damaged so that its main
 picture's data lies outside the file, or has none, still decoded from that thumbnail and passed for a good photo,
@@ -44,22 +45,38 @@ def missing_data(data: bytes) -> str | None:
     return None
 
 
-def _boxes(data: bytes, pos: int, end: int) -> Iterator[tuple[bytes, tuple[int, int]]]:
-    """(type, (start, end) of its body) of each box between pos and end; stops at one it cannot follow."""
+def cut_short(data: bytes) -> bool:
+    """Whether the file ends inside one of its top-level boxes (its picture data is the last of them). libheif
+    decodes some HEICs cut short without a word (the last tiles' data missing)."""
+    return any(stop > len(data) for _, _, stop in _walk(data, 0, len(data)))
+
+
+def _walk(data: bytes, pos: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+    """(type, start of its body, end of the box as its header says) of each box from pos, the last one possibly past
+    end; stops at a header that gives a size it cannot have (the decoder judges such a layout)."""
     while pos + 8 <= end:
         size, kind = struct.unpack_from(">I4s", data, pos)
         head = 8
-        if size == 1:
+        if size == 1:  # a 64-bit size follows the box type
             if pos + 16 > end:
+                yield kind, pos + 16, pos + 16  # its header alone runs past end
                 return
             (size,) = struct.unpack_from(">Q", data, pos + 8)
             head = 16
-        elif size == 0:
+        elif size == 0:  # the box runs to the end
             size = end - pos
-        if size < head or pos + size > end:
+        if size < head:
             return
-        yield kind, (pos + head, pos + size)
+        yield kind, pos + head, pos + size
         pos += size
+
+
+def _boxes(data: bytes, pos: int, end: int) -> Iterator[tuple[bytes, tuple[int, int]]]:
+    """(type, (start, end) of its body) of each box between pos and end; stops at one it cannot follow."""
+    for kind, start, stop in _walk(data, pos, end):
+        if stop > end:
+            return
+        yield kind, (start, stop)
 
 
 def _number(data: bytes, pos: int, size: int) -> int:
