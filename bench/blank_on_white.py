@@ -1,4 +1,4 @@
-"""How many pictures with transparency vanish when laid on white, and show when laid on black (decoding._to_rgb):
+"""How many pictures with transparency vanish when laid on white, and show when laid on black (decoding.to_rgb):
 light icons made for a dark theme, a game's button prompts. Before they were laid on black, each was decoded as a
 blank page, like every other blank page, so their copies were never found.
 

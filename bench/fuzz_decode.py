@@ -85,7 +85,8 @@ def _look(path: str, decoded: str) -> tuple[str, str]:
     """A file the scan decoded, decoded again as the compare view and verification's larger look do (whole, and
     in grey at 768 px). These run in the window's and the scanning process, where no worker takes a crash: a file
     they refuse must be refused in words (DecodeError)."""
-    from dedup_gui.core.decoding import DecodeError, display_picture, gray_picture
+    from dedup_gui.core.decoding import DecodeError
+    from dedup_gui.core.pictures import display_picture, gray_picture
 
     try:
         display_picture(path, 2048)

@@ -1,5 +1,5 @@
 """What verification's larger look costs per file, by format: the grey decode at DETAIL_SIDE (detail.decode_gray)
-and the compare view's RGB decode at the same side (decoding.display_picture), CPU ms on this thread.
+and the compare view's RGB decode at the same side (pictures.display_picture), CPU ms on this thread.
 
     python bench/larger_decode_cost.py PHOTOS [--sample 200] [--side 768] [--runs 2]
 
@@ -20,8 +20,9 @@ from pathlib import Path
 import pillow_heif
 from PIL import Image
 
-from dedup_gui.core.decoding import DecodeError, display_picture
+from dedup_gui.core.decoding import DecodeError
 from dedup_gui.core.detail import DETAIL_SIDE, decode_gray
+from dedup_gui.core.pictures import display_picture
 
 
 def _format(path: str) -> str:

@@ -2,7 +2,8 @@
 LibRaw, and a memory estimate from the header checked before any pixel is decoded.
 
 Everything later stages need (metadata, the small grey image for hashes, the colour thumbnail for verification and
-the review, the CNN input) comes out of this single decode; no stage opens the image again.
+the review, the CNN input) comes out of this single decode; no stage opens the image again. Whole pictures for the
+compare view and verification's larger look are decoded by `pictures`, with the helpers and guards kept here.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ _heif_ready = False
 _memory_budget: int | None = None  # bytes one decode may use; set per worker process by set_memory_budget
 
 
-def _register_heif() -> None:
+def register_heif() -> None:
     global _heif_ready
     if not _heif_ready:
         import pillow_heif
@@ -84,7 +85,7 @@ def read_bytes(path: str, expected_size: int) -> bytes:
     """Read the whole file once; a size that differs from the walk's means the file changed under us."""
     try:
         with open(path, "rb") as fh:
-            data = _read_within_budget(fh)
+            data = read_within_budget(fh)
     except FileNotFoundError as exc:
         raise DecodeError(ProblemKind.VANISHED, "file disappeared during the scan") from exc
     except PermissionError as exc:
@@ -98,7 +99,7 @@ def read_bytes(path: str, expected_size: int) -> bytes:
     return data
 
 
-def _read_within_budget(fh: BinaryIO) -> bytes:
+def read_within_budget(fh: BinaryIO) -> bytes:
     """Every byte of an open file, refused before reading when the file alone is more than one decode may use.
 
     A file named like a photo can be anything: a 6 GB video or disk image called .jpg was read whole, and the
@@ -121,7 +122,7 @@ def _too_large_file_message(size: int, budget: int) -> str:
     )
 
 
-def _checked_jpeg(data: bytes) -> bytechecks.JpegCheck:
+def checked_jpeg(data: bytes) -> bytechecks.JpegCheck:
     """The JPEG's byte check; raises CORRUPT, before it is decoded, for more scans than any camera or editor writes
     (bytechecks.MAX_SCANS): each scan is a pass over the whole picture, and thousands of them take minutes."""
     check = bytechecks.check_jpeg(data)
@@ -134,14 +135,14 @@ def _checked_jpeg(data: bytes) -> bytechecks.JpegCheck:
     return check
 
 
-def _refuse_huge_gif(data: bytes) -> None:
+def refuse_huge_gif(data: bytes) -> None:
     """TOO_LARGE for a GIF whose first frame's canvas is over MAX_PIXELS, before Pillow allocates and fills it."""
     canvas = bytechecks.gif_canvas(data)
     if canvas is not None and canvas[0] * canvas[1] > MAX_PIXELS:
         raise DecodeError(ProblemKind.TOO_LARGE, f"image too large to check safely ({canvas[0]} x {canvas[1]} pixels)")
 
 
-def _to_rgb(img: Image.Image) -> Image.Image:
+def to_rgb(img: Image.Image) -> Image.Image:
     """RGB on white: transparent pixels of a PNG or GIF must not turn black and match every dark photo. But a light
     picture on transparency (a white icon made for a dark theme or a game's button prompts) vanishes on white and
     would read as a blank page like every other: it is laid on black, where it shows as it does where it is used."""
@@ -220,7 +221,7 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
             raise DecodeError(exc.kind, str(exc)) from exc
         return pic.rgb, pic.width, pic.height, raw_fmt, 1, pic.taken, pic.camera, None
     if head[4:8] == b"ftyp":
-        _register_heif()
+        register_heif()
     img = _opened(data)
     w, h = img.size
     if w * h > MAX_PIXELS:
@@ -256,7 +257,7 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
             pixel_key = bytechecks.jpeg_pixel_key(data, jpeg.end, orientation)
         else:
             pixel_key = None if previewed else decoded_pixel_key(_all_frames_readable(img))
-        rgb = _to_rgb(img)
+        rgb = to_rgb(img)
     except OSError as exc:
         msg = str(exc)
         _if_truncated(exc)
@@ -278,7 +279,7 @@ def _open_upright(path: str, data: bytes) -> tuple[Image.Image, int, int, str, i
 def _opened(data: bytes) -> Image.Image:
     """Pillow's image of the file, its header read and its pixels not yet; the reason it cannot be opened raised."""
     head = data[:16]
-    _refuse_huge_gif(data)
+    refuse_huge_gif(data)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -310,7 +311,7 @@ def _checked_bytes(data: bytes, fmt: str) -> bytechecks.JpegCheck | None:
     if fmt in ("HEIF", "AVIF") and (why := heifitems.missing_data(data)) is not None:
         # a HEIC decodes from its embedded thumbnail: a main picture whose data is not in the file would pass
         raise DecodeError(ProblemKind.CORRUPT, f"damaged image: {why}")
-    jpeg = _checked_jpeg(data) if fmt in JPEG_FORMATS else None
+    jpeg = checked_jpeg(data) if fmt in JPEG_FORMATS else None
     if jpeg is not None and jpeg.damage_at is not None:
         raise DecodeError(
             ProblemKind.CORRUPT,
@@ -363,7 +364,7 @@ ENDS_EARLY = ("truncated", "premature end", "unexpected end of file")
 _TRUNCATED = "image file is truncated (incomplete copy or download)"
 
 
-def _past_refused_text(read: Callable[[bytes], T], data: bytes) -> T:
+def past_refused_text(read: Callable[[bytes], T], data: bytes) -> T:
     """read(data), or read of the PNG without its text and profile chunks when those alone made the decoder refuse
     it (see pngtext)."""
     try:
@@ -388,7 +389,7 @@ def decode(path: str, size: int, *, want_cnn: bool) -> Decoded:
 
 def decode_data(path: str, data: bytes, *, want_cnn: bool) -> Decoded:
     """decode() of a file's bytes, already read."""
-    rgb, w, h, fmt, _, taken, camera, pixel_key = _past_refused_text(functools.partial(_open_upright, path), data)
+    rgb, w, h, fmt, _, taken, camera, pixel_key = past_refused_text(functools.partial(_open_upright, path), data)
     work = working_image(rgb)
     thumb = work.resize(fit_within(rgb.size, THUMB_SIDE), Image.Resampling.BILINEAR)
     gray = np.asarray(thumb.convert("L").resize((GRAY_SIDE, GRAY_SIDE), Image.Resampling.BILINEAR), dtype=np.uint8)
@@ -452,103 +453,3 @@ def decode_or_problem(path: str, size: int, *, want_cnn: bool, data: bytes | Non
     except Exception as exc:
         log.exception("unexpected error decoding %s", path)
         return Problem(path, ProblemKind.CORRUPT, f"could not decode: {type(exc).__name__}: {exc}")
-
-
-@dataclass(frozen=True, slots=True)
-class Picture:
-    """A whole picture as the review shows it: oriented RGB pixels (scaled down only past `max_side`)."""
-
-    path: str
-    width: int
-    height: int
-    rgb: bytes  # 3 bytes per pixel, rows top to bottom, no padding
-    full_width: int  # the picture's own size, orientation applied
-    full_height: int
-
-
-def display_picture(path: str, max_side: int) -> Picture:
-    """Decode a file for the compare view with the scan's decoder: every format the scan reads (HEIC, AVIF and camera
-    RAWs included), EXIF orientation applied, transparency on white, the same bomb and memory guards. Raises
-    DecodeError."""
-    rgb, full_w, full_h = _upright_picture(path, max_side, gray=False)
-    return Picture(path, rgb.width, rgb.height, rgb.tobytes(), full_w, full_h)
-
-
-def gray_picture(path: str, max_side: int) -> Image.Image:
-    """display_picture's pixels in grey ("L"), for verification's larger look, made the cheap way: a JPEG decoded
-    straight to its luma (the weights Pillow makes grey from RGB with, so within a level of rounding) and one channel
-    resized instead of three. A 12 MP camera JPEG at 768 px: 16 ms against 45 ms as RGB at the old DCT scale
-    (bench/larger_decode_cost.py). Raises DecodeError."""
-    gray, _, _ = _upright_picture(path, max_side, gray=True)
-    return gray
-
-
-def _upright_picture(path: str, max_side: int, *, gray: bool) -> tuple[Image.Image, int, int]:
-    """(RGB or grey pixels upright, long side at most max_side; the picture's own width and height, upright)."""
-    try:
-        with open(path, "rb") as fh:
-            data = _read_within_budget(fh)
-    except OSError as exc:
-        raise DecodeError(ProblemKind.UNREADABLE, f"cannot read: {exc.strerror or exc}") from exc
-    return _past_refused_text(functools.partial(_upright_from, path, max_side=max_side, gray=gray), data)
-
-
-# What decoders raise for a file they cannot show (RuntimeError: Pillow's AVIF decoder, see _refused_by_avif)
-_CANNOT_SHOW = (
-    OSError,
-    ValueError,
-    SyntaxError,
-    struct.error,
-    EOFError,
-    IndexError,
-    UnidentifiedImageError,
-    RuntimeError,
-)
-
-
-def _upright_from(path: str, data: bytes, *, max_side: int, gray: bool) -> tuple[Image.Image, int, int]:
-    """_upright_picture of a file's bytes, already read."""
-    raw_fmt = rawfiles.raw_format(data, os.path.splitext(path)[1])
-    if raw_fmt is not None:  # a RAW shows its full-size embedded preview (or a half-size decode), upright
-        try:
-            pic = rawfiles.read_raw(data, raw_fmt, draft=(max_side, max_side), budget=memory_budget())
-        except rawfiles.RawError as exc:
-            raise DecodeError(exc.kind, str(exc)) from exc
-        return _fitted(_to_rgb(pic.rgb), max_side, gray), pic.width, pic.height
-    if data[4:8] == b"ftyp":
-        _register_heif()
-    _refuse_huge_gif(data)  # the window has no memory ceiling: a crafted GIF would take gigabytes while opening
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            img: Image.Image = Image.open(io.BytesIO(data))
-            if img.width * img.height > MAX_PIXELS:
-                raise DecodeError(ProblemKind.TOO_LARGE, f"image too large to show ({img.width} x {img.height})")
-            fmt = img.format
-            orientation = 1 if fmt == "HEIF" else exiftools.image_facts(img)[0]
-            full_w, full_h = (img.height, img.width) if orientation in (5, 6, 7, 8) else img.size
-            if fmt in JPEG_FORMATS:
-                _checked_jpeg(data)
-                # the smallest DCT scale (1/2, 1/4, 1/8) that still covers the size the picture is shown at: asking
-                # max_side for both sides decoded a 4:3 camera photo at 1/2 where 1/4 covers 768 px, and resizing
-                # those 3 MP cost more than decoding them. A YCbCr JPEG asked for grey decodes its luma alone.
-                img.draft("L" if gray else "RGB", fit_within(img.size, max_side))
-            need, budget = decode_memory(img, orientation), memory_budget()
-            if need > budget:
-                raise DecodeError(ProblemKind.TOO_LARGE, rawfiles.too_large_message(need, budget))
-            img.load()
-            if fmt != "HEIF":  # pillow-heif hands out pixels already rotated
-                img = ImageOps.exif_transpose(img)
-            pixels = img if gray and img.mode == "L" else _to_rgb(img)
-    except _CANNOT_SHOW as exc:
-        raise DecodeError(ProblemKind.CORRUPT, f"cannot show this image: {exc}") from exc
-    return _fitted(pixels, max_side, gray), full_w, full_h
-
-
-def _fitted(pixels: Image.Image, max_side: int, gray: bool) -> Image.Image:
-    """RGB or grey ("L") pixels, made grey when asked, then scaled down to max_side: grey first, one channel to
-    resize."""
-    out = pixels.convert("L") if gray and pixels.mode != "L" else pixels
-    if max(out.size) > max_side:
-        out = out.resize(fit_within(out.size, max_side), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    return out

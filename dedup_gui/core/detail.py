@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from dedup_gui.core.decoding import DecodeError, gray_picture
+from dedup_gui.core.decoding import DecodeError
+from dedup_gui.core.pictures import gray_picture
 
 log = logging.getLogger("dedup_gui.detail")
 

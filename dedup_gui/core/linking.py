@@ -56,7 +56,7 @@ MATCH_VERSION = 30  # 5: camera-dated frames are never copies; 6, 7: CLOSER_COSI
 # an element it already shows on the other's blank ground is another picture of a set (repeats.py); 27: a member that
 # keeps a copy apart is outvoted by the anchor's other copies (membership.Membership._outvoted); 28: the same
 # picture in other colours is another version (colours.py), and not trusted by its hashes; 29: a light picture on
-# transparency is laid on black, not on white where it was a blank page (decoding._to_rgb); 30: a drawing's fit may
+# transparency is laid on black, not on white where it was a blank page (decoding.to_rgb); 30: a drawing's fit may
 # have more wrong matches where its aligned pixels are the same but for rounding (verify's spotless_outliers)
 # Candidates at least this close by their embeddings (or close by their hashes) are aligned from the whole picture
 # when keypoints leave them unsettled, on the thumbnails and on a larger decode. The copies that whole-picture

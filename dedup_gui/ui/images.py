@@ -1,6 +1,6 @@
 """ImageLoader: thumbnails (from the store) and whole pictures (from disk) decoded on a QThreadPool.
 
-Whole pictures are decoded by the scan's own decoder (`decoding.display_picture`: HEIC and AVIF, EXIF orientation,
+Whole pictures are decoded by the scan's own decoder (`pictures.display_picture`: HEIC and AVIF, EXIF orientation,
 the bomb guard), so the compare view shows what the scan compared, at full resolution. The pool thread turns the
 pixels into a QImage (safe off the UI thread); the QPixmap is made on the UI thread, once, and cached.
 
@@ -17,8 +17,9 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
 
-from dedup_gui.core.decoding import THUMB_SIDE, DecodeError, display_picture
+from dedup_gui.core.decoding import THUMB_SIDE, DecodeError
 from dedup_gui.core.errors import StoreError
+from dedup_gui.core.pictures import display_picture
 from dedup_gui.core.store import ThumbnailReader
 from dedup_gui.ui.signals import emit
 

@@ -17,7 +17,7 @@ import numpy as np
 import psutil
 import pytest
 
-from dedup_gui.core import decode_pool, decoding, machine, pipeline
+from dedup_gui.core import decode_pool, decoding, machine, pictures, pipeline
 from dedup_gui.core import worker as worker_module
 from dedup_gui.core.config import ScanConfig
 from dedup_gui.core.pipeline import run_scan
@@ -81,7 +81,7 @@ def test_a_file_named_like_a_photo_larger_than_a_decode_may_use_is_refused_unrea
     assert message.startswith("file too large to check safely: 6.4 GB") and "allows for one image" in message
     assert {str(lib["orig"]), str(lib["copy"])} in [set(g.paths) for g in result.groups]
     with pytest.raises(decoding.DecodeError, match="file too large"):  # the compare view's decode as well
-        decoding.display_picture(str(video), 1024)
+        pictures.display_picture(str(video), 1024)
 
 
 def test_the_budget_comes_from_the_machine_within_its_bounds() -> None:

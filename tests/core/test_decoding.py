@@ -16,14 +16,9 @@ from PIL import Image
 
 from dedup_gui.core import scanning
 from dedup_gui.core.bytechecks import check_jpeg, jpeg_pixel_key
-from dedup_gui.core.decoding import (
-    Decoded,
-    DecodeError,
-    decode,
-    decode_or_problem,
-    display_picture,
-)
+from dedup_gui.core.decoding import Decoded, DecodeError, decode, decode_or_problem
 from dedup_gui.core.hashing import hamming, image_hashes
+from dedup_gui.core.pictures import display_picture
 from dedup_gui.core.types import Problem, ProblemKind
 from tests.conftest import huge_png, photo, save_jpeg
 

@@ -1,4 +1,4 @@
-"""The larger look's decode (detail.decode_gray) and the compare view's (decoding.display_picture): the smallest
+"""The larger look's decode (detail.decode_gray) and the compare view's (pictures.display_picture): the smallest
 JPEG DCT scale that covers the size asked for, grey decoded as the luma of what the view shows, and upright."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image, JpegImagePlugin
 
-from dedup_gui.core.decoding import display_picture
 from dedup_gui.core.detail import DETAIL_SIDE, decode_gray
+from dedup_gui.core.pictures import display_picture
 from tests.conftest import photo, save_jpeg
 
 

@@ -269,7 +269,7 @@ def _copies_compared_in_colour(db: sqlite3.Connection) -> None:
 
 def _blank_pictures_decoded_again(db: sqlite3.Connection) -> None:
     """21: a light picture on transparency is laid on black, where it was a blank page or next to one on white
-    (decoding._to_rgb). The next scan decodes again, and makes the embeddings and verdicts of, the pictures in a
+    (decoding.to_rgb). The next scan decodes again, and makes the embeddings and verdicts of, the pictures in a
     format that carries transparency (PNG, GIF, WebP, ...; not JPEG, HEIF or RAW) decoded blank, or whose stored
     thumbnail's greys lie within FAINT_SPREAD: what the new decode may lay on black (a thumbnail's greys lie within
     its file's, but for its JPEG noise). Every other decode and its verdicts stay."""
