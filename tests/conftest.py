@@ -59,6 +59,12 @@ def save_jpeg(img: Image.Image, path: Path, quality: int = 92, **kw: object) -> 
     return path
 
 
+def tiff_entry(data: bytes | bytearray, ifd: int, tag: int) -> int:
+    """Where a little-endian TIFF directory at `ifd` holds its entry for `tag` (12 bytes: tag, type, count, value)."""
+    (count,) = struct.unpack_from("<H", data, ifd)
+    return next(at for at in range(ifd + 2, ifd + 2 + 12 * count, 12) if struct.unpack_from("<H", data, at)[0] == tag)
+
+
 def huge_png(path: Path, width: int = 20_000, height: int = 20_000, color_type: int | None = None) -> Path:
     """A tiny file whose header claims a giant image: the decompression-bomb case, without using 400 MB here.
 

@@ -72,7 +72,7 @@ def _upright_picture(path: str, max_side: int, *, gray: bool) -> tuple[Image.Ima
     return past_refused_text(functools.partial(_upright_from, path, max_side=max_side, gray=gray), data)
 
 
-# What decoders raise for a file they cannot show (RuntimeError: Pillow's AVIF decoder, see _refused_by_avif)
+# What decoders raise for a file they cannot show (RuntimeError: Pillow's AVIF decoder, see decoding._refused_by_avif)
 _CANNOT_SHOW = (
     OSError,
     ValueError,

@@ -18,7 +18,7 @@ from PIL import Image
 
 from dedup_gui.cli import main as cli
 from dedup_gui.core.progress import ProgressEvent, Stage
-from tests.conftest import Library, build_library
+from tests.conftest import Library, build_library, tiff_entry
 
 
 def test_scan_writes_json_groups_details_and_problems(library: Library, tmp_path: Path) -> None:
@@ -209,9 +209,7 @@ def _tiff_with_webp_compression(path: Path) -> None:
     Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, "TIFF", compression="tiff_deflate")
     data = bytearray(buf.getvalue())
     ifd = struct.unpack_from("<I", data, 4)[0]
-    for k in range(struct.unpack_from("<H", data, ifd)[0]):
-        if struct.unpack_from("<H", data, ifd + 2 + 12 * k)[0] == 259:  # Compression
-            struct.pack_into("<H", data, ifd + 2 + 12 * k + 8, 50001)  # WEBP
+    struct.pack_into("<H", data, tiff_entry(data, ifd, 259) + 8, 50001)  # Compression: WEBP
     path.write_bytes(bytes(data))
 
 

@@ -20,7 +20,7 @@ from dedup_gui.core.decoding import Decoded, DecodeError, decode, decode_or_prob
 from dedup_gui.core.hashing import hamming, image_hashes
 from dedup_gui.core.pictures import display_picture
 from dedup_gui.core.types import Problem, ProblemKind
-from tests.conftest import huge_png, photo, save_jpeg
+from tests.conftest import huge_png, photo, save_jpeg, tiff_entry
 
 
 def run(path: Path, want_cnn: bool = False) -> Decoded:
@@ -360,8 +360,7 @@ def test_a_multipage_tiff_whose_second_page_is_damaged_is_a_problem_in_words(tmp
     (ifd,) = struct.unpack_from("<I", data, 4)
     (count,) = struct.unpack_from("<H", data, ifd)
     (ifd,) = struct.unpack_from("<I", data, ifd + 2 + 12 * count)  # the second page's tags
-    (count,) = struct.unpack_from("<H", data, ifd)
-    width = next(ifd + 2 + 12 * i for i in range(count) if struct.unpack_from("<H", data, ifd + 2 + 12 * i)[0] == 256)
+    width = tiff_entry(data, ifd, 256)
     struct.pack_into("<H", data, width, 0xC000)  # ImageWidth becomes a tag nobody knows
     tiff.write_bytes(bytes(data))
     problem = decode_or_problem(str(tiff), tiff.stat().st_size, want_cnn=False)
@@ -464,9 +463,7 @@ def _lerc_tiff(path: Path) -> None:
     Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, "TIFF")
     data = bytearray(buf.getvalue())
     ifd = struct.unpack_from("<I", data, 4)[0]
-    for k in range(struct.unpack_from("<H", data, ifd)[0]):
-        if struct.unpack_from("<H", data, ifd + 2 + 12 * k)[0] == 259:  # Compression, a SHORT held in place
-            struct.pack_into("<H", data, ifd + 2 + 12 * k + 8, 34887)
+    struct.pack_into("<H", data, tiff_entry(data, ifd, 259) + 8, 34887)  # Compression, a SHORT held in place
     path.write_bytes(bytes(data))
 
 

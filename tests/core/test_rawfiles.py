@@ -21,7 +21,7 @@ from dedup_gui.core.pipeline import run_scan
 from dedup_gui.core.scanning import WalkOptions, walk
 from dedup_gui.core.store import Store
 from dedup_gui.core.types import ProblemKind
-from tests.conftest import photo, save_jpeg
+from tests.conftest import photo, save_jpeg, tiff_entry
 from tests.dng import make_dng
 
 
@@ -113,9 +113,7 @@ def test_a_dng_whose_camera_maker_tag_holds_numbers_is_still_read(tmp_path: Path
     p = make_dng(tmp_path / "a.dng", photo("rocket", (600, 400)))
     data = bytearray(p.read_bytes())
     (ifd,) = struct.unpack_from("<I", data, 4)
-    (count,) = struct.unpack_from("<H", data, ifd)
-    entries = [ifd + 2 + 12 * i for i in range(count)]
-    maker = next(at for at in entries if struct.unpack_from("<H", data, at)[0] == 271)
+    maker = tiff_entry(data, ifd, 271)
     struct.pack_into("<H", data, maker + 2, 3)  # type SHORT
     p.write_bytes(bytes(data))
     assert run(p).info.format == "DNG"
@@ -128,8 +126,7 @@ def test_a_dng_whose_thumbnail_claims_to_be_wider_than_the_picture_does_not_cras
     p = make_dng(tmp_path / "a.dng", photo("rocket", (600, 400)))
     data = bytearray(p.read_bytes())
     (ifd,) = struct.unpack_from("<I", data, 4)  # IFD0: the bitmap thumbnail
-    (count,) = struct.unpack_from("<H", data, ifd)
-    width = next(ifd + 2 + 12 * i for i in range(count) if struct.unpack_from("<H", data, ifd + 2 + 12 * i)[0] == 256)
+    width = tiff_entry(data, ifd, 256)
     short = struct.unpack_from("<H", data, width + 2)[0] == 3  # the tag's type: SHORT or LONG
     struct.pack_into("<H" if short else "<I", data, width + 8, 52480)
     p.write_bytes(bytes(data))
